@@ -1,0 +1,125 @@
+// The CryptoProvider: every cryptographic capability the rest of core may use, as one plain value.
+//
+// In the spirit of rustls's `CryptoProvider`, the protocol and key-store code never name an
+// implementation; they are handed one of these. Private keys are opaque handles, so a provider
+// whose keys never leave a token drops in without its callers changing.
+
+export type HashAlgorithm = 'MD5' | 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+export type KeyType = 'rsa' | 'ec' | 'ed25519';
+export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
+
+/** What to generate: `rsa:2048`, `ec:p256`, `ed25519` on the command line. */
+export type KeySpec =
+  | { readonly type: 'rsa'; readonly bits: 2048 | 3072 | 4096 }
+  | { readonly type: 'ec'; readonly curve: NamedCurve }
+  | { readonly type: 'ed25519' };
+
+/**
+ * How to sign. ECDSA signatures are always DER `Ecdsa-Sig-Value` (as X.509 and TLS carry them);
+ * a provider whose device returns raw r‖s converts.
+ */
+export type SignatureScheme =
+  | { readonly type: 'ecdsa'; readonly hash: HashAlgorithm }
+  | { readonly type: 'rsa-pkcs1'; readonly hash: HashAlgorithm }
+  | { readonly type: 'rsa-pss'; readonly hash: HashAlgorithm; readonly saltLength: number }
+  | { readonly type: 'ed25519' };
+
+/** A private key the provider holds. Callers see its public half and its kind, never its bytes. */
+export interface PrivateKeyHandle {
+  /** Which provider made or loaded it (`software`, `pkcs11`). */
+  readonly provider: string;
+  readonly type: KeyType;
+  /** Curve for EC keys, bit length for RSA keys. */
+  readonly curve?: NamedCurve;
+  readonly bits?: number;
+  /** The public key as SubjectPublicKeyInfo DER. */
+  readonly spki: Uint8Array;
+  /** Whether `exportPrivateKey` can hand out the PKCS #8 form. Token keys cannot. */
+  readonly extractable: boolean;
+}
+
+/** Block ciphers in CBC mode, as key protection schemes use them. */
+export type CbcCipher = 'AES-128-CBC' | 'AES-192-CBC' | 'AES-256-CBC' | 'DES-EDE3-CBC' | 'DES-CBC' | 'RC2-CBC';
+
+export type AeadAlgorithm = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
+
+/** An AEAD key ready for record protection; one call per record. */
+export interface AeadKey {
+  readonly algorithm: AeadAlgorithm;
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Returns null when the tag does not verify. */
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+}
+
+export interface CryptoProvider {
+  readonly name: string;
+
+  /** Cryptographically strong random bytes. Injected, so tests can be reproduced. */
+  random(length: number): Uint8Array;
+
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** RFC 5869 HKDF-Extract. */
+  hkdfExtract(algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  /** RFC 5869 HKDF-Expand. */
+  hkdfExpand(algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  pbkdf2(algorithm: HashAlgorithm, password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array;
+
+  /**
+   * CBC with PKCS #7 padding. `effectiveBits` is RC2's effective key length (40 or 128); other
+   * ciphers ignore it. Decryption throws a `BAD_PASSWORD`-free plain Error on bad padding: the
+   * caller knows whether that means a wrong password or a damaged file.
+   */
+  cbc(cipher: CbcCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array, direction: 'encrypt' | 'decrypt', effectiveBits?: number): Uint8Array;
+
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey;
+
+  generateKeyPair(spec: KeySpec): Promise<PrivateKeyHandle>;
+  /** Loads a PKCS #8 PrivateKeyInfo (DER). */
+  importPrivateKey(pkcs8: Uint8Array): PrivateKeyHandle;
+  /** The PKCS #8 PrivateKeyInfo (DER) of an extractable key. */
+  exportPrivateKey(key: PrivateKeyHandle): Uint8Array;
+
+  sign(key: PrivateKeyHandle, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array>;
+  verify(spki: Uint8Array, scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array): boolean;
+
+  /** A WebCrypto `Crypto` for libraries (pkijs) that want one. */
+  readonly webcrypto: Crypto;
+}
+
+/** Parses `rsa:2048`, `ec:p256`, `ed25519` … into a KeySpec, or returns undefined. */
+export function parseKeySpec(text: string): KeySpec | undefined {
+  const t = text.trim().toLowerCase();
+  switch (t) {
+    case 'rsa:2048':
+    case 'rsa:3072':
+    case 'rsa:4096':
+      return { type: 'rsa', bits: Number(t.slice(4)) as 2048 | 3072 | 4096 };
+    case 'rsa':
+      return { type: 'rsa', bits: 2048 };
+    case 'ec:p256':
+    case 'ec:p-256':
+    case 'ec':
+      return { type: 'ec', curve: 'P-256' };
+    case 'ec:p384':
+    case 'ec:p-384':
+      return { type: 'ec', curve: 'P-384' };
+    case 'ec:p521':
+    case 'ec:p-521':
+      return { type: 'ec', curve: 'P-521' };
+    case 'ed25519':
+      return { type: 'ed25519' };
+    default:
+      return undefined;
+  }
+}
+
+export const KEY_SPECS = ['rsa:2048', 'rsa:3072', 'rsa:4096', 'ec:p256', 'ec:p384', 'ec:p521', 'ed25519'] as const;
+
+/** `rsa:2048`, `ec:p256`, `ed25519`: how a key is named to people. */
+export function describeKey(key: { type: KeyType; curve?: NamedCurve; bits?: number }): string {
+  if (key.type === 'rsa') return `RSA ${key.bits ?? '?'}`;
+  if (key.type === 'ec') return `EC ${key.curve ?? '?'}`;
+  return 'Ed25519';
+}

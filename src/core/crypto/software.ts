@@ -1,0 +1,219 @@
+// The software CryptoProvider: Node's crypto (OpenSSL inside) behind the provider interface.
+
+import * as nodeCrypto from 'node:crypto';
+import type {
+  AeadAlgorithm,
+  AeadKey,
+  CbcCipher,
+  CryptoProvider,
+  HashAlgorithm,
+  KeySpec,
+  NamedCurve,
+  PrivateKeyHandle,
+  SignatureScheme,
+} from './provider.js';
+import { rc2Cbc } from './rc2.js';
+
+const NODE_HASH: Record<HashAlgorithm, string> = {
+  MD5: 'md5',
+  'SHA-1': 'sha1',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
+
+const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+export const hashLength = (algorithm: HashAlgorithm): number => HASH_LENGTH[algorithm];
+
+const NODE_CURVE: Record<NamedCurve, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+const CURVE_FROM_NODE: Record<string, NamedCurve> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/** A software key: a Node KeyObject the handle carries privately. */
+interface SoftwareKeyHandle extends PrivateKeyHandle {
+  readonly provider: 'software';
+  readonly keyObject: nodeCrypto.KeyObject;
+}
+
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function handleFor(keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
+  const publicKey = nodeCrypto.createPublicKey(keyObject);
+  const spki = u8(publicKey.export({ format: 'der', type: 'spki' }));
+  const details = keyObject.asymmetricKeyDetails ?? {};
+  switch (keyObject.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      return { provider: 'software', type: 'rsa', bits: details.modulusLength, spki, extractable: true, keyObject };
+    case 'ec': {
+      const curve = CURVE_FROM_NODE[details.namedCurve ?? ''];
+      if (!curve) throw new Error(`unsupported EC curve ${details.namedCurve}`);
+      return { provider: 'software', type: 'ec', curve, spki, extractable: true, keyObject };
+    }
+    case 'ed25519':
+      return { provider: 'software', type: 'ed25519', spki, extractable: true, keyObject };
+    default:
+      throw new Error(`unsupported key type ${keyObject.asymmetricKeyType}`);
+  }
+}
+
+function keyObjectOf(key: PrivateKeyHandle): nodeCrypto.KeyObject {
+  const ko = (key as Partial<SoftwareKeyHandle>).keyObject;
+  if (key.provider !== 'software' || !ko) throw new Error(`the ${key.provider} provider holds this key, not the software provider`);
+  return ko;
+}
+
+function signOptions(scheme: SignatureScheme): { algorithm: string | null; options: Partial<nodeCrypto.SignKeyObjectInput> } {
+  switch (scheme.type) {
+    case 'ecdsa':
+      return { algorithm: NODE_HASH[scheme.hash], options: { dsaEncoding: 'der' } };
+    case 'rsa-pkcs1':
+      return { algorithm: NODE_HASH[scheme.hash], options: { padding: nodeCrypto.constants.RSA_PKCS1_PADDING } };
+    case 'rsa-pss':
+      return {
+        algorithm: NODE_HASH[scheme.hash],
+        options: { padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: scheme.saltLength },
+      };
+    case 'ed25519':
+      return { algorithm: null, options: {} };
+  }
+}
+
+const CBC_NAME: Record<Exclude<CbcCipher, 'RC2-CBC' | 'DES-CBC'>, string> = {
+  'AES-128-CBC': 'aes-128-cbc',
+  'AES-192-CBC': 'aes-192-cbc',
+  'AES-256-CBC': 'aes-256-cbc',
+  'DES-EDE3-CBC': 'des-ede3-cbc',
+};
+
+const AEAD_NAME: Record<AeadAlgorithm, 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305'> = {
+  'AES-128-GCM': 'aes-128-gcm',
+  'AES-256-GCM': 'aes-256-gcm',
+  'CHACHA20-POLY1305': 'chacha20-poly1305',
+};
+const TAG_LENGTH = 16;
+
+function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
+  const name = AEAD_NAME[algorithm];
+  const secret = nodeCrypto.createSecretKey(key);
+  return {
+    algorithm,
+    seal(nonce, aad, plaintext) {
+      const cipher = nodeCrypto.createCipheriv(name as 'aes-128-gcm', secret, nonce, { authTagLength: TAG_LENGTH });
+      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const head = cipher.update(plaintext);
+      const tail = cipher.final();
+      const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
+      out.set(head, 0);
+      out.set(tail, head.length);
+      out.set(cipher.getAuthTag(), head.length + tail.length);
+      return out;
+    },
+    open(nonce, aad, ciphertext) {
+      if (ciphertext.length < TAG_LENGTH) return null;
+      const body = ciphertext.subarray(0, ciphertext.length - TAG_LENGTH);
+      const decipher = nodeCrypto.createDecipheriv(name as 'aes-128-gcm', secret, nonce, { authTagLength: TAG_LENGTH });
+      decipher.setAAD(aad, { plaintextLength: body.length });
+      decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_LENGTH));
+      const head = decipher.update(body);
+      try {
+        const tail = decipher.final();
+        if (tail.length === 0) return u8(head);
+        return u8(Buffer.concat([head, tail]));
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+export interface SoftwareProviderOptions {
+  /** A source of random bytes; tests inject a seeded one to reproduce transcripts. */
+  random?: (length: number) => Uint8Array;
+}
+
+/** Makes a software CryptoProvider. */
+export function createSoftwareProvider(options: SoftwareProviderOptions = {}): CryptoProvider {
+  const random = options.random ?? ((n: number) => u8(nodeCrypto.randomBytes(n)));
+  return {
+    name: 'software',
+    random,
+    hash: (algorithm, data) => u8(nodeCrypto.createHash(NODE_HASH[algorithm]).update(data).digest()),
+    hmac: (algorithm, key, data) => u8(nodeCrypto.createHmac(NODE_HASH[algorithm], key).update(data).digest()),
+    hkdfExtract: (algorithm, salt, ikm) =>
+      u8(nodeCrypto.createHmac(NODE_HASH[algorithm], salt.length ? salt : new Uint8Array(HASH_LENGTH[algorithm])).update(ikm).digest()),
+    hkdfExpand(algorithm, prk, info, length) {
+      const h = NODE_HASH[algorithm];
+      const out = new Uint8Array(length);
+      let t: Uint8Array = new Uint8Array(0);
+      let written = 0;
+      for (let i = 1; written < length; i++) {
+        t = u8(nodeCrypto.createHmac(h, prk).update(t).update(info).update(new Uint8Array([i])).digest());
+        out.set(t.subarray(0, Math.min(t.length, length - written)), written);
+        written += t.length;
+      }
+      return out;
+    },
+    pbkdf2: (algorithm, password, salt, iterations, length) =>
+      u8(nodeCrypto.pbkdf2Sync(password, salt, iterations, length, NODE_HASH[algorithm])),
+    cbc(cipher, key, iv, data, direction, effectiveBits) {
+      if (cipher === 'RC2-CBC') return rc2Cbc(key, iv, data, direction, effectiveBits ?? key.length * 8);
+      let name: string;
+      let k: Uint8Array = key;
+      if (cipher === 'DES-CBC') {
+        // OpenSSL 3 keeps single DES in its legacy provider; EDE3 with K1 = K2 = K3 is the same cipher.
+        name = 'des-ede3-cbc';
+        k = new Uint8Array(24);
+        k.set(key, 0);
+        k.set(key, 8);
+        k.set(key, 16);
+      } else {
+        name = CBC_NAME[cipher];
+      }
+      const c = direction === 'encrypt' ? nodeCrypto.createCipheriv(name, k, iv) : nodeCrypto.createDecipheriv(name, k, iv);
+      return u8(Buffer.concat([c.update(data), c.final()]));
+    },
+    aead: aeadKey,
+    async generateKeyPair(spec: KeySpec) {
+      const generate = (type: string, opts: object) =>
+        new Promise<nodeCrypto.KeyObject>((resolve, reject) =>
+          nodeCrypto.generateKeyPair(type as 'ec', opts as nodeCrypto.ECKeyPairKeyObjectOptions, (err, _pub, priv) =>
+            err ? reject(err) : resolve(priv),
+          ),
+        );
+      switch (spec.type) {
+        case 'rsa':
+          return handleFor(await generate('rsa', { modulusLength: spec.bits, publicExponent: 0x10001 }));
+        case 'ec':
+          return handleFor(await generate('ec', { namedCurve: NODE_CURVE[spec.curve] }));
+        case 'ed25519':
+          return handleFor(await generate('ed25519', {}));
+      }
+    },
+    importPrivateKey(pkcs8) {
+      return handleFor(nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }));
+    },
+    exportPrivateKey(key) {
+      return u8(keyObjectOf(key).export({ format: 'der', type: 'pkcs8' }));
+    },
+    async sign(key, scheme, data) {
+      const { algorithm, options } = signOptions(scheme);
+      return u8(nodeCrypto.sign(algorithm, data, { key: keyObjectOf(key), ...options } as nodeCrypto.SignKeyObjectInput));
+    },
+    verify(spki, scheme, data, signature) {
+      const { algorithm, options } = signOptions(scheme);
+      const key = nodeCrypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      try {
+        return nodeCrypto.verify(algorithm, data, { key, ...options } as nodeCrypto.VerifyKeyObjectInput, signature);
+      } catch {
+        return false;
+      }
+    },
+    webcrypto: nodeCrypto.webcrypto as unknown as Crypto,
+  };
+}
+
+let defaultProvider: CryptoProvider | undefined;
+/** The process-wide software provider. */
+export function softwareProvider(): CryptoProvider {
+  return (defaultProvider ??= createSoftwareProvider());
+}
