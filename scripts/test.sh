@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a Java keytool), then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+command -v certtool >/dev/null || need+=(gnutls-bin)
+command -v gnutls-cli >/dev/null || need+=(gnutls-bin)
+command -v keytool >/dev/null || need+=(default-jre-headless)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing ${need[*]} for the interoperability tests"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Native addons build against the system's Node headers, offline.
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+npm ci --no-audit --no-fund
+npm test

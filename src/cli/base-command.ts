@@ -1,0 +1,72 @@
+// The base of every kyman command: --json, one-line errors with stable exit codes, and warnings.
+
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { EXIT_CODES, KymanError, type ErrorCode } from '../core/errors.js';
+import { err } from './output.js';
+
+export type KymanFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KymanCommand)['baseFlags'] & T['flags']>;
+export type KymanArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/** Turns anything thrown into the code, message and exit status a person or script sees. */
+export function classifyError(error: unknown): { code: ErrorCode | 'INTERNAL'; message: string; exit: number } {
+  if (error instanceof KymanError) return { code: error.code, message: error.message, exit: EXIT_CODES[error.code] };
+  const e = error as Error & { oclif?: { exit?: number }; code?: string };
+  if (e instanceof Errors.CLIError || e?.oclif?.exit === 2) {
+    // oclif's own parse errors (unknown flag, missing argument) are usage errors.
+    const message = (e.message ?? String(e)).split('\n')[0].replace(/^Error: /, '');
+    return { code: 'USAGE', message: `${message} (see --help)`, exit: EXIT_CODES.USAGE };
+  }
+  if (e?.code === 'ENOENT') return { code: 'NOT_FOUND', message: e.message, exit: EXIT_CODES.NOT_FOUND };
+  const message = e?.message ?? String(error);
+  return { code: 'INTERNAL', message: `unexpected error: ${message.split('\n')[0]}`, exit: 1 };
+}
+
+export abstract class KymanCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+  static override baseFlags = {};
+
+  protected flags!: KymanFlags<T>;
+  protected args!: KymanArgs<T>;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof KymanCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as KymanFlags<T>;
+    this.args = args as KymanArgs<T>;
+  }
+
+  /** A warning on stderr (and never in the JSON document on stdout). */
+  protected note(message: string): void {
+    process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+  }
+
+  /** Human output; silent under --json, where run()'s return value is the output. */
+  protected say(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error;
+    const { code, message, exit } = classifyError(error);
+    if (process.env.KYMAN_DEBUG && error?.stack) process.stderr.write(`${error.stack}\n`);
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+    } else {
+      process.stderr.write(`${err.red('kyman:')} ${message}\n`);
+    }
+    return this.exit(exit);
+  }
+}
+
+/** Flags that mean the same thing on every command (DESIGN.md, "The command line"). */
+export const commonFlags = {
+  db: Flags.string({ char: 'd', summary: 'Key database file (.kdb or .p12); the type is read from the file.', env: 'KYMAN_DB', helpValue: 'FILE' }),
+  pass: Flags.string({ summary: 'Database password source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: the stash file, then a prompt.', helpValue: 'SPEC' }),
+  upgrade: Flags.boolean({ summary: 'Rewrite a CMS v3 or v4 database as version 6 when changing it.' }),
+};

@@ -1,0 +1,52 @@
+import { Flags, Args } from '@oclif/core';
+import { constants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { conflict, exportEntry, writeFileAtomic, type ExportFormat } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+import { otherPassword } from '../../cli/password.js';
+
+export default class CertExport extends KymanCommand<typeof CertExport> {
+  static override summary = 'Export an entry\'s certificate (and key) to a file.';
+  static override description =
+    'Formats: pem, der (one certificate), pkcs7 (a certificate bundle), pkcs12 (certificate and private key). A private key is only ever written encrypted: PEM as an encrypted PKCS #8 block (PBES2, AES-256), PKCS #12 as OpenSSL 3 writes it (or 3DES/RC2 with --legacy). gskkyman: "Export certificate to a file" and "Export certificate and key to a file".';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.pem',
+    { description: 'Certificate, chain and key for another server', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.p12 --format pkcs12 --chain --export-pass env:P12_PASS' },
+    { description: 'The chain as PKCS #7', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out chain.p7b --format pkcs7 --chain' },
+  ];
+  static override args = { label: Args.string({ description: 'The entry\'s label.', required: true }) };
+  static override flags = {
+    ...commonFlags,
+    out: Flags.string({ char: 'o', summary: 'The file to write.', required: true, helpValue: 'FILE' }),
+    format: Flags.string({ summary: 'Output format.', options: ['pem', 'der', 'pkcs7', 'pkcs12'], default: 'pem' }),
+    'with-key': Flags.boolean({ summary: 'PEM: add the private key, encrypted under --export-pass. (PKCS #12 always carries the key.)' }),
+    chain: Flags.boolean({ summary: 'Add the issuing certificates found in the database, leaf first.' }),
+    'export-pass': Flags.string({ summary: 'Password for the exported key: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: asked twice.', helpValue: 'SPEC' }),
+    legacy: Flags.boolean({ summary: 'PKCS #12 with 3DES and RC2 for old readers (weaker).' }),
+    force: Flags.boolean({ summary: 'Replace an existing output file.' }),
+  };
+
+  async run() {
+    const format = this.flags.format as ExportFormat;
+    const out = this.flags.out;
+    if (!this.flags.force && (await fs.access(out, constants.F_OK).then(() => true, () => false))) {
+      throw conflict(`${out} already exists: choose another name or give --force`);
+    }
+    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const entry = store.entry(this.args.label);
+    const needsPassword = format === 'pkcs12' || (format === 'pem' && this.flags['with-key'] && entry.hasPrivateKey);
+    let exportPassword: string | undefined;
+    if (needsPassword) {
+      const p = await otherPassword(this.flags['export-pass'], '--export-pass', path.basename(out), true);
+      if (p.warning) this.note(p.warning);
+      exportPassword = p.password;
+    }
+    if (this.flags.legacy) this.note('--legacy protects the key with 3DES and certificates with 40-bit RC2');
+    const result = await exportEntry(store, this.args.label, { format, withKey: this.flags['with-key'], chain: this.flags.chain, exportPassword, legacy: this.flags.legacy });
+    // A file with a key in it is created for its owner alone.
+    await writeFileAtomic(out, result.bytes, result.withKey ? 0o600 : 0o644);
+    this.say(`Wrote ${out}: ${result.certificates} certificate${result.certificates === 1 ? '' : 's'}${result.withKey ? ' and the private key (encrypted)' : ''}, ${format}`);
+    return { label: entry.label, out, format, certificates: result.certificates, withKey: result.withKey };
+  }
+}

@@ -1,0 +1,76 @@
+import { Args, Flags } from '@oclif/core';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { importCertificates, importKeyPair, isPkcs12, notFound, summarizeCertificate } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+import { otherPassword, readPasswordSpec } from '../../cli/password.js';
+import { table } from '../../cli/output.js';
+
+async function readInput(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`${file} does not exist`);
+    throw error;
+  }
+}
+
+export default class CertImport extends KymanCommand<typeof CertImport> {
+  static override summary = 'Import certificates, or a certificate with its private key, into the database.';
+  static override description =
+    'Certificates come from PEM, DER or PKCS #7 files (each one added, labelled from its subject unless --label is given). A certificate and its key come from a PKCS #12 file, or from a certificate file with --key-file (PKCS #8, plain or encrypted, or a traditional RSA/EC key). gskkyman: "Import a certificate" and "Import a certificate and a private key".';
+  static override examples = [
+    { description: 'A CA certificate, trusted', command: '<%= config.bin %> <%= command.id %> root.pem --db server.kdb --label "Example Root CA"' },
+    { description: 'A key pair from PKCS #12', command: '<%= config.bin %> <%= command.id %> server.p12 --db server.kdb --import-pass env:P12_PASS --default' },
+    { description: 'A certificate and a PEM key', command: '<%= config.bin %> <%= command.id %> server.pem --key-file server.key --db server.kdb --label web' },
+  ];
+  static override args = { file: Args.string({ description: 'Certificate file (PEM, DER, PKCS #7) or PKCS #12 file.', required: true }) };
+  static override flags = {
+    ...commonFlags,
+    'key-file': Flags.string({ summary: 'The private key for the certificate (PEM or DER PKCS #8).', helpValue: 'FILE' }),
+    'import-pass': Flags.string({ summary: 'Password of the PKCS #12 file or encrypted key file: env:VAR, file:PATH, fd:N, stdin or pass:TEXT.', helpValue: 'SPEC' }),
+    label: Flags.string({ summary: 'Label of the (first) new entry; default: the PKCS #12 friendly name or the subject\'s CN.' }),
+    trust: Flags.boolean({ summary: 'Mark imported CA certificates trusted (default on; --no-trust to store them untrusted).', allowNo: true, default: true }),
+    default: Flags.boolean({ summary: 'Make an imported key the default key.' }),
+    'with-chain': Flags.boolean({ summary: 'Also add the chain certificates that come with a key (PKCS #12 or PEM bundle).' }),
+  };
+
+  async run() {
+    const { file } = this.args;
+    const bytes = await readInput(file);
+    const keyFile = this.flags['key-file'] ? await readInput(this.flags['key-file']) : undefined;
+    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    let result;
+    if (keyFile || isPkcs12(bytes)) {
+      let importPassword: string | undefined;
+      if (this.flags['import-pass'] !== undefined) {
+        const p = readPasswordSpec(this.flags['import-pass'], '--import-pass');
+        if (p.warning) this.note(p.warning);
+        importPassword = p.password;
+      } else if (!keyFile) {
+        importPassword = (await otherPassword(undefined, '--import-pass', path.basename(file), false)).password;
+      }
+      result = await importKeyPair(store, bytes, {
+        keyFile,
+        keyFileName: this.flags['key-file'] && path.basename(this.flags['key-file']),
+        importPassword,
+        label: this.flags.label,
+        isDefault: this.flags.default ? true : undefined,
+        withChain: this.flags['with-chain'],
+      });
+    } else {
+      result = await importCertificates(store, bytes, { label: this.flags.label, trusted: this.flags.trust });
+    }
+    const rows = result.added.map((e) => ({ label: e.label, kind: e.hasPrivateKey ? 'key' : 'certificate', subject: summarizeCertificate(e.certificate).subject, trusted: e.trusted, isDefault: e.isDefault }));
+    this.say(`Imported into ${store.path}:\n` + table(rows, [
+      { header: 'LABEL', get: (r) => r.label },
+      { header: 'KIND', get: (r) => r.kind },
+      { header: 'SUBJECT', get: (r) => r.subject },
+      { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
+      { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
+    ]));
+    for (const s of result.skipped) this.say(`Already present as "${s.label}": ${s.subject}`);
+    return { path: store.path, added: rows, skipped: result.skipped };
+  }
+}

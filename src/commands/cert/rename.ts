@@ -1,0 +1,21 @@
+import { Args } from '@oclif/core';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+
+export default class CertRename extends KymanCommand<typeof CertRename> {
+  static override summary = 'Change an entry\'s label.';
+  static override description = 'gskkyman: "Change label".';
+  static override examples = ['<%= config.bin %> <%= command.id %> web web-2026 --db server.kdb'];
+  static override args = {
+    label: Args.string({ description: 'The current label.', required: true }),
+    newLabel: Args.string({ name: 'new-label', description: 'The new label.', required: true }),
+  };
+  static override flags = commonFlags;
+
+  async run() {
+    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const entry = await store.rename(this.args.label, this.args.newLabel);
+    this.say(`Renamed "${this.args.label}" to "${entry.label}"`);
+    return { from: this.args.label, to: entry.label };
+  }
+}

@@ -1,0 +1,31 @@
+import { Args, Flags } from '@oclif/core';
+import { encodePem, readCertificate, softwareProvider } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+import { certificateJson, certificateText } from '../../cli/render.js';
+
+export default class CertShow extends KymanCommand<typeof CertShow> {
+  static override summary = 'Show an entry\'s certificate in full.';
+  static override description =
+    'Subject, issuer, serial, validity, key, signature algorithm, decoded extensions and SHA-1/SHA-256 fingerprints, as openssl x509 -text tells them. gskkyman: "Show certificate information".';
+  static override examples = ['<%= config.bin %> <%= command.id %> server --db server.kdb', { description: 'The certificate as PEM', command: '<%= config.bin %> <%= command.id %> server --db server.kdb --pem' }];
+  static override args = { label: Args.string({ description: 'The entry\'s label.', required: true }) };
+  static override flags = { ...commonFlags, pem: Flags.boolean({ summary: 'Print the certificate as PEM instead.' }) };
+
+  async run() {
+    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const entry = store.entry(this.args.label);
+    const info = readCertificate(softwareProvider(), entry.certificate);
+    if (this.flags.pem) this.say(encodePem('CERTIFICATE', entry.certificate));
+    else
+      this.say(
+        certificateText(info, [
+          ['Label', entry.label],
+          ['Private key', entry.hasPrivateKey ? 'yes' : 'no'],
+          ['Trusted', entry.trusted ? 'yes' : 'no'],
+          ['Default', entry.isDefault ? 'yes' : 'no'],
+        ]),
+      );
+    return { label: entry.label, hasPrivateKey: entry.hasPrivateKey, trusted: entry.trusted, isDefault: entry.isDefault, certificate: certificateJson(info) };
+  }
+}

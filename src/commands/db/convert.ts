@@ -1,0 +1,51 @@
+import { Args, Flags } from '@oclif/core';
+import { convertKeyStore } from '../../core/index.js';
+import { KymanCommand } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+import { readPasswordSpec } from '../../cli/password.js';
+import { fields } from '../../cli/output.js';
+
+export default class DbConvert extends KymanCommand<typeof DbConvert> {
+  static override summary = 'Convert a key database between CMS (.kdb) and PKCS #12 (.p12).';
+  static override description =
+    'Copies every entry into a new file, keeping labels, trust status and the default key. Keys are re-encrypted under the target\'s password (the source password unless --new-pass is given). The source is never changed.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> server.kdb server.p12',
+    { description: 'PKCS #12 to CMS with a new password', command: '<%= config.bin %> <%= command.id %> keys.p12 keys.kdb --pass env:P12_PASS --new-pass env:KDB_PASS' },
+  ];
+  static override args = {
+    source: Args.string({ description: 'The database to read.', required: true }),
+    target: Args.string({ description: 'The new database to write.', required: true }),
+  };
+  static override flags = {
+    pass: Flags.string({ summary: 'Source password source (default: its stash file, then a prompt).', helpValue: 'SPEC' }),
+    'new-pass': Flags.string({ summary: 'Target password source (default: the source password).', helpValue: 'SPEC' }),
+    type: Flags.string({ summary: 'Target type (default: the other type than the source).', options: ['cms', 'pkcs12'] }),
+    'record-length': Flags.integer({ summary: 'CMS target record length (default: the source\'s, or 5000).' }),
+    legacy: Flags.boolean({ summary: 'PKCS #12 target with 3DES/RC2 for old readers (weaker).' }),
+  };
+
+  async run() {
+    const { store, password } = await openDatabase({ db: this.args.source, pass: this.flags.pass }, (m) => this.note(m));
+    let targetPassword = password;
+    if (this.flags['new-pass'] !== undefined) {
+      const p = readPasswordSpec(this.flags['new-pass'], '--new-pass');
+      if (p.warning) this.note(p.warning);
+      targetPassword = p.password;
+    }
+    const type = (this.flags.type as 'cms' | 'pkcs12' | undefined) ?? (store.type === 'cms' ? 'pkcs12' : 'cms');
+    if (this.flags.legacy) this.note('--legacy protects keys with 3DES and certificates with 40-bit RC2');
+    const target = await convertKeyStore(store, this.args.target, { type, password: targetPassword, recordLength: this.flags['record-length'], legacy: this.flags.legacy });
+    const info = target.info();
+    this.say(
+      `Converted ${store.path} → ${target.path}\n` +
+        fields([
+          ['Type', type === 'cms' ? `CMS, version ${info.version}, record length ${info.recordLength}` : 'PKCS #12'],
+          ['Entries', String(info.entryCount)],
+          ['Private keys', String(info.keyCount)],
+          ['Default key', target.defaultEntry()?.label ?? '(none)'],
+        ]),
+    );
+    return { source: store.path, target: target.path, type, entries: info.entryCount, keys: info.keyCount, defaultKey: target.defaultEntry()?.label };
+  }
+}

@@ -1,0 +1,51 @@
+import { Args, Flags } from '@oclif/core';
+import { createKeyStore, peekKeyDatabase } from '../../core/index.js';
+import { KymanCommand } from '../../cli/base-command.js';
+import { newPassword } from '../../cli/password.js';
+import { fields } from '../../cli/output.js';
+
+export default class DbCreate extends KymanCommand<typeof DbCreate> {
+  static override summary = 'Create a new, empty key database.';
+  static override description =
+    'Creates an IBM CMS key database (.kdb, version 6 as GSKit 8 writes it) or a PKCS #12 file, readable and writable only by you (mode 0600). gskkyman: "Create new database".';
+  static override examples = [
+    { description: 'A CMS database with a stash file, password from a variable', command: '<%= config.bin %> <%= command.id %> server.kdb --pass env:KDB_PASS --stash' },
+    { description: 'A PKCS #12 key database', command: '<%= config.bin %> <%= command.id %> keys.p12 --type pkcs12 --pass file:pw.txt' },
+    { description: 'A CMS database with larger records, for long certificate chains', command: '<%= config.bin %> <%= command.id %> big.kdb --record-length 10000 --pass stdin' },
+  ];
+  static override args = { file: Args.string({ description: 'The database file to create.', required: true }) };
+  static override flags = {
+    type: Flags.string({ summary: 'Database type.', options: ['cms', 'pkcs12'], default: 'cms' }),
+    'record-length': Flags.integer({ summary: 'CMS record length in bytes (default 5000, as gskkyman).' }),
+    stash: Flags.boolean({ summary: 'Also write the password to a stash file (name.sth) for unattended use.' }),
+    pass: Flags.string({ summary: 'New database password source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: asked twice.', helpValue: 'SPEC' }),
+    legacy: Flags.boolean({ summary: 'PKCS #12 only: use 3DES and RC2 for readers that predate AES (weaker).' }),
+  };
+
+  async run() {
+    const { file } = this.args;
+    const pw = await newPassword(this.flags.pass, '--pass', file);
+    if (pw.warning) this.note(pw.warning);
+    if (this.flags.legacy) this.note('--legacy protects keys with 3DES and certificates with 40-bit RC2: use it only for readers that cannot read AES');
+    const type = this.flags.type as 'cms' | 'pkcs12';
+    await createKeyStore(file, { type, password: pw.password, recordLength: this.flags['record-length'], legacy: this.flags.legacy, stash: this.flags.stash });
+    const summary = await peekKeyDatabase(file);
+    const result = {
+      path: file,
+      type,
+      version: summary.version,
+      recordLength: summary.recordLength,
+      stash: this.flags.stash ? file.replace(/\.[^./\\]*$/, '') + '.sth' : undefined,
+    };
+    this.say(
+      `Created ${file}\n` +
+        fields([
+          ['Type', type === 'cms' ? `CMS key database, version ${summary.version}` : `PKCS #12${this.flags.legacy ? ' (legacy)' : ''}`],
+          ['Record length', summary.recordLength?.toString()],
+          ['Stash file', result.stash],
+          ['Mode', summary.mode],
+        ]),
+    );
+    return result;
+  }
+}

@@ -1,0 +1,93 @@
+import { Args } from '@oclif/core';
+import { KymanError, peekKeyDatabase, readStashFor, openKeyStore, stashPathFor, usage } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { readPasswordSpec } from '../../cli/password.js';
+import { fields, out } from '../../cli/output.js';
+
+export default class DbInfo extends KymanCommand<typeof DbInfo> {
+  static override summary = 'Show what a key database is: type, version, record length, entries, integrity, stash.';
+  static override description =
+    'The header is read without a password; with one (--pass or the stash) the password and the integrity check are verified and keys are counted.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> server.kdb',
+    { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --db server.kdb --json' },
+  ];
+  static override args = { file: Args.string({ description: 'The database file (or use --db).' }) };
+  static override flags = { db: commonFlags.db, pass: commonFlags.pass };
+
+  async run() {
+    const file = this.args.file ?? this.flags.db;
+    if (!file) throw usage('no key database given: name the file or use --db');
+    const summary = await peekKeyDatabase(file);
+    const stash = await readStashFor(file).catch(() => undefined);
+    let password: string | undefined;
+    if (this.flags.pass !== undefined) {
+      const p = readPasswordSpec(this.flags.pass, '--pass');
+      if (p.warning) this.note(p.warning);
+      password = p.password;
+    } else password = stash?.password;
+    let integrity: 'verified' | 'not checked' | 'failed' = 'not checked';
+    let integrityNote: string | undefined;
+    let entries: number | undefined = summary.entryCount;
+    let keys: number | undefined;
+    let defaultKey: string | undefined;
+    if (password !== undefined && (summary.fileType ?? 'key') === 'key') {
+      try {
+        const store = await openKeyStore(file, { password });
+        const info = store.info();
+        integrity = 'verified';
+        entries = info.entryCount;
+        keys = info.keyCount;
+        defaultKey = store.defaultEntry()?.label;
+      } catch (error) {
+        if (!(error instanceof KymanError) || (error.code !== 'BAD_PASSWORD' && error.code !== 'BAD_INPUT')) throw error;
+        integrity = 'failed';
+        integrityNote = error.message;
+      }
+    }
+    const result = {
+      path: file,
+      type: summary.type,
+      fileType: summary.fileType,
+      version: summary.version,
+      recordLength: summary.recordLength,
+      entries,
+      keys,
+      defaultKey,
+      integrity,
+      integrityError: integrityNote,
+      stash: stash ? stash.path : undefined,
+      size: summary.size,
+      mode: summary.mode,
+    };
+    const kind =
+      summary.type === 'cms'
+        ? `CMS ${summary.fileType === 'key' ? 'key database' : summary.fileType === 'request' ? 'request database' : 'CRL file'}, version ${summary.version}`
+        : 'PKCS #12';
+    this.say(
+      fields([
+        ['File', file],
+        ['Type', kind],
+        ['Record length', summary.recordLength?.toString()],
+        ['Entries', entries?.toString()],
+        ['Private keys', keys?.toString()],
+        ['Default key', keys === undefined ? undefined : (defaultKey ?? '(none)')],
+        [
+          'Integrity',
+          integrity === 'verified'
+            ? out.green('verified')
+            : integrity === 'failed'
+              ? out.red(`FAILED: ${integrityNote}`)
+              : 'not checked (no password: give --pass or create a stash)',
+        ],
+        ['Stash file', stash ? stash.path : `none (${stashPathFor(file)} not found)`],
+        ['Size', `${summary.size} bytes`],
+        ['Mode', summary.mode + (summary.mode !== '0600' ? out.yellow('  (others can read it: chmod 600)') : '')],
+      ]),
+    );
+    if (integrity === 'failed') {
+      process.exitCode = 1;
+    }
+    return result;
+  }
+}

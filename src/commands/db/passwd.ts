@@ -1,0 +1,28 @@
+import { changeKeyStorePassword } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+import { newPassword } from '../../cli/password.js';
+import { Flags } from '@oclif/core';
+
+export default class DbPasswd extends KymanCommand<typeof DbPasswd> {
+  static override summary = 'Change a key database password.';
+  static override description =
+    'Every private key is re-encrypted under the new password, the password verifier and integrity check are recomputed, and an existing stash file is rewritten. gskkyman: "Change database password".';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --db server.kdb',
+    { description: 'From a script: old password from the stash, new one from a file', command: '<%= config.bin %> <%= command.id %> --db server.kdb --new-pass file:new.txt' },
+  ];
+  static override flags = {
+    ...commonFlags,
+    'new-pass': Flags.string({ summary: 'New password source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: asked twice.', helpValue: 'SPEC' }),
+  };
+
+  async run() {
+    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const pw = await newPassword(this.flags['new-pass'], '--new-pass', store.path);
+    if (pw.warning) this.note(pw.warning);
+    const { stash } = await changeKeyStorePassword(store, pw.password);
+    this.say(`Changed the password of ${store.path}${stash ? `; rewrote the stash file ${stash}` : ''}.`);
+    return { path: store.path, stash };
+  }
+}

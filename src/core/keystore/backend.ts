@@ -1,0 +1,34 @@
+// What a file format must provide to serve as a key database: decode, encode, and how new keys are protected.
+
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { KeyProtection } from '../pki/pbe.js';
+import type { KeyStoreInfo } from './types.js';
+
+/** An entry as a file holds it: certificates in the clear, keys still encrypted under the file's password. */
+export interface StoredEntry {
+  label: string;
+  kind: 'certificate' | 'key-pair' | 'other';
+  certificate?: Uint8Array;
+  /** PKCS #8 EncryptedPrivateKeyInfo DER, encrypted under the database password. */
+  encryptedKey?: Uint8Array;
+  trusted: boolean;
+  isDefault: boolean;
+  /** The backend's own record for kinds kyman does not model; written back unchanged. */
+  carry?: unknown;
+}
+
+export interface StoreImage<Meta> {
+  entries: StoredEntry[];
+  meta: Meta;
+}
+
+export interface FileBackend<Meta> {
+  readonly type: 'cms' | 'pkcs12';
+  /** Verifies the password and the file's integrity, and lists its entries. */
+  decode(provider: CryptoProvider, bytes: Uint8Array, password: string, name: string): StoreImage<Meta>;
+  /** The whole file; fails with CONFLICT when an entry does not fit the format's limits. */
+  encode(provider: CryptoProvider, image: StoreImage<Meta>, password: string, name: string): Uint8Array;
+  /** How a key added to this file is encrypted. */
+  keyProtection(meta: Meta): KeyProtection;
+  describe(meta: Meta): Pick<KeyStoreInfo, 'version' | 'recordLength' | 'legacy'>;
+}

@@ -1,0 +1,47 @@
+// Making a new key pair and its self-signed certificate straight into a key database.
+
+import type { CryptoProvider, KeySpec } from '../crypto/provider.js';
+import { softwareProvider } from '../crypto/software.js';
+import { conflict } from '../errors.js';
+import { createCertificate } from '../pki/certificate.js';
+import { parseName } from '../pki/name.js';
+import { parseSubjectAltName } from '../pki/general-name.js';
+import { checkLabel } from './file-key-store.js';
+import type { KeyStore, KeyStoreEntry } from './types.js';
+
+export interface SelfSignedOptions {
+  subject: string;
+  subjectAltNames?: string[];
+  key?: KeySpec;
+  days?: number;
+  ca?: boolean;
+  pathLength?: number;
+  isDefault?: boolean;
+  now?: Date;
+  provider?: CryptoProvider;
+}
+
+/** The key spec kyman uses when none is given: EC P-256, as mkcert and step-cli do. */
+export const DEFAULT_KEY_SPEC: KeySpec = { type: 'ec', curve: 'P-256' };
+export const DEFAULT_DAYS = 365;
+
+/** gskkyman's "create a self-signed certificate": a new key pair and certificate under `label`. */
+export async function createSelfSignedEntry(store: KeyStore, label: string, options: SelfSignedOptions): Promise<KeyStoreEntry> {
+  const provider = options.provider ?? softwareProvider();
+  checkLabel(label);
+  // Check everything a person typed before spending time on a key.
+  parseName(options.subject);
+  for (const san of options.subjectAltNames ?? []) parseSubjectAltName(san);
+  if (store.has(label)) throw conflict(`label "${label}" already exists in ${store.path}`);
+  const key = await provider.generateKeyPair(options.key ?? DEFAULT_KEY_SPEC);
+  const certificate = await createCertificate(provider, {
+    subject: options.subject,
+    subjectKey: key,
+    subjectAltNames: options.subjectAltNames,
+    days: options.days ?? DEFAULT_DAYS,
+    ca: options.ca,
+    pathLength: options.pathLength,
+    now: options.now,
+  });
+  return store.addKeyPair(label, certificate, key, { isDefault: options.isDefault });
+}

@@ -1,0 +1,181 @@
+// Moving certificates and keys in and out of key databases: PEM, DER, PKCS #7 and PKCS #12.
+
+import * as path from 'node:path';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { softwareProvider } from '../crypto/software.js';
+import { badInput, conflict, usage } from '../errors.js';
+import { summarizeCertificate, publicKeyMatches } from '../pki/certificate.js';
+import { readCertificateFile } from '../pki/certificate-file.js';
+import { orderChain } from '../pki/chain.js';
+import { encodePem } from '../pki/pem.js';
+import { decryptPrivateKeyInfo } from '../pki/pbe.js';
+import { writePkcs7 } from '../pki/pkcs7.js';
+import { isPkcs12, readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
+import { encryptedPrivateKeyPem, readPrivateKeyFile, EXPORT_KEY_PROTECTION } from '../pki/private-key.js';
+import { encryptPrivateKeyInfo } from '../pki/pbe.js';
+import type { KeyStore, KeyStoreEntry } from './types.js';
+
+/** A label for a certificate that came without one: its subject's CN, else the whole subject. */
+export function labelFor(certificate: Uint8Array, taken: (label: string) => boolean): string {
+  const subject = summarizeCertificate(certificate).subject;
+  const cn = /(?:^|,)CN=((?:\\.|[^,])+)/.exec(subject)?.[1]?.replace(/\\(.)/g, '$1');
+  const base = (cn ?? subject ?? 'certificate').slice(0, 100) || 'certificate';
+  let label = base;
+  for (let n = 2; taken(label); n++) label = `${base} (${n})`;
+  return label;
+}
+
+export interface ImportResult {
+  added: KeyStoreEntry[];
+  /** Certificates in the file that the database already held (by content), with their labels. */
+  skipped: { label: string; subject: string }[];
+}
+
+export interface ImportCertificatesOptions {
+  /** Label for the first certificate; the rest are named from their subjects. */
+  label?: string;
+  trusted?: boolean;
+}
+
+/** Adds every certificate of a PEM, DER or PKCS #7 file; ones already present are skipped and reported. */
+export async function importCertificates(store: KeyStore, bytes: Uint8Array, options: ImportCertificatesOptions = {}): Promise<ImportResult> {
+  const certificates = readCertificateFile(bytes);
+  const result: ImportResult = { added: [], skipped: [] };
+  for (const [i, der] of certificates.entries()) {
+    const existing = store.entries().find((e) => Buffer.compare(Buffer.from(e.certificate), Buffer.from(der)) === 0);
+    if (existing) {
+      if (certificates.length === 1) throw conflict(`this certificate is already in ${path.basename(store.path)} as "${existing.label}"`);
+      result.skipped.push({ label: existing.label, subject: summarizeCertificate(der).subject });
+      continue;
+    }
+    const label = i === 0 && options.label ? options.label : labelFor(der, (l) => store.has(l));
+    result.added.push(await store.addCertificate(label, der, { trusted: options.trusted ?? true }));
+  }
+  return result;
+}
+
+export interface ImportKeyPairOptions {
+  /** The key file (PEM or DER PKCS #8) when the certificate file holds no key. */
+  keyFile?: Uint8Array;
+  keyFileName?: string;
+  /** Password of the PKCS #12 file or of an encrypted key file. */
+  importPassword?: string;
+  label?: string;
+  isDefault?: boolean;
+  /** Add the other certificates (the chain) of a PKCS #12 file as trusted certificates too. */
+  withChain?: boolean;
+  provider?: CryptoProvider;
+}
+
+/**
+ * Imports a certificate and its private key: from a PKCS #12 file (its first key entry), or
+ * from a certificate file plus a PKCS #8 key file.
+ */
+export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options: ImportKeyPairOptions = {}): Promise<ImportResult> {
+  const provider = options.provider ?? softwareProvider();
+  let certificate: Uint8Array;
+  let pkcs8: Uint8Array;
+  let friendlyName: string | undefined;
+  let others: Uint8Array[] = [];
+  if (isPkcs12(bytes) && !options.keyFile) {
+    if (options.importPassword === undefined) throw usage('give the PKCS #12 file\'s password with --import-pass');
+    const p12 = readPkcs12(provider, bytes, options.importPassword);
+    const key = p12.bags.find((b) => b.type === 'key');
+    if (!key) throw badInput('the PKCS #12 file holds no private key: import its certificates without --key-file, or use "kyman cert import" without a key');
+    pkcs8 = key.encrypted ? decryptPrivateKeyInfo(provider, key.data, options.importPassword) : key.data;
+    const handle = provider.importPrivateKey(pkcs8);
+    const certs = p12.bags.filter((b) => b.type === 'certificate');
+    const mine = certs.find((c) => publicKeyMatches(c.data, handle.spki));
+    if (!mine) throw badInput('the PKCS #12 file holds no certificate for its private key');
+    certificate = mine.data;
+    friendlyName = key.friendlyName ?? mine.friendlyName;
+    others = certs.filter((c) => c !== mine).map((c) => c.data);
+  } else {
+    if (!options.keyFile) throw usage('a certificate file needs its private key: give --key-file, or import a PKCS #12 file');
+    const certs = readCertificateFile(bytes);
+    pkcs8 = readPrivateKeyFile(provider, options.keyFile, options.importPassword, options.keyFileName);
+    const handle = provider.importPrivateKey(pkcs8);
+    const mine = certs.find((c) => publicKeyMatches(c, handle.spki));
+    if (!mine) throw badInput(`the private key in ${options.keyFileName ?? 'the key file'} does not belong to any certificate in the file`);
+    certificate = mine;
+    others = certs.filter((c) => c !== mine);
+  }
+  const key = provider.importPrivateKey(pkcs8);
+  const label = options.label ?? (friendlyName && !store.has(friendlyName) ? friendlyName : labelFor(certificate, (l) => store.has(l)));
+  const result: ImportResult = { added: [await store.addKeyPair(label, certificate, key, { isDefault: options.isDefault })], skipped: [] };
+  if (options.withChain) {
+    for (const der of orderChain(provider, certificate, others).slice(1)) {
+      const existing = store.entries().find((e) => Buffer.compare(Buffer.from(e.certificate), Buffer.from(der)) === 0);
+      if (existing) result.skipped.push({ label: existing.label, subject: summarizeCertificate(der).subject });
+      else result.added.push(await store.addCertificate(labelFor(der, (l) => store.has(l)), der, { trusted: true }));
+    }
+  }
+  return result;
+}
+
+export type ExportFormat = 'pem' | 'der' | 'pkcs7' | 'pkcs12';
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** PEM: add the private key (encrypted under exportPassword). PKCS #12 always carries the key when there is one. */
+  withKey?: boolean;
+  /** Add the issuers found in the database, leaf first. */
+  chain?: boolean;
+  exportPassword?: string;
+  /** PKCS #12 with 3DES/RC2, for old readers. */
+  legacy?: boolean;
+  provider?: CryptoProvider;
+}
+
+export interface ExportResult {
+  bytes: Uint8Array;
+  certificates: number;
+  withKey: boolean;
+}
+
+/** The bytes of an entry exported in the asked format; nothing is written by this function. */
+export async function exportEntry(store: KeyStore, label: string, options: ExportOptions): Promise<ExportResult> {
+  const provider = options.provider ?? softwareProvider();
+  const entry = store.entry(label);
+  const chain = options.chain
+    ? orderChain(
+        provider,
+        entry.certificate,
+        store.entries().map((e) => e.certificate),
+      )
+    : [entry.certificate];
+  const wantsKey = options.format === 'pkcs12' ? entry.hasPrivateKey : options.withKey === true;
+  if (wantsKey && !entry.hasPrivateKey) throw usage(`"${label}" has no private key to export`);
+  if (options.withKey && (options.format === 'der' || options.format === 'pkcs7')) {
+    throw usage(`the ${options.format} format holds certificates only: export the key with --format pem or pkcs12`);
+  }
+  if (wantsKey && !options.exportPassword) throw usage('a private key is never written in the clear: give --export-pass');
+  if (options.format === 'der' && chain.length > 1) throw usage('DER holds one certificate: use --format pkcs7 or pem for a chain');
+  const pkcs8 = wantsKey ? provider.exportPrivateKey(await store.privateKey(label)) : undefined;
+  switch (options.format) {
+    case 'der':
+      return { bytes: entry.certificate, certificates: 1, withKey: false };
+    case 'pem': {
+      let text = chain.map((c) => encodePem('CERTIFICATE', c)).join('');
+      if (pkcs8) text += encryptedPrivateKeyPem(provider, pkcs8, options.exportPassword!);
+      return { bytes: new TextEncoder().encode(text), certificates: chain.length, withKey: !!pkcs8 };
+    }
+    case 'pkcs7':
+      return { bytes: writePkcs7(chain), certificates: chain.length, withKey: false };
+    case 'pkcs12': {
+      const password = options.exportPassword;
+      if (!password) throw usage('a PKCS #12 file needs a password: give --export-pass');
+      const bags: Pkcs12Bag[] = [];
+      const localKeyId = provider.hash('SHA-1', entry.certificate);
+      if (pkcs8) {
+        const protection = options.legacy ? ({ scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } as const) : { ...EXPORT_KEY_PROTECTION, iterations: 2048 };
+        bags.push({ type: 'key', encrypted: true, data: encryptPrivateKeyInfo(provider, pkcs8, password, protection), friendlyName: label, localKeyId });
+      }
+      bags.push({ type: 'certificate', data: entry.certificate, friendlyName: label, localKeyId: pkcs8 ? localKeyId : undefined });
+      for (const c of chain.slice(1)) bags.push({ type: 'certificate', data: c });
+      return { bytes: writePkcs12(provider, bags, password, { legacy: options.legacy }), certificates: chain.length, withKey: !!pkcs8 };
+    }
+    default:
+      throw usage(`unknown export format "${options.format as string}": use pem, der, pkcs7 or pkcs12`);
+  }
+}

@@ -1,0 +1,90 @@
+// Reading private key files: PKCS #8 (plain or encrypted), and OpenSSL's traditional PKCS #1 and SEC1 forms.
+
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { ECPrivateKey, id_ecPublicKey } from '@peculiar/asn1-ecc';
+import { id_rsaEncryption } from '@peculiar/asn1-rsa';
+import { badInput, usage } from '../errors.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { decodePem, encodePem, isPem } from './pem.js';
+import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, type KeyProtection } from './pbe.js';
+
+/** How kyman encrypts a key it writes to a file: PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC. */
+export const EXPORT_KEY_PROTECTION: KeyProtection = { scheme: 'pbes2', prf: 'SHA-256', cipher: 'AES-256-CBC', iterations: 600_000, saltLength: 16 };
+
+const NULL_PARAMS = new Uint8Array([0x05, 0x00]);
+
+/** RFC 5208 PrivateKeyInfo around a PKCS #1 RSAPrivateKey. */
+function wrapPkcs1(der: Uint8Array): Uint8Array {
+  const info = new PrivateKeyInfo({
+    privateKeyAlgorithm: new AlgorithmIdentifier({ algorithm: id_rsaEncryption, parameters: NULL_PARAMS.buffer.slice(0) }),
+    privateKey: new OctetString(der),
+  });
+  return new Uint8Array(AsnConvert.serialize(info));
+}
+
+/** RFC 5915 §5: a SEC1 ECPrivateKey becomes PKCS #8 with the curve moved to the algorithm parameters. */
+function wrapSec1(der: Uint8Array): Uint8Array {
+  const ec = AsnConvert.parse(der, ECPrivateKey);
+  const curve = ec.parameters?.namedCurve;
+  if (!curve) throw badInput('the EC private key names no curve, so it cannot be used');
+  const params = AsnConvert.serialize(ec.parameters!);
+  const inner = new ECPrivateKey({ version: 1, privateKey: ec.privateKey, publicKey: ec.publicKey });
+  const info = new PrivateKeyInfo({
+    privateKeyAlgorithm: new AlgorithmIdentifier({ algorithm: id_ecPublicKey, parameters: params }),
+    privateKey: new OctetString(AsnConvert.serialize(inner)),
+  });
+  return new Uint8Array(AsnConvert.serialize(info));
+}
+
+function looksLikePkcs8(der: Uint8Array): boolean {
+  try {
+    AsnConvert.parse(der, PrivateKeyInfo);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The PKCS #8 PrivateKeyInfo in a key file. Encrypted keys need `password` (BAD_PASSWORD when it
+ * is wrong, USAGE when none was given).
+ */
+export function readPrivateKeyFile(provider: CryptoProvider, bytes: Uint8Array, password: string | undefined, name = 'the key file'): Uint8Array {
+  const decrypt = (epki: Uint8Array) => {
+    if (password === undefined) throw usage(`${name} holds an encrypted private key: give its password with --import-pass`);
+    return decryptPrivateKeyInfo(provider, epki, password);
+  };
+  if (isPem(bytes)) {
+    const block = decodePem(bytes).find((b) => /PRIVATE KEY$/.test(b.label));
+    if (!block) throw badInput(`${name} holds no private key (no "BEGIN … PRIVATE KEY" block)`);
+    if (block.headers?.['Proc-Type']?.includes('ENCRYPTED')) {
+      throw badInput(`${name} uses OpenSSL's old key encryption; convert it first: openssl pkcs8 -topk8 -in ${name} -out key.p8`);
+    }
+    switch (block.label) {
+      case 'PRIVATE KEY':
+        return block.der;
+      case 'ENCRYPTED PRIVATE KEY':
+        return decrypt(block.der);
+      case 'RSA PRIVATE KEY':
+        return wrapPkcs1(block.der);
+      case 'EC PRIVATE KEY':
+        return wrapSec1(block.der);
+      default:
+        throw badInput(`${name} holds a "${block.label}", which kyman does not read`);
+    }
+  }
+  if (looksLikePkcs8(bytes)) return bytes;
+  try {
+    return decrypt(bytes);
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && (error.code === 'BAD_PASSWORD' || error.code === 'USAGE')) throw error;
+    throw badInput(`${name} is not a private key in PEM or DER (PKCS #8) form`);
+  }
+}
+
+/** An encrypted PKCS #8 PEM block: kyman never writes a private key in the clear. */
+export function encryptedPrivateKeyPem(provider: CryptoProvider, pkcs8: Uint8Array, password: string): string {
+  return encodePem('ENCRYPTED PRIVATE KEY', encryptPrivateKeyInfo(provider, pkcs8, password, EXPORT_KEY_PROTECTION));
+}

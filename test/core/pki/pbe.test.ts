@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as nodeCrypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as asn1js from 'asn1js';
+import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
+import { KymanError } from '../../../src/core/errors.js';
+import {
+  DEFAULT_KEY_PROTECTION,
+  type KeyProtection,
+  decryptPrivateKeyInfo,
+  decryptWithPassword,
+  describeKeyProtection,
+  encryptPrivateKeyInfo,
+  encryptWithPassword,
+  pkcs12Kdf,
+  pkcs12PasswordBytes,
+  readKeyProtection,
+} from '../../../src/core/pki/pbe.js';
+
+const provider = createSoftwareProvider();
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+const isCode = (code: string) => (e: unknown) => e instanceof KymanError && e.code === code;
+const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
+
+function spkiOfPkcs8(pkcs8: Uint8Array): Buffer {
+  const key = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+  return nodeCrypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
+}
+
+describe('password-based encryption', () => {
+  let dir: string;
+  let rsaPkcs8: Uint8Array;
+  let ecPkcs8: Uint8Array;
+  const file = (name: string) => path.join(dir, name);
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyman-pbe-'));
+    execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file('rsa.pem')], { stdio: 'pipe' });
+    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', file('ec.pem')], { stdio: 'pipe' });
+    // PKCS #8 DER (genpkey's DER output of an EC key is the SEC1 form).
+    for (const k of ['rsa', 'ec']) {
+      execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', file(`${k}.pem`), '-outform', 'DER', '-out', file(`${k}.der`)]);
+    }
+    rsaPkcs8 = new Uint8Array(fs.readFileSync(file('rsa.der')));
+    ecPkcs8 = new Uint8Array(fs.readFileSync(file('ec.der')));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('PKCS #12 key derivation (RFC 7292 B.2)', () => {
+    // The vectors Bouncy Castle's PKCS12 tests use.
+    it('derives the known keys and IVs', () => {
+      const salt1 = Buffer.from('0A58CF64530D823F', 'hex');
+      assert.equal(hex(pkcs12Kdf(provider, 'SHA-1', pkcs12PasswordBytes('smeg'), salt1, 1, 1, 24)), '8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3');
+      assert.equal(hex(pkcs12Kdf(provider, 'SHA-1', pkcs12PasswordBytes('smeg'), salt1, 2, 1, 8)), '79993DFE048D3B76');
+      const salt2 = Buffer.from('1682C0FC5B3F7EC5', 'hex');
+      assert.equal(hex(pkcs12Kdf(provider, 'SHA-1', pkcs12PasswordBytes('queeg'), salt2, 1, 1000, 24)), '483DD6E919D7DE2E8E648BA8F862F3FBFBDC2BCB2C02957F');
+      assert.equal(hex(pkcs12Kdf(provider, 'SHA-1', pkcs12PasswordBytes('queeg'), salt2, 2, 1000, 8)), '9D461D1B00355C50');
+    });
+
+    it('encodes the password as a terminated big-endian BMPString', () => {
+      assert.equal(hex(pkcs12PasswordBytes('ab')), '006100620000');
+      assert.equal(hex(pkcs12PasswordBytes('')), '0000');
+      assert.equal(hex(pkcs12PasswordBytes('é')), '00E90000');
+    });
+  });
+
+  describe('what kyman writes, OpenSSL reads', () => {
+    const schemes: { name: string; protection: KeyProtection; legacy?: boolean }[] = [
+      { name: 'PBES2 SHA-256 AES-256 (default)', protection: DEFAULT_KEY_PROTECTION },
+      { name: 'PBES2 SHA-1 AES-128', protection: { scheme: 'pbes2', prf: 'SHA-1', cipher: 'AES-128-CBC', iterations: 1000, saltLength: 8 } },
+      { name: 'PBES2 SHA-384 AES-192', protection: { scheme: 'pbes2', prf: 'SHA-384', cipher: 'AES-192-CBC', iterations: 5, saltLength: 8 } },
+      { name: 'PBES2 SHA-512 DES-EDE3', protection: { scheme: 'pbes2', prf: 'SHA-512', cipher: 'DES-EDE3-CBC', iterations: 4096, saltLength: 20 } },
+      { name: 'PKCS #12 PBE 3DES', protection: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } },
+      { name: 'PKCS #12 PBE RC2-40', protection: { scheme: 'pkcs12-rc2-40', iterations: 2048, saltLength: 8 }, legacy: true },
+      { name: 'PBES1 MD5 DES', protection: { scheme: 'pbes1-md5-des', iterations: 5 }, legacy: true },
+    ];
+    for (const { name, protection, legacy } of schemes) {
+      it(`${name}: openssl pkey decrypts it, and it decrypts back`, () => {
+        const epki = encryptPrivateKeyInfo(provider, rsaPkcs8, 'pässword 1', protection);
+        const f = file(`out-${protection.scheme}.der`);
+        fs.writeFileSync(f, epki);
+        const spki = execFileSync('openssl', ['pkey', ...(legacy ? LEGACY : []), '-inform', 'DER', '-in', f, '-passin', 'pass:pässword 1', '-pubout', '-outform', 'DER']);
+        assert.deepEqual(spki, spkiOfPkcs8(rsaPkcs8));
+        assert.deepEqual(decryptPrivateKeyInfo(provider, epki, 'pässword 1'), rsaPkcs8);
+        assert.deepEqual(readKeyProtection(epki), protection);
+        assert.throws(() => decryptPrivateKeyInfo(provider, epki, 'pässword 2'), isCode('BAD_PASSWORD'));
+      });
+    }
+  });
+
+  describe('what OpenSSL writes, kyman reads', () => {
+    const cases: { args: string[]; expect: KeyProtection; legacy?: boolean }[] = [
+      { args: ['-v2', 'aes-256-cbc', '-v2prf', 'hmacWithSHA512'], expect: { scheme: 'pbes2', prf: 'SHA-512', cipher: 'AES-256-CBC', iterations: 2048, saltLength: 8 } },
+      { args: ['-v2', 'aes-128-cbc', '-v2prf', 'hmacWithSHA1', '-iter', '3'], expect: { scheme: 'pbes2', prf: 'SHA-1', cipher: 'AES-128-CBC', iterations: 3, saltLength: 8 } },
+      { args: ['-v2', 'des3'], expect: { scheme: 'pbes2', prf: 'SHA-256', cipher: 'DES-EDE3-CBC', iterations: 2048, saltLength: 8 } },
+      { args: ['-v2', 'des-cbc'], expect: { scheme: 'pbes2', prf: 'SHA-256', cipher: 'DES-EDE3-CBC', iterations: 2048, saltLength: 8 }, legacy: true },
+      { args: ['-v1', 'PBE-SHA1-3DES'], expect: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } },
+      { args: ['-v1', 'PBE-SHA1-2DES'], expect: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } },
+      { args: ['-v1', 'PBE-SHA1-RC2-128'], expect: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 }, legacy: true },
+      { args: ['-v1', 'PBE-SHA1-RC2-40'], expect: { scheme: 'pkcs12-rc2-40', iterations: 2048, saltLength: 8 }, legacy: true },
+      { args: ['-v1', 'PBE-MD5-DES'], expect: { scheme: 'pbes1-md5-des', iterations: 2048 }, legacy: true },
+      { args: ['-v1', 'PBE-SHA1-DES'], expect: { scheme: 'pbes1-md5-des', iterations: 2048 }, legacy: true },
+      { args: ['-v1', 'PBE-SHA1-RC2-64'], expect: { scheme: 'pbes1-md5-des', iterations: 2048 }, legacy: true },
+    ];
+    for (const { args, expect, legacy } of cases) {
+      it(`openssl pkcs8 -topk8 ${args.join(' ')}`, () => {
+        const f = file(`in-${args.join('_')}.der`);
+        execFileSync('openssl', ['pkcs8', ...(legacy ? LEGACY : []), '-topk8', '-inform', 'DER', '-in', file('ec.der'), '-outform', 'DER',
+          '-out', f, '-passout', 'pass:s3cret', ...args]);
+        const epki = new Uint8Array(fs.readFileSync(f));
+        assert.deepEqual(decryptPrivateKeyInfo(provider, epki, 's3cret'), ecPkcs8);
+        // OpenSSL 3.0 salts PBES2 with 8 bytes, later versions with 16.
+        const got = readKeyProtection(epki);
+        if (got.scheme === 'pbes2' && expect.scheme === 'pbes2') assert.ok(got.saltLength === 8 || got.saltLength === 16);
+        assert.deepEqual({ ...got, saltLength: undefined }, { ...expect, saltLength: undefined });
+        assert.throws(() => decryptPrivateKeyInfo(provider, epki, 'S3cret'), isCode('BAD_PASSWORD'));
+        // A key rewritten with the scheme readKeyProtection reports is still read by OpenSSL.
+        const again = encryptPrivateKeyInfo(provider, ecPkcs8, 'other', expect);
+        fs.writeFileSync(f, again);
+        execFileSync('openssl', ['pkey', ...LEGACY, '-inform', 'DER', '-in', f, '-passin', 'pass:other', '-noout']);
+      });
+    }
+  });
+
+  it('tells a wrong password even when the padding happens to check out', () => {
+    // 1 wrong password in 256 leaves valid padding; the PrivateKeyInfo check must catch those.
+    const epki = encryptPrivateKeyInfo(provider, ecPkcs8, 'right', { scheme: 'pbes1-md5-des', iterations: 1 });
+    for (let i = 0; i < 1500; i++) {
+      assert.throws(() => decryptPrivateKeyInfo(provider, epki, `wrong ${i}`), isCode('BAD_PASSWORD'));
+    }
+  });
+
+  it('rejects garbage, truncation and unknown algorithms with BAD_INPUT', () => {
+    const epki = encryptPrivateKeyInfo(provider, ecPkcs8, 'pw', DEFAULT_KEY_PROTECTION);
+    assert.throws(() => decryptPrivateKeyInfo(provider, new Uint8Array([1, 2, 3]), 'pw'), isCode('BAD_INPUT'));
+    assert.throws(() => decryptPrivateKeyInfo(provider, epki.subarray(0, epki.length - 20), 'pw'), isCode('BAD_INPUT'));
+    assert.throws(() => readKeyProtection(new Uint8Array(0)), isCode('BAD_INPUT'));
+    // An EncryptedPrivateKeyInfo whose ciphertext is not a whole number of blocks.
+    const seq = asn1js.fromBER(epki).result as asn1js.Sequence;
+    const alg = seq.valueBlock.value[0];
+    const odd = new asn1js.Sequence({ value: [alg, new asn1js.OctetString({ valueHex: new Uint8Array(33) })] }).toBER();
+    assert.throws(() => decryptPrivateKeyInfo(provider, new Uint8Array(odd), 'pw'), isCode('BAD_INPUT'));
+    // pbeWithSHAAnd128BitRC4 is recognised and refused.
+    const rc4 = new asn1js.Sequence({
+      value: [
+        new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.12.1.1' }), new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: new Uint8Array(8) }), new asn1js.Integer({ value: 1 })] })] }),
+        new asn1js.OctetString({ valueHex: new Uint8Array(16) }),
+      ],
+    }).toBER();
+    assert.throws(() => decryptPrivateKeyInfo(provider, new Uint8Array(rc4), 'pw'), isCode('BAD_INPUT'));
+  });
+
+  it('refuses to encrypt something that is not a PrivateKeyInfo', () => {
+    assert.throws(() => encryptPrivateKeyInfo(provider, new Uint8Array([0x30, 0]), 'pw', DEFAULT_KEY_PROTECTION), isCode('BAD_INPUT'));
+  });
+
+  it('encrypts and decrypts any data with the general pair', () => {
+    const data = new TextEncoder().encode('any content at all, of any length');
+    for (const protection of [DEFAULT_KEY_PROTECTION, { scheme: 'pkcs12-rc2-40', iterations: 10, saltLength: 8 } as const]) {
+      const { algorithm, ciphertext } = encryptWithPassword(provider, protection, 'pw', data);
+      assert.deepEqual(decryptWithPassword(provider, algorithm, 'pw', ciphertext), data);
+    }
+    assert.match(describeKeyProtection(DEFAULT_KEY_PROTECTION), /PBES2 \(PBKDF2-HMAC-SHA-256, AES-256-CBC, 2048 iterations\)/);
+  });
+
+  describe('IBM key databases', () => {
+    // The samples written by IBM tools (see the CMS format notes); skipped when they are not here.
+    const candidates = [process.env.KYMAN_GSKIT_FIXTURES, path.resolve('fixtures/gskit'), '/work/shared/fixtures/gskit'];
+    const fixtures = candidates.find((d) => d && fs.existsSync(path.join(d, 'ihs-v4.kdb')));
+    const samples: [string, string, KeyProtection['scheme']][] = [
+      ['ihs-v4.kdb', '1qaz2wsx', 'pkcs12-3des'],
+      ['zos-v3.kdb', 'password', 'pbes1-md5-des'],
+      ['mixed.kdb', 'password', 'pbes2'],
+      ['ikeyman-v6.kdb', 'mq-lab', 'pbes2'],
+    ];
+    for (const [name, password, scheme] of samples) {
+      it(`decrypts every key in ${name} (${scheme}) with the standard password encodings`, function () {
+        if (!fixtures) this.skip();
+        const pairs = keyRecords(fs.readFileSync(path.join(fixtures!, name)));
+        assert.ok(pairs.length > 0);
+        for (const { cert, epki } of pairs) {
+          assert.equal(readKeyProtection(epki).scheme, scheme);
+          const pkcs8 = decryptPrivateKeyInfo(provider, epki, password);
+          assert.deepEqual(spkiOfPkcs8(pkcs8), new nodeCrypto.X509Certificate(cert).publicKey.export({ format: 'der', type: 'spki' }));
+          assert.throws(() => decryptPrivateKeyInfo(provider, epki, password + '!'), isCode('BAD_PASSWORD'));
+        }
+      });
+    }
+  });
+});
+
+/** The (certificate, EncryptedPrivateKeyInfo) pairs of a GSKit .kdb: records `[2] { Certificate, EPKI }`. */
+function keyRecords(file: Buffer): { cert: Buffer; epki: Uint8Array }[] {
+  const headerSize: Record<number, number> = { 6: 0x90, 4: 0x58, 3: 0x50 };
+  const slot = file.readUInt32BE(0x10);
+  const count = file.readUInt32BE(0x14);
+  const out: { cert: Buffer; epki: Uint8Array }[] = [];
+  for (let i = 0; i < count; i++) {
+    const offset = headerSize[file[2]] + i * slot;
+    const der = file.subarray(offset + 12, offset + 12 + file.readUInt32BE(offset + 8));
+    const record = asn1js.fromBER(der).result as asn1js.Sequence;
+    const choice = record.valueBlock.value[1] as asn1js.Constructed;
+    if (choice.idBlock.tagNumber !== 2) continue;
+    const [cert, epki] = (choice.valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
+    out.push({ cert: Buffer.from(cert.valueBeforeDecodeView), epki: new Uint8Array(epki.valueBeforeDecodeView) });
+  }
+  return out;
+}

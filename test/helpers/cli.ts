@@ -1,0 +1,70 @@
+// Running the built kyman binary as a person or script would, and temp folders that clean up.
+
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const gskitFixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
+const bin = path.join(repoRoot, 'bin/run.js');
+
+export interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Runs `kyman ARGS` (the built binary) and waits for it. */
+export function kyman(args: string[], options: RunOptions = {}): RunResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    input: options.input ?? '',
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', KYMAN_DB: undefined, ...options.env },
+    timeout: 120_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs kyman and parses its --json output. */
+export function kymanJson<T = any>(args: string[], options: RunOptions = {}): T & { __status: number; __stderr: string } {
+  const r = kyman([...args, '--json'], options);
+  let parsed: any;
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`kyman ${args.join(' ')} gave no JSON (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return Object.assign(parsed, { __status: r.status, __stderr: r.stderr });
+}
+
+/** Runs an outside tool (openssl, certtool, keytool) and returns what it said. */
+export function tool(command: string, args: string[], options: RunOptions = {}): RunResult {
+  const r = spawnSync(command, args, { encoding: 'utf8', input: options.input ?? '', cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: 120_000 });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Asserts a run failed cleanly: the exit code, one line on stderr, no stack trace. */
+export function expectCleanFailure(r: RunResult, status: number, pattern?: RegExp): void {
+  const lines = r.stderr.trim().split('\n').filter((l) => !/^warning:/.test(l));
+  if (r.status !== status || lines.length !== 1 || /\n\s+at /.test(r.stderr) || (pattern && !pattern.test(lines[0]))) {
+    throw new Error(`expected exit ${status} with one line${pattern ? ` matching ${pattern}` : ''}, got exit ${r.status}:\n${r.stderr}\n${r.stdout}`);
+  }
+}
+
+/** A fresh temporary folder, removed after the test suite. */
+export function tempDir(prefix = 'kyman-test-'): { dir: string; file: (name: string) => string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, file: (name) => path.join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export { spawn };
