@@ -18,6 +18,7 @@ export type { KeyStore, KeyStoreEntry, KeyStoreInfo, KeyStoreType, AddOptions } 
 export { FileKeyStore, checkLabel, MAX_LABEL_LENGTH } from './file-key-store.js';
 export { stashPathFor, readStash, writeStash } from './stash.js';
 export type { CmsVersion, CmsDatabase, CmsRecord } from './cms/index.js';
+export { readCmsDatabase, writeCmsDatabase, newCmsDatabase, cmsKeyProtection, isCmsFile, peekCmsHeader } from './cms/index.js';
 export { withFileLock, writeFileAtomic, lockPathFor } from './file-io.js';
 
 /** gskkyman's default record length for a new CMS database. */

@@ -1,6 +1,15 @@
 // PKCS #12 (RFC 7292) files: read certificates and keys with their attributes, and write them as OpenSSL 3 does.
 
-import { AsnConvert, AsnProp, OctetString } from '@peculiar/asn1-schema';
+import {
+  AsnAnyConverter,
+  AsnConvert,
+  AsnParser,
+  AsnProp,
+  AsnPropTypes,
+  OctetString,
+  type IAsnConverter,
+  type IAsnConvertible,
+} from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { ContentInfo, id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
@@ -186,7 +195,8 @@ export function readPkcs12(provider: CryptoProvider, der: Uint8Array, password: 
   // RFC 7292 §5.1: verify integrity before trusting anything else.
   let form: PasswordForm = { text: password, bmp: pkcs12PasswordBytes(password) };
   let macAlgorithm: string | undefined;
-  const macData = pfx.macData as MacData | undefined;
+  // asn1-pfx gives PFX a default MacData, so an absent one shows as an empty algorithm.
+  const macData = pfx.macData && pfx.macData.mac.digestAlgorithm.algorithm !== '' ? pfx.macData : undefined;
   if (macData) {
     const verified = verifyMac(provider, macData, authSafeBytes, form);
     macAlgorithm = verified.algorithm;
@@ -418,7 +428,7 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
   const keyBags: SafeBag[] = [];
   for (const bag of bags) {
     if (bag.type === 'certificate') {
-      const certBag = new CertBag({ certId: id_x509Certificate, certValue: AsnConvert.serialize(new OctetString(bag.data)) });
+      const certBag = Object.assign(new CertBagOut(), { certId: id_x509Certificate, certValue: AsnConvert.serialize(new OctetString(bag.data)) });
       certBags.push(safeBag(id_certBag, AsnConvert.serialize(certBag), bag));
     } else if (bag.type === 'key') {
       const encrypted = bag.encrypted ?? !isPrivateKeyInfo(bag.data);
@@ -435,11 +445,11 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
   if (certBags.length > 0) {
     const plain = u8(AsnConvert.serialize(new SafeContents(certBags)));
     const { algorithm, ciphertext } = encryptWithPassword(provider, certProtection, password, plain);
-    safes.push(new ContentInfo({ contentType: id_encryptedData, content: writeEncryptedData(algorithm, ciphertext) }));
+    safes.push(contentInfo(id_encryptedData, writeEncryptedData(algorithm, ciphertext)));
   }
   if (keyBags.length > 0) {
     const plain = AsnConvert.serialize(new SafeContents(keyBags));
-    safes.push(new ContentInfo({ contentType: id_data, content: AsnConvert.serialize(new OctetString(plain)) }));
+    safes.push(contentInfo(id_data, AsnConvert.serialize(new OctetString(plain))));
   }
   const authSafe = u8(AsnConvert.serialize(safes));
 
@@ -452,13 +462,63 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
 
   const pfx = new PFX({
     version: 3,
-    authSafe: new ContentInfo({ contentType: id_data, content: AsnConvert.serialize(new OctetString(authSafe)) }),
+    authSafe: contentInfo(id_data, AsnConvert.serialize(new OctetString(authSafe))),
     macData,
   });
   return u8(AsnConvert.serialize(pfx));
 }
 
 const copy = (b: Uint8Array): ArrayBuffer => b.slice().buffer;
+
+// asn1-schema writes an ANY field by parsing the bytes it is given and encoding the tree again,
+// and that parse descends into every OCTET STRING that happens to hold DER. A PKCS #12 file
+// nests ANY in ANY (PFX → ContentInfo → SafeContents → SafeBag → CertBag → certificate), so
+// each certificate would be parsed to the leaves once per level. The writer's classes below
+// differ from asn1-pfx's only in parsing an ANY one level deep, which is all re-encoding needs.
+
+/** A value kept as asn1-schema's own asn1js parsed it, to be written back unchanged. */
+class EncodedValue implements IAsnConvertible {
+  private block!: ReturnType<typeof AsnAnyConverter.toASN>;
+
+  fromASN(asn: ReturnType<typeof AsnAnyConverter.toASN>): this {
+    this.block = asn;
+    return this;
+  }
+
+  toASN(): ReturnType<typeof AsnAnyConverter.toASN> {
+    return this.block;
+  }
+
+  toSchema(): ReturnType<typeof AsnAnyConverter.toASN> {
+    return this.block;
+  }
+}
+
+const ShallowAnyConverter: IAsnConverter<ArrayBuffer | null> = {
+  fromASN: (asn) => AsnAnyConverter.fromASN(asn),
+  toASN: (value) =>
+    value === null
+      ? AsnAnyConverter.toASN(null)
+      : AsnParser.parse(value, EncodedValue, derOptions(value.byteLength)).toASN(),
+};
+
+class ContentInfoOut extends ContentInfo {
+  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
+  override content: ArrayBuffer = new ArrayBuffer(0);
+}
+class SafeBagOut extends SafeBag {
+  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
+  override bagValue: ArrayBuffer = new ArrayBuffer(0);
+}
+class CertBagOut extends CertBag {
+  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
+  override certValue: ArrayBuffer = new ArrayBuffer(0);
+}
+
+/** Class fields of a subclass are set after the base constructor ran, so fill them in afterwards. */
+function contentInfo(contentType: string, content: ArrayBuffer): ContentInfo {
+  return Object.assign(new ContentInfoOut(), { contentType, content });
+}
 
 function safeBag(bagId: string, value: ArrayBuffer, bag: Pkcs12Bag): SafeBag {
   const attributes: PKCS12Attribute[] = [];
@@ -477,7 +537,7 @@ function safeBag(bagId: string, value: ArrayBuffer, bag: Pkcs12Bag): SafeBag {
       bag.trustedUsage.map((oid) => new asn1js.ObjectIdentifier({ value: oid }).toBER()),
     );
   }
-  return new SafeBag({
+  return Object.assign(new SafeBagOut(), {
     bagId,
     bagValue: value,
     // X.690 §11.6: DER orders the members of a SET OF by their encodings.

@@ -397,7 +397,7 @@ describe('certificates', function () {
         assert.equal(`serial=${info.serialNumber.toUpperCase()}`, field('-serial'));
         assert.equal(info.notBefore.getTime(), opensslDate(field('-startdate')).getTime());
         assert.equal(info.notAfter.getTime(), opensslDate(field('-enddate')).getTime());
-        assert.equal(`SHA1 Fingerprint=${info.fingerprints.sha1}`, field('-fingerprint', '-sha1'));
+        assert.equal(`sha1 Fingerprint=${info.fingerprints.sha1}`, field('-fingerprint', '-sha1'));
         assert.equal(`sha256 Fingerprint=${info.fingerprints.sha256}`, field('-fingerprint', '-sha256'));
         assert.deepEqual(info.subjectAltNames, ['dns:host.example.com', 'ip:10.1.2.3', 'ip:2001:db8::42', 'email:ops@example.com', 'uri:https://example.com/']);
         assert.equal(info.selfSigned, true);

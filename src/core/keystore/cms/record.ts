@@ -15,6 +15,7 @@ import * as asn1js from 'asn1js';
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { badInput, usage, type KymanError } from '../../errors.js';
 import { CONTEXT, PreEncoded, TAG, TlvReader, UNIVERSAL, issuerAndSerialNumber, sliceCertificate } from './der.js';
+import { sameBytes } from './header.js';
 import type { CmsRecord, CmsRecordKind, CmsVersion } from './types.js';
 
 const RECORD_TYPE = 1;
@@ -237,12 +238,6 @@ function smallInteger(content: Uint8Array): number {
   let value = 0;
   for (const b of content) value = value * 256 + b;
   return value;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Drops trailing zero bytes (slot padding). */

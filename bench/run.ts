@@ -1,0 +1,18 @@
+// `npm run bench`: every speed figure kyman promises, each beside a reference measured in the same run.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { benchCli } from './cli.js';
+import { benchKeyStore } from './keystore.js';
+import { report } from './report.js';
+
+const only = process.argv.slice(2);
+const wanted = (name: string) => only.length === 0 || only.includes(name);
+const dir = mkdtempSync(path.join(tmpdir(), 'kyman-bench-'));
+try {
+  if (wanted('cli')) console.log(report('Start-up', await benchCli()));
+  if (wanted('keystore')) console.log(report('CMS key databases', await benchKeyStore(dir)));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

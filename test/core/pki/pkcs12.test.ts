@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as nodeCrypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
+import { KymanError } from '../../../src/core/errors.js';
+import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, readKeyProtection } from '../../../src/core/pki/pbe.js';
+import { decodePem } from '../../../src/core/pki/pem.js';
+import { type Pkcs12Bag, isPkcs12, readPkcs12, writePkcs12 } from '../../../src/core/pki/pkcs12.js';
+
+const provider = createSoftwareProvider();
+const isCode = (code: string) => (e: unknown) => e instanceof KymanError && e.code === code;
+const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
+
+function spkiOfPkcs8(pkcs8: Uint8Array): Buffer {
+  return nodeCrypto.createPublicKey(nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+}
+const spkiOfCert = (der: Uint8Array) => new nodeCrypto.X509Certificate(der).publicKey.export({ format: 'der', type: 'spki' });
+
+describe('PKCS #12', () => {
+  let dir: string;
+  let leaf: Uint8Array;
+  let ca: Uint8Array;
+  let leafKey: Uint8Array;
+  const file = (name: string) => path.join(dir, name);
+  const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { stdio: 'pipe' }).toString();
+  const read = (name: string) => new Uint8Array(fs.readFileSync(file(name)));
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyman-p12-'));
+    run('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', file('ca.key'),
+      '-out', file('ca.pem'), '-subj', '/CN=P12 Test CA', '-days', '2');
+    run('openssl', 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('leaf.key'), '-out', file('leaf.csr'), '-subj', '/CN=leaf.example');
+    run('openssl', 'x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
+      '-out', file('leaf.pem'), '-days', '1');
+    leaf = decodePem(read('leaf.pem'))[0].der;
+    ca = decodePem(read('ca.pem'))[0].der;
+    leafKey = decodePem(read('leaf.key'))[0].der; // OpenSSL 3 writes PKCS #8 "PRIVATE KEY"
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function exportWithOpenssl(name: string, password: string, ...extra: string[]) {
+    run('openssl', 'pkcs12', '-export', '-in', file('leaf.pem'), '-inkey', file('leaf.key'), '-certfile', file('ca.pem'),
+      '-name', 'my leaf', '-passout', `pass:${password}`, '-out', file(name), ...extra);
+    return read(name);
+  }
+
+  /** The checks every OpenSSL-made file must pass: certificates, name, pairing, key. */
+  function checkOpensslBags(bags: Pkcs12Bag[], password: string) {
+    const certs = bags.filter((b) => b.type === 'certificate');
+    const keys = bags.filter((b) => b.type === 'key');
+    assert.deepEqual(certs.map((b) => b.data), [leaf, ca]);
+    assert.equal(keys.length, 1);
+    assert.equal(certs[0].friendlyName, 'my leaf');
+    assert.equal(keys[0].friendlyName, 'my leaf');
+    assert.ok(keys[0].localKeyId && keys[0].localKeyId.length > 0);
+    assert.deepEqual(keys[0].localKeyId, certs[0].localKeyId);
+    assert.equal(certs[1].localKeyId, undefined);
+    assert.equal(keys[0].encrypted, true);
+    const pkcs8 = decryptPrivateKeyInfo(provider, keys[0].data, password);
+    assert.deepEqual(spkiOfPkcs8(pkcs8), spkiOfCert(leaf));
+    return keys[0];
+  }
+
+  describe('reads what others write', () => {
+    it('openssl pkcs12 -export (PBES2 AES-256, SHA-256 MAC)', () => {
+      const p12 = exportWithOpenssl('default.p12', 'secret');
+      assert.equal(isPkcs12(p12), true);
+      const r = readPkcs12(provider, p12, 'secret');
+      assert.equal(r.integrity, 'mac');
+      assert.equal(r.macAlgorithm, 'SHA-256');
+      assert.equal(r.legacy, false);
+      const key = checkOpensslBags(r.bags, 'secret');
+      assert.equal(readKeyProtection(key.data).scheme, 'pbes2');
+    });
+
+    it('openssl pkcs12 -export -legacy (RC2-40 and 3DES, SHA-1 MAC)', () => {
+      const r = readPkcs12(provider, exportWithOpenssl('legacy.p12', 'secret', '-legacy'), 'secret');
+      assert.equal(r.macAlgorithm, 'SHA-1');
+      assert.equal(r.legacy, true);
+      const key = checkOpensslBags(r.bags, 'secret');
+      assert.equal(readKeyProtection(key.data).scheme, 'pkcs12-3des');
+    });
+
+    it('openssl with a SHA-512 MAC, AES-128 certificates and a 3DES key', () => {
+      const p12 = exportWithOpenssl('mixed.p12', 'secret', '-macalg', 'sha512', '-certpbe', 'AES-128-CBC', '-keypbe', 'PBE-SHA1-3DES');
+      const r = readPkcs12(provider, p12, 'secret');
+      assert.equal(r.macAlgorithm, 'SHA-512');
+      assert.equal(r.legacy, true);
+      checkOpensslBags(r.bags, 'secret');
+    });
+
+    it('openssl -nomac: no integrity, and a wrong password still gives BAD_PASSWORD', () => {
+      const p12 = exportWithOpenssl('nomac.p12', 'secret', '-nomac');
+      const r = readPkcs12(provider, p12, 'secret');
+      assert.equal(r.integrity, 'none');
+      assert.equal(r.macAlgorithm, undefined);
+      checkOpensslBags(r.bags, 'secret');
+      assert.throws(() => readPkcs12(provider, p12, 'Secret'), isCode('BAD_PASSWORD'));
+    });
+
+    it('an empty password and a non-ASCII one', () => {
+      checkOpensslBags(readPkcs12(provider, exportWithOpenssl('empty.p12', ''), '').bags, '');
+      // OpenSSL takes the UTF-8 password to a BMPString; so do we.
+      checkOpensslBags(readPkcs12(provider, exportWithOpenssl('utf8.p12', 'pässwörd€'), 'pässwörd€').bags, 'pässwörd€');
+    });
+
+    it('keytool -genkeypair and -importcert (PKCS12 store, trusted certificate attribute)', () => {
+      const store = file('java.p12');
+      run('keytool', '-genkeypair', '-alias', 'javakey', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=java.example',
+        '-validity', '2', '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'changeit');
+      run('keytool', '-importcert', '-noprompt', '-alias', 'the ca', '-file', file('ca.pem'), '-storetype', 'PKCS12', '-keystore', store,
+        '-storepass', 'changeit');
+      run('keytool', '-exportcert', '-alias', 'javakey', '-file', file('java.cer'), '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'changeit');
+      const r = readPkcs12(provider, read('java.p12'), 'changeit');
+      assert.equal(r.integrity, 'mac');
+      const key = r.bags.find((b) => b.type === 'key')!;
+      const javaCert = r.bags.find((b) => b.type === 'certificate' && b.friendlyName === 'javakey')!;
+      const trusted = r.bags.find((b) => b.type === 'certificate' && b.friendlyName === 'the ca')!;
+      assert.equal(key.friendlyName, 'javakey');
+      assert.deepEqual(key.localKeyId, javaCert.localKeyId);
+      assert.deepEqual(javaCert.data, read('java.cer'));
+      assert.deepEqual(spkiOfPkcs8(decryptPrivateKeyInfo(provider, key.data, 'changeit')), spkiOfCert(javaCert.data));
+      assert.deepEqual(trusted.data, ca);
+      assert.deepEqual(trusted.trustedUsage, ['2.5.29.37.0']);
+      assert.equal(javaCert.trustedUsage, undefined);
+    });
+
+    it('a PBMAC1 file (RFC 9579 Appendix A.1, password 1234)', () => {
+      const der = new Uint8Array(Buffer.from(RFC9579_A1.join(''), 'base64'));
+      const r = readPkcs12(provider, der, '1234');
+      assert.equal(r.macAlgorithm, 'PBMAC1-SHA-256');
+      const cert = r.bags.find((b) => b.type === 'certificate')!;
+      const key = r.bags.find((b) => b.type === 'key')!;
+      assert.deepEqual(spkiOfPkcs8(decryptPrivateKeyInfo(provider, key.data, '1234')), spkiOfCert(cert.data));
+      assert.throws(() => readPkcs12(provider, der, '4321'), isCode('BAD_PASSWORD'));
+    });
+  });
+
+  describe('writes what others read', () => {
+    function kymanBags(): Pkcs12Bag[] {
+      const id = new Uint8Array([0xde, 0xad, 0xbe, 0xef]);
+      return [
+        { type: 'key', data: leafKey, encrypted: false, friendlyName: 'my leaf', localKeyId: id },
+        { type: 'certificate', data: leaf, friendlyName: 'my leaf', localKeyId: id },
+        { type: 'certificate', data: ca, friendlyName: 'trusted ca', trustedUsage: ['2.5.29.37.0'] },
+      ];
+    }
+
+    for (const legacy of [false, true]) {
+      const kind = legacy ? 'legacy' : 'modern';
+      it(`${kind}: openssl pkcs12 -info and keytool -list read it`, () => {
+        const p12 = writePkcs12(provider, kymanBags(), 'secret', { legacy });
+        assert.equal(isPkcs12(p12), true);
+        fs.writeFileSync(file(`kyman-${kind}.p12`), p12);
+        const info = run('openssl', 'pkcs12', ...(legacy ? ['-legacy'] : []), '-info', '-nodes', '-passin', 'pass:secret', '-in', file(`kyman-${kind}.p12`));
+        // OpenSSL prints -info lines on stderr; the certificates and key on stdout.
+        const blocks = decodePem(info);
+        assert.deepEqual(blocks.filter((b) => b.label === 'CERTIFICATE').map((b) => b.der).sort(Buffer.compare), [leaf, ca].sort(Buffer.compare));
+        const key = blocks.find((b) => b.label === 'PRIVATE KEY')!;
+        assert.deepEqual(spkiOfPkcs8(key.der), spkiOfCert(leaf));
+        assert.match(info, /friendlyName: my leaf/);
+        assert.match(info, /localKeyID: DE AD BE EF/);
+        const infoErr = execFileSync('openssl', ['pkcs12', ...(legacy ? ['-legacy'] : []), '-info', '-noout', '-passin', 'pass:secret', '-in', file(`kyman-${kind}.p12`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        void infoErr;
+        const list = run('keytool', '-list', '-v', '-storetype', 'PKCS12', '-keystore', file(`kyman-${kind}.p12`), '-storepass', 'secret');
+        assert.match(list, /Alias name: my leaf\nCreation date: .*\nEntry type: PrivateKeyEntry/);
+        assert.match(list, /Alias name: trusted ca\nCreation date: .*\nEntry type: trustedCertEntry/);
+      });
+    }
+
+    it('says which schemes it used, as OpenSSL 3 does', () => {
+      const check = (legacy: boolean, expect: RegExp[]) => {
+        fs.writeFileSync(file('schemes.p12'), writePkcs12(provider, kymanBags(), 'secret', { legacy, iterations: 1000 }));
+        const out = execFileSync('openssl', ['pkcs12', ...LEGACY, '-info', '-noout', '-passin', 'pass:secret', '-in', file('schemes.p12')], { stdio: 'pipe' });
+        void out;
+        // -info writes its description to stderr; capture it through a shell-free second run.
+        const r = require_stderr(['pkcs12', ...LEGACY, '-info', '-noout', '-passin', 'pass:secret', '-in', file('schemes.p12')]);
+        for (const e of expect) assert.match(r, e);
+      };
+      check(false, [/MAC: sha256, Iteration 1000/, /PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 1000, PRF hmacWithSHA256/,
+        /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 1000, PRF hmacWithSHA256/]);
+      check(true, [/MAC: sha1, Iteration 1000/, /PKCS7 Encrypted data: pbeWithSHA1And40BitRC2-CBC, Iteration 1000/,
+        /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 1000/]);
+    });
+
+    it('round-trips bags: plain keys get encrypted, encrypted ones pass through untouched', () => {
+      const shrouded = encryptPrivateKeyInfo(provider, leafKey, 'secret', { scheme: 'pbes1-md5-des', iterations: 7 });
+      const bags: Pkcs12Bag[] = [...kymanBags(), { type: 'key', data: shrouded, encrypted: true, friendlyName: 'second' }];
+      const r = readPkcs12(provider, writePkcs12(provider, bags, 'secret'), 'secret');
+      const keys = r.bags.filter((b) => b.type === 'key');
+      const certs = r.bags.filter((b) => b.type === 'certificate');
+      assert.deepEqual(certs, bags.filter((b) => b.type === 'certificate'));
+      assert.equal(keys.length, 2);
+      assert.equal(keys[0].friendlyName, 'my leaf');
+      assert.deepEqual(keys[0].localKeyId, new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
+      assert.deepEqual(decryptPrivateKeyInfo(provider, keys[0].data, 'secret'), leafKey);
+      assert.deepEqual(readKeyProtection(keys[0].data), { scheme: 'pbes2', prf: 'SHA-256', cipher: 'AES-256-CBC', iterations: 2048, saltLength: 8 });
+      assert.deepEqual(keys[1].data, shrouded);
+      assert.equal(r.legacy, true); // the PBES1 key
+    });
+
+    it('writes an empty store that OpenSSL accepts', () => {
+      const p12 = writePkcs12(provider, [], 'secret');
+      assert.deepEqual(readPkcs12(provider, p12, 'secret').bags, []);
+      fs.writeFileSync(file('empty-store.p12'), p12);
+      run('openssl', 'pkcs12', '-info', '-nodes', '-passin', 'pass:secret', '-in', file('empty-store.p12'));
+    });
+
+    it('keeps a store of many entries in order', () => {
+      const shrouded = encryptPrivateKeyInfo(provider, leafKey, 'pw', { scheme: 'pbes2', prf: 'SHA-256', cipher: 'AES-256-CBC', iterations: 1, saltLength: 8 });
+      const bags: Pkcs12Bag[] = [];
+      for (let i = 0; i < 300; i++) {
+        const id = new Uint8Array([i >> 8, i & 0xff]);
+        bags.push({ type: 'key', data: shrouded, encrypted: true, friendlyName: `entry ${i}`, localKeyId: id });
+        bags.push({ type: 'certificate', data: i % 2 ? leaf : ca, friendlyName: `entry ${i}`, localKeyId: id });
+      }
+      const r = readPkcs12(provider, writePkcs12(provider, bags, 'pw'), 'pw');
+      const names = (t: string, list: Pkcs12Bag[]) => list.filter((b) => b.type === t).map((b) => b.friendlyName);
+      assert.deepEqual(names('certificate', r.bags), names('certificate', bags));
+      assert.deepEqual(names('key', r.bags), names('key', bags));
+    });
+  });
+
+  describe('bad input', () => {
+    it('a wrong password is BAD_PASSWORD', () => {
+      const p12 = writePkcs12(provider, [{ type: 'certificate', data: ca }], 'right');
+      assert.throws(() => readPkcs12(provider, p12, 'wrong'), (e: unknown) => isCode('BAD_PASSWORD')(e) && /wrong password/.test((e as Error).message));
+      assert.throws(() => readPkcs12(provider, p12, ''), isCode('BAD_PASSWORD'));
+    });
+
+    it('garbage, truncation and other files are BAD_INPUT, never a raw parser error', () => {
+      const p12 = writePkcs12(provider, [{ type: 'certificate', data: ca }], 'pw');
+      for (const bad of [new Uint8Array(0), new Uint8Array([1, 2, 3]), p12.subarray(0, p12.length - 30), p12.subarray(0, 40), ca]) {
+        assert.throws(() => readPkcs12(provider, bad, 'pw'), isCode('BAD_INPUT'));
+      }
+      assert.equal(isPkcs12(ca), false);
+      assert.equal(isPkcs12(new TextEncoder().encode('-----BEGIN CERTIFICATE-----')), false);
+    });
+
+    it('a damaged byte inside is caught by the MAC', () => {
+      const p12 = writePkcs12(provider, [{ type: 'certificate', data: ca }], 'pw').slice();
+      p12[p12.length - 60] ^= 1;
+      assert.throws(() => readPkcs12(provider, p12, 'pw'), (e: unknown) => e instanceof KymanError && (e.code === 'BAD_PASSWORD' || e.code === 'BAD_INPUT'));
+    });
+  });
+});
+
+/** Runs openssl and returns what it wrote to stderr (where `pkcs12 -info` describes the file). */
+function require_stderr(args: string[]): string {
+  const { spawnSync } = require_child();
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stderr;
+}
+function require_child() {
+  return { spawnSync: (cmd: string, args: string[], opts: object) => nodeSpawnSync(cmd, args, opts) };
+}
+import { spawnSync as nodeSpawnSync } from 'node:child_process';
+
+// RFC 9579 Appendix A.1: a PKCS #12 file with a PBMAC1 (HMAC-SHA-256, PBKDF2-HMAC-SHA-256) MAC.
+const RFC9579_A1 = [
+  'MIIKigIBAzCCCgUGCSqGSIb3DQEHAaCCCfYEggnyMIIJ7jCCBGIGCSqGSIb3DQEH',
+  'BqCCBFMwggRPAgEAMIIESAYJKoZIhvcNAQcBMFcGCSqGSIb3DQEFDTBKMCkGCSqG',
+  'SIb3DQEFDDAcBAg9pxXxY2yscwICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQME',
+  'ASoEEK7yYaFQDi1pYwWzm9F/fs+AggPgFIT2XapyaFgDppdvLkdvaF3HXw+zjzKb',
+  '7xFC76DtVPhVTWVHD+kIss+jsj+XyvMwY0aCuAhAG/Dig+vzWomnsqB5ssw5/kTb',
+  '+TMQ5PXLkNeoBmB6ArKeGc/QmCBQvQG/a6b+nXSWmxNpP+71772dmWmB8gcSJ0kF',
+  'Fj75NrIbmNiDMCb71Q8gOzBMFf6BpXf/3xWAJtxyic+tSNETfOJa8zTZb0+lV0w9',
+  '5eUmDrPUpuxEVbb0KJtIc63gRkcfrPtDd6Ii4Zzbzj2Evr4/S4hnrQBsiryVzJWy',
+  'IEjaD0y6+DmG0JwMgRuGi1wBoGowi37GMrDCOyOZWC4n5wHLtYyhR6JaElxbrhxP',
+  'H46z2USLKmZoF+YgEQgYcSBXMgP0t36+XQocFWYi2N5niy02TnctwF430FYsQlhJ',
+  'Suma4I33E808dJuMv8T/soF66HsD4Zj46hOf4nWmas7IaoSAbGKXgIa7KhGRJvij',
+  'xM3WOX0aqNi/8bhnxSA7fCmIy/7opyx5UYJFWGBSmHP1pBHBVmx7Ad8SAsB9MSsh',
+  'nbGjGiUk4h0QcOi29/M9WwFlo4urePyI8PK2qtVAmpD3rTLlsmgzguZ69L0Q/CFU',
+  'fbtqsMF0bgEuh8cfivd1DYFABEt1gypuwCUtCqQ7AXK2nQqOjsQCxVz9i9K8NDeD',
+  'aau98VAl0To2sk3/VR/QUq0PRwU1jPN5BzUevhE7SOy/ImuJKwpGqqFljYdrQmj5',
+  'jDe+LmYH9QGVRlfN8zuU+48FY8CAoeBeHn5AAPml0PYPVUnt3/jQN1+v+CahNVI+',
+  'La8q1Nen+j1R44aa2I3y/pUgtzXRwK+tPrxTQbG030EU51LYJn8amPWmn3w75ZIA',
+  'MJrXWeKj44de7u4zdUsEBVC2uM44rIHM8MFjyYAwYsey0rcp0emsaxzar+7ZA67r',
+  'lDoXvvS3NqsnTXHcn3T9tkPRoee6L7Dh3x4Od96lcRwgdYT5BwyH7e34ld4VTUmJ',
+  'bDEq7Ijvn4JKrwQJh1RCC+Z/ObfkC42xAm7G010u3g08xB0Qujpdg4a7VcuWrywF',
+  'c7hLNquuaF4qoDaVwYXHH3iuX6YlJ/3siTKbYCVXPEZOAMBP9lF/OU76UMJBQNfU',
+  '0xjDx+3AhUVgnGuCsmYlK6ETDp8qOZKGyV0KrNSGtqLx3uMhd7PETeW+ML3tDQ/0',
+  'X9fMkcZHi4C2fXnoHV/qa2dGhBj4jjQ0Xh1poU6mxGn2Mebe2hDsBZkkBpnn7pK4',
+  'wP/VqXdQTwqEuvzGHLVFsCuADe40ZFBmtBrf70wG7ZkO8SUZ8Zz1IX3+S024g7yj',
+  'QRev/6x6TtkwggWEBgkqhkiG9w0BBwGgggV1BIIFcTCCBW0wggVpBgsqhkiG9w0B',
+  'DAoBAqCCBTEwggUtMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhTxzw+',
+  'VptrYAICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEK9nSqc1I2t4tMVG',
+  'bWHpdtQEggTQzCwI7j34gCTvfj6nuOSndAjShGv7mN2j7WMV0pslTpq2b9Bn3vn1',
+  'Y0JMvL4E7sLrUzNU02pdOcfCnEpMFccNv2sQrLp1mOCKxu8OjSqHZLoKVL0ROVsZ',
+  '8dMECLLigDlPKRiSyLErl14tErX4/zbkUaWMROO28kFbTbubQ8YoHlRUwsKW1xLg',
+  'vfi0gRkG/zHXRfQHjX/8NStv7hXlehn7/Gy2EKPsRFhadm/iUHAfmCMkMgHTU248',
+  'JER9+nsXltd59H+IeDpj/kbxZ+YvHow9XUZKu828d3MQnUpLZ1BfJGhMBPVwbVUD',
+  'A40CiQBVdCoGtPJyalL28xoS3H0ILFCnwQOr6u0HwleNJPGHq78HUyH6Hwxnh0b0',
+  '5o163r6wTFZn5cMOxpbs/Ttd+3TrxmrYpd2XnuRme3cnaYJ0ILvpc/8eLLR7SKjD',
+  'T4JhZ0h/CfcV2WWvhpQugkY0pWrZ+EIMneB1dZB96mJVLxOi148OeSgi0PsxZMNi',
+  'YM33rTpwQT5WqOsEyDwUQpne5b8Kkt/s7EN0LJNnPyJJRL1LcqOdr6j+6YqRtPa7',
+  'a9oWJqMcuTP+bqzGRJh+3HDlFBw2Yzp9iadv4KmB2MzhStLUoi2MSjvnnkkd5Led',
+  'sshAd6WbKfF7kLAHQHT4Ai6dMEO4EKkEVF9JBtxCR4JEn6C98Lpg+Lk+rfY7gHOf',
+  'ZxtgGURwgXRY3aLUrdT55ZKgk3ExVKPzi5EhdpAau7JKhpOwyKozAp/OKWMNrz6h',
+  'obu2Mbn1B+IA60psYHHxynBgsJHv7WQmbYh8HyGfHgVvaA8pZCYqxxjpLjSJrR8B',
+  'Bu9H9xkTh7KlhxgreXYv19uAYbUd95kcox9izad6VPnovgFSb+Omdy6PJACPj6hF',
+  'W6PJbucP0YPpO0VtWtQdZZ3df1P0hZ7qvKwOPFA+gKZSckgqASfygiP9V3Zc8jIi',
+  'wjNzoDM2QT+UUJKiiGYXJUEOO9hxzFHlGj759DcNRhpgl5AgR57ofISD9yBuCAJY',
+  'PQ/aZHPFuRTrcVG3RaIbCAS73nEznKyFaLOXfzyfyaSmyhsH253tnyL1MejC+2bR',
+  'Eko/yldgFUxvU5JI+Q3KJ6Awj+PnduHXx71E4UwSuu2xXYMpxnQwI6rroQpZBX82',
+  'HhqgcLV83P8lpzQwPdHjH5zkoxmWdC0+jU/tcQfNXYpJdyoaX7tDmVclLhwl9ps/',
+  'O841pIsNLJWXwvxG6B+3LN/kw4QjwN194PopiOD7+oDm5mhttO78CrBrRxHMD/0Q',
+  'qniZjKzSZepxlZq+J792u8vtMnuzzChxu0Bf3PhIXcJNcVhwUtr0yKe/N+NvC0tm',
+  'p8wyik/BlndxN9eKbdTOi2wIi64h2QG8nOk66wQ/PSIJYwZl6eDNEQSzH/1mGCfU',
+  'QnUT17UC/p+Qgenf6Auap2GWlvsJrB7u/pytz65rtjt/ouo6Ih6EwWqwVVpGXZD0',
+  '7gVWH0Ke/Vr6aPGNvkLcmftPuDZsn9jiig3guhdeyRVf10Ox369kKWcG75q77hxE',
+  'IzSzDyUlBNbnom9SIjut3r+qVYmWONatC6q/4D0I42Lnjd3dEyZx7jmH3g/S2ASM',
+  'FzWr9pvXc61dsYOkdZ4PYa9XPUZxXFagZsoS3F1sU799+IJVU0tC0MExJTAjBgkq',
+  'hkiG9w0BCRUxFgQUwWO5DorvVWYF3BWUmAw0rUEajScwfDBtMEkGCSqGSIb3DQEF',
+  'DjA8MCwGCSqGSIb3DQEFDDAfBAhvRzw4sC4xcwICCAACASAwDAYIKoZIhvcNAgkF',
+  'ADAMBggqhkiG9w0CCQUABCB6pW2FOdcCNj87zS64NUXG36K5aXDnFHctIk5Bf4kG',
+  '3QQITk9UIFVTRUQCAQE='
+];
