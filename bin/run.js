@@ -7,5 +7,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
   const { execute } = await import('@oclif/core');
-  await execute({ dir: import.meta.url });
+  // A bare `kyman` on a terminal opens the menu, as a bare gskkyman does; anywhere else it prints the help.
+  const bare = argv.length === 0 && process.stdin.isTTY && process.stdout.isTTY;
+  await execute({ dir: import.meta.url, args: bare ? ['menu'] : argv });
 }

@@ -18,12 +18,27 @@ export interface Column<T> {
   get: (row: T) => string;
   /** Right-align (numbers). */
   right?: boolean;
+  /** May be shortened (with …) so the table fits a terminal's width. */
+  flex?: boolean;
+}
+
+function shorten(s: string, width: number): string {
+  return visible(s) <= width ? s : `${s.slice(0, Math.max(1, width - 1))}…`;
 }
 
 /** An aligned table, header underlined; returns the text, the caller prints it. */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((r) => columns.map((c) => c.get(r)));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => visible(row[i]))));
+  let cells = rows.map((r) => columns.map((c) => c.get(r)));
+  let widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => visible(row[i]))));
+  // On a terminal, shorten the flexible column rather than wrap every line; scripts get it whole.
+  const screen = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const flex = columns.findIndex((c) => c.flex);
+  const total = widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1);
+  if (screen && flex >= 0 && total > screen) {
+    const room = Math.max(columns[flex].header.length, 12, widths[flex] - (total - screen));
+    cells = cells.map((row) => row.map((cell, i) => (i === flex ? shorten(cell, room) : cell)));
+    widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => visible(row[i]))));
+  }
   const pad = (s: string, i: number) => {
     const fill = ' '.repeat(widths[i] - visible(s));
     return columns[i].right ? fill + s : s + fill;

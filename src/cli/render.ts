@@ -1,7 +1,7 @@
 // How certificates and entries look to a person: openssl-x509-like text and list rows.
 
-import { describeKey, type CertificateInfo } from '../core/index.js';
-import { dateText, fields, out } from './output.js';
+import { describeKey, summarizeCertificate, type CertificateInfo, type ImportResult, type KeyStoreEntry } from '../core/index.js';
+import { dateText, dayText, fields, out, table } from './output.js';
 
 export function keyText(info: CertificateInfo): string {
   const k = info.publicKey;
@@ -40,4 +40,96 @@ export function certificateJson(info: CertificateInfo) {
   const { der, publicKey, ...rest } = info;
   const { spki: _spki, ...key } = publicKey;
   return { ...rest, publicKey: key, der: Buffer.from(der).toString('base64') };
+}
+
+// What the commands print after they act, shared with the interactive menu so both say the same.
+
+export interface EntryRow {
+  label: string;
+  kind: 'key' | 'certificate';
+  keyType: string;
+  subject: string;
+  notAfter: Date;
+  trusted: boolean;
+  isDefault: boolean;
+}
+
+/** The rows `cert list` shows, one per entry. */
+export function entryRows(entries: readonly KeyStoreEntry[]): EntryRow[] {
+  return entries.map((e) => {
+    const s = summarizeCertificate(e.certificate);
+    return { label: e.label, kind: e.hasPrivateKey ? 'key' : 'certificate', keyType: s.keyType, subject: s.subject, notAfter: s.notAfter, trusted: e.trusted, isDefault: e.isDefault };
+  });
+}
+
+/** `cert list`'s table, or the line saying there is nothing to list. */
+export function entryListText(file: string, rows: readonly EntryRow[], now = Date.now()): string {
+  if (rows.length === 0) return `${file} has no entries.`;
+  return table(rows, [
+    { header: 'LABEL', get: (r) => (r.isDefault ? out.bold(r.label) : r.label) },
+    { header: 'KIND', get: (r) => r.kind },
+    { header: 'KEY', get: (r) => r.keyType },
+    { header: 'SUBJECT', get: (r) => r.subject },
+    { header: 'EXPIRES', get: (r) => (r.notAfter.getTime() < now ? out.red(dayText(r.notAfter)) : dayText(r.notAfter)) },
+    { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
+    { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
+  ]);
+}
+
+/** `cert show`: an entry's flags, then its certificate. */
+export function entryText(entry: KeyStoreEntry, info: CertificateInfo): string {
+  return certificateText(info, [
+    ['Label', entry.label],
+    ['Private key', entry.hasPrivateKey ? 'yes' : 'no'],
+    ['Trusted', entry.trusted ? 'yes' : 'no'],
+    ['Default', entry.isDefault ? 'yes' : 'no'],
+  ]);
+}
+
+/** `cert create`: the new entry and its certificate. */
+export function createdEntryText(file: string, entry: KeyStoreEntry, info: CertificateInfo): string {
+  return `Created "${entry.label}" in ${file}${entry.isDefault ? ' (default key)' : ''}\n` + certificateText(info);
+}
+
+/** `cert import`: a table of what was added, and a line for each certificate already there. */
+export function importedText(file: string, result: ImportResult): { rows: ImportedRow[]; text: string } {
+  const rows: ImportedRow[] = result.added.map((e) => ({ label: e.label, kind: e.hasPrivateKey ? 'key' : 'certificate', subject: summarizeCertificate(e.certificate).subject, trusted: e.trusted, isDefault: e.isDefault }));
+  const lines = [
+    `Imported into ${file}:\n` +
+      table(rows, [
+        { header: 'LABEL', get: (r) => r.label },
+        { header: 'KIND', get: (r) => r.kind },
+        { header: 'SUBJECT', get: (r) => r.subject },
+        { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
+        { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
+      ]),
+    ...result.skipped.map((s) => `Already present as "${s.label}": ${s.subject}`),
+  ];
+  return { rows, text: lines.join('\n') };
+}
+
+export interface ImportedRow {
+  label: string;
+  kind: 'key' | 'certificate';
+  subject: string;
+  trusted: boolean;
+  isDefault: boolean;
+}
+
+/** `cert export`: what went into the file. */
+export function exportedText(file: string, format: string, result: { certificates: number; withKey: boolean }): string {
+  return `Wrote ${file}: ${result.certificates} certificate${result.certificates === 1 ? '' : 's'}${result.withKey ? ' and the private key (encrypted)' : ''}, ${format}`;
+}
+
+/** `db create`: the new file's type, record length, stash and mode. */
+export function createdDatabaseText(file: string, d: { type: 'cms' | 'pkcs12'; version?: number; recordLength?: number; legacy?: boolean; stash?: string; mode: string }): string {
+  return (
+    `Created ${file}\n` +
+    fields([
+      ['Type', d.type === 'cms' ? `CMS key database, version ${d.version}` : `PKCS #12${d.legacy ? ' (legacy)' : ''}`],
+      ['Record length', d.recordLength?.toString()],
+      ['Stash file', d.stash],
+      ['Mode', d.mode],
+    ])
+  );
 }

@@ -26,7 +26,7 @@ describe('kyman cert', function () {
   for (const key of ['rsa:2048', 'ec:p256', 'ec:p384', 'ec:p521', 'ed25519']) {
     it(`creates a ${key} self-signed certificate that openssl verify and certtool accept`, () => {
       const label = `self-${key.replace(':', '-')}`;
-      const r = kymanJson(['cert', 'create', label, '--db', db, '--subject', `CN=${label}.example.com,O=Example,C=US`, '--san', `dns:${label}.example.com`, '--san', 'ip:127.0.0.1', '--ca']);
+      const r = kymanJson(['cert', 'create', label, '--db', db, '--key', key, '--subject', `CN=${label}.example.com,O=Example,C=US`, '--san', `dns:${label}.example.com`, '--san', 'ip:127.0.0.1', '--ca']);
       assert.equal(r.__status, 0, r.__stderr);
       const pem = tmp.file(`${label}.pem`);
       ok(kyman(['cert', 'export', label, '--db', db, '--out', pem]), 'export');
@@ -35,6 +35,8 @@ describe('kyman cert', function () {
       const text = tool('openssl', ['x509', '-in', pem, '-noout', '-text']).stdout;
       assert.match(text, new RegExp(`DNS:${label}\\.example\\.com, IP Address:127\\.0\\.0\\.1`));
       assert.match(text, /CA:TRUE/);
+      const expected = { 'rsa:2048': /Public-Key: \(2048 bit\)/, 'ec:p256': /NIST CURVE: P-256/, 'ec:p384': /NIST CURVE: P-384/, 'ec:p521': /NIST CURVE: P-521/, ed25519: /ED25519 Public-Key/ }[key]!;
+      assert.match(text, expected);
     });
   }
 

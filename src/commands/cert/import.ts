@@ -66,7 +66,7 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
     this.say(`Imported into ${store.path}:\n` + table(rows, [
       { header: 'LABEL', get: (r) => r.label },
       { header: 'KIND', get: (r) => r.kind },
-      { header: 'SUBJECT', get: (r) => r.subject },
+      { header: 'SUBJECT', get: (r) => r.subject, flex: true },
       { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
       { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
     ]));

@@ -25,7 +25,7 @@ export default class CertList extends KymanCommand<typeof CertList> {
             { header: 'LABEL', get: (r) => (r.isDefault ? out.bold(r.label) : r.label) },
             { header: 'KIND', get: (r) => r.kind },
             { header: 'KEY', get: (r) => r.keyType },
-            { header: 'SUBJECT', get: (r) => r.subject },
+            { header: 'SUBJECT', get: (r) => r.subject, flex: true },
             { header: 'EXPIRES', get: (r) => (r.notAfter.getTime() < now ? out.red(dayText(r.notAfter)) : dayText(r.notAfter)) },
             { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
             { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },

@@ -10,7 +10,7 @@ export default class CertShow extends KymanCommand<typeof CertShow> {
     'Subject, issuer, serial, validity, key, signature algorithm, decoded extensions and SHA-1/SHA-256 fingerprints, as openssl x509 -text tells them. gskkyman: "Show certificate information".';
   static override examples = ['<%= config.bin %> <%= command.id %> server --db server.kdb', { description: 'The certificate as PEM', command: '<%= config.bin %> <%= command.id %> server --db server.kdb --pem' }];
   static override args = { label: Args.string({ description: 'The entry\'s label.', required: true }) };
-  static override flags = { ...commonFlags, pem: Flags.boolean({ summary: 'Print the certificate as PEM instead.' }) };
+  static override flags = { db: commonFlags.db, pass: commonFlags.pass, pem: Flags.boolean({ summary: 'Print the certificate as PEM instead.' }) };
 
   async run() {
     const { store } = await openDatabase(this.flags, (m) => this.note(m));

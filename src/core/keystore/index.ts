@@ -7,7 +7,7 @@ import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
 import { isPkcs12 } from '../pki/pkcs12.js';
 import { cmsBackend, type CmsMeta } from './cms-backend.js';
-import { isCmsFile, newCmsDatabase, peekCmsHeader, recordSize, type CmsVersion } from './cms/index.js';
+import { isCmsFile, newCmsDatabase, peekCmsHeader, type CmsVersion } from './cms/index.js';
 import { FileKeyStore } from './file-key-store.js';
 import { fileExists, readFileOrFail, withFileLock, writeFileAtomic } from './file-io.js';
 import { pkcs12Backend, type Pkcs12Meta } from './pkcs12-backend.js';
@@ -220,6 +220,3 @@ export async function deleteKeyStore(file: string): Promise<string[]> {
     return removed;
   });
 }
-
-/** The bytes an entry needs in a CMS slot; used to explain a record length that is too small. */
-export { recordSize };

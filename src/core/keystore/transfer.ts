@@ -1,18 +1,17 @@
 // Moving certificates and keys in and out of key databases: PEM, DER, PKCS #7 and PKCS #12.
 
 import * as path from 'node:path';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
 import { summarizeCertificate, publicKeyMatches } from '../pki/certificate.js';
 import { readCertificateFile } from '../pki/certificate-file.js';
 import { orderChain } from '../pki/chain.js';
 import { encodePem } from '../pki/pem.js';
-import { decryptPrivateKeyInfo } from '../pki/pbe.js';
+import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
 import { writePkcs7 } from '../pki/pkcs7.js';
 import { isPkcs12, readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
 import { encryptedPrivateKeyPem, readPrivateKeyFile, EXPORT_KEY_PROTECTION } from '../pki/private-key.js';
-import { encryptPrivateKeyInfo } from '../pki/pbe.js';
 import type { KeyStore, KeyStoreEntry } from './types.js';
 
 /** A label for a certificate that came without one: its subject's CN, else the whole subject. */
@@ -39,7 +38,10 @@ export interface ImportCertificatesOptions {
 
 /** Adds every certificate of a PEM, DER or PKCS #7 file; ones already present are skipped and reported. */
 export async function importCertificates(store: KeyStore, bytes: Uint8Array, options: ImportCertificatesOptions = {}): Promise<ImportResult> {
-  const certificates = readCertificateFile(bytes);
+  return addCertificates(store, readCertificateFile(bytes), options);
+}
+
+async function addCertificates(store: KeyStore, certificates: readonly Uint8Array[], options: ImportCertificatesOptions): Promise<ImportResult> {
   const result: ImportResult = { added: [], skipped: [] };
   for (const [i, der] of certificates.entries()) {
     const existing = store.entries().find((e) => Buffer.compare(Buffer.from(e.certificate), Buffer.from(der)) === 0);
@@ -75,16 +77,18 @@ export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options:
   const provider = options.provider ?? softwareProvider();
   let certificate: Uint8Array;
   let pkcs8: Uint8Array;
+  let handle: PrivateKeyHandle;
   let friendlyName: string | undefined;
   let others: Uint8Array[] = [];
   if (isPkcs12(bytes) && !options.keyFile) {
     if (options.importPassword === undefined) throw usage('give the PKCS #12 file\'s password with --import-pass');
     const p12 = readPkcs12(provider, bytes, options.importPassword);
     const key = p12.bags.find((b) => b.type === 'key');
-    if (!key) throw badInput('the PKCS #12 file holds no private key: import its certificates without --key-file, or use "kyman cert import" without a key');
-    pkcs8 = key.encrypted ? decryptPrivateKeyInfo(provider, key.data, options.importPassword) : key.data;
-    const handle = provider.importPrivateKey(pkcs8);
     const certs = p12.bags.filter((b) => b.type === 'certificate');
+    // A PKCS #12 of certificates alone (keytool's trusted entries): import them as CA certificates.
+    if (!key) return addCertificates(store, certs.map((c) => c.data), { label: options.label ?? certs[0]?.friendlyName, trusted: true });
+    pkcs8 = key.encrypted ? decryptPrivateKeyInfo(provider, key.data, options.importPassword) : key.data;
+    handle = provider.importPrivateKey(pkcs8);
     const mine = certs.find((c) => publicKeyMatches(c.data, handle.spki));
     if (!mine) throw badInput('the PKCS #12 file holds no certificate for its private key');
     certificate = mine.data;
@@ -94,15 +98,14 @@ export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options:
     if (!options.keyFile) throw usage('a certificate file needs its private key: give --key-file, or import a PKCS #12 file');
     const certs = readCertificateFile(bytes);
     pkcs8 = readPrivateKeyFile(provider, options.keyFile, options.importPassword, options.keyFileName);
-    const handle = provider.importPrivateKey(pkcs8);
+    handle = provider.importPrivateKey(pkcs8);
     const mine = certs.find((c) => publicKeyMatches(c, handle.spki));
     if (!mine) throw badInput(`the private key in ${options.keyFileName ?? 'the key file'} does not belong to any certificate in the file`);
     certificate = mine;
     others = certs.filter((c) => c !== mine);
   }
-  const key = provider.importPrivateKey(pkcs8);
   const label = options.label ?? (friendlyName && !store.has(friendlyName) ? friendlyName : labelFor(certificate, (l) => store.has(l)));
-  const result: ImportResult = { added: [await store.addKeyPair(label, certificate, key, { isDefault: options.isDefault })], skipped: [] };
+  const result: ImportResult = { added: [await store.addKeyPair(label, certificate, handle, { isDefault: options.isDefault })], skipped: [] };
   if (options.withChain) {
     for (const der of orderChain(provider, certificate, others).slice(1)) {
       const existing = store.entries().find((e) => Buffer.compare(Buffer.from(e.certificate), Buffer.from(der)) === 0);
@@ -171,7 +174,8 @@ export async function exportEntry(store: KeyStore, label: string, options: Expor
         const protection = options.legacy ? ({ scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } as const) : { ...EXPORT_KEY_PROTECTION, iterations: 2048 };
         bags.push({ type: 'key', encrypted: true, data: encryptPrivateKeyInfo(provider, pkcs8, password, protection), friendlyName: label, localKeyId });
       }
-      bags.push({ type: 'certificate', data: entry.certificate, friendlyName: label, localKeyId: pkcs8 ? localKeyId : undefined });
+      // A certificate alone carries keytool's trusted-usage attribute, so Java sees a trustedCertEntry.
+      bags.push({ type: 'certificate', data: entry.certificate, friendlyName: label, localKeyId: pkcs8 ? localKeyId : undefined, trustedUsage: pkcs8 ? undefined : ['2.5.29.37.0'] });
       for (const c of chain.slice(1)) bags.push({ type: 'certificate', data: c });
       return { bytes: writePkcs12(provider, bags, password, { legacy: options.legacy }), certificates: chain.length, withKey: !!pkcs8 };
     }

@@ -1,0 +1,174 @@
+// gskkyman's Database Menu: create, open, re-password, resize or delete a key database, or read a certificate file.
+
+import { readFile } from 'node:fs/promises';
+import { fileExists } from './files.js';
+import {
+  changeKeyStorePassword,
+  changeRecordLength,
+  createKeyStore,
+  deleteKeyStore,
+  DEFAULT_RECORD_LENGTH,
+  MAX_RECORD_LENGTH,
+  MIN_RECORD_LENGTH,
+  notFound,
+  peekKeyDatabase,
+  readCertificate,
+  readCertificateFile,
+  softwareProvider,
+  stashPathFor,
+  usage,
+} from '../../core/index.js';
+import { certificateText, createdDatabaseText } from '../render.js';
+import { askChoice, askNewPassword, askNumber, askText, askYesNo } from './forms.js';
+import { keyManagementMenu } from './key-management-menu.js';
+import { chooseFromMenu, commandLine, pause, runAction, showResult } from './screen.js';
+import { dbWords, openSession, PASS_ENV, type Session } from './session.js';
+
+type DatabaseAction = 'create' | 'open' | 'password' | 'record-length' | 'delete' | 'show-file';
+
+const ITEMS = [
+  { key: '1', name: 'Create new database', value: 'create' },
+  { key: '2', name: 'Open database', value: 'open' },
+  { key: '3', name: 'Change database password', value: 'password' },
+  { key: '4', name: 'Change database record length', value: 'record-length' },
+  { key: '5', name: 'Delete database', value: 'delete' },
+  { key: '6', name: 'Display certificate file', value: 'show-file' },
+] as const satisfies ReadonlyArray<{ key: string; name: string; value: DatabaseAction }>;
+
+/** The database file last named, offered as the default to the next question that asks for one. */
+let lastDatabase: string | undefined = process.env.KYMAN_DB || undefined;
+
+async function askDatabase(message = 'Enter key database name (press Escape to go back):', mustExist = true): Promise<string> {
+  const file = await askText({ message, default: lastDatabase });
+  if (mustExist && !(await fileExists(file))) throw notFound(`${file} does not exist`);
+  lastDatabase = file;
+  return file;
+}
+
+/** The top menu; returns when the person exits. `database` opens straight into its key management menu. */
+export async function databaseMenu(database?: string): Promise<void> {
+  if (database) {
+    lastDatabase = database;
+    let session: Session | undefined;
+    if (await runAction(async () => void (session = await openSession(database)))) await keyManagementMenu(session!);
+  }
+  for (;;) {
+    const action = await chooseFromMenu('Database Menu', undefined, ITEMS, { key: '0', name: 'Exit program' });
+    if (action === 'back') return;
+    switch (action) {
+      case 'create': {
+        let session: Session | undefined;
+        if (await runAction(async () => void (session = await createDatabase()))) {
+          await pause();
+          await keyManagementMenu(session!);
+        } else await pause();
+        break;
+      }
+      case 'open': {
+        let session: Session | undefined;
+        if (await runAction(async () => void (session = await openSession(await askDatabase())))) await keyManagementMenu(session!);
+        else await pause();
+        break;
+      }
+      case 'password':
+        await runAction(changePassword);
+        await pause();
+        break;
+      case 'record-length':
+        await runAction(changeLength);
+        await pause();
+        break;
+      case 'delete':
+        await runAction(deleteDatabase);
+        await pause();
+        break;
+      case 'show-file':
+        await runAction(showCertificateFile);
+        await pause();
+        break;
+    }
+  }
+}
+
+async function createDatabase(): Promise<Session> {
+  const file = await askText({ message: 'Enter key database name (press Escape to go back):', default: 'key.kdb' });
+  if (await fileExists(file)) throw usage(`${file} already exists: choose another name, or delete it first`);
+  const type = await askChoice<'cms' | 'pkcs12'>(
+    'Database type:',
+    [
+      { value: 'cms', name: 'CMS key database (.kdb), as gskkyman writes it' },
+      { value: 'pkcs12', name: 'PKCS #12 file (.p12)' },
+    ],
+    file.toLowerCase().endsWith('.p12') || file.toLowerCase().endsWith('.pfx') ? 'pkcs12' : 'cms',
+  );
+  const recordLength =
+    type === 'cms'
+      ? await askNumber({ message: 'Enter record length:', default: DEFAULT_RECORD_LENGTH, min: MIN_RECORD_LENGTH, max: MAX_RECORD_LENGTH })
+      : undefined;
+  const password = await askNewPassword(file);
+  const stash = await askYesNo('Store the password in a stash file for unattended use?', false);
+  // Every answer is in: only now is anything written.
+  const store = await createKeyStore(file, { type, password, recordLength, stash });
+  lastDatabase = file;
+  const summary = await peekKeyDatabase(file);
+  showResult(
+    createdDatabaseText(file, { type, version: summary.version, recordLength: summary.recordLength, stash: stash ? stashPathFor(file) : undefined, mode: summary.mode }),
+    commandLine([
+      'kyman', 'db', 'create', file,
+      type !== 'cms' && '--type', type !== 'cms' && type,
+      recordLength !== undefined && recordLength !== DEFAULT_RECORD_LENGTH && '--record-length', recordLength !== undefined && recordLength !== DEFAULT_RECORD_LENGTH && String(recordLength),
+      '--pass', `env:${PASS_ENV}`,
+      stash && '--stash',
+    ]),
+  );
+  return { store, password };
+}
+
+async function changePassword(): Promise<void> {
+  const file = await askDatabase();
+  const session = await openSession(file);
+  const password = await askNewPassword(file);
+  const { stash } = await changeKeyStorePassword(session.store, password);
+  showResult(
+    `Changed the password of ${file}${stash ? `; rewrote the stash file ${stash}` : ''}.`,
+    // Shown before the change took place, a stash held the old password; the command reads it the same way.
+    commandLine(['kyman', 'db', 'passwd', '--db', file, ...(stash ? [] : ['--pass', `env:${PASS_ENV}`]), '--new-pass', 'env:NEW_KDB_PASS']),
+  );
+}
+
+async function changeLength(): Promise<void> {
+  const file = await askDatabase();
+  const { store } = await openSession(file);
+  if (store.type !== 'cms') throw usage(`${file} is a PKCS #12 file: only CMS databases have a record length`);
+  const before = store.info().recordLength!;
+  process.stdout.write(`Current record length: ${before}\n`);
+  const length = await askNumber({ message: 'Enter new record length:', default: before, min: MIN_RECORD_LENGTH, max: MAX_RECORD_LENGTH });
+  await changeRecordLength(store, length);
+  showResult(`${file}: record length ${before} → ${length} bytes`, commandLine(['kyman', 'db', 'record-length', String(length), ...(await dbWords(file))]));
+}
+
+async function deleteDatabase(): Promise<void> {
+  const file = await askDatabase();
+  await peekKeyDatabase(file);
+  const sure = await askYesNo(`Delete ${file}, its request database and its stash file?`, false);
+  if (!sure) {
+    showResult(`${file} was not deleted.`);
+    return;
+  }
+  const removed = await deleteKeyStore(file);
+  if (lastDatabase === file) lastDatabase = undefined;
+  showResult(`Deleted ${removed.join(', ')}`, commandLine(['kyman', 'db', 'delete', file, '--force']));
+}
+
+async function showCertificateFile(): Promise<void> {
+  const file = await askText({ message: 'Enter certificate file name (press Escape to go back):' });
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw notFound(`${file} does not exist`);
+    throw error;
+  });
+  const ders = readCertificateFile(new Uint8Array(bytes));
+  const text = ders
+    .map((der, i) => certificateText(readCertificate(softwareProvider(), der), ders.length > 1 ? [['Certificate', `${i + 1} of ${ders.length}`]] : []))
+    .join('\n\n');
+  showResult(text, commandLine(['kyman', 'cert', 'show-file', file]));
+}

@@ -1,0 +1,220 @@
+// gskkyman's Key and Certificate Menu for one entry: show, default, trust, copy, export, delete, relabel.
+
+import * as path from 'node:path';
+import {
+  checkLabel,
+  exportEntry,
+  KymanError,
+  readCertificate,
+  softwareProvider,
+  usage,
+  writeFileAtomic,
+  type ExportFormat,
+} from '../../core/index.js';
+import { fields } from '../output.js';
+import { entryText, exportedText, keyText } from '../render.js';
+import { askChoice, askNewPassword, askText, askYesNo } from './forms.js';
+import { fileExists } from './files.js';
+import { chooseFromMenu, commandLine, pause, runAction, showResult } from './screen.js';
+import { dbWords, openSession, PASS_ENV, type Session } from './session.js';
+
+type EntryAction = 'show' | 'key' | 'default' | 'trust' | 'copy' | 'export' | 'export-key' | 'delete' | 'rename';
+
+interface EntryItem {
+  name: string;
+  value: EntryAction;
+  /** Shown only for entries with a private key. */
+  keyOnly?: boolean;
+}
+
+const ITEMS: readonly EntryItem[] = [
+  { name: 'Show certificate information', value: 'show' },
+  { name: 'Show key information', value: 'key', keyOnly: true },
+  { name: 'Set key as default', value: 'default', keyOnly: true },
+  { name: 'Set certificate trust status', value: 'trust' },
+  { name: 'Copy certificate and key to another database', value: 'copy' },
+  { name: 'Export certificate to a file', value: 'export' },
+  { name: 'Export certificate and key to a file', value: 'export-key', keyOnly: true },
+  { name: 'Delete certificate and key', value: 'delete' },
+  { name: 'Change label', value: 'rename' },
+];
+
+/** The menu for the entry `label`; returns when the person goes back or the entry is gone. */
+export async function entryMenu(session: Session, startLabel: string): Promise<void> {
+  let label = startLabel;
+  for (;;) {
+    if (!session.store.has(label)) return;
+    const hasKey = session.store.entry(label).hasPrivateKey;
+    const items = ITEMS.filter((i) => hasKey || !i.keyOnly).map((i, n) => ({
+      key: String(n + 1),
+      // gskkyman says "certificate" alone for an entry without a key.
+      name: hasKey ? i.name : i.name.replace(' and key', ''),
+      value: i.value,
+    }));
+    const action = await chooseFromMenu(hasKey ? 'Key and Certificate Menu' : 'Certificate Menu', `Label: ${label}`, items, { key: '0', name: 'Return to the list' });
+    if (action === 'back') return;
+    await runAction(async () => {
+      switch (action) {
+        case 'show':
+          return showCertificate(session, label);
+        case 'key':
+          return showKey(session, label);
+        case 'default':
+          return setDefault(session, label);
+        case 'trust':
+          return setTrust(session, label);
+        case 'copy':
+          return copyEntry(session, label);
+        case 'export':
+          return exportToFile(session, label, false);
+        case 'export-key':
+          return exportToFile(session, label, true);
+        case 'delete':
+          return deleteEntry(session, label);
+        case 'rename':
+          label = await renameEntry(session, label);
+          return;
+      }
+    });
+    await pause();
+  }
+}
+
+async function showCertificate(session: Session, label: string): Promise<void> {
+  const entry = session.store.entry(label);
+  const info = readCertificate(softwareProvider(), entry.certificate);
+  showResult(entryText(entry, info), commandLine(['kyman', 'cert', 'show', label, ...(await dbWords(session.store.path))]));
+}
+
+async function showKey(session: Session, label: string): Promise<void> {
+  const entry = session.store.entry(label);
+  const info = readCertificate(softwareProvider(), entry.certificate);
+  showResult(
+    fields([
+      ['Label', entry.label],
+      ['Key type', keyText(info)],
+      ['Default key', entry.isDefault ? 'yes' : 'no'],
+      ['Trusted', entry.trusted ? 'yes' : 'no'],
+      ['Certificate expires', info.notAfter.toISOString().slice(0, 10)],
+      ['Key fingerprint', `SHA-256 of the certificate ${info.fingerprints.sha256}`],
+    ]),
+    commandLine(['kyman', 'cert', 'list', ...(await dbWords(session.store.path))]),
+  );
+}
+
+async function setDefault(session: Session, label: string): Promise<void> {
+  const entry = await session.store.setDefault(label);
+  showResult(`"${entry.label}" is now the default key of ${session.store.path}`, commandLine(['kyman', 'cert', 'default', label, ...(await dbWords(session.store.path))]));
+}
+
+async function setTrust(session: Session, label: string): Promise<void> {
+  const current = session.store.entry(label);
+  const trusted = await askChoice(
+    `"${label}" is ${current.trusted ? 'trusted' : 'not trusted'}. Set it:`,
+    [
+      { value: true, name: 'Trusted' },
+      { value: false, name: 'Not trusted' },
+    ],
+    !current.trusted,
+  );
+  const entry = await session.store.setTrusted(label, trusted);
+  showResult(`"${entry.label}" is ${entry.trusted ? 'trusted' : 'not trusted'}`, commandLine(['kyman', 'cert', 'trust', label, trusted ? '--on' : '--off', ...(await dbWords(session.store.path))]));
+}
+
+async function copyEntry(session: Session, label: string): Promise<void> {
+  const entry = session.store.entry(label);
+  const target = await askText({ message: 'Enter the name of the database to copy it to (press Escape to go back):' });
+  if (path.resolve(target) === path.resolve(session.store.path)) throw usage('choose a different database from the open one');
+  const other = await openSession(target);
+  if (other.store.has(label)) throw new KymanError('CONFLICT', `label "${label}" already exists in ${path.basename(target)}`);
+  if (entry.hasPrivateKey) {
+    const key = await session.store.privateKey(label);
+    await other.store.addKeyPair(label, entry.certificate, key, { trusted: other.store.type === 'pkcs12' ? false : entry.trusted });
+  } else {
+    await other.store.addCertificate(label, entry.certificate, { trusted: entry.trusted });
+  }
+  const from = await dbWords(session.store.path);
+  const to = await dbWords(target);
+  const rename = (words: string[]) => words.map((w) => (w === `env:${PASS_ENV}` ? 'env:TARGET_PASS' : w));
+  const transfer = entry.hasPrivateKey ? `${label}.p12` : `${label}.pem`;
+  showResult(
+    `Copied "${label}"${entry.hasPrivateKey ? ' and its private key' : ''} from ${session.store.path} to ${target}`,
+    entry.hasPrivateKey
+      ? [
+          commandLine(['kyman', 'cert', 'export', label, ...from, '--out', transfer, '--format', 'pkcs12', '--export-pass', 'env:P12_PASS']),
+          commandLine(['kyman', 'cert', 'import', transfer, ...rename(to), '--import-pass', 'env:P12_PASS', '--label', label]),
+        ]
+      : [
+          commandLine(['kyman', 'cert', 'export', label, ...from, '--out', transfer]),
+          commandLine(['kyman', 'cert', 'import', transfer, ...rename(to), '--label', label, ...(entry.trusted ? [] : ['--no-trust'])]),
+        ],
+  );
+}
+
+const FORMATS: ReadonlyArray<{ value: ExportFormat; name: string; withKey: boolean; certOnly: boolean; ext: string }> = [
+  { value: 'pem', name: 'PEM (Base64)', withKey: true, certOnly: true, ext: 'pem' },
+  { value: 'der', name: 'DER (binary ASN.1), one certificate', withKey: false, certOnly: true, ext: 'der' },
+  { value: 'pkcs7', name: 'PKCS #7 (certificate bundle)', withKey: false, certOnly: true, ext: 'p7b' },
+  { value: 'pkcs12', name: 'PKCS #12 (certificate and key)', withKey: true, certOnly: false, ext: 'p12' },
+];
+
+async function exportToFile(session: Session, label: string, withKey: boolean): Promise<void> {
+  const { store } = session;
+  const formats = FORMATS.filter((f) => (withKey ? f.withKey : f.certOnly));
+  const format = await askChoice(
+    'Select export format:',
+    formats.map((f) => ({ value: f.value, name: f.name })),
+    withKey ? 'pkcs12' : 'pem',
+  );
+  const ext = FORMATS.find((f) => f.value === format)!.ext;
+  const out = await askText({ message: 'Enter export file name:', default: `${label.replace(/[^A-Za-z0-9._-]+/g, '_')}.${ext}` });
+  const chain = format !== 'der' && (await askYesNo('Add the issuing certificates found in the database?', false));
+  let force = false;
+  if (await fileExists(out)) {
+    force = await askYesNo(`${out} already exists. Replace it?`, false);
+    if (!force) throw new KymanError('CONFLICT', `${out} already exists: choose another name`);
+  }
+  const exportPassword = withKey ? await askNewPassword(path.basename(out)) : undefined;
+  // Every answer is in: only now is a file written.
+  const result = await exportEntry(store, label, { format, withKey: withKey && format === 'pem', chain, exportPassword });
+  await writeFileAtomic(out, result.bytes, result.withKey ? 0o600 : 0o644);
+  showResult(
+    exportedText(out, format, result),
+    commandLine([
+      'kyman', 'cert', 'export', label, ...(await dbWords(store.path)), '--out', out,
+      format !== 'pem' && '--format', format !== 'pem' && format,
+      withKey && format === 'pem' && '--with-key',
+      chain && '--chain',
+      withKey && '--export-pass', withKey && 'env:EXPORT_PASS',
+      force && '--force',
+    ]),
+  );
+}
+
+async function deleteEntry(session: Session, label: string): Promise<void> {
+  const entry = session.store.entry(label);
+  const sure = await askYesNo(`Delete "${label}"${entry.hasPrivateKey ? ' and its private key' : ''}?`, false);
+  if (!sure) {
+    showResult(`"${label}" was not deleted.`);
+    return;
+  }
+  await session.store.delete(label);
+  showResult(`Deleted "${entry.label}"${entry.hasPrivateKey ? ' and its private key' : ''} from ${session.store.path}`, commandLine(['kyman', 'cert', 'delete', label, ...(await dbWords(session.store.path))]));
+}
+
+async function renameEntry(session: Session, label: string): Promise<string> {
+  const newLabel = await askText({
+    message: 'Enter new label (press Escape to go back):',
+    check: (v) => {
+      try {
+        checkLabel(v);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return v !== label && session.store.has(v) ? `label "${v}" already exists` : undefined;
+    },
+  });
+  const entry = await session.store.rename(label, newLabel);
+  showResult(`Renamed "${label}" to "${entry.label}"`, commandLine(['kyman', 'cert', 'rename', label, entry.label, ...(await dbWords(session.store.path))]));
+  return entry.label;
+}

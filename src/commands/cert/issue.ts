@@ -1,0 +1,50 @@
+import { Args, Flags } from '@oclif/core';
+import { CERTIFICATE_PROFILES, issueEntry, KEY_SPECS, parseKeySpec, readCertificate, softwareProvider, usage } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+import { withSpinner } from '../../cli/progress.js';
+import { certificateJson, certificateText } from '../../cli/render.js';
+
+export default class CertIssue extends KymanCommand<typeof CertIssue> {
+  static override summary = 'Create a key pair and a certificate signed by a CA entry of the same database.';
+  static override description =
+    'The CA entry (certificate and private key) signs the new certificate: 128-bit random serial, key identifiers, the key usage and extended key usage of --profile, never valid beyond the CA certificate. The new key is stored encrypted under the database password. gskkyman: "Create a signed certificate and key".';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> web --db server.kdb --ca root-ca --subject "CN=www.example.com,O=Example" --san dns:www.example.com --profile server --default',
+    { description: 'A client certificate with an RSA key, signed with RSASSA-PSS', command: '<%= config.bin %> <%= command.id %> alice --db clients.kdb --ca root-ca --subject "CN=Alice" --profile client --key rsa:3072 --rsa-pss' },
+  ];
+  static override args = { label: Args.string({ description: 'Label of the new entry.', required: true }) };
+  static override flags = {
+    ...commonFlags,
+    ca: Flags.string({ summary: 'Label of the CA entry (certificate and private key) that signs.', required: true, helpValue: 'LABEL' }),
+    subject: Flags.string({ summary: 'Subject distinguished name (RFC 4514), e.g. "CN=www.example.com,O=Example,C=US".', required: true, helpValue: 'DN' }),
+    san: Flags.string({ summary: 'Subject alternative name: dns:NAME, ip:ADDR, email:ADDR or uri:URI. Repeatable.', multiple: true, helpValue: 'SPEC' }),
+    key: Flags.string({ summary: 'Key type.', options: [...KEY_SPECS], default: 'ec:p256' }),
+    profile: Flags.string({ summary: 'What the certificate is for.', options: [...CERTIFICATE_PROFILES], default: 'any' }),
+    days: Flags.integer({ summary: 'Days the certificate is valid (never beyond the CA certificate).', default: 365, min: 1, max: 36500 }),
+    'path-length': Flags.integer({ summary: 'With --profile ca: how many intermediate CAs may follow.', min: 0 }),
+    'rsa-pss': Flags.boolean({ summary: 'Sign with RSASSA-PSS when the CA key is RSA (default PKCS #1 v1.5).' }),
+    default: Flags.boolean({ summary: 'Make it the default key.' }),
+  };
+
+  async run() {
+    const spec = parseKeySpec(this.flags.key);
+    if (!spec) throw usage(`--key ${this.flags.key} is not a key type: use one of ${KEY_SPECS.join(', ')}`);
+    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const entry = await withSpinner(`Generating a ${this.flags.key} key and a certificate signed by "${this.flags.ca}"`, () =>
+      issueEntry(store, this.args.label, this.flags.ca, {
+        subject: this.flags.subject,
+        subjectAltNames: this.flags.san,
+        key: spec,
+        profile: this.flags.profile,
+        days: this.flags.days,
+        pathLength: this.flags['path-length'],
+        rsaPss: this.flags['rsa-pss'],
+        isDefault: this.flags.default ? true : undefined,
+      }),
+    );
+    const info = readCertificate(softwareProvider(), entry.certificate);
+    this.say(`Created "${entry.label}" in ${store.path}, signed by "${this.flags.ca}"${entry.isDefault ? ' (default key)' : ''}\n` + certificateText(info));
+    return { label: entry.label, ca: this.flags.ca, profile: this.flags.profile, isDefault: entry.isDefault, certificate: certificateJson(info) };
+  }
+}
