@@ -21,7 +21,8 @@ const TRUSTED_LABEL = 'TRUSTED CERTIFICATE';
  */
 export function readCertificateFile(bytes: Uint8Array): Uint8Array[] {
   if (bytes.length === 0) throw badInput('the certificate file is empty');
-  if (bytes[0] !== 0x30 && isPem(bytes)) return readPemCertificates(bytes);
+  // PEM text may start with any byte (a '0' in a comment line is 0x30), so look for armour first.
+  if (isPem(bytes)) return readPemCertificates(bytes);
   if (isPkcs7(bytes)) return readPkcs7Der(bytes);
   if (isPkcs12(bytes)) throw badInput('this is a PKCS #12 file (certificates and keys under a password), not a certificate file');
   if (bytes[0] === 0x30) return [checkCertificate(singleValue(bytes), 'the file')];

@@ -12,3 +12,9 @@ export { encryptPrivateKeyInfo, decryptPrivateKeyInfo, readKeyProtection, descri
 export type { KeyProtection } from './pbe.js';
 export { readPrivateKeyFile, encryptedPrivateKeyPem, EXPORT_KEY_PROTECTION } from './private-key.js';
 export { orderChain } from './chain.js';
+export { createCertificationRequest, readCertificationRequest } from './csr.js';
+export type { RequestOptions, RequestInfo } from './csr.js';
+export { validateChain, matchesHost, dnsNameMatches } from './validate.js';
+export type { ValidateOptions, ValidationResult, ValidationReason, ValidationFailureCode, ValidationPurpose } from './validate.js';
+export { parseProfile, profileOptions, CERTIFICATE_PROFILES } from './profile.js';
+export type { CertificateProfile } from './profile.js';

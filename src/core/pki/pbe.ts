@@ -467,11 +467,28 @@ function parseEpki(epki: Uint8Array): EncryptedPrivateKeyInfo {
 /** Whether the bytes parse as a PKCS #8 PrivateKeyInfo (RFC 5958 OneAsymmetricKey, v1 or v2). */
 export function isPrivateKeyInfo(der: Uint8Array): boolean {
   try {
-    const pki = AsnConvert.parse(der, PrivateKeyInfo);
+    const pki = AsnConvert.parse(der, PrivateKeyInfo, { berOptions: { parseEmbedded: false } });
     return (pki.version === 0 || pki.version === 1) && pki.privateKeyAlgorithm.algorithm.length > 0 && pki.privateKey.byteLength > 0;
   } catch {
-    return false;
+    return isOneAsymmetricKeyV2(der);
   }
+}
+
+/**
+ * RFC 5958 §2 v2 keys carry a `[1] publicKey` after the attributes (Bouncy Castle writes them for
+ * EdDSA), a field asn1-pkcs8's PrivateKeyInfo does not model; check the outline by hand.
+ */
+function isOneAsymmetricKeyV2(der: Uint8Array): boolean {
+  const r = asn1js.fromBER(der, { parseEmbedded: false, copyInput: false });
+  if (r.offset !== der.length || !(r.result instanceof asn1js.Sequence)) return false;
+  const [version, algorithm, privateKey, ...rest] = r.result.valueBlock.value;
+  return (
+    version instanceof asn1js.Integer &&
+    version.valueBlock.valueDec === 1 &&
+    algorithm instanceof asn1js.Sequence &&
+    privateKey instanceof asn1js.OctetString &&
+    rest.every((f) => f.idBlock.tagClass === 3 && (f.idBlock.tagNumber === 0 || f.idBlock.tagNumber === 1))
+  );
 }
 
 /** Encrypts a PrivateKeyInfo (DER) into an EncryptedPrivateKeyInfo (DER). */

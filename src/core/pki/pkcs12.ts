@@ -1,15 +1,6 @@
 // PKCS #12 (RFC 7292) files: read certificates and keys with their attributes, and write them as OpenSSL 3 does.
 
-import {
-  AsnAnyConverter,
-  AsnConvert,
-  AsnParser,
-  AsnProp,
-  AsnPropTypes,
-  OctetString,
-  type IAsnConverter,
-  type IAsnConvertible,
-} from '@peculiar/asn1-schema';
+import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { ContentInfo, id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
@@ -43,7 +34,7 @@ import {
   pkcs12Kdf,
   pkcs12PasswordBytes,
 } from './pbe.js';
-import { derOptions } from './pkcs7.js';
+import { ContentInfoOut, ShallowAnyConverter, derOptions } from './pkcs7.js';
 
 export interface Pkcs12Bag {
   type: 'certificate' | 'key';
@@ -403,6 +394,20 @@ function withAttributes(bag: Pkcs12Bag, safeBag: SafeBag): Pkcs12Bag {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+// The writer's classes differ from asn1-pfx's only in writing their ANY field with
+// ShallowAnyConverter: a PKCS #12 file nests ANY in ANY (PFX → ContentInfo → SafeContents →
+// SafeBag → CertBag → certificate), and asn1-schema's own converter would parse each
+// certificate to the leaves once per level.
+
+class SafeBagOut extends SafeBag {
+  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
+  override bagValue: ArrayBuffer = new ArrayBuffer(0);
+}
+class CertBagOut extends CertBag {
+  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
+  override certValue: ArrayBuffer = new ArrayBuffer(0);
+}
+
 const DEFAULT_ITERATIONS = 2048;
 /** OpenSSL's PKCS12_SALT_LEN: 8 bytes of salt for the MAC and the PBEs. */
 const SALT_LENGTH = 8;
@@ -428,10 +433,12 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
   const keyBags: SafeBag[] = [];
   for (const bag of bags) {
     if (bag.type === 'certificate') {
+      if (bag.data[0] !== 0x30) throw badInput('a certificate to write into the PKCS #12 file is not DER');
       const certBag = Object.assign(new CertBagOut(), { certId: id_x509Certificate, certValue: AsnConvert.serialize(new OctetString(bag.data)) });
       certBags.push(safeBag(id_certBag, AsnConvert.serialize(certBag), bag));
     } else if (bag.type === 'key') {
       const encrypted = bag.encrypted ?? !isPrivateKeyInfo(bag.data);
+      if (encrypted) parse(bag.data, EncryptedPrivateKeyInfo, 'an encrypted key to write into the PKCS #12 file');
       const epki = encrypted ? bag.data : encryptPrivateKeyInfo(provider, bag.data, password, keyProtection);
       keyBags.push(safeBag(id_pkcs8ShroudedKeyBag, copy(epki), bag));
     } else {
@@ -445,11 +452,11 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
   if (certBags.length > 0) {
     const plain = u8(AsnConvert.serialize(new SafeContents(certBags)));
     const { algorithm, ciphertext } = encryptWithPassword(provider, certProtection, password, plain);
-    safes.push(contentInfo(id_encryptedData, writeEncryptedData(algorithm, ciphertext)));
+    safes.push(ContentInfoOut.of(id_encryptedData, writeEncryptedData(algorithm, ciphertext)));
   }
   if (keyBags.length > 0) {
     const plain = AsnConvert.serialize(new SafeContents(keyBags));
-    safes.push(contentInfo(id_data, AsnConvert.serialize(new OctetString(plain))));
+    safes.push(ContentInfoOut.of(id_data, AsnConvert.serialize(new OctetString(plain))));
   }
   const authSafe = u8(AsnConvert.serialize(safes));
 
@@ -462,63 +469,13 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
 
   const pfx = new PFX({
     version: 3,
-    authSafe: contentInfo(id_data, AsnConvert.serialize(new OctetString(authSafe))),
+    authSafe: ContentInfoOut.of(id_data, AsnConvert.serialize(new OctetString(authSafe))),
     macData,
   });
   return u8(AsnConvert.serialize(pfx));
 }
 
 const copy = (b: Uint8Array): ArrayBuffer => b.slice().buffer;
-
-// asn1-schema writes an ANY field by parsing the bytes it is given and encoding the tree again,
-// and that parse descends into every OCTET STRING that happens to hold DER. A PKCS #12 file
-// nests ANY in ANY (PFX → ContentInfo → SafeContents → SafeBag → CertBag → certificate), so
-// each certificate would be parsed to the leaves once per level. The writer's classes below
-// differ from asn1-pfx's only in parsing an ANY one level deep, which is all re-encoding needs.
-
-/** A value kept as asn1-schema's own asn1js parsed it, to be written back unchanged. */
-class EncodedValue implements IAsnConvertible {
-  private block!: ReturnType<typeof AsnAnyConverter.toASN>;
-
-  fromASN(asn: ReturnType<typeof AsnAnyConverter.toASN>): this {
-    this.block = asn;
-    return this;
-  }
-
-  toASN(): ReturnType<typeof AsnAnyConverter.toASN> {
-    return this.block;
-  }
-
-  toSchema(): ReturnType<typeof AsnAnyConverter.toASN> {
-    return this.block;
-  }
-}
-
-const ShallowAnyConverter: IAsnConverter<ArrayBuffer | null> = {
-  fromASN: (asn) => AsnAnyConverter.fromASN(asn),
-  toASN: (value) =>
-    value === null
-      ? AsnAnyConverter.toASN(null)
-      : AsnParser.parse(value, EncodedValue, derOptions(value.byteLength)).toASN(),
-};
-
-class ContentInfoOut extends ContentInfo {
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
-  override content: ArrayBuffer = new ArrayBuffer(0);
-}
-class SafeBagOut extends SafeBag {
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
-  override bagValue: ArrayBuffer = new ArrayBuffer(0);
-}
-class CertBagOut extends CertBag {
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
-  override certValue: ArrayBuffer = new ArrayBuffer(0);
-}
-
-/** Class fields of a subclass are set after the base constructor ran, so fill them in afterwards. */
-function contentInfo(contentType: string, content: ArrayBuffer): ContentInfo {
-  return Object.assign(new ContentInfoOut(), { contentType, content });
-}
 
 function safeBag(bagId: string, value: ArrayBuffer, bag: Pkcs12Bag): SafeBag {
   const attributes: PKCS12Attribute[] = [];

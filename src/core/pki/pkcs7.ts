@@ -1,11 +1,26 @@
 // PKCS #7 / CMS "certs-only" bundles (RFC 5652 §5, degenerate SignedData): certificates in and out.
 
-import { AsnAnyConverter, AsnConvert, type IAsnParseOptions } from '@peculiar/asn1-schema';
+import {
+  AsnAnyConverter,
+  AsnArray,
+  AsnConvert,
+  AsnParser,
+  AsnProp,
+  AsnPropTypes,
+  AsnSerializer,
+  AsnType,
+  AsnTypeTypes,
+  type IAsnConverter,
+  type IAsnConvertible,
+  type IAsnParseOptions,
+} from '@peculiar/asn1-schema';
 import { CertificateChoices, CertificateSet, ContentInfo, EncapsulatedContentInfo, SignedData, id_data, id_signedData } from '@peculiar/asn1-cms';
 import type { Certificate } from '@peculiar/asn1-x509';
-import * as asn1js from 'asn1js';
 import { KymanError, badInput } from '../errors.js';
 import { decodePem, isPem } from './pem.js';
+
+// ---------------------------------------------------------------------------------------------
+// DER helpers the PKCS #7 and PKCS #12 code share
 
 /**
  * asn1js's defaults (10 000 nodes, 16 MiB) are a guard for untrusted input of unknown size; a
@@ -16,6 +31,88 @@ import { decodePem, isPem } from './pem.js';
 export function derOptions(length: number): IAsnParseOptions {
   return { berOptions: { maxNodes: Math.max(10_000, length), maxContentLength: Math.max(16 << 20, length), parseEmbedded: false } };
 }
+
+/** A node of the BER tree asn1-schema's asn1js builds (that asn1js is another major version than kyman's). */
+export type BerNode = ReturnType<typeof AsnAnyConverter.toASN>;
+
+interface BerTree {
+  idBlock: { tagClass: number; tagNumber: number; isConstructed: boolean };
+  valueBlock: { value?: BerTree[] };
+  valueBeforeDecodeView: Uint8Array;
+}
+const tree = (node: BerNode) => node as unknown as BerTree;
+
+/**
+ * A DER value kept as asn1-schema parsed it, written back unchanged: lets a parsed tree be
+ * mapped onto several classes without parsing the bytes again, and lets pre-encoded values
+ * (certificates, encrypted keys) be written without being taken apart.
+ */
+export class EncodedValue implements IAsnConvertible {
+  private node!: BerNode;
+
+  static parse(der: ArrayBuffer | Uint8Array): EncodedValue {
+    return AsnParser.parse(der, EncodedValue, derOptions(der.byteLength));
+  }
+
+  /** An asn1-schema object's tree, to be written inside another without a trip through bytes. */
+  static of(value: object): EncodedValue {
+    return new EncodedValue().fromASN(AsnSerializer.toASN(value) as BerNode);
+  }
+
+  fromASN(asn: BerNode): this {
+    this.node = asn;
+    return this;
+  }
+
+  toASN(): BerNode {
+    return this.node;
+  }
+
+  toSchema(): BerNode {
+    return this.node;
+  }
+
+  /** How many bytes the value took; less than the input when something follows it. */
+  get byteLength(): number {
+    return tree(this.node).valueBeforeDecodeView.byteLength;
+  }
+
+  get isSequence(): boolean {
+    const id = tree(this.node).idBlock;
+    return id.tagClass === 1 && id.tagNumber === 16 && id.isConstructed;
+  }
+}
+
+/**
+ * An ANY converter for writing: asn1-schema's own parses the bytes it is given down into every
+ * OCTET STRING that happens to hold DER, then encodes the tree again; re-encoding needs only the
+ * outer levels, so nested values (PKCS #12 nests ANY in ANY five deep) are not parsed once a level.
+ */
+export const ShallowAnyConverter: IAsnConverter<ArrayBuffer | null> = {
+  fromASN: (asn) => AsnAnyConverter.fromASN(asn),
+  toASN: (value) => {
+    if (value === null) return AsnAnyConverter.toASN(null);
+    if ((value as unknown) instanceof EncodedValue) return (value as unknown as EncodedValue).toASN();
+    return EncodedValue.parse(value).toASN();
+  },
+};
+
+/** asn1-cms's ContentInfo, written with the shallow ANY converter. */
+export class ContentInfoOut extends ContentInfo {
+  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
+  override content: ArrayBuffer = new ArrayBuffer(0);
+
+  /**
+   * Class fields of a subclass are set after the base constructor ran, hence a factory. The
+   * content is DER, or an EncodedValue tree that ShallowAnyConverter writes as it stands.
+   */
+  static of(contentType: string, content: ArrayBuffer | EncodedValue): ContentInfo {
+    return Object.assign(new ContentInfoOut(), { contentType, content: content as ArrayBuffer });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
 
 /** Whether DER bytes start like a ContentInfo: SEQUENCE { OBJECT IDENTIFIER 1.2.840.113549.1.7.… */
 export function isPkcs7(bytes: Uint8Array): boolean {
@@ -31,11 +128,13 @@ export function isPkcs7(bytes: Uint8Array): boolean {
 function headerLength(bytes: Uint8Array, offset: number): number {
   if (offset + 2 > bytes.length) return -1;
   const l = bytes[offset + 1];
-  if (l < 0x80) return 2;
-  if (l === 0x80) return 2; // BER indefinite length
+  if (l <= 0x80) return 2; // short form, or BER indefinite length
   const n = l & 0x7f;
   return n > 4 || offset + 2 + n > bytes.length ? -1 : 2 + n;
 }
+
+/** PEM labels under which PKCS #7 certificate bundles travel (RFC 7468 §8 and older OpenSSL). */
+export const PKCS7_LABELS: ReadonlySet<string> = new Set(['PKCS7', 'CMS', 'PKCS #7 SIGNED DATA']);
 
 /**
  * The certificates in a PKCS #7 / CMS SignedData, DER or PEM (`PKCS7`, `CMS`, `PKCS #7 SIGNED DATA`
@@ -43,7 +142,7 @@ function headerLength(bytes: Uint8Array, offset: number): number {
  * CRLs and content are ignored: a bundle is a way to carry certificates.
  */
 export function readPkcs7(input: Uint8Array): Uint8Array[] {
-  if (input.length > 0 && input[0] !== 0x30 && isPem(input)) {
+  if (isPem(input)) {
     const blocks = decodePem(input).filter((b) => PKCS7_LABELS.has(b.label));
     if (blocks.length === 0) throw badInput('no PKCS7 or CMS block in the PEM text');
     return blocks.flatMap((b) => readPkcs7Der(b.der));
@@ -51,14 +150,34 @@ export function readPkcs7(input: Uint8Array): Uint8Array[] {
   return readPkcs7Der(input);
 }
 
-/** PEM labels under which PKCS #7 certificate bundles travel (RFC 7468 §8 and older OpenSSL). */
-export const PKCS7_LABELS: ReadonlySet<string> = new Set(['PKCS7', 'CMS', 'PKCS #7 SIGNED DATA']);
+/** RFC 5652 §10.2.1 CertificateSet, each member kept as its bytes. */
+@AsnType({ type: AsnTypeTypes.Set, itemType: AsnPropTypes.Any })
+class EncodedCertificateSet extends AsnArray<ArrayBuffer> {
+  constructor(items?: ArrayBuffer[]) {
+    super(items);
+    Object.setPrototypeOf(this, EncodedCertificateSet.prototype);
+  }
+}
 
-/** The certificates of one DER (or BER) ContentInfo holding a SignedData. */
+/**
+ * asn1-cms's SignedData with the certificates left as bytes. Mapping each certificate onto
+ * asn1-x509's classes costs more than a millisecond a certificate, and re-encoding a mapped
+ * certificate need not give back the signed bytes (an explicit `critical FALSE`, a non-minimal
+ * length), so a bundle reader takes the bytes.
+ */
+class SignedDataCertificates extends SignedData {
+  @AsnProp({ type: EncodedCertificateSet, context: 0, implicit: true, optional: true })
+  override certificates?: CertificateSet = undefined; // holds an EncodedCertificateSet at run time
+}
+
+/** The certificates of one DER (or BER) ContentInfo holding a SignedData; not checked as X.509 here. */
 export function readPkcs7Der(der: Uint8Array): Uint8Array[] {
+  let node: BerTree;
   let info: ContentInfo;
   try {
-    info = AsnConvert.parse(der, ContentInfo, derOptions(der.length));
+    const parsed = EncodedValue.parse(der);
+    node = tree(parsed.toASN());
+    info = AsnParser.fromASN(parsed.toASN(), ContentInfo);
   } catch (e) {
     throw badInput('not a PKCS #7 file, or it is damaged', e);
   }
@@ -66,68 +185,44 @@ export function readPkcs7Der(der: Uint8Array): Uint8Array[] {
     throw badInput(`the PKCS #7 content is ${info.contentType}, not SignedData: it holds no certificates`);
   }
   try {
-    // Parsing with the RFC 5652 schema checks the structure; the certificate bytes are then taken
-    // from the same BER tree, untouched, because a re-encoded certificate could differ from the
-    // signed original (an explicit `critical FALSE`, a non-minimal length) and stop verifying.
-    AsnConvert.parse(info.content, SignedData, derOptions(info.content.byteLength));
-    const parsed = asn1js.fromBER(info.content, { ...derOptions(info.content.byteLength).berOptions, copyInput: false });
-    const fields = (parsed.result as asn1js.Sequence).valueBlock.value;
-    const set = fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0);
-    if (!set) return [];
-    const certs: Uint8Array[] = [];
-    for (const c of (set as asn1js.Constructed).valueBlock.value) {
-      // CertificateChoices: only the plain `certificate` alternative (a universal SEQUENCE) is
-      // an X.509 certificate; [1]/[2]/[3] are attribute certificates and other formats.
-      if (c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16) certs.push(new Uint8Array(c.valueBeforeDecodeView));
-    }
-    return certs;
+    // ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT ANY }: map the tree already
+    // parsed rather than parse `info.content` again.
+    const content = node.valueBlock.value![1].valueBlock.value![0];
+    const signed = AsnParser.fromASN(content as unknown as BerNode, SignedDataCertificates);
+    const set = (signed.certificates ?? []) as unknown as ArrayBuffer[];
+    // CertificateChoices: only the plain `certificate` alternative (a universal SEQUENCE) is an
+    // X.509 certificate; [1]/[2]/[3] are attribute certificates and other formats.
+    return Array.from(set, (c) => new Uint8Array(c)).filter((c) => c[0] === 0x30);
   } catch (e) {
     if (e instanceof KymanError) throw e;
     throw badInput('the PKCS #7 SignedData is damaged', e);
   }
 }
 
-/**
- * A certificate that serializes to its own bytes: asn1-cms's CertificateChoices wants a parsed
- * Certificate, and parsing then serializing one need not give back the signed bytes.
- */
-class EncodedCertificate {
-  constructor(private readonly der: Uint8Array) {}
-
-  // AsnAnyConverter hands back a block of asn1-schema's own asn1js, which its serializer needs
-  // (kyman's asn1js, the one pkijs uses, is another major version).
-  toASN(): ReturnType<typeof AsnAnyConverter.toASN> {
-    return AsnAnyConverter.toASN(this.der.slice().buffer);
-  }
-
-  fromASN(): this {
-    return this;
-  }
-
-  toSchema(): ReturnType<typeof AsnAnyConverter.toASN> {
-    return this.toASN();
-  }
-}
+// ---------------------------------------------------------------------------------------------
+// Writing
 
 /**
  * A certs-only SignedData in a ContentInfo (DER), as `openssl crl2pkcs7 -nocrl` writes it:
  * version 1, no digest algorithms, id-data content absent, no signers (RFC 5652 §5.1: a
- * degenerate SignedData carries certificates only).
+ * degenerate SignedData carries certificates only). The certificates go in as given.
  */
 export function writePkcs7(certificates: readonly Uint8Array[]): Uint8Array {
-  certificates.forEach((der, i) => {
-    const r = asn1js.fromBER(der, { ...derOptions(der.length).berOptions, copyInput: false });
-    if (r.offset !== der.length || !(r.result instanceof asn1js.Sequence)) {
-      throw badInput(`certificate ${i + 1} to bundle is not one DER SEQUENCE`);
+  const choices = certificates.map((der, i) => {
+    let value: EncodedValue;
+    try {
+      value = EncodedValue.parse(der);
+    } catch (e) {
+      throw badInput(`certificate ${i + 1} to bundle is not DER`, e);
     }
+    if (!value.isSequence || value.byteLength !== der.length) throw badInput(`certificate ${i + 1} to bundle is not one DER SEQUENCE`);
+    // CertificateChoices wants a Certificate; an EncodedValue serializes to the same bytes.
+    return new CertificateChoices({ certificate: value as unknown as Certificate });
   });
   const signed = new SignedData({
     version: 1,
     encapContentInfo: new EncapsulatedContentInfo({ eContentType: id_data }),
-    certificates: new CertificateSet(
-      certificates.map((der) => new CertificateChoices({ certificate: new EncodedCertificate(der) as unknown as Certificate })),
-    ),
+    certificates: new CertificateSet(choices),
   });
-  const info = new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signed) });
-  return new Uint8Array(AsnConvert.serialize(info));
+  return new Uint8Array(AsnConvert.serialize(ContentInfoOut.of(id_signedData, EncodedValue.of(signed))));
 }

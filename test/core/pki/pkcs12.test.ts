@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -92,13 +92,19 @@ describe('PKCS #12', () => {
       checkOpensslBags(r.bags, 'secret');
     });
 
-    it('openssl -nomac: no integrity, and a wrong password still gives BAD_PASSWORD', () => {
-      const p12 = exportWithOpenssl('nomac.p12', 'secret', '-nomac');
-      const r = readPkcs12(provider, p12, 'secret');
+    it('openssl -nomac: no integrity; a wrong password shows where something is encrypted', () => {
+      // Without -certpbe, -nomac leaves the certificates in plain data: only the key tells.
+      const plainCerts = exportWithOpenssl('nomac.p12', 'secret', '-nomac');
+      const r = readPkcs12(provider, plainCerts, 'secret');
       assert.equal(r.integrity, 'none');
       assert.equal(r.macAlgorithm, undefined);
       checkOpensslBags(r.bags, 'secret');
-      assert.throws(() => readPkcs12(provider, p12, 'Secret'), isCode('BAD_PASSWORD'));
+      const key = readPkcs12(provider, plainCerts, 'Secret').bags.find((b) => b.type === 'key')!;
+      assert.throws(() => decryptPrivateKeyInfo(provider, key.data, 'Secret'), isCode('BAD_PASSWORD'));
+      // With encrypted certificates the wrong password fails on reading.
+      const encryptedCerts = exportWithOpenssl('nomac-enc.p12', 'secret', '-nomac', '-certpbe', 'AES-256-CBC');
+      checkOpensslBags(readPkcs12(provider, encryptedCerts, 'secret').bags, 'secret');
+      assert.throws(() => readPkcs12(provider, encryptedCerts, 'Secret'), isCode('BAD_PASSWORD'));
     });
 
     it('an empty password and a non-ASCII one', () => {
@@ -156,15 +162,13 @@ describe('PKCS #12', () => {
         assert.equal(isPkcs12(p12), true);
         fs.writeFileSync(file(`kyman-${kind}.p12`), p12);
         const info = run('openssl', 'pkcs12', ...(legacy ? ['-legacy'] : []), '-info', '-nodes', '-passin', 'pass:secret', '-in', file(`kyman-${kind}.p12`));
-        // OpenSSL prints -info lines on stderr; the certificates and key on stdout.
+        // The certificates and the key come on stdout, each after its bag attributes.
         const blocks = decodePem(info);
         assert.deepEqual(blocks.filter((b) => b.label === 'CERTIFICATE').map((b) => b.der).sort(Buffer.compare), [leaf, ca].sort(Buffer.compare));
         const key = blocks.find((b) => b.label === 'PRIVATE KEY')!;
         assert.deepEqual(spkiOfPkcs8(key.der), spkiOfCert(leaf));
         assert.match(info, /friendlyName: my leaf/);
         assert.match(info, /localKeyID: DE AD BE EF/);
-        const infoErr = execFileSync('openssl', ['pkcs12', ...(legacy ? ['-legacy'] : []), '-info', '-noout', '-passin', 'pass:secret', '-in', file(`kyman-${kind}.p12`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-        void infoErr;
         const list = run('keytool', '-list', '-v', '-storetype', 'PKCS12', '-keystore', file(`kyman-${kind}.p12`), '-storepass', 'secret');
         assert.match(list, /Alias name: my leaf\nCreation date: .*\nEntry type: PrivateKeyEntry/);
         assert.match(list, /Alias name: trusted ca\nCreation date: .*\nEntry type: trustedCertEntry/);
@@ -174,10 +178,7 @@ describe('PKCS #12', () => {
     it('says which schemes it used, as OpenSSL 3 does', () => {
       const check = (legacy: boolean, expect: RegExp[]) => {
         fs.writeFileSync(file('schemes.p12'), writePkcs12(provider, kymanBags(), 'secret', { legacy, iterations: 1000 }));
-        const out = execFileSync('openssl', ['pkcs12', ...LEGACY, '-info', '-noout', '-passin', 'pass:secret', '-in', file('schemes.p12')], { stdio: 'pipe' });
-        void out;
-        // -info writes its description to stderr; capture it through a shell-free second run.
-        const r = require_stderr(['pkcs12', ...LEGACY, '-info', '-noout', '-passin', 'pass:secret', '-in', file('schemes.p12')]);
+        const r = opensslStderr(['pkcs12', ...LEGACY, '-info', '-noout', '-passin', 'pass:secret', '-in', file('schemes.p12')]);
         for (const e of expect) assert.match(r, e);
       };
       check(false, [/MAC: sha256, Iteration 1000/, /PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 1000, PRF hmacWithSHA256/,
@@ -240,6 +241,12 @@ describe('PKCS #12', () => {
       assert.equal(isPkcs12(new TextEncoder().encode('-----BEGIN CERTIFICATE-----')), false);
     });
 
+    it('refuses to write bags that are not what they say', () => {
+      assert.throws(() => writePkcs12(provider, [{ type: 'certificate', data: new Uint8Array([1, 2]) }], 'pw'), isCode('BAD_INPUT'));
+      assert.throws(() => writePkcs12(provider, [{ type: 'key', data: new Uint8Array([0x30, 0]), encrypted: true }], 'pw'), isCode('BAD_INPUT'));
+      assert.throws(() => writePkcs12(provider, [{ type: 'key', data: new Uint8Array([0x30, 0]), encrypted: false }], 'pw'), isCode('BAD_INPUT'));
+    });
+
     it('a damaged byte inside is caught by the MAC', () => {
       const p12 = writePkcs12(provider, [{ type: 'certificate', data: ca }], 'pw').slice();
       p12[p12.length - 60] ^= 1;
@@ -249,16 +256,11 @@ describe('PKCS #12', () => {
 });
 
 /** Runs openssl and returns what it wrote to stderr (where `pkcs12 -info` describes the file). */
-function require_stderr(args: string[]): string {
-  const { spawnSync } = require_child();
+function opensslStderr(args: string[]): string {
   const r = spawnSync('openssl', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stderr;
 }
-function require_child() {
-  return { spawnSync: (cmd: string, args: string[], opts: object) => nodeSpawnSync(cmd, args, opts) };
-}
-import { spawnSync as nodeSpawnSync } from 'node:child_process';
 
 // RFC 9579 Appendix A.1: a PKCS #12 file with a PBMAC1 (HMAC-SHA-256, PBKDF2-HMAC-SHA-256) MAC.
 const RFC9579_A1 = [

@@ -1,0 +1,255 @@
+// PKCS #10 certificate requests (RFC 2986): making them through a CryptoProvider and reading anyone's.
+
+import { AsnConvert, AsnParser, OctetString } from '@peculiar/asn1-schema';
+import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
+import { ExtensionRequest, id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
+import { ECParameters } from '@peculiar/asn1-ecc';
+import { RSAPublicKey } from '@peculiar/asn1-rsa';
+import { AlgorithmIdentifier, Attribute, BasicConstraints, Extension, Extensions, SubjectAlternativeName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import type { CryptoProvider, NamedCurve, PrivateKeyHandle } from '../crypto/provider.js';
+import { badInput, failed, usage } from '../errors.js';
+import { signatureAlgorithmIdentifier, signatureAlgorithmName, signatureSchemeFor, signatureSchemeOf, type SignatureHash } from './certificate.js';
+import { formatGeneralName, parseSubjectAltName } from './general-name.js';
+import { expectTlv, formatNameAt, parseName, readTlv, type Tlv } from './name.js';
+import { decodePem, isPem } from './pem.js';
+
+const OID_SUBJECT_ALT_NAME = '2.5.29.17';
+const OID_BASIC_CONSTRAINTS = '2.5.29.19';
+/** Microsoft's older attribute for the same Extensions (certreq.exe and some appliances still write it). */
+const OID_MS_CERT_EXTENSIONS = '1.3.6.1.4.1.311.2.1.14';
+const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
+const OID_RSASSA_PSS = '1.2.840.113549.1.1.10';
+const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const OID_ED25519 = '1.3.101.112';
+const CURVE_BY_OID: Readonly<Record<string, NamedCurve>> = {
+  '1.2.840.10045.3.1.7': 'P-256',
+  '1.3.132.0.34': 'P-384',
+  '1.3.132.0.35': 'P-521',
+};
+
+/** PEM labels of a request: RFC 7468 §7, and the one Netscape and keytool wrote before it. */
+const REQUEST_LABELS: ReadonlySet<string> = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+
+export interface RequestOptions {
+  /** RFC 4514: `CN=www.example.com,O=Example,C=US`. */
+  subject: string;
+  /** The key the request is for; it also signs the request (proof of possession, RFC 2986 §3). */
+  key: PrivateKeyHandle;
+  /** `dns:…`, `ip:…`, `email:…`, `uri:…`, asked for in an extensionRequest attribute. */
+  subjectAltNames?: string[];
+  signatureHash?: SignatureHash;
+  /** RSA keys only: sign with RSASSA-PSS instead of PKCS #1 v1.5. */
+  rsaPss?: boolean;
+}
+
+export interface RequestInfo {
+  der: Uint8Array;
+  /** RFC 4514. */
+  subject: string;
+  publicKey: { type: 'rsa' | 'ec' | 'ed25519' | 'other'; curve?: NamedCurve; bits?: number; algorithmOid: string; spki: Uint8Array };
+  /** `dns:…`, `ip:…`, … from the requested subjectAltName extension. */
+  subjectAltNames: string[];
+  /** Every requested extension, its value the extnValue contents. */
+  extensions: Array<{ oid: string; critical: boolean; value: Uint8Array }>;
+  /** `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `Ed25519` … */
+  signatureAlgorithm: string;
+  /** The request's signature verifies with its own public key (proof of possession). */
+  signatureValid: boolean;
+  /** The request asks for basicConstraints cA. */
+  isCA: boolean;
+}
+
+/**
+ * Makes a PKCS #10 request (RFC 2986) for `options.key`, signed with that key through
+ * `provider.sign` (so a token key works) and checked before it is returned. Subject alternative
+ * names travel in a PKCS #9 extensionRequest attribute (RFC 2985 §5.4.2), which is where
+ * `openssl x509 -copy_extensions` and CAs look for them.
+ */
+export async function createCertificationRequest(provider: CryptoProvider, options: RequestOptions): Promise<Uint8Array> {
+  const subject = parseName(options.subject);
+  const altNames = (options.subjectAltNames ?? []).map(parseSubjectAltName);
+  // RFC 5280 §4.1.2.6: an empty subject is only allowed with a critical subjectAltName.
+  if (subject.length === 0 && altNames.length === 0) throw usage('the subject is empty, so the request needs at least one subject alternative name');
+  let spki: SubjectPublicKeyInfo;
+  try {
+    spki = AsnParser.parse(options.key.spki, SubjectPublicKeyInfo);
+  } catch (e) {
+    throw badInput('the key has no valid SubjectPublicKeyInfo', e);
+  }
+  if (options.rsaPss && options.key.type !== 'rsa') throw usage('RSASSA-PSS signs with RSA keys only');
+
+  const attributes: Attribute[] = [];
+  if (altNames.length) {
+    const san = new Extension({
+      extnID: OID_SUBJECT_ALT_NAME,
+      critical: subject.length === 0,
+      extnValue: new OctetString(AsnConvert.serialize(new SubjectAlternativeName(altNames))),
+    });
+    attributes.push(new Attribute({ type: id_pkcs9_at_extensionRequest, values: [AsnConvert.serialize(new ExtensionRequest([san]))] }));
+  }
+  const info = new CertificationRequestInfo({ version: 0, subject, subjectPKInfo: spki, attributes: new Attributes(attributes) });
+  const infoDer = new Uint8Array(AsnConvert.serialize(info));
+  const scheme = signatureSchemeFor(options.key, options.signatureHash, options.rsaPss ?? false);
+  const signatureAlgorithm = signatureAlgorithmIdentifier(scheme);
+  const signature = await provider.sign(options.key, scheme, infoDer);
+  const der = new Uint8Array(
+    AsnConvert.serialize(new CertificationRequest({ certificationRequestInfo: info, signatureAlgorithm, signature: signature.slice().buffer })),
+  );
+
+  // What was signed must be what was written, and the signature must verify: a faulty token
+  // key should fail here, not at the CA.
+  const layout = layoutRequest(der);
+  const written = der.subarray(layout.info.start, layout.info.end);
+  if (written.length !== infoDer.length || written.some((b, i) => b !== infoDer[i])) {
+    throw failed('internal error: the request did not encode as it was signed');
+  }
+  if (!provider.verify(options.key.spki, scheme, infoDer, signature)) {
+    throw failed(`the new request's signature does not verify with its own public key: the ${options.key.provider} key may be faulty`);
+  }
+  return der;
+}
+
+interface RequestLayout {
+  info: Tlv;
+  subject: Tlv;
+  spki: Tlv;
+}
+
+/** The TLVs of a CertificationRequest that are read from the original bytes, not re-encoded. */
+function layoutRequest(der: Uint8Array): RequestLayout {
+  const top = expectTlv(der, 0, der.length, 0x30, 'a CertificationRequest SEQUENCE');
+  const info = expectTlv(der, top.valueStart, top.end, 0x30, 'a CertificationRequestInfo SEQUENCE');
+  const version = expectTlv(der, info.valueStart, info.end, 0x02, 'the request version');
+  const subject = expectTlv(der, version.end, info.end, 0x30, 'the subject Name');
+  const spki = expectTlv(der, subject.end, info.end, 0x30, 'the SubjectPublicKeyInfo');
+  return { info, subject, spki };
+}
+
+/**
+ * Reads a certificate request: PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER.
+ * BAD_INPUT when it is not one; a signature that does not verify is reported in
+ * `signatureValid`, not thrown, so a caller can show the request and say why it refuses it.
+ */
+export function readCertificationRequest(provider: CryptoProvider, input: Uint8Array): RequestInfo {
+  const der = requestDer(input);
+  let request: CertificationRequest;
+  let layout: RequestLayout;
+  try {
+    layout = layoutRequest(der);
+    request = AsnParser.parse(der, CertificationRequest);
+  } catch (e) {
+    throw badInput(`the input is not a certificate request: ${(e as Error).message}`, e);
+  }
+  const reqInfo = request.certificationRequestInfo;
+  if (reqInfo.version !== 0) throw badInput(`the input is not a certificate request: unknown version ${reqInfo.version} (RFC 2986 knows only v1 = 0)`);
+
+  const spki = der.slice(layout.spki.start, layout.spki.end);
+  const result: RequestInfo = {
+    der: der.slice(),
+    subject: formatNameAt(der, layout.subject),
+    publicKey: { ...describeSpki(reqInfo.subjectPKInfo), spki },
+    subjectAltNames: [],
+    extensions: [],
+    signatureAlgorithm: signatureAlgorithmName(request.signatureAlgorithm),
+    signatureValid: verifyRequest(provider, der.subarray(layout.info.start, layout.info.end), request.signatureAlgorithm, spki, new Uint8Array(request.signature)),
+    isCA: false,
+  };
+
+  for (const attribute of reqInfo.attributes ?? []) {
+    if (attribute.type !== id_pkcs9_at_extensionRequest && attribute.type !== OID_MS_CERT_EXTENSIONS) continue;
+    for (const value of attribute.values) {
+      let extensions: Extensions;
+      try {
+        extensions = AsnParser.parse(value, Extensions);
+      } catch (e) {
+        throw badInput('the certificate request has a malformed extensionRequest attribute', e);
+      }
+      for (const ext of extensions) {
+        const extValue = new Uint8Array(ext.extnValue.buffer);
+        // RFC 5280 §4.2: one instance of each extension; the first one counts.
+        const first = !result.extensions.some((e) => e.oid === ext.extnID);
+        result.extensions.push({ oid: ext.extnID, critical: ext.critical, value: extValue });
+        if (!first) continue;
+        try {
+          if (ext.extnID === OID_SUBJECT_ALT_NAME) result.subjectAltNames = Array.from(AsnParser.parse(extValue, SubjectAlternativeName), formatGeneralName);
+          if (ext.extnID === OID_BASIC_CONSTRAINTS) result.isCA = AsnParser.parse(extValue, BasicConstraints).cA;
+        } catch (e) {
+          throw badInput(`the certificate request asks for a malformed ${ext.extnID === OID_SUBJECT_ALT_NAME ? 'subjectAltName' : 'basicConstraints'} extension`, e);
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/** The request's DER, from PEM or DER input. */
+function requestDer(input: Uint8Array): Uint8Array {
+  if (input.length === 0) throw badInput('the input is empty: it is not a certificate request');
+  if (input[0] !== 0x30 && isPem(input)) {
+    const blocks = decodePem(input);
+    const block = blocks.find((b) => REQUEST_LABELS.has(b.label));
+    if (!block) {
+      const found = blocks.length ? blocks.map((b) => b.label).join(', ') : 'no PEM blocks';
+      throw badInput(`the input is not a certificate request (found ${found}, not CERTIFICATE REQUEST)`);
+    }
+    return block.der;
+  }
+  if (input[0] !== 0x30) throw badInput('the input is not a certificate request: expected PEM (BEGIN CERTIFICATE REQUEST) or DER');
+  let top: Tlv;
+  try {
+    top = readTlv(input, 0);
+  } catch (e) {
+    throw badInput(`the input is not a certificate request: ${(e as Error).message}`, e);
+  }
+  // A newline some editors add after DER is forgiven; anything else is not one request.
+  for (let i = top.end; i < input.length; i++) {
+    if (![0x0a, 0x0d, 0x20, 0x09, 0x00].includes(input[i])) throw badInput('the input is not a certificate request: other data follows the DER');
+  }
+  return input.subarray(0, top.end);
+}
+
+/** RFC 2986 §3: the signature over the CertificationRequestInfo DER, with the subject's own key. */
+function verifyRequest(provider: CryptoProvider, info: Uint8Array, algorithm: AlgorithmIdentifier, spki: Uint8Array, signature: Uint8Array): boolean {
+  const scheme = signatureSchemeOf(algorithm);
+  if (!scheme) return false;
+  try {
+    return provider.verify(spki, scheme, info, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Key type, curve and size of a SubjectPublicKeyInfo. */
+function describeSpki(spki: SubjectPublicKeyInfo): Omit<RequestInfo['publicKey'], 'spki'> {
+  const algorithmOid = spki.algorithm.algorithm;
+  switch (algorithmOid) {
+    case OID_RSA_ENCRYPTION:
+    case OID_RSASSA_PSS: {
+      try {
+        const key = AsnParser.parse(spki.subjectPublicKey, RSAPublicKey);
+        const modulus = new Uint8Array(key.modulus);
+        let i = 0;
+        while (i < modulus.length && modulus[i] === 0) i++;
+        const bits = i < modulus.length ? (modulus.length - i - 1) * 8 + (32 - Math.clz32(modulus[i])) : 0;
+        return { type: 'rsa', bits, algorithmOid };
+      } catch (e) {
+        throw badInput('the certificate request holds a malformed RSA public key', e);
+      }
+    }
+    case OID_EC_PUBLIC_KEY: {
+      let curve: NamedCurve | undefined;
+      try {
+        const params = spki.algorithm.parameters;
+        const named = params ? AsnParser.parse(params, ECParameters).namedCurve : undefined;
+        if (named) curve = CURVE_BY_OID[named];
+      } catch {
+        curve = undefined; // explicit curve parameters (RFC 5480 §2.1.1 forbids them): unnamed
+      }
+      return curve ? { type: 'ec', curve, algorithmOid } : { type: 'ec', algorithmOid };
+    }
+    case OID_ED25519:
+      return { type: 'ed25519', algorithmOid };
+    default:
+      return { type: 'other', algorithmOid };
+  }
+}
