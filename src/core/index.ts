@@ -8,3 +8,8 @@ export { importCertificates, importKeyPair, exportEntry, labelFor } from './keys
 export type { ImportResult, ImportCertificatesOptions, ImportKeyPairOptions, ExportFormat, ExportOptions, ExportResult } from './keystore/transfer.js';
 export { createSelfSignedEntry, DEFAULT_KEY_SPEC, DEFAULT_DAYS } from './keystore/create-entry.js';
 export type { SelfSignedOptions } from './keystore/create-entry.js';
+export { signRequest, issueEntry } from './keystore/issue.js';
+export type { IssueOptions, IssueEntryOptions, SignRequestResult } from './keystore/issue.js';
+export { openRequestStore, RequestStore, createRequest, renewRequest, receiveCertificate, changeRequestStorePassword, requestDatabasePathFor } from './keystore/requests.js';
+export type { PendingRequest, OpenRequestStoreOptions, CreateRequestOptions, CreatedRequest, RenewRequestOptions, ReceiveOptions, ReceiveResult } from './keystore/requests.js';
+export { readFileOrFail } from './keystore/file-io.js';

@@ -21,8 +21,9 @@ export default class DbPasswd extends KymanCommand<typeof DbPasswd> {
     const { store } = await openDatabase(this.flags, (m) => this.note(m));
     const pw = await newPassword(this.flags['new-pass'], '--new-pass', store.path);
     if (pw.warning) this.note(pw.warning);
-    const { stash } = await changeKeyStorePassword(store, pw.password);
-    this.say(`Changed the password of ${store.path}${stash ? `; rewrote the stash file ${stash}` : ''}.`);
-    return { path: store.path, stash };
+    const { stash, pendingRequests } = await changeKeyStorePassword(store, pw.password);
+    const also = [pendingRequests ? `re-encrypted ${pendingRequests} pending request key${pendingRequests === 1 ? '' : 's'}` : '', stash ? `rewrote the stash file ${stash}` : ''].filter(Boolean);
+    this.say(`Changed the password of ${store.path}${also.length ? `; ${also.join('; ')}` : ''}.`);
+    return { path: store.path, stash, pendingRequests };
   }
 }

@@ -52,6 +52,18 @@ export interface AeadKey {
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
 }
 
+/** Groups for ephemeral key agreement (RFC 8446 §4.2.7, RFC 8422). */
+export type KeyExchangeGroup = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1';
+
+/** One side's ephemeral key for one handshake. */
+export interface KeyShare {
+  readonly group: KeyExchangeGroup;
+  /** The public value as TLS carries it: X25519's 32 bytes, or an uncompressed NIST point (04 ‖ x ‖ y). */
+  readonly publicKey: Uint8Array;
+  /** The shared secret with the peer's public value (X25519 output, or the ECDH x-coordinate). Throws on an invalid point. */
+  deriveSecret(peerPublicKey: Uint8Array): Uint8Array;
+}
+
 export interface CryptoProvider {
   readonly name: string;
 
@@ -74,6 +86,12 @@ export interface CryptoProvider {
   cbc(cipher: CbcCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array, direction: 'encrypt' | 'decrypt', effectiveBits?: number): Uint8Array;
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey;
+
+  /**
+   * A fresh ephemeral key share. `privateKey` (the raw scalar) is for reproducing published
+   * transcripts in tests, never for real use.
+   */
+  generateKeyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare;
 
   generateKeyPair(spec: KeySpec): Promise<PrivateKeyHandle>;
   /** Loads a PKCS #8 PrivateKeyInfo (DER). */

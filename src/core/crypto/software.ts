@@ -7,6 +7,8 @@ import type {
   CbcCipher,
   CryptoProvider,
   HashAlgorithm,
+  KeyExchangeGroup,
+  KeyShare,
   KeySpec,
   NamedCurve,
   PrivateKeyHandle,
@@ -126,6 +128,41 @@ function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
   };
 }
 
+const ECDH_CURVE: Record<Exclude<KeyExchangeGroup, 'x25519'>, string> = { secp256r1: 'prime256v1', secp384r1: 'secp384r1', secp521r1: 'secp521r1' };
+/** PKCS #8 prefix of an X25519 private key (RFC 8410): the raw 32-byte scalar follows. */
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+/** SPKI prefix of an X25519 public key: the raw 32 bytes follow. */
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+function keyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare {
+  if (group === 'x25519') {
+    const priv = privateKey
+      ? nodeCrypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' })
+      : nodeCrypto.generateKeyPairSync('x25519').privateKey;
+    const spki = nodeCrypto.createPublicKey(priv).export({ format: 'der', type: 'spki' });
+    return {
+      group,
+      publicKey: u8(spki.subarray(X25519_SPKI_PREFIX.length)),
+      deriveSecret(peer) {
+        if (peer.length !== 32) throw new Error('an X25519 public key is 32 bytes');
+        const publicKey = nodeCrypto.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+        const secret = u8(nodeCrypto.diffieHellman({ privateKey: priv, publicKey }));
+        // RFC 7748 §6.1: an all-zero output means the peer sent a small-order point.
+        if (secret.every((b) => b === 0)) throw new Error('X25519 produced the all-zero value');
+        return secret;
+      },
+    };
+  }
+  const ecdh = nodeCrypto.createECDH(ECDH_CURVE[group]);
+  if (privateKey) ecdh.setPrivateKey(privateKey);
+  else ecdh.generateKeys();
+  return {
+    group,
+    publicKey: u8(ecdh.getPublicKey(null, 'uncompressed')),
+    deriveSecret: (peer) => u8(ecdh.computeSecret(peer)),
+  };
+}
+
 export interface SoftwareProviderOptions {
   /** A source of random bytes; tests inject a seeded one to reproduce transcripts. */
   random?: (length: number) => Uint8Array;
@@ -173,6 +210,7 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       return u8(Buffer.concat([c.update(data), c.final()]));
     },
     aead: aeadKey,
+    generateKeyShare: keyShare,
     async generateKeyPair(spec: KeySpec) {
       const generate = (type: string, opts: object) =>
         new Promise<nodeCrypto.KeyObject>((resolve, reject) =>

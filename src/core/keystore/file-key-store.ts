@@ -127,6 +127,11 @@ export class FileKeyStore implements KeyStore {
     return this.#provider.importPrivateKey(this.#decrypt(e));
   }
 
+  /** The password this handle was opened with; the companion files (.rdb, .sth) share it. */
+  get password(): string {
+    return this.#password;
+  }
+
   /** The backend-specific metadata (CMS version and record length, PKCS #12 legacy mode). */
   get meta(): unknown {
     return this.#image.meta;

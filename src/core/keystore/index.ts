@@ -13,6 +13,7 @@ import { fileExists, readFileOrFail, withFileLock, writeFileAtomic } from './fil
 import { pkcs12Backend, type Pkcs12Meta } from './pkcs12-backend.js';
 import { readStash, stashPathFor, writeStash } from './stash.js';
 import type { FileBackend } from './backend.js';
+import { changeRequestStorePassword } from './requests.js';
 
 export type { KeyStore, KeyStoreEntry, KeyStoreInfo, KeyStoreType, AddOptions } from './types.js';
 export { FileKeyStore, checkLabel, MAX_LABEL_LENGTH } from './file-key-store.js';
@@ -118,12 +119,19 @@ export async function readStashFile(stashFile: string, provider: CryptoProvider 
   return readStash(provider, await readFileOrFail(stashFile, 'stash file'));
 }
 
-/** Changes the database password: every key re-encrypted, both MACs recomputed, an existing stash rewritten. */
-export async function changeKeyStorePassword(store: FileKeyStore, newPassword: string): Promise<{ stash?: string }> {
+/**
+ * Changes the database password: every key re-encrypted, both MACs recomputed, the request
+ * database's pending keys moved to the new password, an existing stash rewritten.
+ */
+export async function changeKeyStorePassword(store: FileKeyStore, newPassword: string): Promise<{ stash?: string; pendingRequests: number }> {
   checkNewPassword(newPassword);
+  const oldPassword = store.password;
   await store.changePassword(newPassword);
-  if (await fileExists(stashPathFor(store.path))) return { stash: await writeStashFile(store.path, newPassword) };
-  return {};
+  // After the key database, so a crash in between leaves a request database that the next
+  // password change still opens (it tries both passwords).
+  const pendingRequests = await changeRequestStorePassword(store.path, oldPassword, newPassword);
+  const stash = (await fileExists(stashPathFor(store.path))) ? await writeStashFile(store.path, newPassword) : undefined;
+  return { stash, pendingRequests };
 }
 
 /** Changes a CMS database's record length, refusing (and naming the entry) when one would not fit. */

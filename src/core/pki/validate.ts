@@ -35,6 +35,7 @@ export type ValidationFailureCode =
   | 'purpose' // extendedKeyUsage without the purpose
   | 'host-mismatch'
   | 'critical-extension' // a critical extension kyman does not process
+  | 'weak-algorithm' // signed with MD5, whose collisions forge certificates
   | 'name-constraints';
 
 export interface ValidationReason {
@@ -80,6 +81,8 @@ const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([
 
 /** How many paths the search may finish before it stops: a hostile bundle of cross-certificates must not make it run on. */
 const MAX_PATHS_TRIED = 32;
+/** How many certificates the search may step onto in all, finished paths or not, for the same reason. */
+const MAX_SEARCH_STEPS = 1024;
 
 /** One certificate as the validator sees it. */
 interface Node {
@@ -122,8 +125,9 @@ export function validateChain(provider: CryptoProvider, leaf: Uint8Array, option
 
   const complete: Node[][] = [];
   let longestOpen: Node[] = [leafNode];
+  let steps = 0;
   const search = (path: Node[]) => {
-    if (complete.length >= MAX_PATHS_TRIED) return;
+    if (complete.length >= MAX_PATHS_TRIED || ++steps > MAX_SEARCH_STEPS) return;
     const last = path[path.length - 1];
     if (last.anchor) {
       complete.push(path);
@@ -180,6 +184,9 @@ function checkPath(provider: CryptoProvider, path: readonly Node[], at: Date, pu
     const who = cert.subject || '(empty subject)';
     const fail = (code: ValidationFailureCode, message: string): ValidationReason => ({ code, message, certificate: cert.subject });
 
+    // MD5 collisions forged a CA certificate in 2008 (the "rogue CA"; RFC 6151 §2). Go, NSS and the
+    // browsers refuse MD5; OpenSSL 3.0 at security level 1 still accepts it, and here we differ on purpose.
+    if (i < n - 1 && /^md5/i.test(cert.signatureAlgorithm)) return fail('weak-algorithm', `${who} is signed with ${cert.signatureAlgorithm}, which can be forged`);
     // §6.1.3 (a)(1): the signature, with the key of the certificate above. The anchor's own
     // signature is not part of the path: it is trusted as configured (RFC 5280 §6.1.1 d).
     if (i < n - 1 && !verifyCertificateSignature(provider, cert.der, path[i + 1].info.publicKey.spki)) {

@@ -59,6 +59,20 @@ describe('software CryptoProvider', () => {
     }
   });
 
+  it('agrees on key shares for every group, and reproduces RFC 7748 §6.1', () => {
+    for (const group of ['x25519', 'secp256r1', 'secp384r1', 'secp521r1'] as const) {
+      const a = provider.generateKeyShare(group);
+      const b = provider.generateKeyShare(group);
+      assert.deepEqual(a.deriveSecret(b.publicKey), b.deriveSecret(a.publicKey));
+    }
+    const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+    const alice = provider.generateKeyShare('x25519', hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'));
+    assert.equal(Buffer.from(alice.publicKey).toString('hex'), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+    const shared = alice.deriveSecret(hex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f'));
+    assert.equal(Buffer.from(shared).toString('hex'), '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
+    assert.throws(() => alice.deriveSecret(new Uint8Array(32)));
+  });
+
   it('parses key specs', () => {
     assert.deepEqual(parseKeySpec('ec:p384'), { type: 'ec', curve: 'P-384' });
     assert.equal(parseKeySpec('dsa:1024'), undefined);

@@ -160,6 +160,20 @@ describe('pki/validate', () => {
         assert.notEqual(spawnSync('openssl', ['verify', '-CAfile', 'root.pem', 'critical-leaf.pem'], { cwd: dir }).status, 0);
       });
 
+      it('refuses a certificate signed with MD5 (RFC 6151), where OpenSSL 3.0 still accepts it', () => {
+        openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa-root.key', '-subj', '/CN=RSA Root', '-days', '10', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-out', 'rsa-root.pem'], dir);
+        const leaf = issue('md5-leaf', 'rsa-root', []);
+        const md5 = (() => {
+          openssl(['req', '-x509', '-CA', 'rsa-root.pem', '-CAkey', 'rsa-root.key', '-md5', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'md5.key', '-subj', '/CN=md5', '-days', '5', '-out', 'md5.pem'], dir);
+          return decodePem(readFileSync(join(dir, 'md5.pem')))[0].der;
+        })();
+        const anchor = decodePem(readFileSync(join(dir, 'rsa-root.pem')))[0].der;
+        assert.equal(validateChain(provider, leaf, { trustAnchors: [anchor] }).valid, true);
+        const r = validateChain(provider, md5, { trustAnchors: [anchor] });
+        assert.equal(r.reason?.code, 'weak-algorithm');
+        assert.match(r.reason!.message, /CN=md5 is signed with md5WithRSAEncryption/);
+      });
+
       it('enforces name constraints on DNS names and directory names below a CA', () => {
         // The dirName subtree needs a config section, so this CA is made from a config file.
         const cnf = join(dir, 'nc.cnf');

@@ -1,0 +1,28 @@
+import { Args, Flags } from '@oclif/core';
+import { openRequestStore } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { writeRequestFile } from '../../cli/request.js';
+
+export default class ReqExport extends KymanCommand<typeof ReqExport> {
+  static override summary = 'Write a pending certificate request to a file again.';
+  static override description = 'The request as it was made (PEM by default); the key stays in the request database.';
+  static override examples = ['<%= config.bin %> <%= command.id %> web --db server.kdb --out web.csr', { description: 'In DER', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.der --der' }];
+  static override args = { label: Args.string({ description: 'Label of the pending request.', required: true }) };
+  static override flags = {
+    db: commonFlags.db,
+    pass: commonFlags.pass,
+    out: Flags.string({ char: 'o', summary: 'The file to write.', required: true, helpValue: 'FILE' }),
+    der: Flags.boolean({ summary: 'Write DER instead of PEM.' }),
+    force: Flags.boolean({ summary: 'Replace an existing output file.' }),
+  };
+
+  async run() {
+    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
+    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const pending = requests.get(this.args.label);
+    await writeRequestFile(this.flags.out, pending.request, this.flags);
+    this.say(`Wrote the request "${pending.label}" to ${this.flags.out} (${this.flags.der ? 'DER' : 'PEM'}).`);
+    return { label: pending.label, out: this.flags.out, format: this.flags.der ? 'der' : 'pem' };
+  }
+}

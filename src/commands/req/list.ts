@@ -1,0 +1,31 @@
+import { openRequestStore } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { table } from '../../cli/output.js';
+
+export default class ReqList extends KymanCommand<typeof ReqList> {
+  static override summary = 'List the pending certificate requests of a key database.';
+  static override description =
+    'One line per request still waiting for its certificate: label, key type, subject, and whether it renews a key entry. gskkyman: "Manage certificate requests".';
+  static override examples = ['<%= config.bin %> <%= command.id %> --db server.kdb', { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --db server.kdb --json' }];
+  static override flags = { db: commonFlags.db, pass: commonFlags.pass };
+
+  async run() {
+    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
+    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const rows = requests.list().map((r) => ({ label: r.label, keyType: r.keyType, subject: r.subject, subjectAltNames: [...r.subjectAltNames], renewal: r.renewal }));
+    if (!this.jsonEnabled()) {
+      if (rows.length === 0) this.say(`No certificate requests are pending for ${store.path}.`);
+      else
+        this.say(
+          table(rows, [
+            { header: 'LABEL', get: (r) => r.label },
+            { header: 'KEY', get: (r) => r.keyType },
+            { header: 'SUBJECT', get: (r) => r.subject },
+            { header: 'RENEWAL', get: (r) => (r.renewal ? 'yes' : '') },
+          ]),
+        );
+    }
+    return { path: store.path, requestDatabase: requests.path, requests: rows };
+  }
+}

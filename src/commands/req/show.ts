@@ -1,0 +1,23 @@
+import { Args, Flags } from '@oclif/core';
+import { encodePem, openRequestStore, readCertificationRequest, softwareProvider } from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { requestJson, requestText } from '../../cli/request.js';
+
+export default class ReqShow extends KymanCommand<typeof ReqShow> {
+  static override summary = 'Show a pending certificate request.';
+  static override description = 'Subject, key, requested alternative names and whether the request\'s signature verifies; with --pem, the request itself.';
+  static override examples = ['<%= config.bin %> <%= command.id %> web --db server.kdb', { description: 'With the PEM, to paste into a CA\'s web form', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --pem' }];
+  static override args = { label: Args.string({ description: 'Label of the pending request.', required: true }) };
+  static override flags = { db: commonFlags.db, pass: commonFlags.pass, pem: Flags.boolean({ summary: 'Also print the request as PEM.' }) };
+
+  async run() {
+    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
+    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const pending = requests.get(this.args.label);
+    const info = readCertificationRequest(softwareProvider(), pending.request);
+    const extra: Array<readonly [string, string | undefined]> = [['Label', pending.label], ['Renewal', pending.renewal ? `yes: replaces the certificate of "${pending.label}"` : undefined]];
+    this.say(requestText(info, extra) + (this.flags.pem ? `\n${encodePem('CERTIFICATE REQUEST', info.der)}` : ''));
+    return { label: pending.label, renewal: pending.renewal, request: requestJson(info) };
+  }
+}
