@@ -69,7 +69,7 @@ export function entryListText(file: string, rows: readonly EntryRow[], now = Dat
     { header: 'LABEL', get: (r) => (r.isDefault ? out.bold(r.label) : r.label) },
     { header: 'KIND', get: (r) => r.kind },
     { header: 'KEY', get: (r) => r.keyType },
-    { header: 'SUBJECT', get: (r) => r.subject },
+    { header: 'SUBJECT', get: (r) => r.subject, flex: true },
     { header: 'EXPIRES', get: (r) => (r.notAfter.getTime() < now ? out.red(dayText(r.notAfter)) : dayText(r.notAfter)) },
     { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
     { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
@@ -99,7 +99,7 @@ export function importedText(file: string, result: ImportResult): { rows: Import
       table(rows, [
         { header: 'LABEL', get: (r) => r.label },
         { header: 'KIND', get: (r) => r.kind },
-        { header: 'SUBJECT', get: (r) => r.subject },
+        { header: 'SUBJECT', get: (r) => r.subject, flex: true },
         { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
         { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
       ]),

@@ -53,7 +53,7 @@ export async function databaseMenu(database?: string): Promise<void> {
     if (await runAction(async () => void (session = await openSession(database)))) await keyManagementMenu(session!);
   }
   for (;;) {
-    const action = await chooseFromMenu('Database Menu', undefined, ITEMS, { key: '0', name: 'Exit program' });
+    const action = await chooseFromMenu('Database Menu', undefined, ITEMS, { key: '0', name: 'Exit program' }, true);
     if (action === 'back') return;
     switch (action) {
       case 'create': {

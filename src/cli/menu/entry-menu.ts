@@ -1,9 +1,14 @@
-// gskkyman's Key and Certificate Menu for one entry: show, default, trust, copy, export, delete, relabel.
+// gskkyman's Key and Certificate Menu for one entry: show, default, trust, copy, export, delete, relabel, issue, renew.
 
 import * as path from 'node:path';
 import {
+  CERTIFICATE_PROFILES,
   checkLabel,
+  DEFAULT_DAYS,
   exportEntry,
+  issueEntry,
+  parseKeySpec,
+  summarizeCertificate,
   KymanError,
   readCertificate,
   softwareProvider,
@@ -12,19 +17,23 @@ import {
   type ExportFormat,
 } from '../../core/index.js';
 import { fields } from '../output.js';
-import { entryText, exportedText, keyText } from '../render.js';
-import { askChoice, askNewPassword, askText, askYesNo } from './forms.js';
+import { withSpinner } from '../progress.js';
+import { certificateText, entryText, exportedText, keyText } from '../render.js';
+import { askChoice, askNewPassword, askNumber, askText, askYesNo } from './forms.js';
 import { fileExists } from './files.js';
-import { chooseFromMenu, commandLine, pause, runAction, showResult } from './screen.js';
+import { askKeyType, askNames, messageOf, renewalRequest } from './request-menu.js';
+import { chooseFromMenu, commandLine, pause, runAction, showResult, type CommandWord } from './screen.js';
 import { dbWords, openSession, PASS_ENV, type Session } from './session.js';
 
-type EntryAction = 'show' | 'key' | 'default' | 'trust' | 'copy' | 'export' | 'export-key' | 'delete' | 'rename';
+type EntryAction = 'show' | 'key' | 'default' | 'trust' | 'copy' | 'export' | 'export-key' | 'delete' | 'rename' | 'issue' | 'renew';
 
 interface EntryItem {
   name: string;
   value: EntryAction;
   /** Shown only for entries with a private key. */
   keyOnly?: boolean;
+  /** Shown only for entries whose certificate is a CA's. */
+  caOnly?: boolean;
 }
 
 const ITEMS: readonly EntryItem[] = [
@@ -37,6 +46,8 @@ const ITEMS: readonly EntryItem[] = [
   { name: 'Export certificate and key to a file', value: 'export-key', keyOnly: true },
   { name: 'Delete certificate and key', value: 'delete' },
   { name: 'Change label', value: 'rename' },
+  { name: 'Create a signed certificate and key', value: 'issue', keyOnly: true, caOnly: true },
+  { name: 'Create a certificate renewal request', value: 'renew', keyOnly: true },
 ];
 
 /** The menu for the entry `label`; returns when the person goes back or the entry is gone. */
@@ -44,8 +55,10 @@ export async function entryMenu(session: Session, startLabel: string): Promise<v
   let label = startLabel;
   for (;;) {
     if (!session.store.has(label)) return;
-    const hasKey = session.store.entry(label).hasPrivateKey;
-    const items = ITEMS.filter((i) => hasKey || !i.keyOnly).map((i, n) => ({
+    const current = session.store.entry(label);
+    const hasKey = current.hasPrivateKey;
+    const isCA = summarizeCertificate(current.certificate).isCA;
+    const items = ITEMS.filter((i) => (hasKey || !i.keyOnly) && (isCA || !i.caOnly)).map((i, n) => ({
       key: String(n + 1),
       // gskkyman says "certificate" alone for an entry without a key.
       name: hasKey ? i.name : i.name.replace(' and key', ''),
@@ -74,6 +87,10 @@ export async function entryMenu(session: Session, startLabel: string): Promise<v
         case 'rename':
           label = await renameEntry(session, label);
           return;
+        case 'issue':
+          return issueSigned(session, label);
+        case 'renew':
+          return renewalRequest(session, label);
       }
     });
     await pause();
@@ -217,4 +234,31 @@ async function renameEntry(session: Session, label: string): Promise<string> {
   const entry = await session.store.rename(label, newLabel);
   showResult(`Renamed "${label}" to "${entry.label}"`, commandLine(['kyman', 'cert', 'rename', label, entry.label, ...(await dbWords(session.store.path))]));
   return entry.label;
+}
+
+/** Create a signed certificate and key: a new key pair under a new label, its certificate signed by this CA entry. */
+async function issueSigned(session: Session, caLabel: string): Promise<void> {
+  const { store } = session;
+  const label = await askText({
+    message: 'Enter label for the new certificate (press Escape to go back):',
+    check: (v) => messageOf(checkLabel)(v) ?? (store.has(v) ? `label "${v}" already exists in ${path.basename(store.path)}` : undefined),
+  });
+  const { subject, sans } = await askNames({ subject: `CN=${label}` });
+  const keyText = await askKeyType();
+  const profile = await askChoice(
+    'Select what the certificate is for:',
+    CERTIFICATE_PROFILES.map((p) => ({ value: p as string, name: p })),
+    'any',
+  );
+  const days = await askNumber({ message: 'Enter certificate validity in days:', default: DEFAULT_DAYS, min: 1, max: 36500 });
+  const makeDefault = await askYesNo('Set the key as the default key?', store.defaultEntry() === undefined);
+  // Every answer is in: only now is a key made and anything written.
+  const entry = await withSpinner(`Generating a ${keyText} key and a certificate signed by "${caLabel}"`, () =>
+    issueEntry(store, label, caLabel, { subject, subjectAltNames: sans, key: parseKeySpec(keyText)!, profile, days, isDefault: makeDefault ? true : undefined }),
+  );
+  const info = readCertificate(softwareProvider(), entry.certificate);
+  const words: CommandWord[] = ['kyman', 'cert', 'issue', label, ...(await dbWords(store.path)), '--ca', caLabel, '--subject', { q: subject }];
+  for (const san of sans) words.push('--san', san);
+  words.push('--key', keyText, '--profile', profile, '--days', String(days), makeDefault && '--default');
+  showResult(`Created "${entry.label}" in ${store.path}, signed by "${caLabel}"${entry.isDefault ? ' (default key)' : ''}\n` + certificateText(info), commandLine(words));
 }

@@ -1,4 +1,4 @@
-// gskkyman's Key Management Menu for an open database: entries, self-signed certificates, imports, default key, stash.
+// gskkyman's Key Management Menu for an open database: entries, requests, self-signed certificates, imports, default key, stash.
 
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -8,7 +8,6 @@ import {
   importCertificates,
   importKeyPair,
   isPkcs12,
-  KEY_SPECS,
   notFound,
   parseKeySpec,
   readCertificate,
@@ -16,23 +15,24 @@ import {
   usage,
   writeStashFile,
   checkLabel,
-  parseName,
-  parseSubjectAltName,
-  KymanError,
 } from '../../core/index.js';
 import { withSpinner } from '../progress.js';
 import { createdEntryText, importedText } from '../render.js';
 import { entryMenu } from './entry-menu.js';
-import { askChoice, askNumber, askPassword, askText, askYesNo } from './forms.js';
+import { askKeyType, askNames, createNewRequest, manageRequests, messageOf, receiveRequested } from './request-menu.js';
+import { askNumber, askPassword, askText, askYesNo } from './forms.js';
 import { chooseFromMenu, commandLine, pause, runAction, showResult, type CommandWord } from './screen.js';
 import { dbWords, PASS_ENV, type Session } from './session.js';
 
-type KeyAction = 'keys' | 'certificates' | 'self-signed' | 'import-cert' | 'import-key' | 'default' | 'stash' | 'record-length';
+type KeyAction = 'keys' | 'certificates' | 'requests' | 'new-request' | 'receive' | 'self-signed' | 'import-cert' | 'import-key' | 'default' | 'stash' | 'record-length';
 
-// gskkyman's own option numbers. 3, 4 and 5 (certificate requests) come when kyman has requests.
+// gskkyman's own option numbers.
 const ITEMS = [
   { key: '1', name: 'Manage keys and certificates', value: 'keys' },
   { key: '2', name: 'Manage certificates', value: 'certificates' },
+  { key: '3', name: 'Manage certificate requests', value: 'requests' },
+  { key: '4', name: 'Create new certificate request', value: 'new-request' },
+  { key: '5', name: 'Receive requested certificate or a renewal certificate', value: 'receive' },
   { key: '6', name: 'Create a self-signed certificate', value: 'self-signed' },
   { key: '7', name: 'Import a certificate', value: 'import-cert' },
   { key: '8', name: 'Import a certificate and a private key', value: 'import-key' },
@@ -51,6 +51,17 @@ export async function keyManagementMenu(session: Session): Promise<void> {
         break;
       case 'certificates':
         await chooseEntry(session, false);
+        break;
+      case 'requests':
+        await manageRequests(session);
+        break;
+      case 'new-request':
+        await runAction(() => createNewRequest(session));
+        await pause();
+        break;
+      case 'receive':
+        await runAction(() => receiveRequested(session));
+        await pause();
         break;
       case 'self-signed':
         await runAction(() => createSelfSigned(session));
@@ -100,36 +111,14 @@ async function chooseEntry(session: Session, withKeys: boolean): Promise<void> {
   }
 }
 
-const checkWith = (check: (v: string) => unknown) => (v: string) => {
-  try {
-    check(v);
-    return undefined;
-  } catch (error) {
-    return error instanceof KymanError ? error.message : String(error);
-  }
-};
-
 async function createSelfSigned(session: Session): Promise<void> {
   const { store } = session;
   const label = await askText({
     message: 'Enter label (press Escape to go back):',
-    check: (v) => checkWith(checkLabel)(v) ?? (store.has(v) ? `label "${v}" already exists in ${path.basename(store.path)}` : undefined),
+    check: (v) => messageOf(checkLabel)(v) ?? (store.has(v) ? `label "${v}" already exists in ${path.basename(store.path)}` : undefined),
   });
-  const subject = await askText({ message: 'Enter subject name (RFC 4514):', default: `CN=${label}`, check: checkWith(parseName) });
-  const cn = /^CN=([^,+]+)/.exec(subject)?.[1];
-  const sanDefault = cn && /^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(cn) ? `dns:${cn}` : undefined;
-  const sanText = await askText({
-    message: 'Enter subject alternative names (dns:NAME, ip:ADDR, email:ADDR, uri:URI; comma-separated, Enter for none):',
-    default: sanDefault,
-    optional: true,
-    check: (v) => splitList(v).map(checkWith(parseSubjectAltName)).find((m) => m !== undefined),
-  });
-  const sans = splitList(sanText);
-  const keyText = await askChoice(
-    'Select certificate key type:',
-    KEY_SPECS.map((k) => ({ value: k as string, name: k })),
-    'ec:p256',
-  );
+  const { subject, sans } = await askNames({ subject: `CN=${label}` });
+  const keyText = await askKeyType();
   const days = await askNumber({ message: 'Enter certificate validity in days:', default: DEFAULT_DAYS, min: 1, max: 36500 });
   const ca = await askYesNo('Is this a certificate authority (CA) certificate?', false);
   const makeDefault = await askYesNo('Set the key as the default key?', store.defaultEntry() === undefined);
@@ -143,13 +132,6 @@ async function createSelfSigned(session: Session): Promise<void> {
   for (const san of sans) words.push('--san', san);
   words.push('--key', keyText, '--days', String(days), ca && '--ca', makeDefault && '--default');
   showResult(createdEntryText(store.path, entry, info), commandLine(words));
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 async function readInput(file: string): Promise<Uint8Array> {
@@ -166,7 +148,7 @@ async function importCertificate(session: Session): Promise<void> {
   const file = await askText({ message: 'Enter import file name (PEM, DER or PKCS #7; press Escape to go back):' });
   const bytes = await readInput(file);
   if (isPkcs12(bytes)) throw usage(`${file} is a PKCS #12 file: use "Import a certificate and a private key"`);
-  const label = await askText({ message: 'Enter label (Enter to name it from the subject):', optional: true, check: checkWith(checkLabel) });
+  const label = await askText({ message: 'Enter label (Enter to name it from the subject):', optional: true, check: messageOf(checkLabel) });
   const trusted = await askYesNo('Trust CA certificates from this file?', true);
   const result = await importCertificates(store, bytes, { label: label || undefined, trusted });
   showResult(
@@ -190,7 +172,7 @@ async function importKey(session: Session): Promise<void> {
   } else {
     importPassword = await askPassword(`Password for ${path.basename(file)}:`);
   }
-  const label = await askText({ message: 'Enter label (Enter for the file\'s name for it or the subject):', optional: true, check: checkWith(checkLabel) });
+  const label = await askText({ message: 'Enter label (Enter for the file\'s name for it or the subject):', optional: true, check: messageOf(checkLabel) });
   const makeDefault = await askYesNo('Set the key as the default key?', store.defaultEntry() === undefined);
   const withChain = await askYesNo('Also add the chain certificates that come with it?', false);
   const result = await importKeyPair(store, bytes, {

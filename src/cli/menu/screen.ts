@@ -12,10 +12,10 @@ export interface MenuItem<T> {
 }
 
 /**
- * Prints a numbered menu and reads an option number. Escape or Ctrl-C (or 0) is `back`; an empty
- * answer shows the menu again.
+ * Prints a numbered menu and reads an option number. Escape, Ctrl-C or the back key is `back`;
+ * on the top menu (`top`), where back means leaving kyman, a stray Escape only draws it again.
  */
-export async function chooseFromMenu<T>(title: string, subtitle: string | undefined, items: ReadonlyArray<MenuItem<T>>, back: { key: string; name: string }): Promise<T | 'back'> {
+export async function chooseFromMenu<T>(title: string, subtitle: string | undefined, items: ReadonlyArray<MenuItem<T>>, back: { key: string; name: string }, top = false): Promise<T | 'back'> {
   const width = Math.max(...items.map((i) => i.key.length), back.key.length);
   const lines = ['', out.bold(`                 ${title}`)];
   if (subtitle) lines.push(`       ${subtitle}`);
@@ -31,7 +31,7 @@ export async function chooseFromMenu<T>(title: string, subtitle: string | undefi
       check: (v) => (keys.has(v) ? undefined : `${v} is not an option here: enter one of ${[...keys].join(', ')}`),
     });
   } catch (error) {
-    if (isBackOut(error)) return 'back';
+    if (isBackOut(error)) return top && error.how === 'escape' ? chooseFromMenu(title, subtitle, items, back, top) : 'back';
     throw error;
   }
   if (answer === back.key) return 'back';

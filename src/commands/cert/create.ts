@@ -3,7 +3,7 @@ import { createSelfSignedEntry, KEY_SPECS, parseKeySpec, readCertificate, softwa
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';
-import { certificateJson, certificateText } from '../../cli/render.js';
+import { certificateJson, createdEntryText } from '../../cli/render.js';
 
 export default class CertCreate extends KymanCommand<typeof CertCreate> {
   static override summary = 'Create a key pair and a self-signed certificate in the database.';
@@ -41,7 +41,7 @@ export default class CertCreate extends KymanCommand<typeof CertCreate> {
       }),
     );
     const info = readCertificate(softwareProvider(), entry.certificate);
-    this.say(`Created "${entry.label}" in ${store.path}${entry.isDefault ? ' (default key)' : ''}\n` + certificateText(info));
+    this.say(createdEntryText(store.path, entry, info));
     return { label: entry.label, isDefault: entry.isDefault, certificate: certificateJson(info) };
   }
 }

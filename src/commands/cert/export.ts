@@ -5,6 +5,7 @@ import { conflict, exportEntry, writeFileAtomic, type ExportFormat } from '../..
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { otherPassword } from '../../cli/password.js';
+import { exportedText } from '../../cli/render.js';
 
 export default class CertExport extends KymanCommand<typeof CertExport> {
   static override summary = 'Export an entry\'s certificate (and key) to a file.';
@@ -46,7 +47,7 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
     const result = await exportEntry(store, this.args.label, { format, withKey: this.flags['with-key'], chain: this.flags.chain, exportPassword, legacy: this.flags.legacy });
     // A file with a key in it is created for its owner alone.
     await writeFileAtomic(out, result.bytes, result.withKey ? 0o600 : 0o644);
-    this.say(`Wrote ${out}: ${result.certificates} certificate${result.certificates === 1 ? '' : 's'}${result.withKey ? ' and the private key (encrypted)' : ''}, ${format}`);
+    this.say(exportedText(out, format, result));
     return { label: entry.label, out, format, certificates: result.certificates, withKey: result.withKey };
   }
 }

@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { importCertificates, importKeyPair, isPkcs12, notFound, summarizeCertificate } from '../../core/index.js';
+import { importCertificates, importKeyPair, isPkcs12, notFound } from '../../core/index.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { otherPassword, readPasswordSpec } from '../../cli/password.js';
-import { table } from '../../cli/output.js';
+import { importedText } from '../../cli/render.js';
 
 async function readInput(file: string): Promise<Uint8Array> {
   try {
@@ -62,15 +62,8 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
     } else {
       result = await importCertificates(store, bytes, { label: this.flags.label, trusted: this.flags.trust });
     }
-    const rows = result.added.map((e) => ({ label: e.label, kind: e.hasPrivateKey ? 'key' : 'certificate', subject: summarizeCertificate(e.certificate).subject, trusted: e.trusted, isDefault: e.isDefault }));
-    this.say(`Imported into ${store.path}:\n` + table(rows, [
-      { header: 'LABEL', get: (r) => r.label },
-      { header: 'KIND', get: (r) => r.kind },
-      { header: 'SUBJECT', get: (r) => r.subject, flex: true },
-      { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
-      { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
-    ]));
-    for (const s of result.skipped) this.say(`Already present as "${s.label}": ${s.subject}`);
+    const { rows, text } = importedText(store.path, result);
+    this.say(text);
     return { path: store.path, added: rows, skipped: result.skipped };
   }
 }

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { encodePem, readCertificate, softwareProvider } from '../../core/index.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
-import { certificateJson, certificateText } from '../../cli/render.js';
+import { certificateJson, entryText } from '../../cli/render.js';
 
 export default class CertShow extends KymanCommand<typeof CertShow> {
   static override summary = 'Show an entry\'s certificate in full.';
@@ -18,14 +18,7 @@ export default class CertShow extends KymanCommand<typeof CertShow> {
     const info = readCertificate(softwareProvider(), entry.certificate);
     if (this.flags.pem) this.say(encodePem('CERTIFICATE', entry.certificate));
     else
-      this.say(
-        certificateText(info, [
-          ['Label', entry.label],
-          ['Private key', entry.hasPrivateKey ? 'yes' : 'no'],
-          ['Trusted', entry.trusted ? 'yes' : 'no'],
-          ['Default', entry.isDefault ? 'yes' : 'no'],
-        ]),
-      );
+      this.say(entryText(entry, info));
     return { label: entry.label, hasPrivateKey: entry.hasPrivateKey, trusted: entry.trusted, isDefault: entry.isDefault, certificate: certificateJson(info) };
   }
 }

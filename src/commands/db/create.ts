@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { createKeyStore, peekKeyDatabase } from '../../core/index.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { newPassword } from '../../cli/password.js';
-import { fields } from '../../cli/output.js';
+import { createdDatabaseText } from '../../cli/render.js';
 
 export default class DbCreate extends KymanCommand<typeof DbCreate> {
   static override summary = 'Create a new, empty key database.';
@@ -37,15 +37,7 @@ export default class DbCreate extends KymanCommand<typeof DbCreate> {
       recordLength: summary.recordLength,
       stash: this.flags.stash ? file.replace(/\.[^./\\]*$/, '') + '.sth' : undefined,
     };
-    this.say(
-      `Created ${file}\n` +
-        fields([
-          ['Type', type === 'cms' ? `CMS key database, version ${summary.version}` : `PKCS #12${this.flags.legacy ? ' (legacy)' : ''}`],
-          ['Record length', summary.recordLength?.toString()],
-          ['Stash file', result.stash],
-          ['Mode', summary.mode],
-        ]),
-    );
+    this.say(createdDatabaseText(file, { type, version: summary.version, recordLength: summary.recordLength, legacy: this.flags.legacy, stash: result.stash, mode: summary.mode }));
     return result;
   }
 }
