@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { benchCli } from './cli.js';
 import { benchKeyStore } from './keystore.js';
+import { benchPki } from './pki.js';
 import { report } from './report.js';
 
 const only = process.argv.slice(2);
@@ -13,6 +14,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'kyman-bench-'));
 try {
   if (wanted('cli')) console.log(report('Start-up', await benchCli()));
   if (wanted('keystore')) console.log(report('CMS key databases', await benchKeyStore(dir)));
+  if (wanted('pki')) console.log(report('A PKI from a spec', await benchPki(dir)));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

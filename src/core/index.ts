@@ -13,3 +13,7 @@ export type { IssueOptions, IssueEntryOptions, SignRequestResult } from './keyst
 export { openRequestStore, RequestStore, createRequest, renewRequest, receiveCertificate, changeRequestStorePassword, requestDatabasePathFor } from './keystore/requests.js';
 export type { PendingRequest, OpenRequestStoreOptions, CreateRequestOptions, CreatedRequest, RenewRequestOptions, ReceiveOptions, ReceiveResult } from './keystore/requests.js';
 export { readFileOrFail } from './keystore/file-io.js';
+export { loadPkiSpec, parsePkiSpec, applyPkiSpec, parseDuration } from './pki-spec/index.js';
+export type { PkiSpec, DatabaseSpec, CertificateSpec, ApplyPkiOptions, PkiPlan, PkiResult, PkiProgress, PlanAction, PlannedCertificate, PlannedChainCopy } from './pki-spec/index.js';
+export { applyBatch, keyEncryptor } from './keystore/batch.js';
+export type { BatchChange, BatchOptions, BatchResult } from './keystore/batch.js';

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { softwareProvider } from '../../../src/core/crypto/index.js';
+import { KymanError } from '../../../src/core/errors.js';
+import { readCertificate } from '../../../src/core/pki/certificate.js';
+import { validateChain } from '../../../src/core/pki/validate.js';
+import { openKeyStore } from '../../../src/core/keystore/index.js';
+import { applyPkiSpec, loadPkiSpec, parsePkiSpec, type PkiSpec } from '../../../src/core/pki-spec/index.js';
+import { tempDir } from '../../helpers/cli.js';
+
+const PASSWORD = 'pki-spec-test';
+const provider = softwareProvider();
+const options = { password: async () => PASSWORD };
+
+function specText(leaves: number, sanOf: (i: number) => string = (i) => `dns:host-${i}.example.com`): string {
+  const lines = [
+    'databases:',
+    '  ca: { file: ca.kdb, type: cms }',
+    '  web: { file: web.p12 }',
+    'certificates:',
+    '  - label: root-ca',
+    '    database: ca',
+    '    subject: CN=Test Root CA,O=Example',
+    '    key: ec:p384',
+    '    days: 3650',
+    '  - label: issuing-ca',
+    '    database: ca',
+    '    issuer: root-ca',
+    '    subject: CN=Test Issuing CA,O=Example',
+    '    pathLength: 0',
+    '    days: 1825',
+  ];
+  for (let i = 0; i < leaves; i++) {
+    lines.push(`  - label: host-${i}`, '    database: web', '    issuer: issuing-ca', `    subject: CN=host-${i}.example.com`, `    san: [${sanOf(i)}]`, '    profile: server', '    days: 90');
+  }
+  return lines.join('\n') + '\n';
+}
+
+function snapshot(dir: string): Map<string, { bytes: string; mtime: number }> {
+  const out = new Map<string, { bytes: string; mtime: number }>();
+  for (const f of readdirSync(dir)) out.set(f, { bytes: readFileSync(path.join(dir, f)).toString('base64'), mtime: statSync(path.join(dir, f)).mtimeMs });
+  return out;
+}
+
+async function ders(file: string): Promise<Map<string, string>> {
+  const store = await openKeyStore(file, { password: PASSWORD });
+  return new Map(store.entries().map((e) => [e.label, Buffer.from(e.certificate).toString('base64')]));
+}
+
+/** The error `fn` throws, for checking its code and one-line message. */
+function thrown(fn: () => unknown): KymanError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof KymanError, String(e));
+    assert.ok(!e.message.includes('\n'), `one line: ${e.message}`);
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+describe('pki spec: parsing', () => {
+  const base = (cert: string) => `databases:\n  ca: { file: ca.kdb }\ncertificates:\n  - label: root\n    subject: CN=Root\n${cert}`;
+
+  it('names the line and the field of a typo, and suggests the field meant', () => {
+    const e = thrown(() => parsePkiSpec(base('  - label: www\n    issuer: root\n    subject: CN=www\n    sans: [dns:www]\n'), '/x/spec.yaml'));
+    assert.equal(e.code, 'USAGE');
+    assert.equal(e.message, 'spec.yaml line 9: unknown field "sans" in certificate "www" (did you mean "san"?)');
+  });
+
+  it('rejects unknown issuers, cycles, self-issue and duplicate labels', () => {
+    assert.match(thrown(() => parsePkiSpec(base('  - label: www\n    issuer: roots\n    subject: CN=www\n'), 's.yaml')).message, /^s\.yaml line 7: certificate "www" names issuer "roots", which is not a certificate of this spec \(did you mean "root"\?\)$/);
+    const cycle = thrown(() => parsePkiSpec(base('  - label: a\n    issuer: b\n    subject: CN=a\n  - label: b\n    issuer: a\n    subject: CN=b\n'), 's.yaml'));
+    assert.equal(cycle.code, 'USAGE');
+    assert.match(cycle.message, /issuers form a cycle: (a → b → a|b → a → b)/);
+    assert.match(thrown(() => parsePkiSpec(base('  - label: a\n    issuer: a\n    subject: CN=a\n'), 's.yaml')).message, /names itself as issuer/);
+    assert.match(thrown(() => parsePkiSpec(base('  - label: root\n    subject: CN=again\n'), 's.yaml')).message, /line 6: label "root" is used twice \(first at line 4\)/);
+  });
+
+  it('checks values with the core parsers: key, profile, subject, SAN, durations, database', () => {
+    const cases: [string, RegExp][] = [
+      ['    key: ec:p999\n', /line 8: key "ec:p999" is not a key type/],
+      ['    profile: web\n', /line 8: profile: unknown profile "web"/],
+      ['    san: [dnss:x]\n', /line 8: san of certificate "www"/],
+      ['    renewBefore: soon\n', /line 8: renewBefore must be a duration/],
+      ['    database: cas\n', /line 8: certificate "www" names database "cas".*did you mean "ca"/],
+      ['    days: 0\n', /line 8: days must be a whole number/],
+    ];
+    for (const [extra, pattern] of cases) {
+      const e = thrown(() => parsePkiSpec(base(`  - label: www\n    subject: CN=www\n${extra}`), 's.yaml'));
+      assert.equal(e.code, 'USAGE', e.message);
+      assert.match(e.message, pattern);
+    }
+    assert.match(thrown(() => parsePkiSpec(base('  - label: www\n    subject: CN\n'), 's.yaml')).message, /line 7: subject of certificate "www"/);
+    assert.match(thrown(() => parsePkiSpec(base('  - label: www\n    issuer: root\n    profile: server\n    subject: CN=w\n  - label: x\n    issuer: www\n    subject: CN=x\n'), 's.yaml')).message, /"www" issues other certificates, so its profile must be ca/);
+  });
+
+  it('gives BAD_INPUT for a file that is not YAML or JSON at all', () => {
+    const e = thrown(() => parsePkiSpec('databases: [\n  ca: {', 's.yaml'));
+    assert.equal(e.code, 'BAD_INPUT');
+    assert.match(e.message, /^s\.yaml line \d+: not valid YAML or JSON/);
+    assert.equal(thrown(() => parsePkiSpec('[1, 2]', 's.json')).code, 'BAD_INPUT');
+  });
+
+  it('reads JSON with line numbers too, and orders issuers first', () => {
+    const json = JSON.stringify({ databases: { ca: { file: 'ca.kdb' } }, certificates: [{ label: 'leaf', issuer: 'root', subject: 'CN=leaf' }, { label: 'root', subject: 'CN=root' }] }, null, 2);
+    const spec = parsePkiSpec(json, '/tmp/x/spec.json');
+    assert.deepEqual(spec.certificates.map((c) => c.label), ['root', 'leaf']);
+    assert.equal(spec.certificates[0].profile, 'ca');
+    assert.equal(spec.certificates[1].profile, 'any');
+    assert.equal(spec.databases.get('ca')!.file, '/tmp/x/ca.kdb');
+    const bad = JSON.stringify({ databases: { ca: { file: 'ca.kdb' } }, certificates: [{ label: 'root', subject: 'CN=root', Subject: 'x' }] }, null, 2);
+    assert.match(thrown(() => parsePkiSpec(bad, 'spec.json')).message, /^spec\.json line 11: unknown field "Subject" in certificate "root" \(did you mean "subject"\?\)$/);
+  });
+});
+
+describe('pki spec: applying', function () {
+  this.timeout(120_000);
+  const tmp = tempDir('kyman-pki-spec-');
+  after(() => tmp.cleanup());
+  let spec: PkiSpec;
+
+  it('creates a root, an intermediate and 20 leaves; a second run changes no byte', async () => {
+    writeFileSync(tmp.file('spec.yaml'), specText(20));
+    spec = await loadPkiSpec(tmp.file('spec.yaml'));
+    const first = await applyPkiSpec(spec, options);
+    assert.equal(first.certificates.filter((c) => c.action === 'create').length, 22);
+    assert.deepEqual(first.chainCopies.map((c) => [c.label, c.action, c.trusted]).sort(), [['issuing-ca', 'add', false], ['root-ca', 'add', true]]);
+    const before = snapshot(tmp.dir);
+    const second = await applyPkiSpec(await loadPkiSpec(tmp.file('spec.yaml')), options);
+    assert.equal(second.upToDate, true);
+    assert.ok(second.certificates.every((c) => c.action === 'unchanged'));
+    assert.deepEqual(second.written, []);
+    assert.deepEqual(snapshot(tmp.dir), before);
+  });
+
+  it('validates each leaf chain with validateChain from the leaf database alone', async () => {
+    const web = await openKeyStore(tmp.file('web.p12'), { password: PASSWORD });
+    const anchors = web.entries().filter((e) => e.trusted).map((e) => e.certificate);
+    const intermediates = web.entries().filter((e) => !e.trusted && !e.hasPrivateKey).map((e) => e.certificate);
+    const r = validateChain(provider, web.entry('host-7').certificate, { trustAnchors: anchors, intermediates, purpose: 'server', host: 'host-7.example.com' });
+    assert.equal(r.valid, true, r.reason?.message);
+    assert.equal(r.chain.length, 3);
+  });
+
+  it('reissues only the leaf whose SAN changed', async () => {
+    const caBefore = await ders(tmp.file('ca.kdb'));
+    const webBefore = await ders(tmp.file('web.p12'));
+    writeFileSync(tmp.file('spec.yaml'), specText(20, (i) => (i === 5 ? 'dns:host-5.example.com, dns:alias.example.com' : `dns:host-${i}.example.com`)));
+    const dry = await applyPkiSpec(await loadPkiSpec(tmp.file('spec.yaml')), { ...options, dryRun: true });
+    const changed = dry.certificates.filter((c) => c.action !== 'unchanged');
+    assert.deepEqual(changed.map((c) => [c.label, c.action, c.reason]), [['host-5', 'reissue', 'subject alternative names differ: +dns:alias.example.com']]);
+    assert.deepEqual(await ders(tmp.file('web.p12')), webBefore, 'a dry run writes nothing');
+
+    await applyPkiSpec(await loadPkiSpec(tmp.file('spec.yaml')), options);
+    assert.deepEqual(await ders(tmp.file('ca.kdb')), caBefore);
+    const webAfter = await ders(tmp.file('web.p12'));
+    for (const [label, der] of webBefore) {
+      if (label === 'host-5') assert.notEqual(webAfter.get(label), der);
+      else assert.equal(webAfter.get(label), der, label);
+    }
+    assert.deepEqual(readCertificate(provider, Buffer.from(webAfter.get('host-5')!, 'base64')).subjectAltNames.sort(), ['dns:alias.example.com', 'dns:host-5.example.com']);
+  });
+
+  it('reissues a changed CA and everything under it, and keeps keys readable', async () => {
+    writeFileSync(tmp.file('spec.yaml'), specText(3).replace('CN=Test Issuing CA,O=Example', 'CN=Test Issuing CA 2,O=Example'));
+    const r = await applyPkiSpec(await loadPkiSpec(tmp.file('spec.yaml')), options);
+    assert.deepEqual(r.certificates.map((c) => [c.label, c.action]), [['root-ca', 'unchanged'], ['issuing-ca', 'reissue'], ['host-0', 'reissue'], ['host-1', 'reissue'], ['host-2', 'reissue']]);
+    assert.match(r.certificates[2].reason, /issuer "issuing-ca" is reissued/);
+    assert.deepEqual(r.chainCopies.find((c) => c.label === 'issuing-ca')?.action, 'update');
+    const web = await openKeyStore(tmp.file('web.p12'), { password: PASSWORD });
+    const key = await web.privateKey('host-1');
+    assert.equal(key.type, 'ec');
+    const anchors = web.entries().filter((e) => e.trusted).map((e) => e.certificate);
+    const intermediates = web.entries().filter((e) => !e.trusted && !e.hasPrivateKey).map((e) => e.certificate);
+    assert.equal(validateChain(provider, web.entry('host-1').certificate, { trustAnchors: anchors, intermediates }).valid, true);
+    const ca = await openKeyStore(tmp.file('ca.kdb'), { password: PASSWORD });
+    assert.equal((await ca.privateKey('issuing-ca')).type, 'ec');
+  });
+
+  it('reissues what is within its renewal window, by the injected clock', async () => {
+    const later = new Date(Date.now() + 70 * 86_400_000);
+    const r = await applyPkiSpec(await loadPkiSpec(tmp.file('spec.yaml')), { ...options, dryRun: true, now: later });
+    // 90-day leaves renew 30 days before the end; the CAs have years left.
+    assert.deepEqual(r.certificates.filter((c) => c.action === 'reissue').map((c) => c.label), ['host-0', 'host-1', 'host-2']);
+    assert.match(r.certificates[2].reason, /within renewBefore/);
+  });
+});
