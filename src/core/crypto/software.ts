@@ -163,6 +163,23 @@ function keyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare {
   };
 }
 
+/**
+ * Parsed public keys by SPKI: a CA's key verifies every certificate it issues and every chain
+ * through it, and parsing the SPKI costs more than an ECDSA verification. Bounded, oldest out.
+ */
+const PUBLIC_KEY_CACHE_SIZE = 256;
+const publicKeys = new Map<string, nodeCrypto.KeyObject>();
+function publicKeyObject(spki: Uint8Array): nodeCrypto.KeyObject {
+  const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = nodeCrypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    if (publicKeys.size >= PUBLIC_KEY_CACHE_SIZE) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
 export interface SoftwareProviderOptions {
   /** A source of random bytes; tests inject a seeded one to reproduce transcripts. */
   random?: (length: number) => Uint8Array;
@@ -239,7 +256,12 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
     },
     verify(spki, scheme, data, signature) {
       const { algorithm, options } = signOptions(scheme);
-      const key = nodeCrypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      let key: nodeCrypto.KeyObject;
+      try {
+        key = publicKeyObject(spki);
+      } catch {
+        return false;
+      }
       try {
         return nodeCrypto.verify(algorithm, data, { key, ...options } as nodeCrypto.VerifyKeyObjectInput, signature);
       } catch {

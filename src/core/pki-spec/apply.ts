@@ -227,6 +227,22 @@ export async function applyPkiSpec(spec: PkiSpec, options: ApplyPkiOptions): Pro
   const changes = new Map<string, BatchChange[]>([...spec.databases.keys()].map((k) => [k, []]));
   const toIssue = spec.certificates.filter((c) => planned.get(c.label)!.action !== 'unchanged');
   let done = 0;
+  // Keys depend on nothing but their type, so they are made ahead, a few at a time, on the
+  // thread pool while this thread builds and signs certificates.
+  const KEY_LOOKAHEAD = 16;
+  const pendingKeys = new Map<string, Promise<PrivateKeyHandle>>();
+  let nextKey = 0;
+  const keyFor = (label: string): Promise<PrivateKeyHandle> => {
+    while (nextKey < toIssue.length && pendingKeys.size < KEY_LOOKAHEAD) {
+      const c = toIssue[nextKey++];
+      const promise = provider.generateKeyPair(c.key);
+      promise.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      pendingKeys.set(c.label, promise);
+    }
+    const promise = pendingKeys.get(label)!;
+    pendingKeys.delete(label);
+    return promise;
+  };
   for (const c of spec.certificates) {
     const p = planned.get(c.label)!;
     if (p.action === 'unchanged') {
@@ -241,7 +257,7 @@ export async function applyPkiSpec(spec: PkiSpec, options: ApplyPkiOptions): Pro
       m.key ??= await stores.get(bySpecLabel.get(c.issuer)!.database)!.privateKey(c.issuer);
       issuer = { certificate: m.certificate, key: m.key };
     }
-    const key = await provider.generateKeyPair(c.key);
+    const key = await keyFor(c.label);
     const certificate = await createCertificate(provider, {
       subject: c.subject,
       subjectKey: key,

@@ -795,6 +795,37 @@ const DEFAULT_DAYS = 365;
 const BACKDATE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
+interface IssuerFacts {
+  subject: string;
+  subjectDer: Uint8Array;
+  spki: Uint8Array;
+  keyId: Uint8Array;
+  notAfter: Date;
+}
+
+/**
+ * What signing needs from an issuer certificate, read and checked once per certificate object:
+ * a CA issuing a thousand leaves (kyman pki apply) passes the same array each time, and reading
+ * it in full is most of the cost of a small certificate.
+ */
+const issuerCache = new WeakMap<Uint8Array, IssuerFacts>();
+function issuerFacts(provider: CryptoProvider, certificate: Uint8Array): IssuerFacts {
+  const cached = issuerCache.get(certificate);
+  if (cached) return cached;
+  const issuer = readCertificate(provider, certificate);
+  checkCanIssue(issuer);
+  const layout = layoutCertificate(certificate);
+  const facts: IssuerFacts = {
+    subject: issuer.subject,
+    subjectDer: certificate.slice(layout.subject.start, layout.subject.end),
+    spki: issuer.publicKey.spki,
+    keyId: issuer.subjectKeyIdentifier ? Uint8Array.from(Buffer.from(issuer.subjectKeyIdentifier, 'hex')) : keyIdentifierOf(provider, issuer.publicKey.spki),
+    notAfter: issuer.notAfter,
+  };
+  issuerCache.set(certificate, facts);
+  return facts;
+}
+
 /**
  * Issues an X.509 v3 certificate and returns its DER. The signature is made through
  * `provider.sign` with the issuer's key handle (which may live on a token) and checked before
@@ -815,16 +846,14 @@ export async function createCertificate(provider: CryptoProvider, options: Certi
   const subjectKeyId = keyIdentifierOf(provider, subjectSpki);
   if (options.issuer) {
     const { certificate, key } = options.issuer;
-    const issuer = readCertificate(provider, certificate);
+    const issuer = issuerFacts(provider, certificate);
     if (!publicKeyMatches(certificate, key.spki)) {
       throw usage(`the issuer key does not belong to the issuer certificate (${issuer.subject})`);
     }
-    checkCanIssue(issuer);
-    const layout = layoutCertificate(certificate);
-    issuerSubjectDer = certificate.slice(layout.subject.start, layout.subject.end);
+    issuerSubjectDer = issuer.subjectDer;
     issuerName = AsnParser.parse(issuerSubjectDer, Name);
-    issuerSpki = issuer.publicKey.spki;
-    issuerKeyId = issuer.subjectKeyIdentifier ? Uint8Array.from(Buffer.from(issuer.subjectKeyIdentifier, 'hex')) : keyIdentifierOf(provider, issuerSpki);
+    issuerSpki = issuer.spki;
+    issuerKeyId = issuer.keyId;
     issuerNotAfter = issuer.notAfter;
     signingKey = key;
   } else {
