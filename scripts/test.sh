@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a Java keytool), then runs every test.
+# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a Java keytool, ss), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,7 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v certtool >/dev/null || need+=(gnutls-bin)
 command -v gnutls-cli >/dev/null || need+=(gnutls-bin)
 command -v keytool >/dev/null || need+=(default-jre-headless)
+command -v ss >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

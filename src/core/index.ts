@@ -17,3 +17,5 @@ export { loadPkiSpec, parsePkiSpec, applyPkiSpec, parseDuration } from './pki-sp
 export type { PkiSpec, DatabaseSpec, CertificateSpec, ApplyPkiOptions, PkiPlan, PkiResult, PkiProgress, PlanAction, PlannedCertificate, PlannedChainCopy } from './pki-spec/index.js';
 export { applyBatch, keyEncryptor } from './keystore/batch.js';
 export type { BatchChange, BatchOptions, BatchResult } from './keystore/batch.js';
+export { connect, createTlsServer, listen, TlsSocket, TlsAlertError, ALERTS, formatTraceEvent, CIPHER_SUITES, GROUPS, SIGNATURE_SCHEMES } from './tls/index.js';
+export type { TlsServer, TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode, Alert, AlertName, TraceEvent, TraceField, TraceSink, CipherSuiteName, GroupName, SignatureSchemeName } from './tls/index.js';

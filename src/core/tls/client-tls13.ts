@@ -1,0 +1,402 @@
+// The TLS 1.3 client handshake (RFC 8446 §2, §4), one method per step, read top to bottom as the RFC's message flow.
+
+import { isIP } from 'node:net';
+import type { KeyShare } from '../crypto/provider.js';
+import { usage } from '../errors.js';
+import { summarizeCertificate } from '../pki/certificate.js';
+import type { ValidationResult } from '../pki/validate.js';
+import { fatal } from './alerts.js';
+import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
+import {
+  ApplicationKeys,
+  NSS,
+  certificatesOf,
+  checkPeerChain,
+  makeCertificateVerify,
+  protectionFor,
+  readCertificateVerify,
+  readFinished,
+  readMessage,
+  sendCertificate,
+  sendFinished,
+  sendMessage,
+} from './handshake-tls13.js';
+import { KeySchedule, Transcript, type HandshakeSecret, type TrafficSecret } from './key-schedule.js';
+import {
+  CertificateCodec,
+  CertificateRequestCodec,
+  ClientHelloCodec,
+  EncryptedExtensionsCodec,
+  ExtensionType,
+  HandshakeType,
+  NewSessionTicketCodec,
+  ServerHelloCodec,
+  TLS12,
+  TLS13,
+  alpnExt,
+  cookieExt,
+  ext,
+  extensionName,
+  findExtension,
+  isHelloRetryRequest,
+  keyShareExt,
+  serverNameExt,
+  supportedVersionsExt,
+  u16ListExt,
+  type CertificateRequest,
+  type ClientHello,
+  type Extension,
+  type ServerHello,
+} from './messages.js';
+import {
+  SIGNATURE_SCHEMES,
+  groupById,
+  pickSignatureScheme,
+  resolveGroups,
+  resolveSchemes,
+  resolveSuites,
+  suiteById,
+  type CipherSuite,
+  type Group,
+  type SignatureSchemeInfo,
+} from './suites.js';
+
+/** §4.1.3: extensions a ServerHello may carry; anything else is unsupported_extension. */
+const SERVER_HELLO_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
+const HELLO_RETRY_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.cookie]);
+/** §4.2 table: extensions that must never appear in EncryptedExtensions (illegal_parameter, §4.3.1). */
+const FORBIDDEN_IN_ENCRYPTED_EXTENSIONS = new Set<number>([
+  ExtensionType.key_share,
+  ExtensionType.supported_versions,
+  ExtensionType.pre_shared_key,
+  ExtensionType.psk_key_exchange_modes,
+  ExtensionType.signature_algorithms,
+  ExtensionType.signature_algorithms_cert,
+  ExtensionType.cookie,
+  ExtensionType.certificate_authorities,
+]);
+/** §4.4.2.4 / RFC 8446 Appendix D: the last 8 bytes of a TLS 1.2 or older server's random, when it could have done 1.3. */
+const DOWNGRADE_TLS12 = '444f574e47524401';
+const DOWNGRADE_TLS11 = '444f574e47524400';
+
+/** The client's handshake state, as Go's clientHandshakeStateTLS13 keeps it. */
+export class ClientHandshake13 implements Handshaker {
+  private readonly suites: CipherSuite[];
+  private readonly groups: Group[];
+  private readonly schemes: SignatureSchemeInfo[];
+  private readonly random: (n: number) => Uint8Array;
+  private readonly transcript = new Transcript();
+  private readonly started = performance.now();
+
+  private hello!: ClientHello;
+  private helloRaw!: Uint8Array;
+  private share!: KeyShare;
+  private cookie: Uint8Array | undefined;
+  private helloRetry = false;
+  private ccsSent = false;
+  private suite!: CipherSuite;
+  private ks!: KeySchedule;
+  private group!: Group;
+  private handshakeSecret!: HandshakeSecret;
+  private clientHandshakeSecret!: TrafficSecret;
+  private serverHandshakeSecret!: TrafficSecret;
+  private alpn: string | undefined;
+  private certificateRequest: CertificateRequest | undefined;
+  private peerCertificates: Uint8Array[] = [];
+  private validation: ValidationResult | undefined;
+  private serverScheme: SignatureSchemeInfo | undefined;
+  private clientCertificateSent = false;
+  private appKeys: ApplicationKeys | undefined;
+
+  constructor(
+    private readonly ch: HandshakeChannel,
+    private readonly options: TlsClientOptions,
+  ) {
+    this.suites = resolveSuites(options.cipherSuites);
+    this.groups = resolveGroups(options.groups);
+    this.schemes = resolveSchemes(options.signatureSchemes);
+    this.random = options.random ?? ((n) => ch.provider.random(n));
+    if (!this.suites.length || !this.groups.length || !this.schemes.length) throw usage('cipherSuites, groups and signatureSchemes must each name at least one');
+    const verify = options.verify ?? true;
+    if (verify !== true && verify !== 'insecure') throw usage("verify is true, or 'insecure' to turn certificate checks off");
+    if (verify === true && !options.serverName) throw usage('serverName is needed to check the server certificate (or verify: \'insecure\')');
+    if (verify === true && !options.trustAnchors?.length) throw usage('trustAnchors are needed to check the server certificate (or verify: \'insecure\')');
+    if ((options.certificateChain?.length ?? 0) > 0 !== (options.privateKey !== undefined)) throw usage('a client certificate needs both certificateChain and privateKey');
+  }
+
+  async run(): Promise<HandshakeSummary> {
+    this.sendClientHello(this.groups[0]);
+    // §D.4: a server in compatibility mode sends one change_cipher_spec after its first message, HelloRetryRequest or ServerHello.
+    this.ch.allowChangeCipherSpec(true);
+    let sh = await this.readServerHello();
+    if (sh.isRetry) {
+      this.processHelloRetryRequest(sh.message, sh.raw);
+      sh = await this.readServerHello();
+      // §4.1.4: a second HelloRetryRequest is an unexpected_message.
+      if (sh.isRetry) throw fatal('unexpected_message', 'the server sent a second HelloRetryRequest');
+    }
+    this.processServerHello(sh.message, sh.raw);
+    await this.readEncryptedExtensions();
+    let next = await this.ch.readHandshake();
+    if (next.type === HandshakeType.certificate_request) {
+      this.processCertificateRequest(next);
+      next = await this.ch.readHandshake();
+    }
+    const leafSpki = this.processServerCertificate(next);
+    this.serverScheme = await readCertificateVerify(this.ch, this.transcript, this.ks, leafSpki, this.schemes, 'server');
+    await readFinished(this.ch, this.transcript, this.ks, this.serverHandshakeSecret, 'server');
+    const [clientApp, serverApp] = this.deriveApplicationSecrets();
+    this.sendCompatibilityChangeCipherSpec();
+    if (this.certificateRequest) await this.sendClientCertificate();
+    sendFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret);
+    this.ch.flush();
+    this.ch.setWriteProtection(protectionFor(this.ks, clientApp));
+    this.appKeys = new ApplicationKeys(this.ch, this.ks, clientApp, serverApp);
+    return this.summary();
+  }
+
+  /** §4.1.2: the ClientHello; after a HelloRetryRequest, the same one with the new share and the cookie (§4.1.4). */
+  private sendClientHello(group: Group): void {
+    this.share = this.ch.provider.generateKeyShare(group.provider);
+    const o = this.options;
+    const extensions: Extension[] = [];
+    // RFC 6066 §3: literal IP addresses are not sent as host names.
+    if (o.serverName && !isIP(o.serverName)) extensions.push(ext(ExtensionType.server_name, serverNameExt.encode(o.serverName)));
+    extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.encodeClient([TLS13])));
+    extensions.push(ext(ExtensionType.supported_groups, u16ListExt.encode(this.groups.map((g) => g.id))));
+    extensions.push(ext(ExtensionType.signature_algorithms, u16ListExt.encode(this.schemes.map((s) => s.id))));
+    // §4.2.3: certificates may be signed with RSA PKCS #1 v1.5 even though handshakes may not.
+    const certSchemes = [...this.schemes.map((s) => s.id), ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)];
+    extensions.push(ext(ExtensionType.signature_algorithms_cert, u16ListExt.encode([...new Set(certSchemes)])));
+    extensions.push(ext(ExtensionType.key_share, keyShareExt.encodeClient([{ group: group.id, key_exchange: this.share.publicKey }])));
+    if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
+    if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
+    this.hello = {
+      legacy_version: TLS12,
+      random: this.hello?.random ?? this.random(32),
+      // §D.4: a non-empty legacy_session_id puts the handshake in middlebox compatibility mode.
+      legacy_session_id: this.hello?.legacy_session_id ?? this.random(32),
+      cipher_suites: this.suites.map((s) => s.id),
+      legacy_compression_methods: Uint8Array.of(0),
+      extensions,
+    };
+    this.helloRaw = sendMessage(this.ch, HandshakeType.client_hello, this.hello, ClientHelloCodec.encode);
+    this.transcript.add(this.helloRaw);
+    this.ch.flush();
+  }
+
+  /** §4.1.3: the ServerHello (or HelloRetryRequest), checked for everything that must agree with what we sent. */
+  private async readServerHello(): Promise<{ message: ServerHello; raw: Uint8Array; isRetry: boolean }> {
+    const { message, raw } = await readMessage(this.ch, HandshakeType.server_hello, ServerHelloCodec.decode);
+    const isRetry = isHelloRetryRequest(message);
+    const versions = findExtension(message.extensions, ExtensionType.supported_versions);
+    if (!versions) {
+      // §4.1.3, §D: a server without supported_versions negotiated TLS 1.2 or older, which this client does not speak.
+      const tail = Buffer.from(message.random.subarray(24)).toString('hex');
+      const hint = tail === DOWNGRADE_TLS12 || tail === DOWNGRADE_TLS11 ? ' (its random carries the downgrade sentinel)' : '';
+      throw fatal('protocol_version', `the server chose ${message.legacy_version === TLS12 ? 'TLS 1.2' : `version 0x${message.legacy_version.toString(16)}`}, but only TLS 1.3 is enabled${hint}`);
+    }
+    const version = supportedVersionsExt.decodeServer(versions);
+    if (version !== TLS13) throw fatal('illegal_parameter', `the server selected version 0x${version.toString(16)}, which was not offered`);
+    if (message.legacy_version !== TLS12) throw fatal('illegal_parameter', `ServerHello legacy_version is 0x${message.legacy_version.toString(16)}, not 0x0303`);
+    if (!Buffer.from(message.legacy_session_id_echo).equals(this.hello.legacy_session_id)) {
+      throw fatal('illegal_parameter', 'the server did not echo our legacy_session_id');
+    }
+    if (message.legacy_compression_method !== 0) throw fatal('illegal_parameter', 'the server chose a compression method');
+    const suite = suiteById(message.cipher_suite);
+    if (!suite || !this.suites.includes(suite)) throw fatal('illegal_parameter', `the server chose cipher suite 0x${message.cipher_suite.toString(16)}, which was not offered`);
+    // §4.1.4: after a HelloRetryRequest the ServerHello keeps its suite.
+    if (this.helloRetry && suite !== this.suite) throw fatal('illegal_parameter', 'the ServerHello changed the cipher suite the HelloRetryRequest chose');
+    const allowed = isRetry ? HELLO_RETRY_EXTENSIONS : SERVER_HELLO_EXTENSIONS;
+    for (const e of message.extensions) {
+      if (!allowed.has(e.extension_type)) throw fatal('unsupported_extension', `the server sent ${extensionName(e.extension_type)} in its ${isRetry ? 'HelloRetryRequest' : 'ServerHello'}`);
+    }
+    this.suite = suite;
+    return { message, raw, isRetry };
+  }
+
+  /** §4.1.4: the server asked for another share (or sent a cookie); ClientHello1 becomes a message_hash in the transcript. */
+  private processHelloRetryRequest(hrr: ServerHello, raw: Uint8Array): void {
+    this.helloRetry = true;
+    this.ks = new KeySchedule(this.ch.provider, this.suite);
+    this.transcript.replaceWithMessageHash(this.ks);
+    this.transcript.add(raw);
+    const shareData = findExtension(hrr.extensions, ExtensionType.key_share);
+    const cookieData = findExtension(hrr.extensions, ExtensionType.cookie);
+    let group = this.groups.find((g) => g.provider === this.share.group)!;
+    if (shareData) {
+      const selected = keyShareExt.decodeRetry(shareData);
+      const g = this.groups.find((x) => x.id === selected);
+      // §4.2.8: the selected group must be one we offered, and not the one we already sent a share for.
+      if (!g) throw fatal('illegal_parameter', `the HelloRetryRequest asks for group 0x${selected.toString(16)}, which was not offered`);
+      if (g.provider === this.share.group) throw fatal('illegal_parameter', `the HelloRetryRequest asks for ${g.name}, for which a share was already sent`);
+      group = g;
+    }
+    if (cookieData) this.cookie = cookieExt.decode(cookieData);
+    // §4.1.4: a HelloRetryRequest that would change nothing in the ClientHello is illegal.
+    if (!shareData && !cookieData) throw fatal('illegal_parameter', 'the HelloRetryRequest asks for no change');
+    this.sendCompatibilityChangeCipherSpec();
+    this.sendClientHello(group);
+  }
+
+  /** §D.4: one change_cipher_spec before our second flight, in compatibility mode. */
+  private sendCompatibilityChangeCipherSpec(): void {
+    if (this.ccsSent) return;
+    this.ccsSent = true;
+    this.ch.sendChangeCipherSpec();
+  }
+
+  /** §4.1.3, §7.1: the server's share gives the handshake secret; from here on the server's records are protected. */
+  private processServerHello(sh: ServerHello, raw: Uint8Array): void {
+    this.ks ??= new KeySchedule(this.ch.provider, this.suite);
+    const shareData = findExtension(sh.extensions, ExtensionType.key_share);
+    if (!shareData) throw fatal('missing_extension', 'the ServerHello has no key_share');
+    const serverShare = keyShareExt.decodeServer(shareData);
+    const group = groupById(serverShare.group);
+    if (!group || group.provider !== this.share.group) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
+    this.group = group;
+    let shared: Uint8Array;
+    try {
+      shared = this.share.deriveSecret(serverShare.key_exchange);
+    } catch (e) {
+      throw fatal('illegal_parameter', `the server's ${group.name} key share is not a valid public key`, e);
+    }
+    this.transcript.add(raw);
+    const th = this.transcript.hash(this.ks);
+    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(), shared);
+    this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.ch.keyLog(NSS.clientHandshake, this.hello.random, this.clientHandshakeSecret);
+    this.ch.keyLog(NSS.serverHandshake, this.hello.random, this.serverHandshakeSecret);
+    this.ch.setReadProtection(protectionFor(this.ks, this.serverHandshakeSecret));
+    this.ch.setWriteProtection(protectionFor(this.ks, this.clientHandshakeSecret));
+  }
+
+  /** §4.3.1 */
+  private async readEncryptedExtensions(): Promise<void> {
+    const { message, raw } = await readMessage(this.ch, HandshakeType.encrypted_extensions, EncryptedExtensionsCodec.decode);
+    for (const e of message.extensions) {
+      if (FORBIDDEN_IN_ENCRYPTED_EXTENSIONS.has(e.extension_type)) throw fatal('illegal_parameter', `the server sent ${extensionName(e.extension_type)} in EncryptedExtensions`);
+    }
+    const alpn = findExtension(message.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpn) {
+      const chosen = alpnExt.decode(alpn);
+      // RFC 7301 §3.1: exactly one protocol, one we offered.
+      if (!this.options.alpnProtocols?.length) throw fatal('unsupported_extension', 'the server chose an ALPN protocol although none was offered');
+      if (chosen.length !== 1 || !this.options.alpnProtocols.includes(chosen[0])) throw fatal('illegal_parameter', `the server chose ALPN protocol ${chosen.join(', ')}, which was not offered`);
+      this.alpn = chosen[0];
+    }
+    this.transcript.add(raw);
+  }
+
+  /** §4.3.2 */
+  private processCertificateRequest(m: HandshakeMessage): void {
+    const message = CertificateRequestCodec.decode(m.body);
+    if (this.ch.tracing) this.ch.trace('received', m.type, message);
+    // §4.3.2: signature_algorithms MUST be specified.
+    if (!findExtension(message.extensions, ExtensionType.signature_algorithms)) throw fatal('missing_extension', 'the CertificateRequest has no signature_algorithms');
+    // §4.3.2: in the main handshake the context is empty.
+    if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', 'the CertificateRequest has a context in the main handshake');
+    this.certificateRequest = message;
+    this.transcript.add(m.raw);
+  }
+
+  /** §4.4.2: the server's chain, validated (trust from the given anchors, the host name against SNI). Returns the leaf's key. */
+  private processServerCertificate(m: HandshakeMessage): Uint8Array {
+    if (m.type !== HandshakeType.certificate) {
+      throw fatal('unexpected_message', `expected Certificate, received handshake type ${m.type}`);
+    }
+    const message = CertificateCodec.decode(m.body);
+    if (this.ch.tracing) this.ch.trace('received', m.type, message);
+    if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', "the server's Certificate has a request context");
+    // §4.4.2.4: an empty server Certificate is a decode_error.
+    if (message.certificate_list.length === 0) throw fatal('decode_error', 'the server sent no certificate');
+    this.peerCertificates = certificatesOf(message);
+    if ((this.options.verify ?? true) === true) {
+      this.validation = checkPeerChain(this.ch.provider, this.peerCertificates, {
+        trustAnchors: this.options.trustAnchors ?? [],
+        purpose: 'server',
+        host: this.options.serverName,
+        at: this.options.now?.() ?? new Date(),
+      });
+    }
+    this.transcript.add(m.raw);
+    return this.validation?.chain[0]?.publicKey.spki ?? leafSpki(this.peerCertificates[0]);
+  }
+
+  /** §7.1: the master secret and the application traffic secrets, over the transcript through the server Finished. */
+  private deriveApplicationSecrets(): [TrafficSecret, TrafficSecret] {
+    const master = this.ks.masterSecret(this.handshakeSecret);
+    const th = this.transcript.hash(this.ks);
+    const clientApp = this.ks.clientApplicationTrafficSecret(master, th);
+    const serverApp = this.ks.serverApplicationTrafficSecret(master, th);
+    this.ch.keyLog(NSS.clientTraffic0, this.hello.random, clientApp);
+    this.ch.keyLog(NSS.serverTraffic0, this.hello.random, serverApp);
+    // §5.1: what follows the server Finished is under the server's application keys.
+    this.ch.setReadProtection(protectionFor(this.ks, serverApp));
+    this.ch.allowChangeCipherSpec(false);
+    return [clientApp, serverApp];
+  }
+
+  /** §4.4.2, §4.4.3: our chain when we have one that fits what the server accepts; otherwise an empty Certificate. */
+  private async sendClientCertificate(): Promise<void> {
+    const request = this.certificateRequest!;
+    const accepted = u16ListExt.decode(findExtension(request.extensions, ExtensionType.signature_algorithms)!, 'signature_algorithms');
+    const key = this.options.privateKey;
+    const scheme = key ? pickSignatureScheme(key, accepted, this.schemes) : undefined;
+    if (!key || !scheme || !this.options.certificateChain?.length) {
+      sendCertificate(this.ch, this.transcript, request.certificate_request_context, []);
+      return;
+    }
+    sendCertificate(this.ch, this.transcript, request.certificate_request_context, this.options.certificateChain);
+    await makeCertificateVerify(this.ch, this.transcript, this.ks, key, scheme, 'client');
+    this.clientCertificateSent = true;
+  }
+
+  private summary(): HandshakeSummary {
+    return {
+      version: 'TLSv1.3',
+      cipherSuite: this.suite.name,
+      group: this.group.name,
+      ...(this.serverScheme ? { signatureScheme: this.serverScheme.name } : {}),
+      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
+      ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
+      resumed: false,
+      helloRetry: this.helloRetry,
+      peerCertificates: this.peerCertificates,
+      ...(this.validation ? { validation: this.validation } : {}),
+      clientCertificateSent: this.clientCertificateSent,
+      handshakeMs: performance.now() - this.started,
+    };
+  }
+
+  /** §4.6: after the handshake a server may send tickets and key updates; nothing else. */
+  postHandshake(m: HandshakeMessage): void {
+    switch (m.type) {
+      case HandshakeType.new_session_ticket: {
+        // Decoded so a malformed ticket is a decode_error; kyman does not resume sessions yet, so it is not kept.
+        const ticket = NewSessionTicketCodec.decode(m.body);
+        if (this.ch.tracing) this.ch.trace('received', m.type, ticket);
+        return;
+      }
+      case HandshakeType.key_update:
+        this.appKeys!.onKeyUpdate(m);
+        return;
+      default:
+        throw fatal('unexpected_message', `the server sent handshake type ${m.type} after the handshake`);
+    }
+  }
+
+  keyUpdate(requestPeer: boolean): void {
+    this.appKeys!.send(requestPeer ? 1 : 0);
+  }
+}
+
+/** The leaf's SubjectPublicKeyInfo when the chain was not validated (verify: 'insecure'). */
+function leafSpki(der: Uint8Array): Uint8Array {
+  try {
+    return summarizeCertificate(der).spki;
+  } catch (e) {
+    throw fatal('bad_certificate', "the server's certificate cannot be read", e);
+  }
+}

@@ -1,0 +1,476 @@
+// The public TLS socket: a Duplex over any Duplex transport, with the version-specific handshake behind it (after Node's `tls`).
+
+import { Duplex } from 'node:stream';
+import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
+import { softwareProvider } from '../crypto/software.js';
+import { KymanError, usage } from '../errors.js';
+import type { ValidationResult } from '../pki/validate.js';
+import { ALERTS, ALERT_LEVEL_FATAL, ALERT_LEVEL_WARNING, TlsAlertError, fatal, receivedAlert, type AlertName } from './alerts.js';
+import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './messages.js';
+import { ContentType, RecordReader, RecordWriter, type RecordProtection } from './record.js';
+import type { CipherSuiteName, SignatureSchemeName } from './suites.js';
+import { traceMessage, type TraceSink } from './trace.js';
+
+/** Options both ends share. */
+export interface TlsCommonOptions {
+  /** Who does the cryptography. Default: the software provider. */
+  provider?: CryptoProvider;
+  /** Our certificate chain (DER, leaf first): the server's, or the client's for client authentication. */
+  certificateChain?: readonly Uint8Array[];
+  /** The private key of the chain's leaf; it may live on a token. */
+  privateKey?: PrivateKeyHandle;
+  /** ALPN protocols (RFC 7301), in preference order. */
+  alpnProtocols?: readonly string[];
+  /** TLS 1.3 suites, by IANA name, in preference order. Default: all three AEAD suites. */
+  cipherSuites?: readonly CipherSuiteName[];
+  /** Key-exchange groups (`x25519`, `secp256r1`/`P-256`, `secp384r1`/`P-384`), in preference order. */
+  groups?: readonly string[];
+  /** Signature schemes accepted in, and used for, CertificateVerify, by RFC 8446 name. */
+  signatureSchemes?: readonly SignatureSchemeName[];
+  /** The injected source of randomness (hello randoms, session ids). Default: the provider's. */
+  random?: (length: number) => Uint8Array;
+  /** The injected clock: certificate validity is checked at this time. Default: now. */
+  now?: () => Date;
+  /** NSS key log lines (`CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>`), for Wireshark. */
+  keyLog?: (line: string) => void;
+  /** Each handshake message, decoded, its fields named as the RFC names them. */
+  trace?: TraceSink;
+  /** Whether the readable side may end while the writable side stays open. Default false, as net.Socket. */
+  allowHalfOpen?: boolean;
+}
+
+export interface TlsClientOptions extends TlsCommonOptions {
+  /** The name the server is reached by: sent in SNI (unless an IP address) and checked against the certificate. */
+  serverName?: string;
+  /** Certificates (DER) that may anchor the server's chain. */
+  trustAnchors?: readonly Uint8Array[];
+  /** Certificate checks are on; turning them off must be spelled out. */
+  verify?: true | 'insecure';
+}
+
+export type ClientAuthMode = 'none' | 'optional' | 'required';
+
+export interface TlsServerOptions extends TlsCommonOptions {
+  certificateChain: readonly Uint8Array[];
+  privateKey: PrivateKeyHandle;
+  /** Whether to ask for a client certificate, and whether to insist on one. Default 'none'. */
+  clientAuth?: ClientAuthMode;
+  /** Certificates (DER) that may anchor a client's chain. */
+  clientTrustAnchors?: readonly Uint8Array[];
+}
+
+/** What was agreed, reported once the handshake is done. */
+export interface HandshakeSummary {
+  version: 'TLSv1.3';
+  cipherSuite: CipherSuiteName;
+  /** The key-exchange group, RFC 8446 name (`x25519`, `secp256r1`, `secp384r1`). */
+  group: string;
+  /** The scheme the peer's CertificateVerify used (absent on resumption, which has none). */
+  signatureScheme?: SignatureSchemeName;
+  alpn?: string;
+  serverName?: string;
+  resumed: boolean;
+  helloRetry: boolean;
+  /** The peer's chain as sent, leaf first (DER). */
+  peerCertificates: Uint8Array[];
+  /** How the peer's chain validated, when it was checked. */
+  validation?: ValidationResult;
+  /** Client side: whether we sent a certificate when asked. */
+  clientCertificateSent?: boolean;
+  handshakeMs: number;
+}
+
+export interface HandshakeMessage {
+  readonly type: number;
+  readonly body: Uint8Array;
+  /** The whole message, header included, as the transcript takes it. */
+  readonly raw: Uint8Array;
+}
+
+/** What a version-specific handshake (client-tls13, server-tls13, later the TLS 1.2 ones) is given. */
+export interface HandshakeChannel {
+  readonly provider: CryptoProvider;
+  readHandshake(): Promise<HandshakeMessage>;
+  /** Queues a handshake message under the current write protection. */
+  sendHandshake(raw: Uint8Array): void;
+  /** §D.4 middlebox compatibility: one unprotected change_cipher_spec. */
+  sendChangeCipherSpec(): void;
+  /** Writes what is queued: one flush per flight. */
+  flush(): void;
+  setReadProtection(p: RecordProtection): void;
+  setWriteProtection(p: RecordProtection): void;
+  /** Whether one change_cipher_spec from the peer is still acceptable (§5: only during the handshake). */
+  allowChangeCipherSpec(allowed: boolean): void;
+  /** Only called when tracing is on; the caller checks `tracing` first so nothing is built otherwise. */
+  readonly tracing: boolean;
+  trace(direction: 'sent' | 'received', type: number, decoded: unknown): void;
+  keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
+}
+
+/** The handshake as the connection drives it. */
+export interface Handshaker {
+  run(): Promise<HandshakeSummary>;
+  /** Post-handshake messages (§4.6): synchronous, so the next record is read under the right keys. */
+  postHandshake(m: HandshakeMessage): void;
+  /** §4.6.3: sends a KeyUpdate and moves our write side to the next secret. */
+  keyUpdate(requestPeer: boolean): void;
+}
+
+const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/**
+ * A TLS connection over `transport`. Emits 'secure' with the HandshakeSummary when the handshake
+ * is done; writes made before then wait for it. end() sends close_notify and half-closes the
+ * transport, as Node's TLSSocket does; a close_notify from the peer ends the readable side.
+ */
+export class TlsSocket extends Duplex implements HandshakeChannel {
+  summary: HandshakeSummary | undefined;
+  readonly provider: CryptoProvider;
+  readonly tracing: boolean;
+  /** Resolves with the summary, rejects with the handshake's error. */
+  readonly secured: Promise<HandshakeSummary>;
+
+  private readonly reader = new RecordReader();
+  private readonly writer = new RecordWriter();
+  private readonly handshaker: Handshaker;
+  private readonly traceSink: TraceSink | undefined;
+  private readonly keyLogSink: ((line: string) => void) | undefined;
+  private handshakeBytes: Buffer = Buffer.alloc(0);
+  private handshaking = true;
+  private waiter: (() => void) | undefined;
+  private transportEnded = false;
+  private ccsAllowed = false;
+  private ccsSeen = false;
+  private closeNotifyReceived = false;
+  private closeNotifySent = false;
+  private failed = false;
+  private paused = false;
+
+  constructor(
+    readonly transport: Duplex,
+    makeHandshaker: (channel: HandshakeChannel) => Handshaker,
+    options: TlsCommonOptions,
+  ) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false });
+    this.provider = options.provider ?? softwareProvider();
+    this.traceSink = options.trace;
+    this.tracing = options.trace !== undefined;
+    this.keyLogSink = options.keyLog;
+    this.handshaker = makeHandshaker(this);
+    transport.on('data', (chunk: Buffer) => this.onTransportData(chunk));
+    transport.on('end', () => this.onTransportEnd());
+    transport.on('error', (e: Error) => this.destroy(e));
+    transport.on('close', () => this.onTransportClose());
+    this.secured = this.runHandshake();
+    // The promise is for callers who want it; failures also reach 'error', so this one must not go unhandled.
+    this.secured.catch(() => undefined);
+  }
+
+  private async runHandshake(): Promise<HandshakeSummary> {
+    try {
+      const summary = await this.handshaker.run();
+      this.summary = summary;
+      this.handshaking = false;
+      this.ccsAllowed = false;
+      this.emit('secure', summary);
+      // Records that came with the last flight (tickets, early application data) are read now, under the new keys.
+      this.pump();
+      return summary;
+    } catch (e) {
+      this.fail(e);
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reading
+  // ------------------------------------------------------------------------------------------
+
+  private onTransportData(chunk: Buffer): void {
+    if (this.failed) return;
+    this.reader.push(chunk);
+    if (this.handshaking) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w?.();
+    } else {
+      this.pump();
+    }
+  }
+
+  private onTransportEnd(): void {
+    this.transportEnded = true;
+    if (this.handshaking) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w?.();
+      return;
+    }
+    if (this.failed) return;
+    if (this.reader.buffered > 0) {
+      this.fail(fatal('decode_error', `the connection ended in the middle of a record (${this.reader.buffered} bytes of it arrived)`));
+      return;
+    }
+    // A TCP close without close_notify: ended all the same, as Node's TLSSocket treats it.
+    if (!this.closeNotifyReceived) this.push(null);
+  }
+
+  private onTransportClose(): void {
+    if (this.handshaking && !this.failed) {
+      this.transportEnded = true;
+      const w = this.waiter;
+      this.waiter = undefined;
+      w?.();
+      return;
+    }
+    if (!this.destroyed && !this.readableEnded && !this.closeNotifyReceived && !this.failed) this.push(null);
+  }
+
+  async readHandshake(): Promise<HandshakeMessage> {
+    for (;;) {
+      const m = this.takeHandshakeMessage();
+      if (m) return m;
+      const record = this.reader.next();
+      if (record) {
+        this.handleHandshakeTimeRecord(record.type, record.fragment);
+        continue;
+      }
+      if (this.transportEnded) {
+        if (this.reader.buffered > 0) throw fatal('decode_error', `the connection ended in the middle of a record (${this.reader.buffered} bytes of it arrived)`);
+        throw new KymanError('FAILED', 'the peer closed the connection during the handshake');
+      }
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+
+  private handleHandshakeTimeRecord(type: number, fragment: Uint8Array): void {
+    switch (type) {
+      case ContentType.handshake:
+        this.appendHandshake(fragment);
+        return;
+      case ContentType.alert:
+        this.handleAlert(fragment);
+        return;
+      case ContentType.change_cipher_spec:
+        this.handleChangeCipherSpec(fragment);
+        return;
+      default:
+        throw fatal('unexpected_message', 'application data arrived before the handshake finished');
+    }
+  }
+
+  /** §5: a change_cipher_spec of the single byte 0x01 is dropped, once, during the handshake; any other is unexpected_message. */
+  private handleChangeCipherSpec(fragment: Uint8Array): void {
+    if (!this.ccsAllowed || this.ccsSeen || fragment.length !== 1 || fragment[0] !== 1) {
+      throw fatal('unexpected_message', 'an unexpected change_cipher_spec record arrived');
+    }
+    this.ccsSeen = true;
+  }
+
+  private handleAlert(fragment: Uint8Array): void {
+    // §6: an alert is exactly level and description.
+    if (fragment.length !== 2) throw fatal('decode_error', `an alert record of ${fragment.length} bytes arrived`);
+    const code = fragment[1];
+    if (code === ALERTS.close_notify) {
+      if (this.handshaking) throw receivedAlert(code);
+      this.closeNotifyReceived = true;
+      this.push(null);
+      return;
+    }
+    // §6.1: user_canceled is followed by close_notify; it ends nothing by itself.
+    if (code === ALERTS.user_canceled) return;
+    // §6.2: every other alert is fatal in TLS 1.3 whatever its level.
+    throw receivedAlert(code);
+  }
+
+  private appendHandshake(fragment: Uint8Array): void {
+    // §5.1: zero-length handshake fragments MUST NOT be sent.
+    if (fragment.length === 0) throw fatal('unexpected_message', 'an empty handshake record arrived');
+    this.handshakeBytes = this.handshakeBytes.length ? Buffer.concat([this.handshakeBytes, fragment]) : Buffer.from(fragment);
+    // The buffer holds at most one partial message, bounded below; a whole record of whole messages is taken out at once.
+    if (this.handshakeBytes.length >= 4) this.checkHandshakeLength();
+  }
+
+  private checkHandshakeLength(): void {
+    const b = this.handshakeBytes;
+    const length = (b[1] << 16) | (b[2] << 8) | b[3];
+    const limit = b[0] === HandshakeType.certificate ? MAX_CERTIFICATE_MESSAGE : MAX_HANDSHAKE_MESSAGE;
+    if (length > limit) {
+      throw fatal('decode_error', `a ${MESSAGE_NAMES[b[0]] ?? `type ${b[0]}`} handshake message of ${length} bytes exceeds kyman's limit of ${limit}`);
+    }
+  }
+
+  private takeHandshakeMessage(): HandshakeMessage | undefined {
+    const b = this.handshakeBytes;
+    if (b.length < 4) return undefined;
+    this.checkHandshakeLength();
+    const length = (b[1] << 16) | (b[2] << 8) | b[3];
+    if (b.length < 4 + length) return undefined;
+    const raw = new Uint8Array(b.subarray(0, 4 + length));
+    this.handshakeBytes = b.subarray(4 + length);
+    return { type: raw[0], body: raw.subarray(4), raw };
+  }
+
+  /** After the handshake: records are read as they arrive. */
+  private pump(): void {
+    try {
+      while (!this.failed && !this.destroyed) {
+        if (this.closeNotifyReceived) return;
+        const record = this.reader.next();
+        if (!record) break;
+        switch (record.type) {
+          case ContentType.application_data:
+            if (record.fragment.length && !this.push(Buffer.from(record.fragment.buffer, record.fragment.byteOffset, record.fragment.byteLength))) {
+              this.paused = true;
+              this.transport.pause();
+            }
+            break;
+          case ContentType.handshake: {
+            this.appendHandshake(record.fragment);
+            for (let m = this.takeHandshakeMessage(); m; m = this.takeHandshakeMessage()) this.handshaker.postHandshake(m);
+            break;
+          }
+          case ContentType.alert:
+            this.handleAlert(record.fragment);
+            break;
+          default:
+            throw fatal('unexpected_message', 'a change_cipher_spec record arrived after the handshake');
+        }
+      }
+      if (this.transportEnded && !this.closeNotifyReceived && !this.readableEnded) this.onTransportEnd();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  override _read(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.transport.resume();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Writing
+  // ------------------------------------------------------------------------------------------
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.handshaking) {
+      this.secured.then(
+        () => this._write(chunk, _encoding, callback),
+        (e) => callback(e),
+      );
+      return;
+    }
+    this.writer.write(ContentType.application_data, chunk);
+    this.flushWith(callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    const close = () => {
+      this.sendAlert('close_notify');
+      if (this.transport.writable) this.transport.end();
+      callback();
+    };
+    if (this.handshaking) this.secured.then(close, () => callback());
+    else close();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.transport.destroyed) this.transport.destroy();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+    callback(error);
+  }
+
+  sendHandshake(raw: Uint8Array): void {
+    this.writer.write(ContentType.handshake, raw);
+  }
+
+  sendChangeCipherSpec(): void {
+    this.writer.write(ContentType.change_cipher_spec, Uint8Array.of(1));
+  }
+
+  flush(): void {
+    this.flushWith(undefined);
+  }
+
+  /** Writes every queued record in one corked burst; the callback runs when the transport can take more. */
+  private flushWith(callback: ((error?: Error | null) => void) | undefined): void {
+    const parts = this.writer.take();
+    if (parts.length === 0 || !this.transport.writable) {
+      callback?.();
+      return;
+    }
+    this.transport.cork();
+    let ok = true;
+    for (const p of parts) ok = this.transport.write(p);
+    this.transport.uncork();
+    if (!callback) return;
+    if (ok) callback();
+    else this.transport.once('drain', () => callback());
+  }
+
+  private sendAlert(name: AlertName): void {
+    if (name === 'close_notify') {
+      if (this.closeNotifySent) return;
+      this.closeNotifySent = true;
+    }
+    const level = name === 'close_notify' || name === 'user_canceled' ? ALERT_LEVEL_WARNING : ALERT_LEVEL_FATAL;
+    try {
+      this.writer.write(ContentType.alert, Uint8Array.of(level, ALERTS[name]));
+      this.flush();
+    } catch {
+      // The alert is a courtesy: if it cannot be sealed or written, the connection closes all the same.
+    }
+  }
+
+  setReadProtection(p: RecordProtection): void {
+    // §5.1: handshake messages MUST NOT span key changes.
+    if (this.handshakeBytes.length > 0) throw fatal('unexpected_message', 'a handshake message spans a key change');
+    this.reader.protection = p;
+  }
+
+  setWriteProtection(p: RecordProtection): void {
+    this.writer.setProtection(p);
+  }
+
+  allowChangeCipherSpec(allowed: boolean): void {
+    this.ccsAllowed = allowed;
+  }
+
+  trace(direction: 'sent' | 'received', type: number, decoded: unknown): void {
+    if (this.traceSink) traceMessage(this.traceSink, direction, type, decoded);
+  }
+
+  keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
+    this.keyLogSink?.(`${label} ${hexOf(clientRandom)} ${hexOf(secret)}`);
+  }
+
+  /** §4.6.3: updates our sending keys, and with `requestPeer` asks the peer to update theirs. */
+  keyUpdate(requestPeer = false): void {
+    if (this.handshaking) throw usage('a KeyUpdate can be sent only after the handshake');
+    this.handshaker.keyUpdate(requestPeer);
+    this.flush();
+  }
+
+  /**
+   * Ends the connection with an error: sends the alert it names (or internal_error for a failure
+   * that is ours, not the peer's), then destroys the socket with the error.
+   */
+  private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    const error = e instanceof Error ? e : new Error(String(e));
+    if (!(error instanceof TlsAlertError && error.direction === 'received') && this.transport.writable) {
+      const name = error instanceof TlsAlertError ? (error.alert.name as AlertName) : 'internal_error';
+      if (name in ALERTS) this.sendAlert(name);
+      this.transport.end();
+    }
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+    this.destroy(error);
+  }
+}

@@ -1,0 +1,50 @@
+// The TLS engine's public face: connect, createTlsServer and listen, over any Duplex.
+
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ClientHandshake13 } from './client-tls13.js';
+import { TlsSocket, type TlsClientOptions, type TlsServerOptions } from './connection.js';
+import { ServerHandshake13, checkServerOptions } from './server-tls13.js';
+
+/** Starts a TLS 1.3 client handshake over `socket`; the returned TlsSocket emits 'secure' with the summary. */
+export function connect(options: TlsClientOptions & { socket: Duplex }): TlsSocket {
+  const { socket, ...rest } = options;
+  return new TlsSocket(socket, (ch) => new ClientHandshake13(ch, rest), rest);
+}
+
+export interface TlsServer {
+  /** Runs the server handshake over an accepted connection. */
+  accept(socket: Duplex): TlsSocket;
+}
+
+/** A TLS 1.3 server configuration; options are checked now, so a mistake shows before the first client. */
+export function createTlsServer(options: TlsServerOptions): TlsServer {
+  checkServerOptions(options);
+  return { accept: (socket) => new TlsSocket(socket, (ch) => new ServerHandshake13(ch, options), options) };
+}
+
+/**
+ * A net.Server on `host:port` whose connections are TLS: it emits 'secureConnection' (TlsSocket,
+ * summary) when a handshake completes and 'tlsClientError' (error, TlsSocket) when one fails.
+ */
+export function listen(address: { host: string; port: number }, options: TlsServerOptions): net.Server {
+  const tls = createTlsServer(options);
+  const server = net.createServer((socket) => {
+    const conn = tls.accept(socket);
+    conn.once('secure', (summary) => server.emit('secureConnection', conn, summary));
+    conn.once('error', (e) => {
+      if (!conn.summary) server.emit('tlsClientError', e, conn);
+    });
+  });
+  server.listen(address.port, address.host);
+  return server;
+}
+
+export { TlsSocket } from './connection.js';
+export type { TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode } from './connection.js';
+export { TlsAlertError, ALERTS } from './alerts.js';
+export type { Alert, AlertName } from './alerts.js';
+export type { TraceEvent, TraceField, TraceSink } from './trace.js';
+export { formatTraceEvent } from './trace.js';
+export { CIPHER_SUITES, GROUPS, SIGNATURE_SCHEMES } from './suites.js';
+export type { CipherSuiteName, GroupName, SignatureSchemeName } from './suites.js';

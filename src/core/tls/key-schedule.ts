@@ -1,0 +1,165 @@
+// The TLS 1.3 key schedule (RFC 8446 §7.1): each stage a branded type, so secrets cannot be passed where another belongs.
+
+import type { CryptoProvider } from '../crypto/provider.js';
+import { Writer, concat } from './codec.js';
+import type { CipherSuite } from './suites.js';
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+export type EarlySecret = Brand<Uint8Array, 'EarlySecret'>;
+export type HandshakeSecret = Brand<Uint8Array, 'HandshakeSecret'>;
+export type MasterSecret = Brand<Uint8Array, 'MasterSecret'>;
+/** client/server handshake or application traffic secret: what record keys and Finished keys come from. */
+export type TrafficSecret = Brand<Uint8Array, 'TrafficSecret'>;
+export type ResumptionMasterSecret = Brand<Uint8Array, 'ResumptionMasterSecret'>;
+export type BinderKey = Brand<Uint8Array, 'BinderKey'>;
+
+export interface TrafficKeys {
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+}
+
+/** The schedule for one negotiated suite; every derivation goes through the provider. */
+export class KeySchedule {
+  constructor(
+    readonly provider: CryptoProvider,
+    readonly suite: CipherSuite,
+  ) {}
+
+  hash(data: Uint8Array): Uint8Array {
+    return this.provider.hash(this.suite.hash, data);
+  }
+
+  /** §7.1 HKDF-Expand-Label(Secret, Label, Context, Length) with HkdfLabel's "tls13 " prefix. */
+  expandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+    const info = new Writer(64)
+      .u16(length)
+      .vec8(new TextEncoder().encode(`tls13 ${label}`))
+      .vec8(context)
+      .finish();
+    return this.provider.hkdfExpand(this.suite.hash, secret, info, length);
+  }
+
+  /** §7.1 Derive-Secret(Secret, Label, Messages), given Transcript-Hash(Messages). */
+  private derive(secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
+    return this.expandLabel(secret, label, transcriptHash, this.suite.hashLength);
+  }
+
+  private emptyHash(): Uint8Array {
+    return this.hash(new Uint8Array(0));
+  }
+
+  /** Early Secret = HKDF-Extract(0, PSK), with a zero PSK when none is used. */
+  earlySecret(psk?: Uint8Array): EarlySecret {
+    return this.provider.hkdfExtract(this.suite.hash, new Uint8Array(this.suite.hashLength), psk ?? new Uint8Array(this.suite.hashLength)) as EarlySecret;
+  }
+
+  /** binder_key = Derive-Secret(Early Secret, "res binder", "") (§4.2.11.2, §7.1). */
+  resumptionBinderKey(early: EarlySecret): BinderKey {
+    return this.derive(early, 'res binder', this.emptyHash()) as BinderKey;
+  }
+
+  /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
+  handshakeSecret(early: EarlySecret, sharedSecret: Uint8Array): HandshakeSecret {
+    return this.provider.hkdfExtract(this.suite.hash, this.derive(early, 'derived', this.emptyHash()), sharedSecret) as HandshakeSecret;
+  }
+
+  clientHandshakeTrafficSecret(hs: HandshakeSecret, transcriptHash: Uint8Array): TrafficSecret {
+    return this.derive(hs, 'c hs traffic', transcriptHash) as TrafficSecret;
+  }
+
+  serverHandshakeTrafficSecret(hs: HandshakeSecret, transcriptHash: Uint8Array): TrafficSecret {
+    return this.derive(hs, 's hs traffic', transcriptHash) as TrafficSecret;
+  }
+
+  /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
+  masterSecret(hs: HandshakeSecret): MasterSecret {
+    return this.provider.hkdfExtract(this.suite.hash, this.derive(hs, 'derived', this.emptyHash()), new Uint8Array(this.suite.hashLength)) as MasterSecret;
+  }
+
+  clientApplicationTrafficSecret(ms: MasterSecret, transcriptHash: Uint8Array): TrafficSecret {
+    return this.derive(ms, 'c ap traffic', transcriptHash) as TrafficSecret;
+  }
+
+  serverApplicationTrafficSecret(ms: MasterSecret, transcriptHash: Uint8Array): TrafficSecret {
+    return this.derive(ms, 's ap traffic', transcriptHash) as TrafficSecret;
+  }
+
+  exporterMasterSecret(ms: MasterSecret, transcriptHash: Uint8Array): Uint8Array {
+    return this.derive(ms, 'exp master', transcriptHash);
+  }
+
+  resumptionMasterSecret(ms: MasterSecret, transcriptHash: Uint8Array): ResumptionMasterSecret {
+    return this.derive(ms, 'res master', transcriptHash) as ResumptionMasterSecret;
+  }
+
+  /** §4.6.1: the PSK a ticket stands for, HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
+  resumptionPsk(rms: ResumptionMasterSecret, ticketNonce: Uint8Array): Uint8Array {
+    return this.expandLabel(rms, 'resumption', ticketNonce, this.suite.hashLength);
+  }
+
+  /** §7.2 application_traffic_secret_N+1 = HKDF-Expand-Label(application_traffic_secret_N, "traffic upd", "", Hash.length). */
+  nextTrafficSecret(secret: TrafficSecret): TrafficSecret {
+    return this.expandLabel(secret, 'traffic upd', new Uint8Array(0), this.suite.hashLength) as TrafficSecret;
+  }
+
+  /** §7.3 the write key and IV a traffic secret gives. */
+  trafficKeys(secret: TrafficSecret): TrafficKeys {
+    return {
+      key: this.expandLabel(secret, 'key', new Uint8Array(0), this.suite.keyLength),
+      iv: this.expandLabel(secret, 'iv', new Uint8Array(0), this.suite.ivLength),
+    };
+  }
+
+  /** §4.4.4 verify_data = HMAC(finished_key, Transcript-Hash(…)); also the PSK binder (§4.2.11.2) with the binder key as base. */
+  finishedMac(base: TrafficSecret | BinderKey, transcriptHash: Uint8Array): Uint8Array {
+    const finishedKey = this.expandLabel(base, 'finished', new Uint8Array(0), this.suite.hashLength);
+    return this.provider.hmac(this.suite.hash, finishedKey, transcriptHash);
+  }
+}
+
+/**
+ * The running transcript (§4.4.1): the handshake messages in order, hashed on demand. The hash
+ * is not known until the suite is chosen, and the provider hashes one buffer, so the messages
+ * are kept; a handshake holds a few kilobytes of them.
+ */
+export class Transcript {
+  private messages: Uint8Array[] = [];
+
+  add(message: Uint8Array): void {
+    this.messages.push(message);
+  }
+
+  hash(ks: KeySchedule): Uint8Array {
+    return ks.hash(concat(this.messages));
+  }
+
+  /** The hash over the messages plus a prefix of one more (for the PSK binder, §4.2.11.2), without adding it. */
+  hashWith(ks: KeySchedule, partial: Uint8Array): Uint8Array {
+    return ks.hash(concat([...this.messages, partial]));
+  }
+
+  /**
+   * §4.4.1: after a HelloRetryRequest, ClientHello1 is replaced by the synthetic
+   * message_hash message carrying Hash(ClientHello1).
+   */
+  replaceWithMessageHash(ks: KeySchedule): void {
+    const h = ks.hash(concat(this.messages));
+    const m = new Uint8Array(4 + h.length);
+    m[0] = 254;
+    m[3] = h.length;
+    m.set(h, 4);
+    this.messages = [m];
+  }
+}
+
+/** §4.4.3: the content a CertificateVerify signs: 64 spaces, the context string, a zero byte, the transcript hash. */
+export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  const context = new TextEncoder().encode(`TLS 1.3, ${side} CertificateVerify`);
+  const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
+  out.fill(0x20, 0, 64);
+  out.set(context, 64);
+  out.set(transcriptHash, 64 + context.length + 1);
+  return out;
+}

@@ -1,0 +1,219 @@
+// The record layer (RFC 8446 §5): framing, fragmentation and protection, one AEAD call per record.
+
+import type { AeadKey } from '../crypto/provider.js';
+import { fatal } from './alerts.js';
+
+/** RFC 8446 §5.1 ContentType. */
+export const ContentType = {
+  change_cipher_spec: 20,
+  alert: 21,
+  handshake: 22,
+  application_data: 23,
+} as const;
+
+/** §5.1: TLSPlaintext.length MUST NOT exceed 2^14. */
+export const MAX_PLAINTEXT = 16_384;
+/** §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256; anything longer is a record_overflow. */
+export const MAX_CIPHERTEXT_TLS13 = 16_384 + 256;
+const HEADER = 5;
+/** Every TLS 1.3 AEAD here (GCM, ChaCha20-Poly1305) has a 16-byte tag. */
+const TAG = 16;
+
+export interface Record {
+  readonly type: number;
+  /** The plaintext fragment: a view into the record layer's buffers, valid until the next read. */
+  readonly fragment: Uint8Array;
+}
+
+/**
+ * One direction's protection. TLS 1.3 is the one kind today; TLS 1.2's AEAD protection (explicit
+ * nonce, a different AAD) implements the same two calls, so the reader and writer do not change.
+ */
+export interface RecordProtection {
+  /** The largest TLSCiphertext.length this protection accepts. */
+  readonly maxCiphertext: number;
+  /** Seals one fragment of `type`; returns the header and body to send. */
+  seal(type: number, fragment: Uint8Array): [Uint8Array, Uint8Array];
+  /** Opens one record; `header` is the 5 bytes read. Throws bad_record_mac and friends. */
+  open(header: Uint8Array, body: Uint8Array): Record;
+}
+
+/** §5.2, §5.3: TLS 1.3 protection with the per-record nonce (IV XOR sequence number) and the header as AAD. */
+export class Tls13Protection implements RecordProtection {
+  readonly maxCiphertext = MAX_CIPHERTEXT_TLS13;
+  private readonly nonce = new Uint8Array(12);
+  /** The scratch TLSInnerPlaintext: content, type byte. Reused: one record at a time is sealed. */
+  private readonly inner = new Uint8Array(MAX_PLAINTEXT + 1);
+  /** §5.3: the sequence number. A number is exact to 2^53, far past any key's useful life (§5.5). */
+  private seq = 0;
+
+  constructor(
+    private readonly aead: AeadKey,
+    private readonly iv: Uint8Array,
+  ) {}
+
+  /** §5.3: the padded sequence number XORed with the static IV; written into one reused buffer. */
+  private nextNonce(): Uint8Array {
+    const n = this.nonce;
+    n.set(this.iv);
+    const hi = Math.floor(this.seq / 0x1_0000_0000);
+    const lo = this.seq >>> 0;
+    n[4] ^= hi >>> 24;
+    n[5] ^= (hi >>> 16) & 0xff;
+    n[6] ^= (hi >>> 8) & 0xff;
+    n[7] ^= hi & 0xff;
+    n[8] ^= lo >>> 24;
+    n[9] ^= (lo >>> 16) & 0xff;
+    n[10] ^= (lo >>> 8) & 0xff;
+    n[11] ^= lo & 0xff;
+    this.seq++;
+    return n;
+  }
+
+  seal(type: number, fragment: Uint8Array): [Uint8Array, Uint8Array] {
+    const n = fragment.length;
+    this.inner.set(fragment, 0);
+    this.inner[n] = type;
+    const length = n + 1 + TAG;
+    // §5.2: the outer type is always application_data, the version 0x0303; the header is the AAD.
+    const header = Uint8Array.of(ContentType.application_data, 3, 3, length >>> 8, length & 0xff);
+    const body = this.aead.seal(this.nextNonce(), header, this.inner.subarray(0, n + 1));
+    return [header, body];
+  }
+
+  open(header: Uint8Array, body: Uint8Array): Record {
+    if (header[0] !== ContentType.application_data) {
+      throw fatal('unexpected_message', `an unprotected ${contentTypeName(header[0])} record arrived after keys were set`);
+    }
+    const plain = this.aead.open(this.nextNonce(), header, body);
+    if (!plain) throw fatal('bad_record_mac', 'a record did not decrypt: its authentication tag does not verify');
+    // §5.4: the content type is the last non-zero byte; zeros after it are padding.
+    let end = plain.length - 1;
+    while (end >= 0 && plain[end] === 0) end--;
+    if (end < 0) throw fatal('unexpected_message', 'a protected record holds only padding, no content type');
+    if (end > MAX_PLAINTEXT) throw fatal('record_overflow', `a record's plaintext is ${end} bytes, more than 2^14`);
+    return { type: plain[end], fragment: plain.subarray(0, end) };
+  }
+}
+
+export const contentTypeName = (t: number) =>
+  ({ 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data' })[t] ?? `content type ${t}`;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Reads records out of the bytes the transport delivers; holds at most one partial record plus what arrived with it. */
+export class RecordReader {
+  private buf: Buffer = EMPTY;
+  private start = 0;
+  /** Read protection; undefined until the peer's first keys (§5.1 TLSPlaintext before that). */
+  protection: RecordProtection | undefined;
+  /** Records read: zero until the first, which must look like TLS. */
+  private count = 0;
+
+  push(chunk: Buffer): void {
+    if (this.start >= this.buf.length) {
+      this.buf = chunk;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.start), chunk]);
+    }
+    this.start = 0;
+  }
+
+  /** Bytes held that do not yet make a whole record. */
+  get buffered(): number {
+    return this.buf.length - this.start;
+  }
+
+  /** The next whole record, decrypted; undefined when more bytes are needed. */
+  next(): Record | undefined {
+    const avail = this.buf.length - this.start;
+    if (avail < HEADER) {
+      if (avail > 0 && this.count === 0) this.checkHeaderStart();
+      return undefined;
+    }
+    const b = this.buf;
+    const s = this.start;
+    const type = b[s];
+    this.checkHeaderStart();
+    const length = (b[s + 3] << 8) | b[s + 4];
+    const max = this.protection ? this.protection.maxCiphertext : MAX_PLAINTEXT;
+    // §5.1, §5.2: checked on the header, before the body is waited for, so a peer cannot make us buffer more.
+    if (length > max && !(this.protection && type === ContentType.change_cipher_spec && length <= MAX_PLAINTEXT)) {
+      throw fatal('record_overflow', `a ${contentTypeName(type)} record of ${length} bytes exceeds the limit of ${max}`);
+    }
+    if (avail < HEADER + length) return undefined;
+    const header = b.subarray(s, s + HEADER);
+    const body = b.subarray(s + HEADER, s + HEADER + length);
+    this.start = s + HEADER + length;
+    this.count++;
+    // §5: change_cipher_spec is never protected; everything else is, once keys are set.
+    if (this.protection && type !== ContentType.change_cipher_spec) return this.protection.open(header, body);
+    return { type, fragment: body };
+  }
+
+  private checkHeaderStart(): void {
+    const b = this.buf;
+    const s = this.start;
+    const type = b[s];
+    if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
+      throw fatal(this.count === 0 ? 'decode_error' : 'unexpected_message', `a record of unknown ${contentTypeName(type)} arrived: the peer does not speak TLS, or the stream is corrupt`);
+    }
+    // §5.1: legacy_record_version is ignored, except that it must look like TLS (major version 3).
+    if (this.buf.length - s >= 2 && b[s + 1] !== 3) throw fatal('decode_error', `a record with version ${b[s + 1]}.${b[s + 2] ?? '?'} arrived: not TLS`);
+  }
+}
+
+/**
+ * Frames, fragments and protects outgoing records; queues them so a flight is written at once.
+ * Consecutive handshake messages under the same keys share records (§5.1 allows it), so a
+ * server's EncryptedExtensions … Finished is one AEAD call, as most stacks send it.
+ */
+export class RecordWriter {
+  private protection: RecordProtection | undefined;
+  private queue: Uint8Array[] = [];
+  private handshake: Uint8Array[] = [];
+
+  /** New keys apply to what is written after; handshake messages written before go out under the old ones. */
+  setProtection(p: RecordProtection): void {
+    this.flushHandshake();
+    this.protection = p;
+  }
+
+  write(type: number, data: Uint8Array): void {
+    if (type === ContentType.handshake) {
+      this.handshake.push(data);
+      return;
+    }
+    this.flushHandshake();
+    this.frame(type, data);
+  }
+
+  private flushHandshake(): void {
+    if (this.handshake.length === 0) return;
+    const data = this.handshake.length === 1 ? this.handshake[0] : Buffer.concat(this.handshake);
+    this.handshake = [];
+    this.frame(ContentType.handshake, data);
+  }
+
+  /** §5.1: data is split into fragments of at most 2^14 bytes. */
+  private frame(type: number, data: Uint8Array): void {
+    if (data.length === 0 && type === ContentType.application_data) return;
+    for (let at = 0; at < data.length; at += MAX_PLAINTEXT) {
+      const fragment = data.subarray(at, Math.min(data.length, at + MAX_PLAINTEXT));
+      if (this.protection && type !== ContentType.change_cipher_spec) {
+        const [header, body] = this.protection.seal(type, fragment);
+        this.queue.push(header, body);
+      } else {
+        this.queue.push(Uint8Array.of(type, 3, 3, fragment.length >>> 8, fragment.length & 0xff), fragment.slice());
+      }
+    }
+  }
+
+  /** The queued bytes, handed over and forgotten. */
+  take(): Uint8Array[] {
+    this.flushHandshake();
+    const q = this.queue;
+    this.queue = [];
+    return q;
+  }
+}

@@ -1,0 +1,339 @@
+// The TLS 1.3 server handshake (RFC 8446 §2, §4), one method per step; the server's flight is buffered and written once.
+
+import type { KeyShare } from '../crypto/provider.js';
+import { usage } from '../errors.js';
+import type { ValidationResult } from '../pki/validate.js';
+import { fatal } from './alerts.js';
+import type { ClientAuthMode, HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsServerOptions } from './connection.js';
+import {
+  ApplicationKeys,
+  NSS,
+  certificatesOf,
+  checkPeerChain,
+  makeCertificateVerify,
+  protectionFor,
+  readCertificateVerify,
+  readFinished,
+  readMessage,
+  sendCertificate,
+  sendFinished,
+  sendMessage,
+} from './handshake-tls13.js';
+import { KeySchedule, Transcript, type HandshakeSecret, type TrafficSecret } from './key-schedule.js';
+import {
+  CertificateCodec,
+  CertificateRequestCodec,
+  ClientHelloCodec,
+  EncryptedExtensionsCodec,
+  ExtensionType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  HandshakeType,
+  ServerHelloCodec,
+  TLS12,
+  TLS13,
+  alpnExt,
+  ext,
+  findExtension,
+  keyShareExt,
+  serverNameExt,
+  supportedVersionsExt,
+  u16ListExt,
+  type ClientHello,
+  type Extension,
+  type KeyShareEntry,
+} from './messages.js';
+import { pickSignatureScheme, resolveGroups, resolveSchemes, resolveSuites, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
+
+/** USAGE for a server configuration that cannot work, before any client connects. */
+export function checkServerOptions(options: TlsServerOptions): void {
+  resolveSuites(options.cipherSuites);
+  resolveGroups(options.groups);
+  resolveSchemes(options.signatureSchemes);
+  if (!options.certificateChain?.length || !options.privateKey) throw usage('a TLS server needs certificateChain and privateKey');
+  const mode = options.clientAuth ?? 'none';
+  if (mode !== 'none' && mode !== 'optional' && mode !== 'required') throw usage(`clientAuth is none, optional or required, not ${String(mode)}`);
+  if (mode !== 'none' && !options.clientTrustAnchors?.length) throw usage('clientAuth needs clientTrustAnchors to check client certificates against');
+}
+
+/** The server's handshake state, as Go's serverHandshakeStateTLS13 keeps it. */
+export class ServerHandshake13 implements Handshaker {
+  private readonly suites: CipherSuite[];
+  private readonly groups: Group[];
+  private readonly schemes: SignatureSchemeInfo[];
+  private readonly clientAuth: ClientAuthMode;
+  private readonly random: (n: number) => Uint8Array;
+  private readonly transcript = new Transcript();
+  private readonly started = performance.now();
+
+  private clientHello!: ClientHello;
+  private suite!: CipherSuite;
+  private ks!: KeySchedule;
+  private group!: Group;
+  private clientShare: KeyShareEntry | undefined;
+  private scheme!: SignatureSchemeInfo;
+  private alpn: string | undefined;
+  private serverName: string | undefined;
+  private helloRetry = false;
+  private ccsSent = false;
+  private handshakeSecret!: HandshakeSecret;
+  private clientHandshakeSecret!: TrafficSecret;
+  private serverHandshakeSecret!: TrafficSecret;
+  private peerCertificates: Uint8Array[] = [];
+  private validation: ValidationResult | undefined;
+  private clientScheme: SignatureSchemeInfo | undefined;
+  private appKeys: ApplicationKeys | undefined;
+
+  constructor(
+    private readonly ch: HandshakeChannel,
+    private readonly options: TlsServerOptions,
+  ) {
+    this.suites = resolveSuites(options.cipherSuites);
+    this.groups = resolveGroups(options.groups);
+    this.schemes = resolveSchemes(options.signatureSchemes);
+    this.clientAuth = options.clientAuth ?? 'none';
+    this.random = options.random ?? ((n) => ch.provider.random(n));
+    checkServerOptions(options);
+  }
+
+  async run(): Promise<HandshakeSummary> {
+    await this.readClientHello();
+    const share = this.processClientHello();
+    if (!share) {
+      this.sendHelloRetryRequest();
+      await this.readSecondClientHello();
+    }
+    this.sendServerHello();
+    this.sendEncryptedExtensions();
+    if (this.clientAuth !== 'none') this.sendCertificateRequest();
+    sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain);
+    await makeCertificateVerify(this.ch, this.transcript, this.ks, this.options.privateKey, this.scheme, 'server');
+    sendFinished(this.ch, this.transcript, this.ks, this.serverHandshakeSecret);
+    this.ch.flush();
+    const [clientApp, serverApp] = this.deriveApplicationSecrets();
+    if (this.clientAuth !== 'none') await this.readClientCertificate();
+    await readFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret, 'client');
+    this.ch.setReadProtection(protectionFor(this.ks, clientApp));
+    this.ch.allowChangeCipherSpec(false);
+    this.appKeys = new ApplicationKeys(this.ch, this.ks, serverApp, clientApp);
+    return this.summary();
+  }
+
+  /** §4.1.2 */
+  private async readClientHello(): Promise<void> {
+    const { message, raw } = await readMessage(this.ch, HandshakeType.client_hello, ClientHelloCodec.decode);
+    this.clientHello = message;
+    this.transcript.add(raw);
+    // §D.4: a client in compatibility mode sends one change_cipher_spec before its second flight.
+    this.ch.allowChangeCipherSpec(true);
+  }
+
+  /**
+   * §4.1.1: picks the version, suite, group, signature scheme and ALPN protocol. Returns the
+   * client's share for the chosen group, or undefined when a HelloRetryRequest must ask for one.
+   */
+  private processClientHello(): KeyShareEntry | undefined {
+    const hello = this.clientHello;
+    const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
+    // §4.2.1: without supported_versions the client speaks TLS 1.2 at most; this server speaks 1.3 only.
+    if (!versions || !supportedVersionsExt.decodeClient(versions).includes(TLS13)) {
+      throw fatal('protocol_version', 'the client does not offer TLS 1.3, the only version enabled');
+    }
+    // §4.1.2: TLS 1.3 clients send exactly one compression method, null.
+    if (hello.legacy_compression_methods.length !== 1 || hello.legacy_compression_methods[0] !== 0) {
+      throw fatal('illegal_parameter', 'the ClientHello offers compression');
+    }
+    const suite = this.suites.find((s) => hello.cipher_suites.includes(s.id));
+    if (!suite) throw fatal('handshake_failure', 'the client offers none of the enabled cipher suites');
+    this.suite = suite;
+    this.ks = new KeySchedule(this.ch.provider, suite);
+
+    const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
+    const sharesData = findExtension(hello.extensions, ExtensionType.key_share);
+    const algorithmsData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
+    // §9.2: a ClientHello without a PSK must carry supported_groups, key_share and signature_algorithms.
+    if (!groupsData || !sharesData) throw fatal('missing_extension', 'the ClientHello has no supported_groups or no key_share');
+    if (!algorithmsData) throw fatal('missing_extension', 'the ClientHello has no signature_algorithms');
+    const offeredGroups = u16ListExt.decode(groupsData, 'supported_groups');
+    const shares = keyShareExt.decodeClient(sharesData);
+    // §4.2.8: each share is for an offered group, at most one per group.
+    const seen = new Set<number>();
+    for (const s of shares) {
+      if (!offeredGroups.includes(s.group) || seen.has(s.group)) throw fatal('illegal_parameter', `the ClientHello has a key share for group 0x${s.group.toString(16)} that is repeated or not in supported_groups`);
+      seen.add(s.group);
+    }
+    const mutual = this.groups.filter((g) => offeredGroups.includes(g.id));
+    if (!mutual.length) throw fatal('handshake_failure', 'the client supports none of the enabled groups');
+    const withShare = mutual.find((g) => seen.has(g.id));
+    this.group = withShare ?? mutual[0];
+
+    const scheme = pickSignatureScheme(this.options.privateKey, u16ListExt.decode(algorithmsData, 'signature_algorithms'), this.schemes);
+    if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
+    this.scheme = scheme;
+
+    const sni = findExtension(hello.extensions, ExtensionType.server_name);
+    if (sni) this.serverName = serverNameExt.decode(sni);
+
+    const alpnData = findExtension(hello.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpnData && this.options.alpnProtocols?.length) {
+      const offered = alpnExt.decode(alpnData);
+      // RFC 7301 §3.2: the server's preference among the client's offers; no overlap is no_application_protocol.
+      this.alpn = this.options.alpnProtocols.find((p) => offered.includes(p));
+      if (this.alpn === undefined) throw fatal('no_application_protocol', `the client offers ALPN ${offered.join(', ')}, none of which this server speaks`);
+    }
+    this.clientShare = shares.find((s) => s.group === this.group.id);
+    return this.clientShare;
+  }
+
+  /** §4.1.4: asks for a share of the group we chose; ClientHello1 becomes a message_hash in the transcript. */
+  private sendHelloRetryRequest(): void {
+    this.helloRetry = true;
+    this.transcript.replaceWithMessageHash(this.ks);
+    const extensions: Extension[] = [
+      ext(ExtensionType.supported_versions, supportedVersionsExt.encodeServer(TLS13)),
+      ext(ExtensionType.key_share, keyShareExt.encodeRetry(this.group.id)),
+    ];
+    const hrr = {
+      legacy_version: TLS12,
+      random: HELLO_RETRY_REQUEST_RANDOM,
+      legacy_session_id_echo: this.clientHello.legacy_session_id,
+      cipher_suite: this.suite.id,
+      legacy_compression_method: 0,
+      extensions,
+    };
+    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, hrr, ServerHelloCodec.encode));
+    this.sendCompatibilityChangeCipherSpec();
+    this.ch.flush();
+  }
+
+  /** §4.1.2: the second ClientHello is the first with the share asked for; anything else is illegal_parameter. */
+  private async readSecondClientHello(): Promise<void> {
+    const first = this.clientHello;
+    await this.readClientHello();
+    const second = this.clientHello;
+    if (!Buffer.from(second.legacy_session_id).equals(first.legacy_session_id) || !Buffer.from(second.random).equals(first.random)) {
+      throw fatal('illegal_parameter', 'the second ClientHello changed its random or legacy_session_id');
+    }
+    if (!second.cipher_suites.includes(this.suite.id)) throw fatal('illegal_parameter', 'the second ClientHello dropped the cipher suite chosen');
+    const sharesData = findExtension(second.extensions, ExtensionType.key_share);
+    const shares = sharesData ? keyShareExt.decodeClient(sharesData) : [];
+    if (shares.length !== 1 || shares[0].group !== this.group.id) {
+      throw fatal('illegal_parameter', `the second ClientHello does not carry exactly one share, for ${this.group.name}, as asked`);
+    }
+    this.clientShare = shares[0];
+  }
+
+  /** §D.4: one change_cipher_spec right after our first handshake message, when the client is in compatibility mode. */
+  private sendCompatibilityChangeCipherSpec(): void {
+    if (this.ccsSent || this.clientHello.legacy_session_id.length === 0) return;
+    this.ccsSent = true;
+    this.ch.sendChangeCipherSpec();
+  }
+
+  /** §4.1.3, §7.1: our share; the shared secret gives the handshake traffic secrets. */
+  private sendServerHello(): void {
+    let share: KeyShare;
+    let shared: Uint8Array;
+    share = this.ch.provider.generateKeyShare(this.group.provider);
+    try {
+      shared = share.deriveSecret(this.clientShare!.key_exchange);
+    } catch (e) {
+      throw fatal('illegal_parameter', `the client's ${this.group.name} key share is not a valid public key`, e);
+    }
+    const sh = {
+      legacy_version: TLS12,
+      random: this.random(32),
+      legacy_session_id_echo: this.clientHello.legacy_session_id,
+      cipher_suite: this.suite.id,
+      legacy_compression_method: 0,
+      extensions: [
+        ext(ExtensionType.key_share, keyShareExt.encodeServer({ group: this.group.id, key_exchange: share.publicKey })),
+        ext(ExtensionType.supported_versions, supportedVersionsExt.encodeServer(TLS13)),
+      ],
+    };
+    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, sh, ServerHelloCodec.encode));
+    this.sendCompatibilityChangeCipherSpec();
+    const th = this.transcript.hash(this.ks);
+    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(), shared);
+    this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.ch.keyLog(NSS.clientHandshake, this.clientHello.random, this.clientHandshakeSecret);
+    this.ch.keyLog(NSS.serverHandshake, this.clientHello.random, this.serverHandshakeSecret);
+    this.ch.setWriteProtection(protectionFor(this.ks, this.serverHandshakeSecret));
+    this.ch.setReadProtection(protectionFor(this.ks, this.clientHandshakeSecret));
+  }
+
+  /** §4.3.1: the negotiated extensions that are not needed to set up keys. */
+  private sendEncryptedExtensions(): void {
+    const extensions: Extension[] = [];
+    // RFC 6066 §3: an empty server_name says the name was seen.
+    if (this.serverName !== undefined) extensions.push(ext(ExtensionType.server_name, new Uint8Array(0)));
+    if (this.alpn !== undefined) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode([this.alpn])));
+    this.transcript.add(sendMessage(this.ch, HandshakeType.encrypted_extensions, { extensions }, EncryptedExtensionsCodec.encode));
+  }
+
+  /** §4.3.2 */
+  private sendCertificateRequest(): void {
+    const request = {
+      certificate_request_context: new Uint8Array(0),
+      extensions: [ext(ExtensionType.signature_algorithms, u16ListExt.encode(this.schemes.filter((s) => s.handshake).map((s) => s.id)))],
+    };
+    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate_request, request, CertificateRequestCodec.encode));
+  }
+
+  /** §7.1: the application secrets over the transcript through our Finished; we may send under them at once. */
+  private deriveApplicationSecrets(): [TrafficSecret, TrafficSecret] {
+    const master = this.ks.masterSecret(this.handshakeSecret);
+    const th = this.transcript.hash(this.ks);
+    const clientApp = this.ks.clientApplicationTrafficSecret(master, th);
+    const serverApp = this.ks.serverApplicationTrafficSecret(master, th);
+    this.ch.keyLog(NSS.clientTraffic0, this.clientHello.random, clientApp);
+    this.ch.keyLog(NSS.serverTraffic0, this.clientHello.random, serverApp);
+    this.ch.setWriteProtection(protectionFor(this.ks, serverApp));
+    return [clientApp, serverApp];
+  }
+
+  /** §4.4.2, §4.4.2.4: the client's chain (or none), then its CertificateVerify when it sent one. */
+  private async readClientCertificate(): Promise<void> {
+    const { message, raw } = await readMessage(this.ch, HandshakeType.certificate, CertificateCodec.decode);
+    if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', "the client's Certificate has the wrong request context");
+    this.transcript.add(raw);
+    if (message.certificate_list.length === 0) {
+      // §4.4.2.4: a server that requires a certificate answers none with certificate_required.
+      if (this.clientAuth === 'required') throw fatal('certificate_required', 'the client sent no certificate, and one is required');
+      return;
+    }
+    this.peerCertificates = certificatesOf(message);
+    this.validation = checkPeerChain(this.ch.provider, this.peerCertificates, {
+      trustAnchors: this.options.clientTrustAnchors ?? [],
+      purpose: 'client',
+      at: this.options.now?.() ?? new Date(),
+    });
+    this.clientScheme = await readCertificateVerify(this.ch, this.transcript, this.ks, this.validation.chain[0].publicKey.spki, this.schemes, 'client');
+  }
+
+  private summary(): HandshakeSummary {
+    return {
+      version: 'TLSv1.3',
+      cipherSuite: this.suite.name,
+      group: this.group.name,
+      ...(this.clientScheme ? { signatureScheme: this.clientScheme.name } : {}),
+      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
+      ...(this.serverName !== undefined ? { serverName: this.serverName } : {}),
+      resumed: false,
+      helloRetry: this.helloRetry,
+      peerCertificates: this.peerCertificates,
+      ...(this.validation ? { validation: this.validation } : {}),
+      handshakeMs: performance.now() - this.started,
+    };
+  }
+
+  /** §4.6: a client may only send KeyUpdate after the handshake (kyman does not offer post-handshake auth). */
+  postHandshake(m: HandshakeMessage): void {
+    if (m.type !== HandshakeType.key_update) throw fatal('unexpected_message', `the client sent handshake type ${m.type} after the handshake`);
+    this.appKeys!.onKeyUpdate(m);
+  }
+
+  keyUpdate(requestPeer: boolean): void {
+    this.appKeys!.send(requestPeer ? 1 : 0);
+  }
+}

@@ -1,0 +1,50 @@
+// The handshake trace: a view over decoded messages, built from the codecs' field names; nothing runs when tracing is off.
+
+import { messageFields, type Namer, type TraceField } from './messages.js';
+import { groupById, schemeById, suiteById } from './suites.js';
+
+export type { TraceField } from './messages.js';
+
+/** One handshake message as it went over the wire, its fields named as the RFC names them. */
+export interface TraceEvent {
+  readonly direction: 'sent' | 'received';
+  /** `ClientHello`, `HelloRetryRequest`, `Certificate` … */
+  readonly message: string;
+  readonly fields: readonly TraceField[];
+}
+
+export type TraceSink = (event: TraceEvent) => void;
+
+const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
+
+const VERSION_NAMES: Readonly<Record<number, string>> = { 0x0304: 'TLS 1.3', 0x0303: 'TLS 1.2', 0x0302: 'TLS 1.1', 0x0301: 'TLS 1.0' };
+
+export const NAMER: Namer = {
+  suite: (id) => suiteById(id)?.name ?? hex4(id),
+  group: (id) => groupById(id)?.name ?? hex4(id),
+  scheme: (id) => schemeById(id)?.name ?? hex4(id),
+  version: (v) => VERSION_NAMES[v] ?? hex4(v),
+};
+
+/** Hands one decoded message to the sink. Called only when a sink is set. */
+export function traceMessage(sink: TraceSink, direction: 'sent' | 'received', type: number, decoded: unknown): void {
+  const { message, fields } = messageFields(type, decoded, NAMER);
+  sink({ direction, message, fields });
+}
+
+/** A plain-text rendering of an event, one field a line, for `--trace` output. */
+export function formatTraceEvent(e: TraceEvent): string {
+  const lines = [`${e.direction === 'sent' ? '>>>' : '<<<'} ${e.message}`];
+  const walk = (fields: readonly TraceField[], depth: number) => {
+    for (const f of fields) {
+      if (Array.isArray(f.value)) {
+        lines.push(`${'  '.repeat(depth)}${f.name}:`);
+        walk(f.value, depth + 1);
+      } else {
+        lines.push(`${'  '.repeat(depth)}${f.name}: ${f.value}`);
+      }
+    }
+  };
+  walk(e.fields, 1);
+  return lines.join('\n');
+}

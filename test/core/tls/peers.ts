@@ -1,0 +1,105 @@
+// Real peers for the interop tests: openssl s_server / s_client on loopback, always stopped, with bounded waits.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as net from 'node:net';
+
+/** A port free a moment ago: openssl -quiet does not say which port it bound, so we choose. */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export interface Peer {
+  proc: ChildProcess;
+  port: number;
+  stdout: () => Buffer;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  stop(): void;
+}
+
+function track(proc: ChildProcess, port: number): Peer {
+  const out: Buffer[] = [];
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => out.push(d));
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return {
+    proc,
+    port,
+    stdout: () => Buffer.concat(out),
+    stderr: () => err,
+    exited,
+    stop: () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    },
+  };
+}
+
+/** openssl s_server on 127.0.0.1 for one connection (-naccept 1). */
+export async function opensslServer(args: string[], quiet = true): Promise<Peer> {
+  const port = await freePort();
+  const proc = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-naccept', '1', ...(quiet ? ['-quiet'] : []), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const peer = track(proc, port);
+  await waitForPort(port, peer);
+  return peer;
+}
+
+export function opensslClient(port: number, args: string[]): Peer {
+  const proc = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return track(proc, port);
+}
+
+async function waitForPort(port: number, peer: Peer): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    if (peer.proc.exitCode !== null) throw new Error(`openssl exited early: ${peer.stderr()}`);
+    // A bare TCP probe would use up the one accept; watch the listening sockets instead.
+    const listening = await new Promise<boolean>((resolve) => {
+      const p = spawn('ss', ['-ltnH', `sport = :${port}`]);
+      let text = '';
+      p.stdout.on('data', (d) => (text += d));
+      p.on('exit', () => resolve(text.trim().length > 0));
+      p.on('error', () => resolve(false));
+    });
+    if (listening) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`openssl did not listen on ${port} in time: ${peer.stderr()}`);
+}
+
+export function connectTcp(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Resolves when `p` settles, or rejects after `ms`: no test waits forever. */
+export function within<T>(ms: number, p: Promise<T>, what = 'operation'): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
+}
+
+export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Collects a readable's data and resolves at its end (or rejects on error). */
+export function collect(stream: import('node:stream').Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (d: Buffer) => chunks.push(d));
+  return new Promise((resolve, reject) => {
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', (e: Error) => reject(e));
+  });
+}
+
+export const hasCommand = (cmd: string) =>
+  new Promise<boolean>((resolve) => {
+    const p = spawn(cmd, ['version']);
+    p.on('error', () => resolve(false));
+    p.on('exit', (c) => resolve(c === 0));
+  });
