@@ -7,6 +7,7 @@ import { benchCli } from './cli.js';
 import { benchKeyStore } from './keystore.js';
 import { benchPki } from './pki.js';
 import { report } from './report.js';
+import { benchTls } from './tls.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string) => only.length === 0 || only.includes(name);
@@ -15,6 +16,7 @@ try {
   if (wanted('cli')) console.log(report('Start-up', await benchCli()));
   if (wanted('keystore')) console.log(report('CMS key databases', await benchKeyStore(dir)));
   if (wanted('pki')) console.log(report('A PKI from a spec', await benchPki(dir)));
+  if (wanted('tls')) console.log(report('TLS on loopback', await benchTls()));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

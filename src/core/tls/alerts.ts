@@ -24,6 +24,8 @@ export const ALERTS = {
   internal_error: 80,
   inappropriate_fallback: 86,
   user_canceled: 90,
+  /** RFC 5246 §7.2.2: TLS 1.2 only, a warning that refuses renegotiation. */
+  no_renegotiation: 100,
   missing_extension: 109,
   unsupported_extension: 110,
   unrecognized_name: 112,

@@ -6,6 +6,7 @@ import { usage } from '../errors.js';
 import { summarizeCertificate } from '../pki/certificate.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
+import { ClientHandshake12 } from './client-tls12.js';
 import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
 import {
   ApplicationKeys,
@@ -22,6 +23,7 @@ import {
   sendMessage,
 } from './handshake-tls13.js';
 import { KeySchedule, Transcript, type HandshakeSecret, type TrafficSecret } from './key-schedule.js';
+import { sessionUsable, type TlsSession } from './session-cache.js';
 import {
   CertificateCodec,
   CertificateRequestCodec,
@@ -34,6 +36,8 @@ import {
   TLS12,
   TLS13,
   alpnExt,
+  ecPointFormatsExt,
+  renegotiationInfoExt,
   cookieExt,
   ext,
   extensionName,
@@ -54,9 +58,14 @@ import {
   pickSignatureScheme,
   resolveGroups,
   resolveSchemes,
+  resolveSchemes12,
   resolveSuites,
+  resolveSuites12,
+  resolveVersions,
   suiteById,
   type CipherSuite,
+  type CipherSuite12,
+  type TlsVersionName,
   type Group,
   type SignatureSchemeInfo,
 } from './suites.js';
@@ -84,9 +93,17 @@ export class ClientHandshake13 implements Handshaker {
   private readonly suites: CipherSuite[];
   private readonly groups: Group[];
   private readonly schemes: SignatureSchemeInfo[];
+  private readonly versions: TlsVersionName[];
+  private readonly suites12: CipherSuite12[];
+  private readonly schemes12: SignatureSchemeInfo[];
   private readonly random: (n: number) => Uint8Array;
   private readonly transcript = new Transcript();
   private readonly started = performance.now();
+  /** The TLS 1.2 handshake, when the server chose TLS 1.2 (RFC 8446 §4.1.3, RFC 5246). */
+  private tls12: ClientHandshake12 | undefined;
+  /** A TLS 1.2 session offered for resumption (RFC 5246 §7.4.1.2, RFC 5077 §3.4). */
+  private session: TlsSession | undefined;
+  private sessionValidation: ValidationResult | undefined;
 
   private hello!: ClientHello;
   private helloRaw!: Uint8Array;
@@ -112,11 +129,14 @@ export class ClientHandshake13 implements Handshaker {
     private readonly ch: HandshakeChannel,
     private readonly options: TlsClientOptions,
   ) {
-    this.suites = resolveSuites(options.cipherSuites);
+    this.versions = resolveVersions(options.versions, options.cipherSuites);
+    this.suites = this.versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [];
+    this.suites12 = this.versions.includes('TLSv1.2') ? resolveSuites12(options.cipherSuites) : [];
     this.groups = resolveGroups(options.groups);
     this.schemes = resolveSchemes(options.signatureSchemes);
+    this.schemes12 = resolveSchemes12(options.signatureSchemes);
     this.random = options.random ?? ((n) => ch.provider.random(n));
-    if (!this.suites.length || !this.groups.length || !this.schemes.length) throw usage('cipherSuites, groups and signatureSchemes must each name at least one');
+    if (!this.groups.length || !this.schemes.length) throw usage('groups and signatureSchemes must each name at least one');
     const verify = options.verify ?? true;
     if (verify !== true && verify !== 'insecure') throw usage("verify is true, or 'insecure' to turn certificate checks off");
     if (verify === true && !options.serverName) throw usage('serverName is needed to check the server certificate (or verify: \'insecure\')');
@@ -129,6 +149,25 @@ export class ClientHandshake13 implements Handshaker {
     // §D.4: a server in compatibility mode sends one change_cipher_spec after its first message, HelloRetryRequest or ServerHello.
     this.ch.allowChangeCipherSpec(true);
     let sh = await this.readServerHello();
+    if (sh.tls12) {
+      // RFC 8446 §4.1.3: the server chose TLS 1.2; the 1.2 client takes over from its ServerHello.
+      this.ch.allowChangeCipherSpec(false);
+      this.ch.useTls12Alerts();
+      this.tls12 = new ClientHandshake12(this.ch, this.options, {
+        hello: this.hello,
+        transcript: this.transcript,
+        serverHello: sh.message,
+        serverHelloRaw: sh.raw,
+        offered13: this.offers13,
+        suites: this.suites12,
+        groups: this.groups,
+        schemes: this.schemes12,
+        started: this.started,
+        ...(this.session ? { session: this.session } : {}),
+        ...(this.sessionValidation ? { sessionValidation: this.sessionValidation } : {}),
+      });
+      return this.tls12.run();
+    }
     if (sh.isRetry) {
       this.processHelloRetryRequest(sh.message, sh.raw);
       sh = await this.readServerHello();
@@ -155,28 +194,74 @@ export class ClientHandshake13 implements Handshaker {
     return this.summary();
   }
 
-  /** §4.1.2: the ClientHello; after a HelloRetryRequest, the same one with the new share and the cookie (§4.1.4). */
+  /**
+   * A session is offered only while the server's chain it was made with still validates against
+   * today's trust anchors and clock (as Go's client checks before resuming); otherwise a full handshake.
+   */
+  private offerSession(session: TlsSession): void {
+    if ((this.options.verify ?? true) === true) {
+      try {
+        this.sessionValidation = checkPeerChain(this.ch.provider, [...session.peerCertificates], {
+          trustAnchors: this.options.trustAnchors ?? [],
+          purpose: 'server',
+          host: this.options.serverName,
+          at: this.options.now?.() ?? new Date(),
+        });
+      } catch {
+        return;
+      }
+    }
+    this.session = session;
+  }
+
+  private get offers13(): boolean {
+    return this.versions.includes('TLSv1.3');
+  }
+
+  private get offers12(): boolean {
+    return this.versions.includes('TLSv1.2');
+  }
+
+  /**
+   * §4.1.2: the ClientHello; after a HelloRetryRequest, the same one with the new share and the cookie (§4.1.4).
+   * With TLS 1.2 enabled it also carries what RFC 5246 needs: the 1.2 suites, extended_master_secret
+   * (RFC 7627), an empty renegotiation_info (RFC 5746 §3.4) and ec_point_formats (RFC 8422 §5.1.2).
+   */
   private sendClientHello(group: Group): void {
-    this.share = this.ch.provider.generateKeyShare(group.provider);
     const o = this.options;
     const extensions: Extension[] = [];
     // RFC 6066 §3: literal IP addresses are not sent as host names.
     if (o.serverName && !isIP(o.serverName)) extensions.push(ext(ExtensionType.server_name, serverNameExt.encode(o.serverName)));
-    extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.encodeClient([TLS13])));
+    // §4.2.1: a client offering only TLS 1.2 sends no supported_versions; legacy_version says it all.
+    if (this.offers13) extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.encodeClient(this.offers12 ? [TLS13, TLS12] : [TLS13])));
     extensions.push(ext(ExtensionType.supported_groups, u16ListExt.encode(this.groups.map((g) => g.id))));
-    extensions.push(ext(ExtensionType.signature_algorithms, u16ListExt.encode(this.schemes.map((s) => s.id))));
-    // §4.2.3: certificates may be signed with RSA PKCS #1 v1.5 even though handshakes may not.
-    const certSchemes = [...this.schemes.map((s) => s.id), ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)];
-    extensions.push(ext(ExtensionType.signature_algorithms_cert, u16ListExt.encode([...new Set(certSchemes)])));
-    extensions.push(ext(ExtensionType.key_share, keyShareExt.encodeClient([{ group: group.id, key_exchange: this.share.publicKey }])));
+    const offeredSchemes = this.offers13 ? [...this.schemes] : [];
+    if (this.offers12) for (const s of this.schemes12) if (!offeredSchemes.includes(s)) offeredSchemes.push(s);
+    extensions.push(ext(ExtensionType.signature_algorithms, u16ListExt.encode(offeredSchemes.map((s) => s.id))));
+    if (this.offers13) {
+      this.share = this.ch.provider.generateKeyShare(group.provider);
+      // §4.2.3: certificates may be signed with RSA PKCS #1 v1.5 even though handshakes may not.
+      const certSchemes = [...this.schemes.map((s) => s.id), ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)];
+      extensions.push(ext(ExtensionType.signature_algorithms_cert, u16ListExt.encode([...new Set(certSchemes)])));
+      extensions.push(ext(ExtensionType.key_share, keyShareExt.encodeClient([{ group: group.id, key_exchange: this.share.publicKey }])));
+    }
     if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
     if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
+    if (this.offers12) {
+      if (!this.hello && o.session && sessionUsable(o.session, o.serverName, (o.now?.() ?? new Date()).getTime())) this.offerSession(o.session);
+      // RFC 5077 §3.2: empty asks for a ticket; a ticket offers to resume.
+      extensions.push(ext(ExtensionType.session_ticket, this.session?.ticket ?? new Uint8Array(0)));
+      extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
+      extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
+      extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
+    }
     this.hello = {
       legacy_version: TLS12,
       random: this.hello?.random ?? this.random(32),
-      // §D.4: a non-empty legacy_session_id puts the handshake in middlebox compatibility mode.
-      legacy_session_id: this.hello?.legacy_session_id ?? this.random(32),
-      cipher_suites: this.suites.map((s) => s.id),
+      // §D.4: a non-empty legacy_session_id puts the handshake in middlebox compatibility mode;
+      // RFC 5246 §7.4.1.2: a TLS 1.2 session to resume is offered by its id (RFC 5077 §3.4: or a fresh one with its ticket).
+      legacy_session_id: this.hello?.legacy_session_id ?? (this.session?.sessionId.length ? this.session.sessionId : this.random(32)),
+      cipher_suites: [...this.suites.map((s) => s.id), ...this.suites12.map((s) => s.id)],
       legacy_compression_methods: Uint8Array.of(0),
       extensions,
     };
@@ -186,16 +271,24 @@ export class ClientHandshake13 implements Handshaker {
   }
 
   /** §4.1.3: the ServerHello (or HelloRetryRequest), checked for everything that must agree with what we sent. */
-  private async readServerHello(): Promise<{ message: ServerHello; raw: Uint8Array; isRetry: boolean }> {
+  private async readServerHello(): Promise<{ message: ServerHello; raw: Uint8Array; isRetry: boolean; tls12?: boolean }> {
     const { message, raw } = await readMessage(this.ch, HandshakeType.server_hello, ServerHelloCodec.decode);
     const isRetry = isHelloRetryRequest(message);
     const versions = findExtension(message.extensions, ExtensionType.supported_versions);
+    // §4.1.3: without supported_versions the server negotiated TLS 1.2 or older, as legacy_version says.
+    if (!versions && this.offers12 && !this.helloRetry && !isRetry) {
+      // RFC 5246 §E.1: a server below what we speak is refused with protocol_version.
+      if (message.legacy_version !== TLS12) throw fatal('protocol_version', `the server chose version 0x${message.legacy_version.toString(16)}; kyman speaks TLS 1.2 and 1.3`);
+      return { message, raw, isRetry: false, tls12: true };
+    }
+    if (!versions && this.helloRetry) throw fatal('illegal_parameter', 'the ServerHello after a HelloRetryRequest does not select TLS 1.3');
     if (!versions) {
       // §4.1.3, §D: a server without supported_versions negotiated TLS 1.2 or older, which this client does not speak.
       const tail = Buffer.from(message.random.subarray(24)).toString('hex');
       const hint = tail === DOWNGRADE_TLS12 || tail === DOWNGRADE_TLS11 ? ' (its random carries the downgrade sentinel)' : '';
       throw fatal('protocol_version', `the server chose ${message.legacy_version === TLS12 ? 'TLS 1.2' : `version 0x${message.legacy_version.toString(16)}`}, but only TLS 1.3 is enabled${hint}`);
     }
+    if (!this.offers13) throw fatal('illegal_parameter', 'the server selected TLS 1.3, which was not offered');
     const version = supportedVersionsExt.decodeServer(versions);
     if (version !== TLS13) throw fatal('illegal_parameter', `the server selected version 0x${version.toString(16)}, which was not offered`);
     if (message.legacy_version !== TLS12) throw fatal('illegal_parameter', `ServerHello legacy_version is 0x${message.legacy_version.toString(16)}, not 0x0303`);
@@ -372,6 +465,7 @@ export class ClientHandshake13 implements Handshaker {
 
   /** §4.6: after the handshake a server may send tickets and key updates; nothing else. */
   postHandshake(m: HandshakeMessage): void {
+    if (this.tls12) return this.tls12.postHandshake(m);
     switch (m.type) {
       case HandshakeType.new_session_ticket: {
         // Decoded so a malformed ticket is a decode_error; kyman does not resume sessions yet, so it is not kept.
@@ -388,6 +482,7 @@ export class ClientHandshake13 implements Handshaker {
   }
 
   keyUpdate(requestPeer: boolean): void {
+    if (this.tls12) return this.tls12.keyUpdate();
     this.appKeys!.send(requestPeer ? 1 : 0);
   }
 }

@@ -8,7 +8,8 @@ import type { ValidationResult } from '../pki/validate.js';
 import { ALERTS, ALERT_LEVEL_FATAL, ALERT_LEVEL_WARNING, TlsAlertError, fatal, receivedAlert, type AlertName } from './alerts.js';
 import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './messages.js';
 import { ContentType, RecordReader, RecordWriter, type RecordProtection } from './record.js';
-import type { CipherSuiteName, SignatureSchemeName } from './suites.js';
+import type { TlsSession } from './session-cache.js';
+import type { CipherSuiteName, SignatureSchemeName, TlsVersionName } from './suites.js';
 import { traceMessage, type TraceSink } from './trace.js';
 
 /** Options both ends share. */
@@ -21,17 +22,28 @@ export interface TlsCommonOptions {
   privateKey?: PrivateKeyHandle;
   /** ALPN protocols (RFC 7301), in preference order. */
   alpnProtocols?: readonly string[];
-  /** TLS 1.3 suites, by IANA name, in preference order. Default: all three AEAD suites. */
+  /**
+   * The protocol versions to offer (client) or accept (server). Default: both, TLS 1.3 preferred;
+   * a version none of whose `cipherSuites` is named is left out.
+   */
+  versions?: readonly TlsVersionName[];
+  /**
+   * Suites, by IANA name, in preference order: TLS 1.3 ones (`TLS_AES_128_GCM_SHA256` …) and TLS 1.2
+   * ones (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256` …), each applying to its version. Default: all.
+   */
   cipherSuites?: readonly CipherSuiteName[];
   /** Key-exchange groups (`x25519`, `secp256r1`/`P-256`, `secp384r1`/`P-384`), in preference order. */
   groups?: readonly string[];
-  /** Signature schemes accepted in, and used for, CertificateVerify, by RFC 8446 name. */
+  /** Signature schemes accepted in, and used for, CertificateVerify (and TLS 1.2 ServerKeyExchange), by RFC 8446 name. */
   signatureSchemes?: readonly SignatureSchemeName[];
   /** The injected source of randomness (hello randoms, session ids). Default: the provider's. */
   random?: (length: number) => Uint8Array;
   /** The injected clock: certificate validity is checked at this time. Default: now. */
   now?: () => Date;
-  /** NSS key log lines (`CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>`), for Wireshark. */
+  /**
+   * NSS key log lines, for Wireshark: TLS 1.3 `CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>` and the
+   * other traffic secrets; TLS 1.2 `CLIENT_RANDOM <client_random> <master_secret>`.
+   */
   keyLog?: (line: string) => void;
   /** Each handshake message, decoded, its fields named as the RFC names them. */
   trace?: TraceSink;
@@ -46,6 +58,11 @@ export interface TlsClientOptions extends TlsCommonOptions {
   trustAnchors?: readonly Uint8Array[];
   /** Certificate checks are on; turning them off must be spelled out. */
   verify?: true | 'insecure';
+  /**
+   * A TLS 1.2 session from an earlier connection's 'session' event, to resume (RFC 5246 §7.3,
+   * RFC 5077). Offered only to the same serverName while it lasts; a server that declines runs a full handshake.
+   */
+  session?: TlsSession;
 }
 
 export type ClientAuthMode = 'none' | 'optional' | 'required';
@@ -57,15 +74,21 @@ export interface TlsServerOptions extends TlsCommonOptions {
   clientAuth?: ClientAuthMode;
   /** Certificates (DER) that may anchor a client's chain. */
   clientTrustAnchors?: readonly Uint8Array[];
+  /**
+   * TLS 1.2 resumption by session id and by ticket (RFC 5077), shared by every connection of this
+   * configuration. Default true.
+   */
+  resumption?: boolean;
 }
 
 /** What was agreed, reported once the handshake is done. */
 export interface HandshakeSummary {
-  version: 'TLSv1.3';
+  version: TlsVersionName;
+  /** The suite's IANA name (`TLS_AES_128_GCM_SHA256`, `TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384` …). */
   cipherSuite: CipherSuiteName;
   /** The key-exchange group, RFC 8446 name (`x25519`, `secp256r1`, `secp384r1`). */
   group: string;
-  /** The scheme the peer's CertificateVerify used (absent on resumption, which has none). */
+  /** The scheme the peer's CertificateVerify (TLS 1.2: the server's ServerKeyExchange) used; absent when the peer signed nothing. */
   signatureScheme?: SignatureSchemeName;
   alpn?: string;
   serverName?: string;
@@ -87,7 +110,7 @@ export interface HandshakeMessage {
   readonly raw: Uint8Array;
 }
 
-/** What a version-specific handshake (client-tls13, server-tls13, later the TLS 1.2 ones) is given. */
+/** What a version-specific handshake (client-tls13, server-tls13, client-tls12, server-tls12) is given. */
 export interface HandshakeChannel {
   readonly provider: CryptoProvider;
   readHandshake(): Promise<HandshakeMessage>;
@@ -105,6 +128,17 @@ export interface HandshakeChannel {
   readonly tracing: boolean;
   trace(direction: 'sent' | 'received', type: number, decoded: unknown): void;
   keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
+  /**
+   * TLS 1.2 (RFC 5246 §7.1): the peer's next record must be a change_cipher_spec, and the records
+   * after it are read under `p`. A handshake record before it is an unexpected_message.
+   */
+  expectChangeCipherSpec(p: RecordProtection): void;
+  /** Client side: a TLS 1.2 session that can be resumed; the socket emits it as 'session'. */
+  newSession(session: TlsSession): void;
+  /** TLS 1.2 was negotiated: alerts follow RFC 5246 §7.2 (warnings do not end the connection). */
+  useTls12Alerts(): void;
+  /** Sends a warning-level alert now (RFC 5246 §7.2.2 no_renegotiation). */
+  sendWarningAlert(name: 'no_renegotiation'): void;
 }
 
 /** The handshake as the connection drives it. */
@@ -116,6 +150,12 @@ export interface Handshaker {
   keyUpdate(requestPeer: boolean): void;
 }
 
+/**
+ * RFC 5246 §7.2 leaves warnings to the receiver; a peer must not keep us reading them forever.
+ * OpenSSL stops at 5 in a row; kyman stops at the same.
+ */
+const MAX_WARNING_ALERTS = 5;
+
 const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
@@ -125,6 +165,8 @@ const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLengt
  */
 export class TlsSocket extends Duplex implements HandshakeChannel {
   summary: HandshakeSummary | undefined;
+  /** Client side, TLS 1.2: the session to pass as `session` to resume; also emitted as 'session'. */
+  session: TlsSession | undefined;
   readonly provider: CryptoProvider;
   readonly tracing: boolean;
   /** Resolves with the summary, rejects with the handshake's error. */
@@ -145,6 +187,10 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   private closeNotifySent = false;
   private failed = false;
   private paused = false;
+  /** TLS 1.2: the read protection a change_cipher_spec from the peer switches to (RFC 5246 §7.1). */
+  private pendingReadProtection: RecordProtection | undefined;
+  private tls12Alerts = false;
+  private warnings = 0;
 
   constructor(
     readonly transport: Duplex,
@@ -246,6 +292,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   private handleHandshakeTimeRecord(type: number, fragment: Uint8Array): void {
     switch (type) {
       case ContentType.handshake:
+        if (this.pendingReadProtection) throw fatal('unexpected_message', 'a handshake message arrived where change_cipher_spec belongs');
         this.appendHandshake(fragment);
         return;
       case ContentType.alert:
@@ -261,6 +308,14 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   /** §5: a change_cipher_spec of the single byte 0x01 is dropped, once, during the handshake; any other is unexpected_message. */
   private handleChangeCipherSpec(fragment: Uint8Array): void {
+    const next = this.pendingReadProtection;
+    if (next) {
+      // RFC 5246 §7.1: the message is the single byte 1; the keys change with the record after it.
+      if (fragment.length !== 1 || fragment[0] !== 1) throw fatal('unexpected_message', 'a malformed change_cipher_spec arrived');
+      this.pendingReadProtection = undefined;
+      this.setReadProtection(next);
+      return;
+    }
     if (!this.ccsAllowed || this.ccsSeen || fragment.length !== 1 || fragment[0] !== 1) {
       throw fatal('unexpected_message', 'an unexpected change_cipher_spec record arrived');
     }
@@ -279,6 +334,11 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     }
     // §6.1: user_canceled is followed by close_notify; it ends nothing by itself.
     if (code === ALERTS.user_canceled) return;
+    // RFC 5246 §7.2: in TLS 1.2 a warning is the receiver's to weigh; kyman goes on, a bounded number of times in a row.
+    if (this.tls12Alerts && fragment[0] === ALERT_LEVEL_WARNING) {
+      if (++this.warnings > MAX_WARNING_ALERTS) throw fatal('unexpected_message', `the peer sent more than ${MAX_WARNING_ALERTS} warning alerts in a row`);
+      return;
+    }
     // §6.2: every other alert is fatal in TLS 1.3 whatever its level.
     throw receivedAlert(code);
   }
@@ -320,6 +380,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
         if (!record) break;
         switch (record.type) {
           case ContentType.application_data:
+            this.warnings = 0;
             if (record.fragment.length && !this.push(Buffer.from(record.fragment.buffer, record.fragment.byteOffset, record.fragment.byteLength))) {
               this.paused = true;
               this.transport.pause();
@@ -417,7 +478,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
       if (this.closeNotifySent) return;
       this.closeNotifySent = true;
     }
-    const level = name === 'close_notify' || name === 'user_canceled' ? ALERT_LEVEL_WARNING : ALERT_LEVEL_FATAL;
+    const level = name === 'close_notify' || name === 'user_canceled' || name === 'no_renegotiation' ? ALERT_LEVEL_WARNING : ALERT_LEVEL_FATAL;
     try {
       this.writer.write(ContentType.alert, Uint8Array.of(level, ALERTS[name]));
       this.flush();
@@ -434,6 +495,23 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   setWriteProtection(p: RecordProtection): void {
     this.writer.setProtection(p);
+  }
+
+  newSession(session: TlsSession): void {
+    this.session = session;
+    this.emit('session', session);
+  }
+
+  expectChangeCipherSpec(p: RecordProtection): void {
+    this.pendingReadProtection = p;
+  }
+
+  useTls12Alerts(): void {
+    this.tls12Alerts = true;
+  }
+
+  sendWarningAlert(name: 'no_renegotiation'): void {
+    this.sendAlert(name);
   }
 
   allowChangeCipherSpec(allowed: boolean): void {

@@ -6,7 +6,7 @@ import { ClientHandshake13 } from './client-tls13.js';
 import { TlsSocket, type TlsClientOptions, type TlsServerOptions } from './connection.js';
 import { ServerHandshake13, checkServerOptions } from './server-tls13.js';
 
-/** Starts a TLS 1.3 client handshake over `socket`; the returned TlsSocket emits 'secure' with the summary. */
+/** Starts a client handshake (TLS 1.3 or 1.2, as `versions` allows and the server chooses) over `socket`; the returned TlsSocket emits 'secure' with the summary. */
 export function connect(options: TlsClientOptions & { socket: Duplex }): TlsSocket {
   const { socket, ...rest } = options;
   return new TlsSocket(socket, (ch) => new ClientHandshake13(ch, rest), rest);
@@ -17,7 +17,7 @@ export interface TlsServer {
   accept(socket: Duplex): TlsSocket;
 }
 
-/** A TLS 1.3 server configuration; options are checked now, so a mistake shows before the first client. */
+/** A TLS server configuration (TLS 1.3 and 1.2 unless `versions` says otherwise); options are checked now, so a mistake shows before the first client. */
 export function createTlsServer(options: TlsServerOptions): TlsServer {
   checkServerOptions(options);
   return { accept: (socket) => new TlsSocket(socket, (ch) => new ServerHandshake13(ch, options), options) };
@@ -46,5 +46,7 @@ export { TlsAlertError, ALERTS } from './alerts.js';
 export type { Alert, AlertName } from './alerts.js';
 export type { TraceEvent, TraceField, TraceSink } from './trace.js';
 export { formatTraceEvent } from './trace.js';
-export { CIPHER_SUITES, GROUPS, SIGNATURE_SCHEMES } from './suites.js';
-export type { CipherSuiteName, GroupName, SignatureSchemeName } from './suites.js';
+export { CIPHER_SUITES, CIPHER_SUITES_TLS12, GROUPS, SIGNATURE_SCHEMES, TLS_VERSIONS } from './suites.js';
+export type { CipherSuiteName, Tls12CipherSuiteName, Tls13CipherSuiteName, TlsVersionName, GroupName, SignatureSchemeName } from './suites.js';
+export { prf as tls12Prf } from './key-schedule-tls12.js';
+export type { TlsSession } from './session-cache.js';

@@ -131,8 +131,14 @@ export class Transcript {
     this.messages.push(message);
   }
 
-  hash(ks: KeySchedule): Uint8Array {
+  /** Transcript-Hash (§4.4.1); a TLS 1.2 schedule hashes with its PRF hash (RFC 5246 §7.4.9). */
+  hash(ks: { hash(data: Uint8Array): Uint8Array }): Uint8Array {
     return ks.hash(concat(this.messages));
+  }
+
+  /** The messages themselves: what a TLS 1.2 CertificateVerify signs (RFC 5246 §7.4.8). */
+  bytes(): Uint8Array {
+    return concat(this.messages);
   }
 
   /** The hash over the messages plus a prefix of one more (for the PSK binder, §4.2.11.2), without adding it. */

@@ -5,28 +5,40 @@ import { Reader, Writer, toHex } from './codec.js';
 
 /** RFC 8446 §4 HandshakeType. */
 export const HandshakeType = {
+  /** RFC 5246 §7.4.1.1, TLS 1.2 only. */
+  hello_request: 0,
   client_hello: 1,
   server_hello: 2,
   new_session_ticket: 4,
   end_of_early_data: 5,
   encrypted_extensions: 8,
   certificate: 11,
+  /** RFC 5246 §7.4.3, TLS 1.2 only. */
+  server_key_exchange: 12,
   certificate_request: 13,
+  /** RFC 5246 §7.4.5, TLS 1.2 only. */
+  server_hello_done: 14,
   certificate_verify: 15,
+  /** RFC 5246 §7.4.7, TLS 1.2 only. */
+  client_key_exchange: 16,
   finished: 20,
   key_update: 24,
   message_hash: 254,
 } as const;
 
 export const MESSAGE_NAMES: Readonly<Record<number, string>> = {
+  0: 'HelloRequest',
   1: 'ClientHello',
   2: 'ServerHello',
   4: 'NewSessionTicket',
   5: 'EndOfEarlyData',
   8: 'EncryptedExtensions',
   11: 'Certificate',
+  12: 'ServerKeyExchange',
   13: 'CertificateRequest',
+  14: 'ServerHelloDone',
   15: 'CertificateVerify',
+  16: 'ClientKeyExchange',
   20: 'Finished',
   24: 'KeyUpdate',
   254: 'message_hash',
@@ -36,8 +48,14 @@ export const MESSAGE_NAMES: Readonly<Record<number, string>> = {
 export const ExtensionType = {
   server_name: 0,
   supported_groups: 10,
+  /** RFC 8422 §5.1.2, TLS 1.2 only. */
+  ec_point_formats: 11,
   signature_algorithms: 13,
   application_layer_protocol_negotiation: 16,
+  /** RFC 7627 §5.1, TLS 1.2 only. */
+  extended_master_secret: 23,
+  /** RFC 5077 §3.2: named so it can be refused; kyman does not resume TLS 1.2 sessions. */
+  session_ticket: 35,
   pre_shared_key: 41,
   early_data: 42,
   supported_versions: 43,
@@ -46,6 +64,8 @@ export const ExtensionType = {
   certificate_authorities: 47,
   signature_algorithms_cert: 50,
   key_share: 51,
+  /** RFC 5746 §3.2, TLS 1.2 only. */
+  renegotiation_info: 0xff01,
 } as const;
 
 const EXTENSION_NAMES: Readonly<Record<number, string>> = {
@@ -81,6 +101,7 @@ const EXTENSION_NAMES: Readonly<Record<number, string>> = {
 
 export const TLS13 = 0x0304;
 export const TLS12 = 0x0303;
+export const TLS11 = 0x0302;
 
 /** RFC 8446 §4.1.3: the ServerHello.random that marks a HelloRetryRequest, SHA-256("HelloRetryRequest"). */
 export const HELLO_RETRY_REQUEST_RANDOM = Uint8Array.from(
@@ -495,6 +516,163 @@ export const KeyUpdateCodec = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// TLS 1.2 messages (RFC 5246 §7.4, RFC 8422 §5)
+// ---------------------------------------------------------------------------------------------
+
+/** RFC 8422 §5.1.2 ECPointFormatList; uncompressed(0) is the only format kyman (and RFC 8422) uses. */
+export const ecPointFormatsExt = {
+  encode: (formats: readonly number[]) => build((w) => w.vec8(Uint8Array.from(formats))),
+  decode: (d: Uint8Array): number[] => parseExt(d, 'ec_point_formats', (r) => [...r.vec8('ec_point_format_list', 1)]),
+};
+
+/** RFC 5746 §3.2 renegotiation_info: renegotiated_connection, empty on an initial handshake. */
+export const renegotiationInfoExt = {
+  encode: (verifyData: Uint8Array) => build((w) => w.vec8(verifyData)),
+  decode: (d: Uint8Array): Uint8Array => parseExt(d, 'renegotiation_info', (r) => r.vec8('renegotiated_connection')),
+};
+
+/** RFC 5246 §7.4.2: certificate_list, each ASN.1Cert an opaque<1..2^24-1>; no context, no extensions. */
+export interface Certificate12 {
+  readonly certificate_list: readonly Uint8Array[];
+}
+
+export const Certificate12Codec = {
+  encode: (m: Certificate12) => frameHandshake(HandshakeType.certificate, build((w) => w.vec(3, () => m.certificate_list.forEach((c) => w.vec24(c))))),
+  decode(body: Uint8Array): Certificate12 {
+    const r = new Reader(body);
+    const list = r.sub(3, 'certificate_list');
+    const certificate_list: Uint8Array[] = [];
+    while (list.remaining > 0) {
+      if (certificate_list.length >= MAX_CERTIFICATES) throw fatal('decode_error', `more than ${MAX_CERTIFICATES} certificates in the chain`);
+      certificate_list.push(list.vec24('ASN.1Cert', 1));
+    }
+    r.expectEnd('Certificate');
+    return { certificate_list };
+  },
+};
+
+/** RFC 8422 §5.4 ECCurveType: named_curve(3) is the only one allowed. */
+export const EC_CURVE_TYPE_NAMED_CURVE = 3;
+
+/** RFC 8422 §5.4 ServerECDHParams with the signature (RFC 5246 §7.4.3 digitally-signed, §4.7). */
+export interface ServerKeyExchange {
+  readonly curve_type: number;
+  readonly namedcurve: number;
+  readonly public: Uint8Array;
+  readonly algorithm: number;
+  readonly signature: Uint8Array;
+}
+
+export const ServerKeyExchangeCodec = {
+  /** The bytes the signature covers after the randoms: ServerECDHParams. */
+  params: (m: Pick<ServerKeyExchange, 'curve_type' | 'namedcurve' | 'public'>) => build((w) => w.u8(m.curve_type).u16(m.namedcurve).vec8(m.public)),
+  encode: (m: ServerKeyExchange) =>
+    frameHandshake(
+      HandshakeType.server_key_exchange,
+      build((w) => w.bytes(ServerKeyExchangeCodec.params(m)).u16(m.algorithm).vec16(m.signature)),
+    ),
+  decode(body: Uint8Array): ServerKeyExchange {
+    const r = new Reader(body);
+    const curve_type = r.u8('curve_type');
+    // RFC 8422 §5.4: explicit curves are deprecated; only named_curve can be read.
+    if (curve_type !== EC_CURVE_TYPE_NAMED_CURVE) throw fatal('illegal_parameter', `ServerKeyExchange curve_type ${curve_type} is not named_curve`);
+    const namedcurve = r.u16('namedcurve');
+    const pub = r.vec8('public', 1);
+    const algorithm = r.u16('algorithm');
+    const signature = r.vec16('signature', 1);
+    r.expectEnd('ServerKeyExchange');
+    return { curve_type, namedcurve, public: pub, algorithm, signature };
+  },
+};
+
+/** RFC 5246 §7.4.4 ClientCertificateType: rsa_sign(1), ecdsa_sign(64) (RFC 8422 §5.5). */
+export const ClientCertificateType = { rsa_sign: 1, ecdsa_sign: 64 } as const;
+/** CAs a CertificateRequest may name; kyman sends none and reads at most this many. */
+const MAX_CERTIFICATE_AUTHORITIES = 256;
+
+/** RFC 5246 §7.4.4 */
+export interface CertificateRequest12 {
+  readonly certificate_types: Uint8Array;
+  readonly supported_signature_algorithms: readonly number[];
+  readonly certificate_authorities: readonly Uint8Array[];
+}
+
+export const CertificateRequest12Codec = {
+  encode: (m: CertificateRequest12) =>
+    frameHandshake(
+      HandshakeType.certificate_request,
+      build((w) => {
+        w.vec8(m.certificate_types);
+        w.vec(2, () => m.supported_signature_algorithms.forEach((a) => w.u16(a)));
+        w.vec(2, () => m.certificate_authorities.forEach((dn) => w.vec16(dn)));
+      }),
+    ),
+  decode(body: Uint8Array): CertificateRequest12 {
+    const r = new Reader(body);
+    const certificate_types = r.vec8('certificate_types', 1);
+    const supported_signature_algorithms = readU16List(r.sub(2, 'supported_signature_algorithms', 2), 'supported_signature_algorithms');
+    const cas = r.sub(2, 'certificate_authorities');
+    const certificate_authorities: Uint8Array[] = [];
+    while (cas.remaining > 0) {
+      if (certificate_authorities.length >= MAX_CERTIFICATE_AUTHORITIES) throw fatal('decode_error', `more than ${MAX_CERTIFICATE_AUTHORITIES} certificate_authorities`);
+      certificate_authorities.push(cas.vec16('DistinguishedName', 1));
+    }
+    r.expectEnd('CertificateRequest');
+    return { certificate_types, supported_signature_algorithms, certificate_authorities };
+  },
+};
+
+/** RFC 8422 §5.7 ClientECDiffieHellmanPublic: the client's ephemeral point. */
+export interface ClientKeyExchange {
+  readonly ecdh_Yc: Uint8Array;
+}
+
+export const ClientKeyExchangeCodec = {
+  encode: (m: ClientKeyExchange) => frameHandshake(HandshakeType.client_key_exchange, build((w) => w.vec8(m.ecdh_Yc))),
+  decode(body: Uint8Array): ClientKeyExchange {
+    const r = new Reader(body);
+    const ecdh_Yc = r.vec8('ecdh_Yc', 1);
+    r.expectEnd('ClientKeyExchange');
+    return { ecdh_Yc };
+  },
+};
+
+/** RFC 5246 §7.4.1.1 HelloRequest and §7.4.5 ServerHelloDone: empty bodies. */
+export const EmptyCodec = (type: number, name: string) => ({
+  encode: () => frameHandshake(type, new Uint8Array(0)),
+  decode(body: Uint8Array): Record<string, never> {
+    if (body.length) throw fatal('decode_error', `${name} is not empty`);
+    return {};
+  },
+});
+
+export const ServerHelloDoneCodec = EmptyCodec(HandshakeType.server_hello_done, 'ServerHelloDone');
+
+/** RFC 5077 §3.3 NewSessionTicket (TLS 1.2): a lifetime hint and the opaque ticket. */
+export interface NewSessionTicket12 {
+  readonly ticket_lifetime_hint: number;
+  readonly ticket: Uint8Array;
+}
+
+export const NewSessionTicket12Codec = {
+  encode: (m: NewSessionTicket12) => frameHandshake(HandshakeType.new_session_ticket, build((w) => w.u32(m.ticket_lifetime_hint).vec16(m.ticket))),
+  decode(body: Uint8Array): NewSessionTicket12 {
+    const r = new Reader(body);
+    const ticket_lifetime_hint = r.u32('ticket_lifetime_hint');
+    // RFC 5077 §3.3: an empty ticket is allowed, and means the server has none to give after all.
+    const ticket = r.vec16('ticket');
+    r.expectEnd('NewSessionTicket');
+    return { ticket_lifetime_hint, ticket };
+  },
+};
+
+/** RFC 5077 §3.2 SessionTicket extension: empty to ask for a ticket, or the ticket to resume with. */
+export const sessionTicketExt = {
+  encode: (ticket: Uint8Array) => ticket,
+  decode: (d: Uint8Array): Uint8Array => d,
+};
+
+// ---------------------------------------------------------------------------------------------
 // Field names for the trace: each message's fields, named as the RFC names them
 // ---------------------------------------------------------------------------------------------
 
@@ -542,6 +720,10 @@ function extensionRenderers(n: Namer, where: 'client' | 'server' | 'retry' | 'ot
         : where === 'retry'
           ? `selected_group ${n.group(keyShareExt.decodeRetry(d))}`
           : [f('group', n.group(keyShareExt.decodeServer(d).group)), f('key_exchange', hex(keyShareExt.decodeServer(d).key_exchange))],
+    ec_point_formats: (d: Uint8Array) => ecPointFormatsExt.decode(d).map((p) => (p === 0 ? 'uncompressed' : String(p))).join(', '),
+    extended_master_secret: (d: Uint8Array) => (d.length ? hex(d) : '(empty)'),
+    session_ticket: (d: Uint8Array) => (d.length ? `${d.length} bytes` : '(empty)'),
+    renegotiation_info: (d: Uint8Array) => hex(renegotiationInfoExt.decode(d)),
     psk_key_exchange_modes: (d: Uint8Array) => pskModesExt.decode(d).map((m) => (m === 1 ? 'psk_dhe_ke' : m === 0 ? 'psk_ke' : String(m))).join(', '),
     cookie: (d: Uint8Array) => hex(cookieExt.decode(d)),
     pre_shared_key: (d: Uint8Array) =>
@@ -589,6 +771,17 @@ export function messageFields(type: number, message: unknown, n: Namer): { messa
     case HandshakeType.encrypted_extensions:
       return { message: 'EncryptedExtensions', fields: [extensionFields((message as EncryptedExtensions).extensions, extensionRenderers(n, 'other'))] };
     case HandshakeType.certificate_request: {
+      if (message && typeof message === 'object' && 'certificate_types' in message) {
+        const m12 = message as CertificateRequest12;
+        return {
+          message: 'CertificateRequest',
+          fields: [
+            f('certificate_types', [...m12.certificate_types].join(', ')),
+            f('supported_signature_algorithms', m12.supported_signature_algorithms.map(n.scheme).join(', ')),
+            f('certificate_authorities', `${m12.certificate_authorities.length} names`),
+          ],
+        };
+      }
       const m = message as CertificateRequest;
       return {
         message: 'CertificateRequest',
@@ -596,6 +789,10 @@ export function messageFields(type: number, message: unknown, n: Namer): { messa
       };
     }
     case HandshakeType.certificate: {
+      if (message && typeof message === 'object' && !('certificate_request_context' in message)) {
+        const m12 = message as Certificate12;
+        return { message: 'Certificate', fields: [f('certificate_list', m12.certificate_list.map((c) => f('ASN.1Cert', `${c.length} bytes`)))] };
+      }
       const m = message as Certificate;
       return {
         message: 'Certificate',
@@ -612,6 +809,10 @@ export function messageFields(type: number, message: unknown, n: Namer): { messa
     case HandshakeType.finished:
       return { message: 'Finished', fields: [f('verify_data', hex((message as Finished).verify_data))] };
     case HandshakeType.new_session_ticket: {
+      if (message && typeof message === 'object' && 'ticket_lifetime_hint' in message) {
+        const m12 = message as NewSessionTicket12;
+        return { message: 'NewSessionTicket', fields: [f('ticket_lifetime_hint', m12.ticket_lifetime_hint), f('ticket', `${m12.ticket.length} bytes`)] };
+      }
       const m = message as NewSessionTicket;
       return {
         message: 'NewSessionTicket',
@@ -624,6 +825,18 @@ export function messageFields(type: number, message: unknown, n: Namer): { messa
         ],
       };
     }
+    case HandshakeType.server_key_exchange: {
+      const m = message as ServerKeyExchange;
+      return {
+        message: 'ServerKeyExchange',
+        fields: [
+          f('params', [f('curve_type', m.curve_type === EC_CURVE_TYPE_NAMED_CURVE ? 'named_curve' : m.curve_type), f('namedcurve', n.group(m.namedcurve)), f('public', hex(m.public))]),
+          f('signed_params', [f('algorithm', n.scheme(m.algorithm)), f('signature', hex(m.signature))]),
+        ],
+      };
+    }
+    case HandshakeType.client_key_exchange:
+      return { message: 'ClientKeyExchange', fields: [f('ecdh_Yc', hex((message as ClientKeyExchange).ecdh_Yc))] };
     case HandshakeType.key_update:
       return { message: 'KeyUpdate', fields: [f('request_update', (message as KeyUpdate).request_update ? 'update_requested' : 'update_not_requested')] };
     default:

@@ -96,6 +96,88 @@ export class Tls13Protection implements RecordProtection {
   }
 }
 
+/** RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048. */
+export const MAX_CIPHERTEXT_TLS12 = 16_384 + 2048;
+
+/**
+ * RFC 5246 §6.2.3.3 AEAD protection for TLS 1.2. AES-GCM (RFC 5288 §3): nonce = 4-byte implicit
+ * salt ‖ 8-byte explicit part sent before the ciphertext (here the sequence number, as §3 allows).
+ * ChaCha20-Poly1305 (RFC 7905 §2): nonce = IV XOR the padded sequence number, nothing explicit.
+ * Both: additional_data = seq_num ‖ type ‖ version ‖ length of the plaintext.
+ */
+export class Tls12Protection implements RecordProtection {
+  readonly maxCiphertext = MAX_CIPHERTEXT_TLS12;
+  private readonly nonce = new Uint8Array(12);
+  private readonly aad = new Uint8Array(13);
+  /** RFC 5246 §6.1: the 64-bit sequence number, exact in a number to 2^53, far past any key's use. */
+  private seq = 0;
+
+  constructor(
+    private readonly aead: AeadKey,
+    /** The 4-byte salt (GCM) or the 12-byte IV (ChaCha20-Poly1305). */
+    private readonly iv: Uint8Array,
+    /** 8 for GCM, 0 for ChaCha20-Poly1305. */
+    private readonly explicitLength: 0 | 8,
+  ) {}
+
+  /** Writes seq_num into aad[0..8] and the nonce for this record; advances the sequence number. */
+  private next(type: number, length: number): void {
+    const hi = Math.floor(this.seq / 0x1_0000_0000);
+    const lo = this.seq >>> 0;
+    const a = this.aad;
+    a[0] = hi >>> 24;
+    a[1] = (hi >>> 16) & 0xff;
+    a[2] = (hi >>> 8) & 0xff;
+    a[3] = hi & 0xff;
+    a[4] = lo >>> 24;
+    a[5] = (lo >>> 16) & 0xff;
+    a[6] = (lo >>> 8) & 0xff;
+    a[7] = lo & 0xff;
+    a[8] = type;
+    a[9] = 3;
+    a[10] = 3;
+    a[11] = length >>> 8;
+    a[12] = length & 0xff;
+    const n = this.nonce;
+    if (this.explicitLength) {
+      // RFC 5288 §3: salt ‖ nonce_explicit; the explicit part is the sequence number.
+      n.set(this.iv, 0);
+      n.set(a.subarray(0, 8), 4);
+    } else {
+      // RFC 7905 §2: the sequence number, left-padded to 12 bytes, XORed with the IV.
+      n.set(this.iv, 0);
+      for (let i = 0; i < 8; i++) n[4 + i] ^= a[i];
+    }
+    this.seq++;
+  }
+
+  seal(type: number, fragment: Uint8Array): [Uint8Array, Uint8Array] {
+    this.next(type, fragment.length);
+    const sealed = this.aead.seal(this.nonce, this.aad, fragment);
+    const length = this.explicitLength + sealed.length;
+    const header = Uint8Array.of(type, 3, 3, length >>> 8, length & 0xff);
+    if (!this.explicitLength) return [header, sealed];
+    const body = new Uint8Array(length);
+    body.set(this.nonce.subarray(4, 12), 0);
+    body.set(sealed, 8);
+    return [header, body];
+  }
+
+  open(header: Uint8Array, body: Uint8Array): Record {
+    const type = header[0];
+    // RFC 5246 §6.2.3.3, §7.2.2: a record too short to hold the explicit nonce and the tag cannot decrypt.
+    if (body.length < this.explicitLength + TAG) throw fatal('bad_record_mac', `a ${body.length}-byte protected record is too short to hold its nonce and tag`);
+    const plainLength = body.length - this.explicitLength - TAG;
+    if (plainLength > MAX_PLAINTEXT) throw fatal('record_overflow', `a record's plaintext is ${plainLength} bytes, more than 2^14`);
+    this.next(type, plainLength);
+    // RFC 5288 §3: the receiver takes the explicit part as sent.
+    if (this.explicitLength) this.nonce.set(body.subarray(0, 8), 4);
+    const plain = this.aead.open(this.nonce, this.aad, body.subarray(this.explicitLength));
+    if (!plain) throw fatal('bad_record_mac', 'a record did not decrypt: its authentication tag does not verify');
+    return { type, fragment: plain };
+  }
+}
+
 export const contentTypeName = (t: number) =>
   ({ 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data' })[t] ?? `content type ${t}`;
 

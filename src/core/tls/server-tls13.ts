@@ -42,10 +42,24 @@ import {
   type Extension,
   type KeyShareEntry,
 } from './messages.js';
-import { pickSignatureScheme, resolveGroups, resolveSchemes, resolveSuites, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
+import { ServerHandshake12 } from './server-tls12.js';
+import {
+  pickSignatureScheme,
+  resolveGroups,
+  resolveSchemes,
+  resolveSchemes12,
+  resolveSuites,
+  resolveSuites12,
+  resolveVersions,
+  type CipherSuite,
+  type Group,
+  type SignatureSchemeInfo,
+  type TlsVersionName,
+} from './suites.js';
 
 /** USAGE for a server configuration that cannot work, before any client connects. */
 export function checkServerOptions(options: TlsServerOptions): void {
+  resolveVersions(options.versions, options.cipherSuites);
   resolveSuites(options.cipherSuites);
   resolveGroups(options.groups);
   resolveSchemes(options.signatureSchemes);
@@ -64,6 +78,9 @@ export class ServerHandshake13 implements Handshaker {
   private readonly random: (n: number) => Uint8Array;
   private readonly transcript = new Transcript();
   private readonly started = performance.now();
+  private readonly versions: TlsVersionName[];
+  /** The TLS 1.2 handshake, when the ClientHello leads there (RFC 8446 §4.2.1, RFC 5246). */
+  private tls12: ServerHandshake12 | undefined;
 
   private clientHello!: ClientHello;
   private suite!: CipherSuite;
@@ -87,7 +104,8 @@ export class ServerHandshake13 implements Handshaker {
     private readonly ch: HandshakeChannel,
     private readonly options: TlsServerOptions,
   ) {
-    this.suites = resolveSuites(options.cipherSuites);
+    this.versions = resolveVersions(options.versions, options.cipherSuites);
+    this.suites = this.versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [];
     this.groups = resolveGroups(options.groups);
     this.schemes = resolveSchemes(options.signatureSchemes);
     this.clientAuth = options.clientAuth ?? 'none';
@@ -97,6 +115,20 @@ export class ServerHandshake13 implements Handshaker {
 
   async run(): Promise<HandshakeSummary> {
     await this.readClientHello();
+    if (this.chooseVersion() === 'TLSv1.2') {
+      this.ch.allowChangeCipherSpec(false);
+      this.ch.useTls12Alerts();
+      this.tls12 = new ServerHandshake12(this.ch, this.options, {
+        clientHello: this.clientHello,
+        transcript: this.transcript,
+        enabled13: this.versions.includes('TLSv1.3'),
+        suites: resolveSuites12(this.options.cipherSuites),
+        groups: this.groups,
+        schemes: resolveSchemes12(this.options.signatureSchemes),
+        started: this.started,
+      });
+      return this.tls12.run();
+    }
     const share = this.processClientHello();
     if (!share) {
       this.sendHelloRetryRequest();
@@ -128,13 +160,28 @@ export class ServerHandshake13 implements Handshaker {
   }
 
   /**
+   * §4.2.1: TLS 1.3 when the client lists it in supported_versions and we speak it; otherwise
+   * TLS 1.2 when the client reaches it (supported_versions, or legacy_version without it, RFC 5246 §E.1).
+   * Anything lower is a protocol_version.
+   */
+  private chooseVersion(): TlsVersionName {
+    const hello = this.clientHello;
+    const versionsData = findExtension(hello.extensions, ExtensionType.supported_versions);
+    const offered = versionsData ? supportedVersionsExt.decodeClient(versionsData) : [];
+    if (offered.includes(TLS13) && this.versions.includes('TLSv1.3')) return 'TLSv1.3';
+    const reaches12 = versionsData ? offered.includes(TLS12) : hello.legacy_version >= TLS12;
+    if (reaches12 && this.versions.includes('TLSv1.2')) return 'TLSv1.2';
+    throw fatal('protocol_version', `the client offers none of the enabled versions (${this.versions.join(', ')})`);
+  }
+
+  /**
    * §4.1.1: picks the version, suite, group, signature scheme and ALPN protocol. Returns the
    * client's share for the chosen group, or undefined when a HelloRetryRequest must ask for one.
    */
   private processClientHello(): KeyShareEntry | undefined {
     const hello = this.clientHello;
     const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
-    // §4.2.1: without supported_versions the client speaks TLS 1.2 at most; this server speaks 1.3 only.
+    // §4.2.1: chooseVersion already sent a client without TLS 1.3 elsewhere; this stays as the 1.3 path's own guard.
     if (!versions || !supportedVersionsExt.decodeClient(versions).includes(TLS13)) {
       throw fatal('protocol_version', 'the client does not offer TLS 1.3, the only version enabled');
     }
@@ -329,11 +376,13 @@ export class ServerHandshake13 implements Handshaker {
 
   /** §4.6: a client may only send KeyUpdate after the handshake (kyman does not offer post-handshake auth). */
   postHandshake(m: HandshakeMessage): void {
+    if (this.tls12) return this.tls12.postHandshake(m);
     if (m.type !== HandshakeType.key_update) throw fatal('unexpected_message', `the client sent handshake type ${m.type} after the handshake`);
     this.appKeys!.onKeyUpdate(m);
   }
 
   keyUpdate(requestPeer: boolean): void {
+    if (this.tls12) return this.tls12.keyUpdate();
     this.appKeys!.send(requestPeer ? 1 : 0);
   }
 }

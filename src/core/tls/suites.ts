@@ -6,7 +6,7 @@ import { usage } from '../errors.js';
 export interface CipherSuite {
   readonly id: number;
   /** The IANA name, as the RFC and OpenSSL spell it. */
-  readonly name: CipherSuiteName;
+  readonly name: Tls13CipherSuiteName;
   readonly aead: AeadAlgorithm;
   readonly hash: HashAlgorithm;
   readonly hashLength: number;
@@ -15,7 +15,18 @@ export interface CipherSuite {
   readonly ivLength: 12;
 }
 
-export type CipherSuiteName = 'TLS_AES_128_GCM_SHA256' | 'TLS_AES_256_GCM_SHA384' | 'TLS_CHACHA20_POLY1305_SHA256';
+export type Tls13CipherSuiteName = 'TLS_AES_128_GCM_SHA256' | 'TLS_AES_256_GCM_SHA384' | 'TLS_CHACHA20_POLY1305_SHA256';
+
+export type Tls12CipherSuiteName =
+  | 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'
+  | 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'
+  | 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'
+  | 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'
+  | 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256';
+
+/** Every suite kyman speaks, TLS 1.3 and TLS 1.2, by IANA name. */
+export type CipherSuiteName = Tls13CipherSuiteName | Tls12CipherSuiteName;
 
 /** RFC 8446 §B.4. All AEAD: TLS 1.3 has nothing weaker to leave out. Order is the default preference. */
 export const CIPHER_SUITES: readonly CipherSuite[] = [
@@ -25,6 +36,84 @@ export const CIPHER_SUITES: readonly CipherSuite[] = [
 ];
 
 export const suiteById = (id: number) => CIPHER_SUITES.find((s) => s.id === id);
+
+/** The protocol versions kyman speaks, as Node's `tls` names them. */
+export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
+export const TLS_VERSIONS: readonly TlsVersionName[] = ['TLSv1.3', 'TLSv1.2'];
+
+/** A TLS 1.2 suite (RFC 5246 §A.5): the key exchange and authentication, the AEAD, and the PRF's hash. */
+export interface CipherSuite12 {
+  readonly id: number;
+  readonly name: Tls12CipherSuiteName;
+  /** RFC 8422 §2: ECDHE_ECDSA needs an ECDSA (or EdDSA) certificate, ECDHE_RSA an RSA one. */
+  readonly kx: 'ECDHE_ECDSA' | 'ECDHE_RSA';
+  readonly aead: AeadAlgorithm;
+  /** RFC 5246 §5: the PRF's hash, also the hash of the Finished transcript. */
+  readonly hash: HashAlgorithm;
+  readonly keyLength: number;
+  /** RFC 5288 §3: GCM's 4-byte implicit salt; RFC 7905 §2: ChaCha20-Poly1305's 12-byte IV. */
+  readonly fixedIvLength: 4 | 12;
+  /** RFC 5288 §3: GCM carries an 8-byte explicit nonce in each record; RFC 7905 none. */
+  readonly explicitNonceLength: 8 | 0;
+}
+
+/** RFC 5289 §3.2 (GCM), RFC 7905 §2 (ChaCha20-Poly1305): only forward-secret AEAD suites. Order is the default preference. */
+export const CIPHER_SUITES_TLS12: readonly CipherSuite12[] = [
+  { id: 0xc02b, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', kx: 'ECDHE_ECDSA', aead: 'AES-128-GCM', hash: 'SHA-256', keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xc02f, name: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', kx: 'ECDHE_RSA', aead: 'AES-128-GCM', hash: 'SHA-256', keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xc02c, name: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', kx: 'ECDHE_ECDSA', aead: 'AES-256-GCM', hash: 'SHA-384', keyLength: 32, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xc030, name: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', kx: 'ECDHE_RSA', aead: 'AES-256-GCM', hash: 'SHA-384', keyLength: 32, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xcca9, name: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', kx: 'ECDHE_ECDSA', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
+  { id: 0xcca8, name: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', kx: 'ECDHE_RSA', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
+];
+
+/** RFC 5746 §3.3: the signalling suite that stands for an empty renegotiation_info extension. */
+export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
+
+export const suite12ById = (id: number) => CIPHER_SUITES_TLS12.find((s) => s.id === id);
+
+/** The IANA name of a suite of either version, for the trace. */
+export const anySuiteName = (id: number): string | undefined =>
+  suiteById(id)?.name ?? suite12ById(id)?.name ?? (id === TLS_EMPTY_RENEGOTIATION_INFO_SCSV ? 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV' : undefined);
+
+/** Whether a certificate key can authenticate a TLS 1.2 suite's key exchange (RFC 8422 §2, RFC 5246 §7.4.2). */
+export function keyFitsSuite12(suite: CipherSuite12, kind: { key: SchemeKey } | undefined): boolean {
+  if (!kind) return false;
+  return suite.kx === 'ECDHE_RSA' ? kind.key === 'rsa' : kind.key === 'ec' || kind.key === 'ed25519';
+}
+
+/**
+ * RFC 5246 §7.4.1.4.1 as TLS 1.2 reads the code points: an ECDSA scheme names only the hash (any
+ * curve), RSA PKCS #1 v1.5 is allowed in the handshake, and RSA-PSS is for rsaEncryption keys (RFC 8446 §4.2.3).
+ */
+export function schemeFitsKey12(s: SignatureSchemeInfo, kind: { key: SchemeKey } | undefined): boolean {
+  if (!kind || s.key === 'rsa-pss') return false;
+  return s.key === kind.key;
+}
+
+/** The schemes TLS 1.2 allows by default: the TLS 1.3 ones (without rsa_pss_pss) plus RSA PKCS #1 v1.5. */
+export const DEFAULT_TLS12_SCHEMES: readonly SignatureSchemeName[] = [
+  'ecdsa_secp256r1_sha256',
+  'ecdsa_secp384r1_sha384',
+  'ecdsa_secp521r1_sha512',
+  'ed25519',
+  'rsa_pss_rsae_sha256',
+  'rsa_pss_rsae_sha384',
+  'rsa_pss_rsae_sha512',
+  'rsa_pkcs1_sha256',
+  'rsa_pkcs1_sha384',
+  'rsa_pkcs1_sha512',
+];
+
+/** Our key's scheme for a TLS 1.2 signature: the first of the peer's list that fits the key and that we allow. */
+export function pickSignatureScheme12(key: PrivateKeyHandle, peer: readonly number[], allowed: readonly SignatureSchemeInfo[]): SignatureSchemeInfo | undefined {
+  const kind = keyKindOf(key.spki);
+  for (const id of peer) {
+    const s = allowed.find((a) => a.id === id);
+    if (s && schemeFitsKey12(s, kind)) return s;
+  }
+  return undefined;
+}
 
 export interface Group {
   readonly id: number;
@@ -157,15 +246,51 @@ const GROUP_ALIASES: Readonly<Record<string, GroupName>> = {
   p384: 'secp384r1',
 };
 
-/** Resolves configured names to table entries, in the caller's order; USAGE for a name TLS 1.3 here does not know. */
+const ALL_SUITE_NAMES = [...CIPHER_SUITES.map((s) => s.name), ...CIPHER_SUITES_TLS12.map((s) => s.name)];
+
+/** Resolves configured names to TLS 1.3 table entries, in the caller's order; TLS 1.2 names are skipped, unknown ones are USAGE. */
 export function resolveSuites(names: readonly string[] | undefined): CipherSuite[] {
   if (!names) return [...CIPHER_SUITES];
-  return names.map((n) => CIPHER_SUITES.find((s) => s.name === n) ?? fail('cipher suite', n, CIPHER_SUITES.map((s) => s.name)));
+  checkSuiteNames(names);
+  return CIPHER_SUITES.filter((s) => names.includes(s.name)).sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
+}
+
+/** The TLS 1.2 suites among the configured names, in the caller's order. */
+export function resolveSuites12(names: readonly string[] | undefined): CipherSuite12[] {
+  if (!names) return [...CIPHER_SUITES_TLS12];
+  checkSuiteNames(names);
+  return CIPHER_SUITES_TLS12.filter((s) => names.includes(s.name)).sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
+}
+
+function checkSuiteNames(names: readonly string[]): void {
+  for (const n of names) if (!ALL_SUITE_NAMES.includes(n as CipherSuiteName)) fail('cipher suite', n, ALL_SUITE_NAMES);
+}
+
+/**
+ * The versions to offer or accept: the configured ones (default both) that have a suite enabled.
+ * Naming a version and no suite for it is USAGE; so is naming no version at all.
+ */
+export function resolveVersions(versions: readonly string[] | undefined, suiteNames: readonly string[] | undefined): TlsVersionName[] {
+  for (const v of versions ?? []) if (!TLS_VERSIONS.includes(v as TlsVersionName)) throw usage(`unknown TLS version ${v}: use TLSv1.2 or TLSv1.3`);
+  const has13 = resolveSuites(suiteNames).length > 0;
+  const has12 = resolveSuites12(suiteNames).length > 0;
+  if (versions) {
+    if (versions.includes('TLSv1.3') && !has13) throw usage('TLSv1.3 is enabled but none of its cipher suites is');
+    if (versions.includes('TLSv1.2') && !has12) throw usage('TLSv1.2 is enabled but none of its cipher suites is');
+  }
+  const out = TLS_VERSIONS.filter((v) => (versions ? versions.includes(v) : v === 'TLSv1.3' ? has13 : has12));
+  if (!out.length) throw usage('no TLS version is enabled: name at least one, with a cipher suite for it');
+  return out;
 }
 
 export function resolveGroups(names: readonly string[] | undefined): Group[] {
   if (!names) return [...GROUPS];
   return names.map((n) => GROUPS.find((g) => g.name === GROUP_ALIASES[n.toLowerCase()]) ?? fail('group', n, GROUPS.map((g) => g.name)));
+}
+
+/** The schemes for TLS 1.2 signatures: the configured ones, or DEFAULT_TLS12_SCHEMES; rsa_pss_pss never (no such certificates in 1.2 here). */
+export function resolveSchemes12(names: readonly string[] | undefined): SignatureSchemeInfo[] {
+  return resolveSchemes(names ?? DEFAULT_TLS12_SCHEMES).filter((s) => s.key !== 'rsa-pss');
 }
 
 export function resolveSchemes(names: readonly string[] | undefined): SignatureSchemeInfo[] {
@@ -174,5 +299,5 @@ export function resolveSchemes(names: readonly string[] | undefined): SignatureS
 }
 
 function fail(what: string, name: string, known: readonly string[]): never {
-  throw usage(`unknown TLS 1.3 ${what} ${name}: use one of ${known.join(', ')}`);
+  throw usage(`unknown TLS ${what} ${name}: use one of ${known.join(', ')}`);
 }

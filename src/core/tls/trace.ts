@@ -1,7 +1,7 @@
 // The handshake trace: a view over decoded messages, built from the codecs' field names; nothing runs when tracing is off.
 
 import { messageFields, type Namer, type TraceField } from './messages.js';
-import { groupById, schemeById, suiteById } from './suites.js';
+import { anySuiteName, groupById, schemeById } from './suites.js';
 
 export type { TraceField } from './messages.js';
 
@@ -20,7 +20,7 @@ const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 const VERSION_NAMES: Readonly<Record<number, string>> = { 0x0304: 'TLS 1.3', 0x0303: 'TLS 1.2', 0x0302: 'TLS 1.1', 0x0301: 'TLS 1.0' };
 
 export const NAMER: Namer = {
-  suite: (id) => suiteById(id)?.name ?? hex4(id),
+  suite: (id) => anySuiteName(id) ?? hex4(id),
   group: (id) => groupById(id)?.name ?? hex4(id),
   scheme: (id) => schemeById(id)?.name ?? hex4(id),
   version: (v) => VERSION_NAMES[v] ?? hex4(v),

@@ -174,7 +174,13 @@ describe('tls 1.3 against a misbehaving peer', function () {
     );
     const extensions = hello.fields[5].value as readonly { name: string }[];
     assert.ok(extensions.some((e) => e.name === 'key_share'));
-    assert.equal(hello.fields[3].value, 'TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256');
+    // TLS 1.2 is offered too by default (its suites after the TLS 1.3 ones), but a TLS 1.3 server picks 1.3.
+    assert.equal(
+      hello.fields[3].value,
+      'TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, ' +
+        'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, ' +
+        'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+    );
   });
 
   it('a client refuses a server with no suite in common before sending anything odd', async () => {

@@ -203,10 +203,10 @@ describe('tls 1.3 interop with openssl', function () {
       assert.equal(e.alert.name, 'handshake_failure');
     });
 
-    it('a TLS 1.2-only server: protocol_version', async () => {
+    it('a TLS 1.2-only server, TLS 1.3 only on our side: protocol_version', async () => {
       const peer = await opensslServer(['-tls1_2', '-cert', pki.ecdsa.certFile, '-key', pki.ecdsa.keyFile]);
       peers.push(peer);
-      const e = await expectClientFailure(peer, {});
+      const e = await expectClientFailure(peer, { versions: ['TLSv1.3'] });
       assert.equal(e.alert.name, 'protocol_version');
     });
   });

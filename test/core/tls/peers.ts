@@ -40,17 +40,20 @@ function track(proc: ChildProcess, port: number): Peer {
   };
 }
 
-/** openssl s_server on 127.0.0.1 for one connection (-naccept 1). */
-export async function opensslServer(args: string[], quiet = true): Promise<Peer> {
+/** openssl s_server on 127.0.0.1 for one connection (-naccept 1); `env` adds to the environment (OPENSSL_CONF). */
+export async function opensslServer(args: string[], quiet = true, env: NodeJS.ProcessEnv = {}): Promise<Peer> {
   const port = await freePort();
-  const proc = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-naccept', '1', ...(quiet ? ['-quiet'] : []), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-naccept', '1', ...(quiet ? ['-quiet'] : []), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const peer = track(proc, port);
   await waitForPort(port, peer);
   return peer;
 }
 
-export function opensslClient(port: number, args: string[]): Peer {
-  const proc = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function opensslClient(port: number, args: string[], env: NodeJS.ProcessEnv = {}): Peer {
+  const proc = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   return track(proc, port);
 }
 

@@ -1,0 +1,54 @@
+// What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
+
+import { Flags } from '@oclif/core';
+import { formatTraceEvent, keyLogFile, type ChainCertificate, type TraceEvent } from '../core/index.js';
+import { err, out, table } from './output.js';
+
+/** Flags `tls client` and `tls server` share. */
+export const tlsFlags = {
+  tls: Flags.string({ summary: 'TLS version: 1.3, or 1.2 once the engine speaks it. Default: every version the engine speaks.', helpValue: 'VERSION' }),
+  suites: Flags.string({ summary: 'Cipher suites, by IANA name, in preference order (comma-separated or repeated), e.g. TLS_AES_128_GCM_SHA256.', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
+  groups: Flags.string({ summary: 'Key-exchange groups in preference order: x25519, secp256r1 (P-256), secp384r1 (P-384).', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
+  alpn: Flags.string({ summary: 'ALPN protocols in preference order, e.g. h2,http/1.1.', multiple: true, multipleNonGreedy: true, helpValue: 'PROTOCOLS' }),
+  trace: Flags.boolean({ summary: 'Show every handshake message and field, decoded and named as the RFC names them.' }),
+  keylog: Flags.string({ summary: 'Append the session secrets to FILE in the NSS key log format (for Wireshark); default $SSLKEYLOGFILE when set.', helpValue: 'FILE' }),
+};
+
+/** A list flag given as `a,b` or repeated: the names, in order. */
+export function listFlag(values: readonly string[] | undefined): string[] | undefined {
+  if (!values?.length) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return names.length ? names : undefined;
+}
+
+/** The key log sink: --keylog FILE, else SSLKEYLOGFILE, else none. */
+export function keyLogFrom(flag: string | undefined): ((line: string) => void) | undefined {
+  const file = flag ?? (process.env.SSLKEYLOGFILE || undefined);
+  return file ? keyLogFile(file) : undefined;
+}
+
+/** Prints trace events to stdout (stderr when stdout carries JSON), coloured only on a terminal. */
+export function tracePrinter(json: boolean): (e: TraceEvent, who?: string) => void {
+  const stream = json ? process.stderr : process.stdout;
+  const c = json ? err : out;
+  return (e, who) => {
+    const [head, ...rest] = formatTraceEvent(e).split('\n');
+    const first = (e.direction === 'sent' ? c.cyan.bold(head) : c.magenta.bold(head)) + (who ? c.dim(`  [${who}]`) : '');
+    const body = rest.map((l) => l.replace(/^(\s*)([^:]+):/, (_m, sp: string, name: string) => `${sp}${c.dim(name)}:`));
+    stream.write(`${[first, ...body].join('\n')}\n`);
+  };
+}
+
+/** The chain as kyman built it, one row a certificate, saying which came from the peer and which is the anchor. */
+export function chainTable(chain: readonly ChainCertificate[]): string {
+  const rows = chain.map((c, i) => ({ c, i }));
+  return table(rows, [
+    { header: '#', get: (r) => String(r.i), right: true },
+    { header: 'SUBJECT', get: (r) => r.c.subject || '(empty)', flex: true },
+    { header: 'ISSUER', get: (r) => r.c.issuer || '(empty)' },
+    { header: 'EXPIRES', get: (r) => r.c.notAfter.slice(0, 10) },
+    { header: 'SOURCE', get: (r) => [r.c.sent ? 'sent by peer' : 'trust store', r.c.anchor ? 'anchor' : ''].filter(Boolean).join(', ') },
+  ]);
+}
+
+export const ms = (v: number) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ms`;

@@ -1,0 +1,135 @@
+import { Args, Flags } from '@oclif/core';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import {
+  credentialsFrom,
+  notFound,
+  probe,
+  readCertificateFile,
+  trustAnchorsOf,
+  usage,
+  versionOptions,
+  type CipherSuiteName,
+  type PrivateKeyHandle,
+} from '../../core/index.js';
+import { KymanCommand, commonFlags } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
+import { fields, out } from '../../cli/output.js';
+import { chainTable, keyLogFrom, listFlag, ms, tlsFlags, tracePrinter } from '../../cli/tls.js';
+
+/** `host:port`, `[v6]:port`, or a bare host (port 443). */
+function parseTarget(target: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(target) ?? /^([^:]+)(?::(\d+))?$/.exec(target);
+  const bareV6 = !m && isIP(target) === 6;
+  if (!m && !bareV6) throw usage(`${target} is not HOST:PORT (write an IPv6 address as [::1]:443)`);
+  const host = bareV6 ? target : m![1];
+  const port = bareV6 || m![2] === undefined ? 443 : Number(m![2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usage(`${port} is not a TCP port (1 to 65535)`);
+  return { host, port };
+}
+
+export default class TlsClient extends KymanCommand<typeof TlsClient> {
+  static override summary = 'Run a TLS handshake against a server and show what was agreed and how its chain validated.';
+  static override description =
+    'Connects to HOST:PORT, runs a handshake on kyman\'s own TLS engine and prints the version, cipher suite, group, signature scheme, ALPN, whether the session was resumed, the handshake time, and the server\'s chain as kyman built and verified it (which certificates the server sent, which came from the trust store). The name checked in the certificate and sent in SNI is HOST unless --servername says otherwise. Trust anchors are the trusted CA entries of --db and the certificates of --ca-file. It never reads standard input: with --send it sends TEXT and prints the reply until the server closes or goes quiet. Exit 0 when the handshake succeeded, 1 when it failed (the alert named). gskkyman has no such action; `openssl s_client` is the nearest.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> www.example.com:443 --ca-file roots.pem',
+    { description: 'Mutual TLS with the entry "client" of a key database, and an HTTP request', command: '<%= config.bin %> <%= command.id %> localhost:4433 --db demo.kdb --label client --send "GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"' },
+    { description: 'Every handshake message, decoded, and the secrets for Wireshark', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --trace --keylog keys.log' },
+    { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --json' },
+  ];
+  static override args = { target: Args.string({ description: 'HOST:PORT of the server (port 443 when left out).', required: true }) };
+  static override flags = {
+    servername: Flags.string({ summary: 'The name sent in SNI and checked in the certificate (default: HOST).', helpValue: 'NAME' }),
+    db: commonFlags.db,
+    pass: commonFlags.pass,
+    'ca-file': Flags.string({ summary: 'Trusted CA certificates (PEM, DER or PKCS #7). Repeatable.', multiple: true, helpValue: 'FILE' }),
+    label: Flags.string({ summary: 'Entry of --db to present as the client certificate, when the server asks for one.', helpValue: 'LABEL' }),
+    ...tlsFlags,
+    send: Flags.string({ summary: 'Send TEXT after the handshake (\\r, \\n and \\t are understood) and print what comes back.', helpValue: 'TEXT' }),
+    insecure: Flags.boolean({ summary: 'Complete the handshake whatever the server\'s certificate (the result is still shown). For tests only.' }),
+    timeout: Flags.integer({ summary: 'Seconds to wait for the connection and the handshake.', default: 10, min: 1, max: 600, helpValue: 'SECONDS' }),
+  };
+
+  async run() {
+    const f = this.flags;
+    const { host, port } = parseTarget(this.args.target);
+    const versions = versionOptions(f.tls);
+    if (f.label && !f.db) throw usage('--label names an entry of --db: give --db FILE too');
+
+    const anchors: Uint8Array[] = [];
+    let clientChain: Uint8Array[] | undefined;
+    let clientKey: PrivateKeyHandle | undefined;
+    if (f.db) {
+      const { store } = await openDatabase(f, (m) => this.note(m));
+      anchors.push(...trustAnchorsOf(store));
+      if (f.label) {
+        const creds = await credentialsFrom(store, f.label);
+        clientChain = creds.certificateChain;
+        clientKey = creds.privateKey;
+      }
+    }
+    for (const file of f['ca-file'] ?? []) {
+      const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'ENOENT' ? notFound(`${file} does not exist`) : e;
+      });
+      anchors.push(...readCertificateFile(new Uint8Array(bytes)));
+    }
+    if (f.insecure) this.note('--insecure: the server\'s certificate is not checked, so anyone between here and the server could pose as it');
+    else if (anchors.length === 0) throw usage('no trust anchors: give --ca-file FILE or --db with a trusted CA entry (or --insecure, for tests only)');
+
+    const report = await probe({
+      host,
+      port,
+      ...(f.servername ? { serverName: f.servername } : {}),
+      trustAnchors: anchors,
+      verify: f.insecure ? 'insecure' : true,
+      ...(clientChain ? { certificateChain: clientChain, privateKey: clientKey } : {}),
+      ...(listFlag(f.suites) ? { cipherSuites: listFlag(f.suites) as CipherSuiteName[] } : {}),
+      ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
+      ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
+      ...versions,
+      ...(f.trace ? { trace: tracePrinter(this.jsonEnabled()) } : {}),
+      keyLog: keyLogFrom(f.keylog),
+      timeoutMs: f.timeout * 1000,
+      ...(f.send !== undefined ? { send: Buffer.from(f.send.replace(/\\r/g, '\r').replace(/\\n/g, '\n').replace(/\\t/g, '\t')) } : {}),
+    });
+
+    const v = report.validation;
+    const validity =
+      v.valid === true
+        ? out.green(`valid for ${report.serverName}`)
+        : v.valid === false
+          ? `${out.red('NOT VALID')}: ${v.reason?.message ?? 'it did not validate'}${report.verify === 'insecure' ? ' (handshake completed because of --insecure)' : ''}`
+          : out.yellow(v.reason?.message ?? 'not checked');
+    this.say(
+      fields([
+        ['server', `${host}:${port}${report.serverName !== host ? ` (name ${report.serverName})` : ''}`],
+        ['version', report.version],
+        ['cipher suite', report.cipherSuite],
+        ['group', `${report.group}${report.helloRetry ? ' (after a HelloRetryRequest)' : ''}`],
+        ['signature scheme', report.signatureScheme ?? '(none)'],
+        ['ALPN', report.alpn ?? '(none)'],
+        ['resumed', report.resumed ? 'yes' : 'no (full handshake)'],
+        ['client certificate', report.clientCertificateSent ? `sent ("${f.label}")` : report.clientCertificateRequested ? 'asked for, none sent' : 'not asked for'],
+        ['handshake', `${ms(report.handshakeMs)} (TCP connect ${ms(report.connectMs)})`],
+        ['validation', validity],
+      ]),
+    );
+    this.say(`\nCertificate chain, as kyman built and verified it:\n${chainTable(report.chain)}`);
+    if (report.unused.length) this.say(`\nSent by the server but not on the path:\n${chainTable(report.unused)}`);
+    if (report.reply) {
+      const text = Buffer.from(report.reply.data).toString('utf8');
+      const why = report.reply.ended === 'peer-closed' ? 'until the server closed' : report.reply.ended === 'idle' ? 'until the server went quiet' : 'up to the limit';
+      this.say(`\nReply (${report.reply.data.length} bytes, ${why}):`);
+      if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+    }
+    const { summary: _raw, reply, ...rest } = report;
+    return {
+      ...rest,
+      handshakeMs: Math.round(report.handshakeMs * 100) / 100,
+      connectMs: Math.round(report.connectMs * 100) / 100,
+      ...(reply ? { reply: { text: Buffer.from(reply.data).toString('utf8'), bytes: reply.data.length, ended: reply.ended } } : {}),
+    };
+  }
+}

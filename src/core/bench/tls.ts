@@ -1,0 +1,233 @@
+// Measuring kyman's TLS engine on loopback: full handshakes per second and bulk throughput, for `kyman tls bench` and `npm run bench tls`.
+
+import * as net from 'node:net';
+import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
+import { softwareProvider } from '../crypto/software.js';
+import { createCertificate } from '../pki/certificate.js';
+import { connect, createTlsServer, type TlsServerOptions, type TlsSocket } from '../tls/index.js';
+
+/** Bulk data goes in writes of this size, as most applications and benchmarks write it (one full record each). */
+export const BULK_WRITE_SIZE = 16 * 1024;
+
+/** A server certificate for measuring: ECDSA P-256, as `cert create` makes by default. */
+export interface BenchCredentials {
+  certificate: Uint8Array;
+  privateKey: PrivateKeyHandle;
+  provider: CryptoProvider;
+}
+
+export async function benchCredentials(provider: CryptoProvider = softwareProvider()): Promise<BenchCredentials> {
+  const key = await provider.generateKeyPair({ type: 'ec', curve: 'P-256' });
+  const certificate = await createCertificate(provider, { subject: 'CN=localhost', subjectKey: key, subjectAltNames: ['dns:localhost', 'ip:127.0.0.1'], days: 1 });
+  return { certificate, privateKey: key, provider };
+}
+
+/** A server on 127.0.0.1 for measuring against; `port` once it listens. */
+export interface BenchServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** What a bench server does with a connection: nothing but the handshake, or count bytes and acknowledge a whole transfer. */
+export type BenchServerMode = 'handshake' | 'sink';
+
+/** Wraps a net.Server (or anything with listen/close) as a BenchServer, tracking sockets so close() never waits on a straggler. */
+export async function listenForBench(server: net.Server): Promise<BenchServer> {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * The receiving end of a bulk transfer: the sender first says how many bytes follow (8 bytes,
+ * big-endian); when they have all arrived the sink writes one byte back, so the sender's clock
+ * stops only when the whole transfer is through.
+ */
+export function sinkConnection(stream: NodeJS.ReadableStream & NodeJS.WritableStream): void {
+  let header = Buffer.alloc(0);
+  let expected = -1;
+  let got = 0;
+  stream.on('data', (d: Buffer) => {
+    if (expected < 0) {
+      header = Buffer.concat([header, d]);
+      if (header.length < 8) return;
+      expected = Number(header.readBigUInt64BE(0));
+      got = header.length - 8;
+    } else {
+      got += d.length;
+    }
+    if (got >= expected) {
+      stream.write(Buffer.of(1));
+      expected = -1;
+      header = Buffer.alloc(0);
+    }
+  });
+  stream.on('error', () => undefined);
+}
+
+/** A kyman TLS server on loopback with these credentials, doing `mode` with each connection. */
+export async function kymanBenchServer(creds: BenchCredentials, mode: BenchServerMode, options: Partial<TlsServerOptions> = {}): Promise<BenchServer> {
+  const tls = createTlsServer({ provider: creds.provider, certificateChain: [creds.certificate], privateKey: creds.privateKey, ...options });
+  const server = net.createServer((tcp) => {
+    tcp.setNoDelay(true);
+    const conn = tls.accept(tcp);
+    conn.on('error', () => undefined);
+    if (mode === 'sink') sinkConnection(conn);
+    else conn.resume();
+  });
+  return listenForBench(server);
+}
+
+/** One client handshake against a port: resolves when it is done and the connection is closed. */
+export type HandshakeClient = (port: number) => Promise<void>;
+/** Sends `bytes` in BULK_WRITE_SIZE writes and resolves when the server acknowledges them all. */
+export type BulkClient = (port: number, bytes: number) => Promise<void>;
+
+/** The kyman client, checking the server's certificate as a real client would. */
+export function kymanHandshakeClient(creds: BenchCredentials, groups: readonly string[] = ['x25519']): HandshakeClient {
+  return async (port) => {
+    const tcp = net.connect(port, '127.0.0.1');
+    tcp.setNoDelay(true);
+    const socket = connect({ socket: tcp, provider: creds.provider, serverName: 'localhost', trustAnchors: [creds.certificate], groups });
+    socket.on('error', () => undefined);
+    await socket.secured;
+    socket.destroy();
+  };
+}
+
+/** Announces and writes `bytes` to `stream` in 16 KiB writes, honouring back-pressure, and resolves when the server's acknowledgement arrives. */
+export function sendBulk(stream: NodeJS.ReadableStream & NodeJS.WritableStream, bytes: number): Promise<void> {
+  const block = Buffer.alloc(BULK_WRITE_SIZE, 0x61);
+  return new Promise((resolve, reject) => {
+    stream.once('data', () => resolve());
+    stream.once('error', reject);
+    const header = Buffer.alloc(8);
+    header.writeBigUInt64BE(BigInt(bytes));
+    stream.write(header);
+    let left = bytes;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, BULK_WRITE_SIZE);
+        left -= n;
+        if (!stream.write(n === BULK_WRITE_SIZE ? block : block.subarray(0, n))) {
+          stream.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  });
+}
+
+export function kymanBulkClient(creds: BenchCredentials): BulkClient {
+  return async (port, bytes) => {
+    const tcp = net.connect(port, '127.0.0.1');
+    tcp.setNoDelay(true);
+    const socket: TlsSocket = connect({ socket: tcp, provider: creds.provider, serverName: 'localhost', trustAnchors: [creds.certificate], cipherSuites: ['TLS_AES_128_GCM_SHA256'] });
+    await socket.secured;
+    await sendBulk(socket, bytes);
+    socket.destroy();
+  };
+}
+
+export interface HandshakeFigures {
+  handshakes: number;
+  seconds: number;
+  perSecond: number;
+  /** Median milliseconds per handshake. */
+  medianMs: number;
+}
+
+export interface BulkFigures {
+  bytes: number;
+  seconds: number;
+  megabytesPerSecond: number;
+}
+
+/** Runs `count` handshakes one after another (after a few to warm up), reporting progress as it goes. */
+export async function measureHandshakes(port: number, client: HandshakeClient, count: number, onProgress?: (done: number, total: number) => void): Promise<HandshakeFigures> {
+  for (let i = 0; i < Math.min(5, count); i++) await client(port);
+  const times: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await client(port);
+    times.push(performance.now() - t);
+    onProgress?.(i + 1, count);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  times.sort((a, b) => a - b);
+  return { handshakes: count, seconds, perSecond: count / seconds, medianMs: times[times.length >> 1] };
+}
+
+/** Sends `megabytes` (MiB) once, after a 1 MiB warm-up, and reports the rate. */
+export async function measureBulk(port: number, client: BulkClient, megabytes: number): Promise<BulkFigures> {
+  await client(port, 1 << 20);
+  const bytes = Math.round(megabytes * (1 << 20));
+  const start = performance.now();
+  await client(port, bytes);
+  const seconds = (performance.now() - start) / 1000;
+  return { bytes, seconds, megabytesPerSecond: bytes / (1 << 20) / seconds };
+}
+
+export interface TlsBenchOptions {
+  handshakes?: number;
+  /** MiB of bulk data; 0 skips the bulk figure. */
+  bulkMegabytes?: number;
+  provider?: CryptoProvider;
+  onProgress?: (phase: 'handshakes' | 'bulk', done: number, total: number) => void;
+}
+
+export interface TlsBenchResult {
+  /** Who measured against whom: both ends are kyman, in this one process. */
+  setup: string;
+  certificate: string;
+  group: string;
+  handshakes: HandshakeFigures;
+  bulk?: BulkFigures & { cipherSuite: string; writeSize: number };
+}
+
+/**
+ * `kyman tls bench`: full TLS 1.3 handshakes (ECDSA P-256 certificate, X25519) and bulk
+ * throughput (AES-128-GCM, 16 KiB writes) between a kyman client and a kyman server over
+ * loopback, in this process, so both ends' work is in the figures.
+ */
+export async function runTlsBench(options: TlsBenchOptions = {}): Promise<TlsBenchResult> {
+  const creds = await benchCredentials(options.provider);
+  const count = options.handshakes ?? 200;
+  const hsServer = await kymanBenchServer(creds, 'handshake');
+  let handshakes: HandshakeFigures;
+  try {
+    handshakes = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds), count, (d, t) => options.onProgress?.('handshakes', d, t));
+  } finally {
+    await hsServer.close();
+  }
+  const mb = options.bulkMegabytes ?? 64;
+  let bulk: TlsBenchResult['bulk'];
+  if (mb > 0) {
+    const bulkServer = await kymanBenchServer(creds, 'sink', { cipherSuites: ['TLS_AES_128_GCM_SHA256'] });
+    try {
+      options.onProgress?.('bulk', 0, 1);
+      const figures = await measureBulk(bulkServer.port, kymanBulkClient(creds), mb);
+      options.onProgress?.('bulk', 1, 1);
+      bulk = { ...figures, cipherSuite: 'TLS_AES_128_GCM_SHA256', writeSize: BULK_WRITE_SIZE };
+    } finally {
+      await bulkServer.close();
+    }
+  }
+  return { setup: 'kyman client and kyman server in one process, over 127.0.0.1', certificate: 'ECDSA P-256', group: 'x25519', handshakes, ...(bulk ? { bulk } : {}) };
+}

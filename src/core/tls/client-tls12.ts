@@ -1,0 +1,368 @@
+// The TLS 1.2 client handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ServerHello on, one method per step.
+
+import { usage } from '../errors.js';
+import { summarizeCertificate } from '../pki/certificate.js';
+import type { ValidationResult } from '../pki/validate.js';
+import { fatal } from './alerts.js';
+import { equalBytes } from './codec.js';
+import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
+import {
+  NSS_CLIENT_RANDOM,
+  decodeRead,
+  hasDowngradeSentinel,
+  nextMessage12,
+  protections12,
+  readChangeCipherSpecAndFinished,
+  readMessage12,
+  sendChangeCipherSpecAndFinished,
+  signedParams,
+} from './handshake-tls12.js';
+import { checkPeerChain, sendMessage } from './handshake-tls13.js';
+import { SESSION_LIFETIME_SECONDS, type TlsSession } from './session-cache.js';
+import { Transcript } from './key-schedule.js';
+import { Tls12KeySchedule, type PreMasterSecret, type Tls12MasterSecret } from './key-schedule-tls12.js';
+import {
+  Certificate12Codec,
+  CertificateRequest12Codec,
+  CertificateVerifyCodec,
+  ClientCertificateType,
+  ClientKeyExchangeCodec,
+  ExtensionType,
+  HandshakeType,
+  NewSessionTicket12Codec,
+  ServerHelloDoneCodec,
+  ServerKeyExchangeCodec,
+  alpnExt,
+  ecPointFormatsExt,
+  extensionName,
+  findExtension,
+  renegotiationInfoExt,
+  type CertificateRequest12,
+  type ClientHello,
+  type ServerHello,
+} from './messages.js';
+import {
+  keyFitsSuite12,
+  keyKindOf,
+  pickSignatureScheme12,
+  schemeById,
+  schemeFitsKey12,
+  suite12ById,
+  type CipherSuite12,
+  type Group,
+  type SignatureSchemeInfo,
+} from './suites.js';
+
+/** RFC 5246 §7.4.1.4: the extensions a TLS 1.2 ServerHello may carry, each only if we sent it. */
+const SERVER_HELLO_EXTENSIONS_12 = new Set<number>([
+  ExtensionType.server_name,
+  ExtensionType.application_layer_protocol_negotiation,
+  ExtensionType.extended_master_secret,
+  ExtensionType.renegotiation_info,
+  ExtensionType.ec_point_formats,
+  ExtensionType.session_ticket,
+]);
+
+/** What the TLS 1.3 client hands over when the server answered its ClientHello with TLS 1.2. */
+export interface ClientTls12Start {
+  readonly hello: ClientHello;
+  readonly transcript: Transcript;
+  readonly serverHello: ServerHello;
+  readonly serverHelloRaw: Uint8Array;
+  /** Whether the ClientHello offered TLS 1.3: then the downgrade sentinel is checked (RFC 8446 §4.1.3). */
+  readonly offered13: boolean;
+  readonly suites: readonly CipherSuite12[];
+  readonly groups: readonly Group[];
+  readonly schemes: readonly SignatureSchemeInfo[];
+  readonly started: number;
+  /** The session the ClientHello offered to resume, if any, and how its server chain validated when offered. */
+  readonly session?: TlsSession;
+  readonly sessionValidation?: ValidationResult;
+}
+
+/** The client's TLS 1.2 state, as Go's clientHandshakeState keeps it. */
+export class ClientHandshake12 implements Handshaker {
+  private readonly transcript: Transcript;
+  private suite!: CipherSuite12;
+  private ks!: Tls12KeySchedule;
+  private group!: Group;
+  private alpn: string | undefined;
+  private peerCertificates: Uint8Array[] = [];
+  private validation: ValidationResult | undefined;
+  private leafSpki!: Uint8Array;
+  private serverScheme!: SignatureSchemeInfo;
+  private serverPublic!: Uint8Array;
+  private certificateRequest: CertificateRequest12 | undefined;
+  private clientCertificateSent = false;
+  private master!: Tls12MasterSecret;
+  private resumed = false;
+  /** RFC 5077 §3.2: the server answered session_ticket, so a NewSessionTicket comes before its ChangeCipherSpec. */
+  private expectTicket = false;
+  private ticket: { ticket: Uint8Array; lifetime: number } | undefined;
+
+  constructor(
+    private readonly ch: HandshakeChannel,
+    private readonly options: TlsClientOptions,
+    private readonly start: ClientTls12Start,
+  ) {
+    this.transcript = start.transcript;
+  }
+
+  async run(): Promise<HandshakeSummary> {
+    this.processServerHello();
+    if (this.resumed) return this.resumeSession();
+    await this.readServerCertificate();
+    await this.readServerKeyExchange();
+    let next = await nextMessage12(this.ch);
+    if (next.type === HandshakeType.certificate_request) {
+      this.processCertificateRequest(next);
+      next = await nextMessage12(this.ch);
+    }
+    this.processServerHelloDone(next);
+    if (this.certificateRequest) this.sendClientCertificate();
+    const pms = this.sendClientKeyExchange();
+    this.deriveMasterSecret(pms);
+    if (this.clientCertificateSent) await this.sendCertificateVerify();
+    const { client, server } = protections12(this.ks, this.master, this.start.hello.random, this.start.serverHello.random);
+    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'client', client);
+    this.ch.flush();
+    if (this.expectTicket) await this.readNewSessionTicket();
+    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'server', server);
+    this.saveSession();
+    return this.summary();
+  }
+
+  /** RFC 5246 §7.3 (abbreviated handshake): [NewSessionTicket], the server's ChangeCipherSpec and Finished, then ours. */
+  private async resumeSession(): Promise<HandshakeSummary> {
+    const session = this.start.session!;
+    this.master = session.masterSecret;
+    this.peerCertificates = [...session.peerCertificates];
+    this.validation = this.start.sessionValidation;
+    this.group = this.start.groups.find((g) => g.name === session.group) ?? this.start.groups[0];
+    this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, this.master);
+    if (this.expectTicket) await this.readNewSessionTicket();
+    const { client, server } = protections12(this.ks, this.master, this.start.hello.random, this.start.serverHello.random);
+    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'server', server);
+    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'client', client);
+    this.ch.flush();
+    this.saveSession();
+    return this.summary();
+  }
+
+  /** RFC 5077 §3.3 */
+  private async readNewSessionTicket(): Promise<void> {
+    const { message, raw } = await readMessage12(this.ch, HandshakeType.new_session_ticket, NewSessionTicket12Codec.decode);
+    if (message.ticket.length) this.ticket = { ticket: Uint8Array.from(message.ticket), lifetime: message.ticket_lifetime_hint };
+    this.transcript.add(raw);
+  }
+
+  /** Hands the session to the application (the socket's 'session' event) when the server made it resumable. */
+  private saveSession(): void {
+    const sessionId = Uint8Array.from(this.start.serverHello.legacy_session_id_echo);
+    const ticket = this.ticket?.ticket ?? (this.resumed ? this.start.session?.ticket : undefined);
+    if (!sessionId.length && !ticket) return;
+    // RFC 5077 §5.6: a hint of 0 means unspecified; kyman never keeps a session longer than its own limit.
+    const hint = this.ticket?.lifetime || SESSION_LIFETIME_SECONDS;
+    const original = this.resumed ? this.start.session : undefined;
+    this.ch.newSession({
+      version: 'TLSv1.2',
+      cipherSuite: this.suite.name,
+      group: this.group.name,
+      ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
+      sessionId,
+      ...(ticket ? { ticket } : {}),
+      // A resumed session keeps its first handshake's time: resumption does not extend it.
+      createdAt: original?.createdAt ?? (this.options.now?.() ?? new Date()).getTime(),
+      lifetimeSeconds: Math.min(hint, original?.lifetimeSeconds ?? SESSION_LIFETIME_SECONDS, SESSION_LIFETIME_SECONDS),
+      peerCertificates: this.peerCertificates,
+      extendedMasterSecret: true,
+      masterSecret: this.master,
+    });
+  }
+
+  /** RFC 5246 §7.4.1.3, RFC 8446 §4.1.3, RFC 7627 §5.2, RFC 5746 §3.4: what the ServerHello must agree to. */
+  private processServerHello(): void {
+    const sh = this.start.serverHello;
+    // RFC 8446 §4.1.3: a 1.3-capable client seeing TLS 1.2 chosen checks for the downgrade sentinel.
+    if (this.start.offered13 && hasDowngradeSentinel(sh.random)) {
+      throw fatal('illegal_parameter', 'the server chose TLS 1.2 but its random carries the TLS 1.3 downgrade sentinel: a downgrade attack, or a broken middlebox');
+    }
+    if (sh.legacy_compression_method !== 0) throw fatal('illegal_parameter', 'the server chose a compression method');
+    const suite = suite12ById(sh.cipher_suite);
+    if (!suite || !this.start.suites.includes(suite)) throw fatal('illegal_parameter', `the server chose cipher suite 0x${sh.cipher_suite.toString(16)}, which was not offered for TLS 1.2`);
+    this.suite = suite;
+    this.ks = new Tls12KeySchedule(this.ch.provider, suite);
+    for (const e of sh.extensions) {
+      const offered = this.start.hello.extensions.some((x) => x.extension_type === e.extension_type);
+      if (!SERVER_HELLO_EXTENSIONS_12.has(e.extension_type) || !offered) {
+        throw fatal('unsupported_extension', `the server sent ${extensionName(e.extension_type)} in its TLS 1.2 ServerHello`);
+      }
+    }
+    // RFC 7627 §5.2: kyman does not run a TLS 1.2 handshake without the extended master secret.
+    const ems = findExtension(sh.extensions, ExtensionType.extended_master_secret);
+    if (!ems) throw fatal('handshake_failure', 'the server does not support the extended master secret (RFC 7627), which kyman requires for TLS 1.2');
+    // RFC 7627 §5.1: its extension_data is empty.
+    if (ems.length !== 0) throw fatal('decode_error', 'the extended_master_secret extension is not empty');
+    // RFC 5746 §3.4: on an initial handshake renegotiated_connection must be empty.
+    const reneg = findExtension(sh.extensions, ExtensionType.renegotiation_info);
+    if (reneg && renegotiationInfoExt.decode(reneg).length !== 0) throw fatal('handshake_failure', 'the server sent a non-empty renegotiation_info on an initial handshake');
+    // RFC 8422 §5.2: if the server sends point formats, uncompressed must be among them.
+    const formats = findExtension(sh.extensions, ExtensionType.ec_point_formats);
+    if (formats && !ecPointFormatsExt.decode(formats).includes(0)) throw fatal('illegal_parameter', 'the server does not accept uncompressed EC points');
+    // RFC 5077 §3.2: the server's session_ticket is empty.
+    const ticketExt = findExtension(sh.extensions, ExtensionType.session_ticket);
+    if (ticketExt && ticketExt.length) throw fatal('decode_error', "the server's session_ticket extension is not empty");
+    this.expectTicket = ticketExt !== undefined;
+    // RFC 5246 §7.4.1.3: echoing the session id we offered resumes that session (RFC 5077 §3.4: also for a ticket).
+    const echo = sh.legacy_session_id_echo;
+    if (echo.length && equalBytes(echo, this.start.hello.legacy_session_id)) {
+      const session = this.start.session;
+      if (!session) throw fatal('illegal_parameter', 'the server resumed a session that was not offered');
+      // RFC 5246 §7.4.1.3: a resumed session keeps its cipher suite.
+      if (session.cipherSuite !== suite.name) throw fatal('illegal_parameter', `the server resumed a ${session.cipherSuite} session with ${suite.name}`);
+      this.resumed = true;
+    }
+    const alpn = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpn) {
+      const chosen = alpnExt.decode(alpn);
+      // RFC 7301 §3.1: exactly one protocol, one we offered.
+      if (chosen.length !== 1 || !this.options.alpnProtocols?.includes(chosen[0])) throw fatal('illegal_parameter', `the server chose ALPN protocol ${chosen.join(', ')}, which was not offered`);
+      this.alpn = chosen[0];
+    }
+    this.transcript.add(this.start.serverHelloRaw);
+  }
+
+  /** RFC 5246 §7.4.2: the server's chain, validated as for TLS 1.3; its key must fit the suite (RFC 8422 §2). */
+  private async readServerCertificate(): Promise<void> {
+    const { message, raw } = await readMessage12(this.ch, HandshakeType.certificate, Certificate12Codec.decode);
+    if (message.certificate_list.length === 0) throw fatal('decode_error', 'the server sent no certificate');
+    this.peerCertificates = [...message.certificate_list];
+    if ((this.options.verify ?? true) === true) {
+      this.validation = checkPeerChain(this.ch.provider, this.peerCertificates, {
+        trustAnchors: this.options.trustAnchors ?? [],
+        purpose: 'server',
+        host: this.options.serverName,
+        at: this.options.now?.() ?? new Date(),
+      });
+    }
+    this.leafSpki = this.validation?.chain[0]?.publicKey.spki ?? leafSpki(this.peerCertificates[0]);
+    if (!keyFitsSuite12(this.suite, keyKindOf(this.leafSpki))) {
+      throw fatal('unsupported_certificate', `the server's certificate key cannot authenticate ${this.suite.name}`);
+    }
+    this.transcript.add(raw);
+  }
+
+  /** RFC 8422 §5.4: the server's ephemeral point on a group we offered, signed over both randoms. */
+  private async readServerKeyExchange(): Promise<void> {
+    const { message, raw } = await readMessage12(this.ch, HandshakeType.server_key_exchange, ServerKeyExchangeCodec.decode);
+    const group = this.start.groups.find((g) => g.id === message.namedcurve);
+    if (!group) throw fatal('illegal_parameter', `the server chose group 0x${message.namedcurve.toString(16)}, which was not offered`);
+    // RFC 5246 §7.4.1.4.1: the algorithm must be one we offered, and fit the certificate's key.
+    const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
+    if (!scheme) throw fatal('illegal_parameter', `the server signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not offered`);
+    if (!schemeFitsKey12(scheme, keyKindOf(this.leafSpki))) throw fatal('illegal_parameter', `the server signed with ${scheme.name}, which does not fit its certificate's key`);
+    const content = signedParams(this.start.hello.random, this.start.serverHello.random, ServerKeyExchangeCodec.params(message));
+    if (!this.ch.provider.verify(this.leafSpki, scheme.scheme, content, message.signature)) {
+      throw fatal('decrypt_error', "the server's ServerKeyExchange signature does not verify");
+    }
+    this.group = group;
+    this.serverScheme = scheme;
+    this.serverPublic = message.public;
+    this.transcript.add(raw);
+  }
+
+  /** RFC 5246 §7.4.4 */
+  private processCertificateRequest(m: HandshakeMessage): void {
+    this.certificateRequest = decodeRead(this.ch, m, HandshakeType.certificate_request, CertificateRequest12Codec.decode);
+    this.transcript.add(m.raw);
+  }
+
+  /** RFC 5246 §7.4.5 */
+  private processServerHelloDone(m: HandshakeMessage): void {
+    decodeRead(this.ch, m, HandshakeType.server_hello_done, ServerHelloDoneCodec.decode);
+    this.transcript.add(m.raw);
+  }
+
+  /** RFC 5246 §7.4.6: our chain if it fits a certificate type and a scheme the server asked for; otherwise an empty list. */
+  private sendClientCertificate(): void {
+    const request = this.certificateRequest!;
+    const key = this.options.privateKey;
+    const chain = this.options.certificateChain ?? [];
+    let send = false;
+    if (key && chain.length) {
+      const kind = keyKindOf(key.spki);
+      const type = kind?.key === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
+      send = request.certificate_types.includes(type) && pickSignatureScheme12(key, request.supported_signature_algorithms, this.start.schemes) !== undefined;
+    }
+    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate, { certificate_list: send ? chain : [] }, Certificate12Codec.encode));
+    this.clientCertificateSent = send;
+  }
+
+  /** RFC 8422 §5.7, §5.10: our ephemeral point; the ECDH result is the premaster secret. */
+  private sendClientKeyExchange(): PreMasterSecret {
+    const share = this.ch.provider.generateKeyShare(this.group.provider);
+    let pms: Uint8Array;
+    try {
+      pms = share.deriveSecret(this.serverPublic);
+    } catch (e) {
+      throw fatal('illegal_parameter', `the server's ${this.group.name} public value is not a valid point`, e);
+    }
+    this.transcript.add(sendMessage(this.ch, HandshakeType.client_key_exchange, { ecdh_Yc: share.publicKey }, ClientKeyExchangeCodec.encode));
+    return pms as PreMasterSecret;
+  }
+
+  /** RFC 7627 §4: the session hash covers the messages through ClientKeyExchange. */
+  private deriveMasterSecret(pms: PreMasterSecret): void {
+    this.master = this.ks.extendedMasterSecret(pms, this.transcript.hash(this.ks));
+    this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, this.master);
+  }
+
+  /** RFC 5246 §7.4.8: a signature over all handshake messages so far. */
+  private async sendCertificateVerify(): Promise<void> {
+    const key = this.options.privateKey!;
+    const scheme = pickSignatureScheme12(key, this.certificateRequest!.supported_signature_algorithms, this.start.schemes)!;
+    const signature = await this.ch.provider.sign(key, scheme.scheme, this.transcript.bytes());
+    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate_verify, { algorithm: scheme.id, signature }, CertificateVerifyCodec.encode));
+  }
+
+  private summary(): HandshakeSummary {
+    return {
+      version: 'TLSv1.2',
+      cipherSuite: this.suite.name,
+      group: this.group.name,
+      ...(this.serverScheme ? { signatureScheme: this.serverScheme.name } : {}),
+      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
+      ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
+      resumed: this.resumed,
+      helloRetry: false,
+      peerCertificates: this.peerCertificates,
+      ...(this.validation ? { validation: this.validation } : {}),
+      clientCertificateSent: this.clientCertificateSent,
+      handshakeMs: performance.now() - this.start.started,
+    };
+  }
+
+  /**
+   * RFC 5246 §7.4.1.1, RFC 5746 §4.2: a HelloRequest after the handshake asks to renegotiate,
+   * which kyman does not do: it answers with a no_renegotiation warning and carries on.
+   */
+  postHandshake(m: HandshakeMessage): void {
+    if (m.type !== HandshakeType.hello_request) throw fatal('unexpected_message', `the server sent handshake type ${m.type} after the handshake`);
+    if (m.body.length) throw fatal('decode_error', 'HelloRequest is not empty');
+    if (this.ch.tracing) this.ch.trace('received', m.type, {});
+    this.ch.sendWarningAlert('no_renegotiation');
+  }
+
+  keyUpdate(): void {
+    throw usage('KeyUpdate is TLS 1.3 only; this connection is TLS 1.2');
+  }
+}
+
+/** The leaf's SubjectPublicKeyInfo when the chain was not validated (verify: 'insecure'). */
+function leafSpki(der: Uint8Array): Uint8Array {
+  try {
+    return summarizeCertificate(der).spki;
+  } catch (e) {
+    throw fatal('bad_certificate', "the server's certificate cannot be read", e);
+  }
+}

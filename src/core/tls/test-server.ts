@@ -1,0 +1,191 @@
+// A test TLS server as `kyman tls server` runs it: one report per connection, an echo or HTTP reply, a clean stop.
+
+import * as net from 'node:net';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { softwareProvider } from '../crypto/software.js';
+import { conflict, failed, usage } from '../errors.js';
+import { readCertificate } from '../pki/certificate.js';
+import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type TlsSocket, type TraceEvent } from './index.js';
+import { describeHandshakeFailure, type TlsVersionName } from './probe.js';
+
+export type ReplyMode = 'echo' | 'http' | 'auto';
+
+/** An HTTP request head longer than this is not a test client's: answer what arrived. */
+const MAX_REQUEST_HEAD = 16 * 1024;
+/** `auto` takes these first bytes (or ALPN http/1.1) for HTTP; anything else is echoed. */
+const HTTP_REQUEST_LINE = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/1\.[01]\r?\n/;
+const HTTP_METHOD_START = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
+
+export interface ConnectionReport {
+  /** `address:port` of the client. */
+  remote: string;
+  version: string;
+  cipherSuite: string;
+  group: string;
+  /** The scheme this server signed its CertificateVerify with. */
+  serverSignatureScheme?: string;
+  /** The scheme the client's CertificateVerify used, when it sent a certificate. */
+  clientSignatureScheme?: string;
+  alpn?: string;
+  serverName?: string;
+  resumed: boolean;
+  helloRetry: boolean;
+  /** Subject of the client's certificate, when it sent one. */
+  clientCertificate?: string;
+  handshakeMs: number;
+  summary: HandshakeSummary;
+}
+
+export interface ConnectionFailure {
+  remote: string;
+  /** One line, the alert named (see describeHandshakeFailure). */
+  message: string;
+  alert?: string;
+  error: unknown;
+}
+
+export interface TestServerOptions extends TlsServerOptions {
+  host: string;
+  /** 0 picks a free port; `address` says which. */
+  port: number;
+  /** What to do with application data. `auto` (the default): HTTP when ALPN says http/1.1 or the first bytes are an HTTP request line, echo otherwise. */
+  reply?: ReplyMode;
+  /** Handle one connection, then stop listening; `finished` says how it went. */
+  once?: boolean;
+  versions?: TlsVersionName[];
+  /** The trace of each connection's handshake, with the connection it belongs to. */
+  onTrace?: (event: TraceEvent, remote: string) => void;
+  onConnection?: (report: ConnectionReport) => void;
+  onFailure?: (failure: ConnectionFailure) => void;
+  /** When the connection closes (after its report), with the bytes it carried. */
+  onClosed?: (remote: string, bytes: { received: number; sent: number }) => void;
+}
+
+export interface TestServer {
+  readonly address: { host: string; port: number };
+  /** With `once`: resolves when the one connection is over, `ok` when its handshake succeeded. Otherwise when closed. */
+  readonly finished: Promise<{ ok: boolean }>;
+  /** Stops listening and ends every connection (close_notify, then the socket). */
+  close(): Promise<void>;
+}
+
+/** Starts a test server; resolves once it listens. USAGE for options that cannot work, CONFLICT for a port in use. */
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, ...tls } = options;
+  const provider: CryptoProvider = tls.provider ?? softwareProvider();
+  // Checked now, so a mistake shows before the first client.
+  createTlsServer({ ...tls, provider });
+  const live = new Set<TlsSocket>();
+  let resolveFinished!: (r: { ok: boolean }) => void;
+  const finished = new Promise<{ ok: boolean }>((r) => (resolveFinished = r));
+  let taken = false;
+
+  const server = net.createServer((tcp) => {
+    if (once && taken) {
+      tcp.destroy();
+      return;
+    }
+    taken = true;
+    if (once) server.close();
+    const remote = `${tcp.remoteAddress}:${tcp.remotePort}`;
+    let serverScheme: string | undefined;
+    // The server's own scheme is not in the summary; the CertificateVerify it sends names it.
+    const trace = (e: TraceEvent) => {
+      if (e.direction === 'sent' && e.message === 'CertificateVerify') serverScheme = String(e.fields.find((f) => f.name === 'algorithm')?.value ?? '');
+      onTrace?.(e, remote);
+    };
+    const conn = createTlsServer({ ...tls, provider, trace }).accept(tcp);
+    live.add(conn);
+    const bytes = { received: 0, sent: 0 };
+    let ok = false;
+    conn.on('error', (e) => {
+      if (!conn.summary) {
+        const alert = (e as { alert?: { name: string } }).alert?.name;
+        onFailure?.({ remote, message: describeHandshakeFailure(e, 'client'), ...(alert ? { alert } : {}), error: e });
+      }
+    });
+    conn.once('close', () => {
+      live.delete(conn);
+      if (conn.summary) onClosed?.(remote, bytes);
+      if (once) resolveFinished({ ok });
+    });
+    conn.once('secure', (summary: HandshakeSummary) => {
+      ok = true;
+      const leaf = summary.peerCertificates[0];
+      onConnection?.({
+        remote,
+        version: summary.version,
+        cipherSuite: summary.cipherSuite,
+        group: summary.group,
+        ...(serverScheme ? { serverSignatureScheme: serverScheme } : {}),
+        ...(summary.signatureScheme ? { clientSignatureScheme: summary.signatureScheme } : {}),
+        ...(summary.alpn !== undefined ? { alpn: summary.alpn } : {}),
+        ...(summary.serverName !== undefined ? { serverName: summary.serverName } : {}),
+        resumed: summary.resumed,
+        helloRetry: summary.helloRetry,
+        ...(leaf ? { clientCertificate: readCertificate(provider, leaf).subject || '(empty subject)' } : {}),
+        handshakeMs: summary.handshakeMs,
+        summary,
+      });
+      answer(conn, reply, summary, leaf ? readCertificate(provider, leaf).subject : undefined, bytes);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(conflict(`${host}:${port} is in use: choose another --port`, e));
+      else if (e.code === 'EACCES') reject(usage(`not allowed to listen on ${host}:${port}: choose a port above 1023`, e));
+      else if (e.code === 'EADDRNOTAVAIL') reject(usage(`${host} is not an address of this machine`, e));
+      else reject(failed(`cannot listen on ${host}:${port}: ${e.message}`, e));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as net.AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      for (const c of live) {
+        c.end();
+        setTimeout(() => c.destroy(), 500).unref();
+      }
+      if (server.listening) server.close(() => resolve());
+      else resolve();
+      if (!once) resolveFinished({ ok: true });
+    }));
+  return { address: { host, port: bound.port }, finished, close };
+}
+
+/** The reply a connection gets once its handshake is done. */
+function answer(conn: TlsSocket, mode: ReplyMode, summary: HandshakeSummary, client: string | undefined, bytes: { received: number; sent: number }): void {
+  const write = (d: Buffer | string) => {
+    bytes.sent += typeof d === 'string' ? Buffer.byteLength(d) : d.length;
+    conn.write(d);
+  };
+  let decided: 'echo' | 'http' | undefined = mode === 'auto' ? (summary.alpn === 'http/1.1' ? 'http' : undefined) : mode;
+  let head = '';
+  conn.on('data', (d: Buffer) => {
+    bytes.received += d.length;
+    if (!decided) decided = HTTP_METHOD_START.test(d.toString('latin1', 0, 8)) || HTTP_REQUEST_LINE.test(d.toString('latin1', 0, 64)) ? 'http' : 'echo';
+    if (decided === 'echo') {
+      write(d);
+      return;
+    }
+    head += d.toString('latin1');
+    if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length > MAX_REQUEST_HEAD) {
+      const requestLine = head.split(/\r?\n/)[0];
+      const body = [
+        'Hello from kyman tls server.',
+        `request: ${requestLine}`,
+        `negotiated: ${summary.version} ${summary.cipherSuite} ${summary.group}${summary.alpn ? ` alpn=${summary.alpn}` : ''}`,
+        `client certificate: ${client ?? 'none'}`,
+        '',
+      ].join('\n');
+      const status = head.length > MAX_REQUEST_HEAD ? '431 Request Header Fields Too Large' : '200 OK';
+      write(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${requestLine.startsWith('HEAD ') ? '' : body}`);
+      conn.removeAllListeners('data');
+      conn.resume();
+      conn.end();
+    }
+  });
+}

@@ -1,0 +1,393 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import { softwareProvider } from '../../../src/core/crypto/software.js';
+import { prf } from '../../../src/core/tls/key-schedule-tls12.js';
+import { ExtensionType, ServerHelloCodec, TLS11, TLS12, ext, type Extension } from '../../../src/core/tls/messages.js';
+import { ContentType, Tls12Protection } from '../../../src/core/tls/record.js';
+import { connect, createTlsServer, TlsAlertError, type TlsSession, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
+import { makePki, provider, type TestPki } from './fixtures.js';
+import { collect, connectTcp, sha256, within } from './peers.js';
+
+const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('tls 1.2: the PRF (RFC 5246 §5)', () => {
+  const p = softwareProvider();
+  // The TLS 1.2 PRF vectors widely used since the ietf-tls list posted them (also what `openssl kdf TLS1-PRF` gives).
+  it('P_SHA256: 100 bytes of "test label"', () => {
+    const out = prf(p, 'SHA-256', hex('9bbe436ba940f017b17652849a71db35'), 'test label', hex('a0ba9f936cda311827a6f796ffd5198c'), 100);
+    assert.equal(
+      toHex(out),
+      'e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab' +
+        '4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff70187347b66',
+    );
+  });
+
+  it('P_SHA384: 148 bytes of "test label"', () => {
+    const out = prf(p, 'SHA-384', hex('b80b733d6ceefcdc71566ea48e5567df'), 'test label', hex('cd665cf6a8447dd6ff8b27555edb7465'), 148);
+    assert.equal(
+      toHex(out),
+      '7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd' +
+        '8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d9184259b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6' +
+        '91c8f3a26854308d5eaa3be85e0990703d73e56f',
+    );
+  });
+});
+
+describe('tls 1.2: record protection (RFC 5288, RFC 7905)', () => {
+  const p = softwareProvider();
+  it('AES-GCM: the explicit nonce is the sequence number after the 4-byte salt, and the record opens', () => {
+    const key = randomBytes(16);
+    const salt = randomBytes(4);
+    const w = new Tls12Protection(p.aead('AES-128-GCM', key), salt, 8);
+    const r = new Tls12Protection(p.aead('AES-128-GCM', key), salt, 8);
+    for (let seq = 0; seq < 3; seq++) {
+      const [header, body] = w.seal(ContentType.application_data, Buffer.from(`record ${seq}`));
+      assert.equal(body.length, 8 + 8 + 16);
+      assert.deepEqual([...header], [23, 3, 3, 0, body.length]);
+      assert.equal(toHex(body.subarray(0, 8)), seq.toString(16).padStart(16, '0'));
+      // RFC 5246 §6.2.3.3: additional_data = seq_num ‖ type ‖ version ‖ length, here checked by decrypting by hand.
+      const aad = Buffer.concat([Buffer.from(seq.toString(16).padStart(16, '0'), 'hex'), Buffer.from([23, 3, 3, 0, 8])]);
+      const plain = p.aead('AES-128-GCM', key).open(Buffer.concat([salt, body.subarray(0, 8)]), aad, body.subarray(8));
+      assert.equal(Buffer.from(plain!).toString(), `record ${seq}`);
+      assert.equal(Buffer.from(r.open(header, body).fragment).toString(), `record ${seq}`);
+    }
+  });
+
+  it('ChaCha20-Poly1305: IV XOR sequence number, nothing explicit; a flipped bit is bad_record_mac', () => {
+    const key = randomBytes(32);
+    const iv = randomBytes(12);
+    const w = new Tls12Protection(p.aead('CHACHA20-POLY1305', key), iv, 0);
+    const r = new Tls12Protection(p.aead('CHACHA20-POLY1305', key), iv, 0);
+    w.seal(ContentType.handshake, Buffer.from('first'));
+    const [header, body] = w.seal(ContentType.handshake, Buffer.from('second'));
+    assert.equal(body.length, 6 + 16);
+    const nonce = Uint8Array.from(iv);
+    nonce[11] ^= 1;
+    const aad = Buffer.concat([Buffer.from('0000000000000001', 'hex'), Buffer.from([22, 3, 3, 0, 6])]);
+    assert.equal(Buffer.from(p.aead('CHACHA20-POLY1305', key).open(nonce, aad, body)!).toString(), 'second');
+    // The reader is at sequence 0: the record sealed at 1 does not open there.
+    assert.throws(() => r.open(header, body), (e: unknown) => e instanceof TlsAlertError && e.alert.name === 'bad_record_mac');
+  });
+});
+
+/** A raw TCP server that answers the first bytes with `reply(clientHelloRecord)`. */
+async function scripted(reply: (hello: Buffer) => Buffer) {
+  const server = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.once('data', (d: Buffer) => s.write(reply(d)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}
+
+function serverHelloRecord(options: { version?: number; random?: Uint8Array; suite?: number; extensions?: Extension[] }): Buffer {
+  const msg = ServerHelloCodec.encode({
+    legacy_version: options.version ?? TLS12,
+    random: options.random ?? randomBytes(32),
+    legacy_session_id_echo: new Uint8Array(0),
+    cipher_suite: options.suite ?? 0xc02b,
+    legacy_compression_method: 0,
+    extensions: options.extensions ?? [],
+  });
+  return Buffer.concat([Buffer.from([22, 3, 3, msg.length >> 8, msg.length & 0xff]), msg]);
+}
+
+const EMS = ext(ExtensionType.extended_master_secret, new Uint8Array(0));
+const RENEG = ext(ExtensionType.renegotiation_info, Uint8Array.of(0));
+
+describe('tls 1.2 in the engine, kyman to kyman', function () {
+  this.timeout(30_000);
+  let pki: TestPki;
+  const closers: Array<() => void> = [];
+  before(async () => (pki = await makePki()));
+  after(() => pki.cleanup());
+  afterEach(() => closers.splice(0).forEach((c) => c()));
+
+  async function kymanServer(extra: Partial<TlsServerOptions> = {}) {
+    const tls = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, ...extra });
+    const conns: TlsSocket[] = [];
+    const server = net.createServer((s) => {
+      const c = tls.accept(s);
+      c.on('error', () => undefined);
+      conns.push(c);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      for (const c of conns) c.destroy();
+      server.close();
+    });
+    return { port: (server.address() as net.AddressInfo).port, conns };
+  }
+
+  async function client(port: number, extra: Partial<TlsClientOptions> = {}): Promise<TlsSocket> {
+    const c = connect({ socket: await connectTcp(port), serverName: 'localhost', trustAnchors: [pki.root.der], provider, ...extra });
+    c.on('error', () => undefined);
+    closers.push(() => c.destroy());
+    return c;
+  }
+
+  async function failure(socket: TlsSocket): Promise<TlsAlertError> {
+    const e = await within(10_000, socket.secured.then(() => undefined, (err: unknown) => err));
+    assert.ok(e instanceof TlsAlertError, `expected TlsAlertError, got ${String(e)}`);
+    return e;
+  }
+
+  it('a 1.2-only client and a default server: TLS 1.2, keylog CLIENT_RANDOM, the RFC 5246 message flow, the downgrade sentinel written', async () => {
+    const { port, conns } = await kymanServer({ alpnProtocols: ['h2'] });
+    const lines: string[] = [];
+    const events: TraceEvent[] = [];
+    const c = await client(port, { versions: ['TLSv1.2'], keyLog: (l) => lines.push(l), trace: (e) => events.push(e), alpnProtocols: ['h2'] });
+    const summary: HandshakeSummary = await within(10_000, c.secured);
+    assert.equal(summary.version, 'TLSv1.2');
+    assert.equal(summary.cipherSuite, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+    assert.equal(summary.group, 'x25519');
+    assert.equal(summary.signatureScheme, 'ecdsa_secp256r1_sha256');
+    assert.equal(summary.alpn, 'h2');
+    assert.equal(summary.validation?.valid, true);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/);
+    assert.deepEqual(
+      events.map((e) => `${e.direction} ${e.message}`),
+      ['sent ClientHello', 'received ServerHello', 'received Certificate', 'received ServerKeyExchange', 'received ServerHelloDone', 'sent ClientKeyExchange', 'sent Finished', 'received NewSessionTicket', 'received Finished'],
+    );
+    // RFC 8446 §4.1.3: the server speaks TLS 1.3 too, so its random ends in DOWNGRD\x01; a 1.2-only client does not mind.
+    const random = String(events[1].fields.find((f) => f.name === 'random')?.value);
+    assert.match(random, /444f574e47524401$/);
+    await within(5000, new Promise((r) => setImmediate(r)));
+    const serverSummary = await within(5000, conns[0].secured);
+    assert.equal(serverSummary.version, 'TLSv1.2');
+    assert.equal(serverSummary.serverName, 'localhost');
+    const got = collect(c);
+    conns[0].end('from the server');
+    assert.equal((await within(5000, got)).toString(), 'from the server');
+  });
+
+  it('both versions on both sides: TLS 1.3; a 1.2-only server: TLS 1.2 with no sentinel', async () => {
+    const both = await kymanServer();
+    assert.equal((await within(10_000, (await client(both.port)).secured)).version, 'TLSv1.3');
+    const only12 = await kymanServer({ versions: ['TLSv1.2'] });
+    const events: TraceEvent[] = [];
+    const s = await within(10_000, (await client(only12.port, { trace: (e) => events.push(e) })).secured);
+    assert.equal(s.version, 'TLSv1.2');
+    assert.doesNotMatch(String(events[1].fields.find((f) => f.name === 'random')?.value), /444f574e475244/);
+  });
+
+  it('no common version: protocol_version either way', async () => {
+    const only12 = await kymanServer({ versions: ['TLSv1.2'] });
+    const e1 = await failure(await client(only12.port, { versions: ['TLSv1.3'] }));
+    assert.equal(e1.alert.name, 'protocol_version');
+    assert.equal(e1.direction, 'received');
+    const only13 = await kymanServer({ versions: ['TLSv1.3'] });
+    const e2 = await failure(await client(only13.port, { versions: ['TLSv1.2'] }));
+    assert.equal(e2.alert.name, 'protocol_version');
+    const s = await within(5000, only13.conns[0].secured.then(() => undefined, (err: unknown) => err));
+    assert.ok(s instanceof TlsAlertError && s.direction === 'sent' && s.alert.name === 'protocol_version');
+  });
+
+  it('an RSA server with every ECDHE_RSA suite and group, RSA client authentication, 1 MiB each way', async () => {
+    const suites = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'] as const;
+    const groups = ['x25519', 'secp256r1', 'secp384r1'] as const;
+    const rsaClient = await pki.issue('rsa client', { type: 'rsa', bits: 2048 }, { eku: ['clientAuth'], san: ['email:rsa@example.com'] });
+    for (let i = 0; i < suites.length; i++) {
+      const srv = await kymanServer({ certificateChain: [pki.rsa.der], privateKey: pki.rsa.key, versions: ['TLSv1.2'], clientAuth: 'required', clientTrustAnchors: [pki.root.der] });
+      const c = await client(srv.port, { cipherSuites: [suites[i]], groups: [groups[i]], certificateChain: [rsaClient.der], privateKey: rsaClient.key });
+      const summary = await within(10_000, c.secured);
+      assert.equal(summary.cipherSuite, suites[i]);
+      assert.equal(summary.group, groups[i]);
+      assert.equal(summary.clientCertificateSent, true);
+      const server = srv.conns[0];
+      const ss = await within(5000, server.secured);
+      assert.equal(ss.validation?.chain[0].subject, 'CN=rsa client');
+      assert.match(String(ss.signatureScheme), /^rsa_pss_rsae_sha256$/);
+      const up = randomBytes(1 << 20);
+      const down = randomBytes(1 << 20);
+      const gotDown = collect(c);
+      const gotUp = collect(server);
+      server.end(down);
+      c.end(up);
+      assert.equal(sha256(await within(10_000, gotDown)), sha256(down));
+      assert.equal(sha256(await within(10_000, gotUp)), sha256(up));
+    }
+  });
+
+  it('required client certificate missing: handshake_failure (RFC 5246 §7.4.6)', async () => {
+    const srv = await kymanServer({ versions: ['TLSv1.2'], clientAuth: 'required', clientTrustAnchors: [pki.root.der] });
+    const e = await failure(await client(srv.port));
+    assert.equal(e.alert.name, 'handshake_failure');
+    assert.equal(e.direction, 'received');
+  });
+
+  it('no suite the server key can serve: handshake_failure', async () => {
+    const srv = await kymanServer({ versions: ['TLSv1.2'] });
+    const e = await failure(await client(srv.port, { cipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] }));
+    assert.equal(e.alert.name, 'handshake_failure');
+  });
+
+  it('KeyUpdate is refused as a usage error on a TLS 1.2 connection', async () => {
+    const srv = await kymanServer({ versions: ['TLSv1.2'] });
+    const c = await client(srv.port);
+    await within(10_000, c.secured);
+    assert.throws(() => c.keyUpdate(), { code: 'USAGE' });
+  });
+
+  it('the options are checked: an unknown version, or a version without suites, is USAGE', async () => {
+    assert.throws(() => createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, versions: ['TLSv1.1' as never] }), { code: 'USAGE' });
+    assert.throws(
+      () => createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, versions: ['TLSv1.2'], cipherSuites: ['TLS_AES_128_GCM_SHA256'] }),
+      { code: 'USAGE' },
+    );
+  });
+
+  describe('resumption (RFC 5246 §7.3, RFC 5077)', () => {
+    async function firstSession(port: number, extra: Partial<TlsClientOptions> = {}): Promise<TlsSession> {
+      const c = await client(port, { versions: ['TLSv1.2'], ...extra });
+      const session = new Promise<TlsSession>((resolve) => c.once('session', resolve));
+      const summary = await within(10_000, c.secured);
+      assert.equal(summary.resumed, false);
+      const s = await within(5000, session, 'session');
+      c.end();
+      return s;
+    }
+
+    it('by ticket: the abbreviated handshake, the same master secret, a new ticket', async () => {
+      const srv = await kymanServer({ alpnProtocols: ['h2'] });
+      const lines: string[] = [];
+      const s1 = await firstSession(srv.port, { keyLog: (l) => lines.push(l) });
+      assert.ok(s1.ticket && s1.ticket.length > 0);
+      assert.equal(s1.sessionId.length, 32);
+      const events: TraceEvent[] = [];
+      const c = await client(srv.port, { versions: ['TLSv1.2'], session: s1, keyLog: (l) => lines.push(l), trace: (e) => events.push(e), alpnProtocols: ['h2'] });
+      const next = new Promise<TlsSession>((resolve) => c.once('session', resolve));
+      const summary = await within(10_000, c.secured);
+      assert.equal(summary.resumed, true);
+      assert.equal(summary.alpn, 'h2');
+      assert.equal(summary.signatureScheme, undefined);
+      assert.equal(summary.peerCertificates.length, 1);
+      assert.deepEqual(
+        events.map((e) => `${e.direction} ${e.message}`),
+        ['sent ClientHello', 'received ServerHello', 'received NewSessionTicket', 'received Finished', 'sent Finished'],
+      );
+      assert.equal(lines[1].split(' ')[2], lines[0].split(' ')[2], 'the master secret is the session\'s');
+      const s2 = await within(5000, next);
+      assert.equal(s2.createdAt, s1.createdAt);
+      assert.equal((await within(5000, srv.conns[1].secured)).resumed, true);
+      const got = collect(c);
+      srv.conns[1].end('resumed data');
+      assert.equal((await within(5000, got)).toString(), 'resumed data');
+    });
+
+    it('by session id alone', async () => {
+      const srv = await kymanServer();
+      const s1 = await firstSession(srv.port);
+      const byId: TlsSession = { ...s1, ticket: undefined };
+      const c = await client(srv.port, { session: byId, versions: ['TLSv1.2'] });
+      assert.equal((await within(10_000, c.secured)).resumed, true);
+    });
+
+    it('declined (another server, another name, resumption off): a full handshake', async () => {
+      const srv = await kymanServer();
+      const s1 = await firstSession(srv.port);
+      const other = await kymanServer();
+      assert.equal((await within(10_000, (await client(other.port, { session: s1, versions: ['TLSv1.2'] })).secured)).resumed, false);
+      const off = await kymanServer({ resumption: false });
+      const c = await client(off.port, { versions: ['TLSv1.2'] });
+      let sessions = 0;
+      c.on('session', () => sessions++);
+      assert.equal((await within(10_000, c.secured)).resumed, false);
+      assert.equal(sessions, 0);
+      // A session whose server chain no longer validates (other trust anchors) is not offered: the full handshake then fails.
+      const events: TraceEvent[] = [];
+      const stale = await client(srv.port, { session: s1, versions: ['TLSv1.2'], trustAnchors: [pki.otherRoot.der], trace: (e) => events.push(e) });
+      assert.equal((await failure(stale)).alert.name, 'unknown_ca');
+      const hello = events[0].fields.find((f) => f.name === 'extensions')!.value as readonly { name: string; value: unknown }[];
+      assert.equal(hello.find((e) => e.name === 'session_ticket')?.value, '(empty)');
+      // The session is offered only to the name it was made with.
+      const c2 = await client(srv.port, { session: s1, serverName: '127.0.0.1', versions: ['TLSv1.2'] });
+      assert.equal((await within(10_000, c2.secured)).resumed, false);
+    });
+
+    it('a required client certificate: the session keeps the client\'s chain', async () => {
+      const srv = await kymanServer({ clientAuth: 'required', clientTrustAnchors: [pki.root.der] });
+      const s1 = await firstSession(srv.port, { certificateChain: [pki.client.der], privateKey: pki.client.key });
+      // A TLS 1.2 session is resumed over TLS 1.2 only: with 1.3 offered too, this server would choose 1.3.
+      const c = await client(srv.port, { session: s1, versions: ['TLSv1.2'] });
+      assert.equal((await within(10_000, c.secured)).resumed, true);
+      const ss = await within(5000, srv.conns[1].secured);
+      assert.equal(ss.resumed, true);
+      assert.equal(ss.peerCertificates.length, 1);
+    });
+  });
+
+  describe('against a scripted server', () => {
+    it('the downgrade sentinel in a TLS 1.2 ServerHello to a 1.3-capable client: illegal_parameter', async () => {
+      const random = randomBytes(32);
+      Buffer.from('444f574e47524401', 'hex').copy(random, 24);
+      const srv = await scripted(() => serverHelloRecord({ random, extensions: [EMS, RENEG] }));
+      closers.push(srv.close);
+      const e = await failure(await client(srv.port));
+      assert.equal(e.alert.name, 'illegal_parameter');
+      assert.equal(e.direction, 'sent');
+      assert.match(e.message, /downgrade sentinel/);
+    });
+
+    it('a server without extended_master_secret: handshake_failure', async () => {
+      const srv = await scripted(() => serverHelloRecord({ extensions: [RENEG] }));
+      closers.push(srv.close);
+      const e = await failure(await client(srv.port));
+      assert.equal(e.alert.name, 'handshake_failure');
+      assert.match(e.message, /extended master secret/);
+    });
+
+    it('a server that answers with TLS 1.1: protocol_version', async () => {
+      const srv = await scripted(() => serverHelloRecord({ version: TLS11, suite: 0xc013, extensions: [RENEG] }));
+      closers.push(srv.close);
+      const e = await failure(await client(srv.port));
+      assert.equal(e.alert.name, 'protocol_version');
+    });
+
+    it('a suite that was not offered: illegal_parameter', async () => {
+      const srv = await scripted(() => serverHelloRecord({ suite: 0xc02f, extensions: [EMS, RENEG] }));
+      closers.push(srv.close);
+      const e = await failure(await client(srv.port, { cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] }));
+      assert.equal(e.alert.name, 'illegal_parameter');
+    });
+
+    it('a non-empty renegotiation_info on the first handshake: handshake_failure (RFC 5746 §3.4)', async () => {
+      const srv = await scripted(() => serverHelloRecord({ extensions: [EMS, ext(ExtensionType.renegotiation_info, Uint8Array.of(2, 1, 2))] }));
+      closers.push(srv.close);
+      const e = await failure(await client(srv.port));
+      assert.equal(e.alert.name, 'handshake_failure');
+    });
+  });
+
+  describe('a scripted client against the kyman server', () => {
+    /** Our own client's ClientHello, captured, with `edit` applied to its extensions. */
+    async function capturedHello(options: Partial<TlsClientOptions>): Promise<Buffer> {
+      const captured: Buffer[] = [];
+      const grab = await scripted((d) => (captured.push(d), Buffer.alloc(0)));
+      closers.push(grab.close);
+      const c = await client(grab.port, options);
+      await new Promise((r) => setTimeout(r, 100));
+      c.destroy();
+      return captured[0];
+    }
+
+    it('a ClientHello without extended_master_secret gets handshake_failure on the wire', async () => {
+      const hello = await capturedHello({ versions: ['TLSv1.2'] });
+      // Rename extended_master_secret (0x0017, empty) to an unknown type, keeping every length as it is.
+      const at = hello.indexOf(Buffer.from('00170000', 'hex'));
+      assert.ok(at > 0);
+      hello.writeUInt16BE(0x7a7a, at);
+      const srv = await kymanServer();
+      const raw = await connectTcp(srv.port);
+      const reply: Buffer[] = [];
+      raw.on('data', (d: Buffer) => reply.push(d));
+      const closed = new Promise((r) => raw.once('close', r));
+      raw.write(hello);
+      await within(5000, closed);
+      assert.equal(Buffer.concat(reply).toString('hex'), '15030300020228');
+    });
+  });
+});
