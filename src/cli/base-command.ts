@@ -51,6 +51,11 @@ export abstract class KymanCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /** One JSON document on stdout; oclif's colouring tokenizer is far too slow for 10,000 entries. */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
     const { code, message, exit } = classifyError(error);
