@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a Java keytool, SoftHSM2 and OpenSC, ss), then runs every test.
+# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a Java keytool, SoftHSM2 and OpenSC, tmux, ss), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ command -v certtool >/dev/null || need+=(gnutls-bin)
 command -v gnutls-cli >/dev/null || need+=(gnutls-bin)
 command -v keytool >/dev/null || need+=(default-jre-headless)
 command -v ss >/dev/null || need+=(iproute2)
+command -v tmux >/dev/null || need+=(tmux)
 command -v softhsm2-util >/dev/null || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need+=(opensc)
 if [ ${#need[@]} -gt 0 ]; then

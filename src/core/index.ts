@@ -36,3 +36,4 @@ export type { TokenSummary, TokenDetails, TokenObject, InitTokenOptions } from '
 export { defaultModulePath, SOFTHSM2_MODULES } from './crypto/pkcs11-module.js';
 export { Pkcs11KeyStore, openTokenKeyStore } from './keystore/pkcs11-key-store.js';
 export type { OpenTokenKeyStoreOptions } from './keystore/pkcs11-key-store.js';
+export type { TlsSession, TlsSession12, TlsSession13 } from './tls/index.js';

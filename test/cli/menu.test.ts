@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../helpers/cli.js';
 
 const bin = path.join(repoRoot, 'bin/run.js');
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
 /**
  * The built kyman running in a tmux pane, driven as a person would: keys in, screen text out.
@@ -81,10 +80,6 @@ describe('kyman menu', function () {
   this.timeout(120_000);
 
   describe('in a terminal', function () {
-    before(function () {
-      if (!hasTmux) this.skip();
-    });
-
     it('creates a database and certificates, sets the default, exports, stashes, and backs out of forms writing nothing', async () => {
       const tmp = tempDir('kyman-menu-');
       const term = new Terminal('kyman-menu-main', tmp.dir);

@@ -18,7 +18,7 @@ import {
   signedParams,
 } from './handshake-tls12.js';
 import { checkPeerChain, sendMessage } from './handshake-tls13.js';
-import { SESSION_LIFETIME_SECONDS, type TlsSession } from './session-cache.js';
+import { SESSION_LIFETIME_SECONDS, type TlsSession12 as TlsSession } from './session-cache.js';
 import { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type PreMasterSecret, type Tls12MasterSecret } from './key-schedule-tls12.js';
 import {

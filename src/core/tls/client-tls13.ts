@@ -22,16 +22,19 @@ import {
   sendFinished,
   sendMessage,
 } from './handshake-tls13.js';
-import { KeySchedule, Transcript, type HandshakeSecret, type TrafficSecret } from './key-schedule.js';
-import { sessionUsable, type TlsSession } from './session-cache.js';
+import { KeySchedule, Transcript, type HandshakeSecret, type MasterSecret, type ResumptionMasterSecret, type TrafficSecret } from './key-schedule.js';
+import { SESSION_LIFETIME_SECONDS, session13Usable, sessionUsable, type TlsSession, type TlsSession12, type TlsSession13 } from './session-cache.js';
 import {
   CertificateCodec,
   CertificateRequestCodec,
   ClientHelloCodec,
+  preSharedKeyExt,
+  pskModesExt,
   EncryptedExtensionsCodec,
   ExtensionType,
   HandshakeType,
   NewSessionTicketCodec,
+  type NewSessionTicket,
   ServerHelloCodec,
   TLS12,
   TLS13,
@@ -62,6 +65,7 @@ import {
   resolveSuites,
   resolveSuites12,
   resolveVersions,
+  CIPHER_SUITES,
   suiteById,
   type CipherSuite,
   type CipherSuite12,
@@ -102,8 +106,13 @@ export class ClientHandshake13 implements Handshaker {
   /** The TLS 1.2 handshake, when the server chose TLS 1.2 (RFC 8446 §4.1.3, RFC 5246). */
   private tls12: ClientHandshake12 | undefined;
   /** A TLS 1.2 session offered for resumption (RFC 5246 §7.4.1.2, RFC 5077 §3.4). */
-  private session: TlsSession | undefined;
+  private session: TlsSession12 | undefined;
   private sessionValidation: ValidationResult | undefined;
+  /** A TLS 1.3 ticket offered in pre_shared_key (§4.2.11), and whether the server took it. */
+  private psk: TlsSession13 | undefined;
+  private resumed = false;
+  private master!: MasterSecret;
+  private resumptionSecret: ResumptionMasterSecret | undefined;
 
   private hello!: ClientHello;
   private helloRaw!: Uint8Array;
@@ -176,19 +185,28 @@ export class ClientHandshake13 implements Handshaker {
     }
     this.processServerHello(sh.message, sh.raw);
     await this.readEncryptedExtensions();
-    let next = await this.ch.readHandshake();
-    if (next.type === HandshakeType.certificate_request) {
-      this.processCertificateRequest(next);
-      next = await this.ch.readHandshake();
+    if (this.resumed) {
+      // §2.2: a resumed handshake has no Certificate or CertificateVerify; the ticket vouches for the
+      // server, and a CertificateRequest is not allowed with a PSK (§4.3.2), so Finished comes next.
+      this.peerCertificates = [...this.psk!.peerCertificates];
+      this.validation = this.sessionValidation;
+    } else {
+      let next = await this.ch.readHandshake();
+      if (next.type === HandshakeType.certificate_request) {
+        this.processCertificateRequest(next);
+        next = await this.ch.readHandshake();
+      }
+      const leafSpki = this.processServerCertificate(next);
+      this.serverScheme = await readCertificateVerify(this.ch, this.transcript, this.ks, leafSpki, this.schemes, 'server');
     }
-    const leafSpki = this.processServerCertificate(next);
-    this.serverScheme = await readCertificateVerify(this.ch, this.transcript, this.ks, leafSpki, this.schemes, 'server');
     await readFinished(this.ch, this.transcript, this.ks, this.serverHandshakeSecret, 'server');
     const [clientApp, serverApp] = this.deriveApplicationSecrets();
     this.sendCompatibilityChangeCipherSpec();
     if (this.certificateRequest) await this.sendClientCertificate();
     sendFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret);
     this.ch.flush();
+    // §7.1: resumption_master_secret over the transcript through the client Finished, for the tickets that follow.
+    this.resumptionSecret = this.ks.resumptionMasterSecret(this.master, this.transcript.hash(this.ks));
     this.ch.setWriteProtection(protectionFor(this.ks, clientApp));
     this.appKeys = new ApplicationKeys(this.ch, this.ks, clientApp, serverApp);
     return this.summary();
@@ -198,7 +216,7 @@ export class ClientHandshake13 implements Handshaker {
    * A session is offered only while the server's chain it was made with still validates against
    * today's trust anchors and clock (as Go's client checks before resuming); otherwise a full handshake.
    */
-  private offerSession(session: TlsSession): void {
+  private offerSession(session: TlsSession): boolean {
     if ((this.options.verify ?? true) === true) {
       try {
         this.sessionValidation = checkPeerChain(this.ch.provider, [...session.peerCertificates], {
@@ -208,10 +226,37 @@ export class ClientHandshake13 implements Handshaker {
           at: this.options.now?.() ?? new Date(),
         });
       } catch {
-        return;
+        return false;
       }
     }
-    this.session = session;
+    if (session.version === 'TLSv1.2') this.session = session;
+    return true;
+  }
+
+  /** §4.2.11: the ticket to offer, when it is still good, for this name, and its suite's hash is one we offer. */
+  private pickTicket(): TlsSession13 | undefined {
+    const o = this.options;
+    const s = o.session;
+    if (!s || !this.offers13 || !session13Usable(s, o.serverName, (o.now?.() ?? new Date()).getTime())) return undefined;
+    const suite = this.suiteOf(s);
+    if (!suite || !this.suites.some((x) => x.hash === suite.hash)) return undefined;
+    return this.offerSession(s) ? s : undefined;
+  }
+
+  private suiteOf(s: TlsSession13): CipherSuite | undefined {
+    return this.suites.find((x) => x.name === s.cipherSuite) ?? CIPHER_SUITES.find((x) => x.name === s.cipherSuite);
+  }
+
+  /**
+   * §4.2.11.2: the binder is an HMAC over the transcript up to this ClientHello without its binders,
+   * keyed from the ticket's PSK; it is filled into the encoded message's last bytes.
+   */
+  private fillBinder(raw: Uint8Array): void {
+    const ks = new KeySchedule(this.ch.provider, this.suiteOf(this.psk!)!);
+    const length = ks.suite.hashLength;
+    const truncated = raw.subarray(0, raw.length - (2 + 1 + length));
+    const binder = ks.finishedMac(ks.resumptionBinderKey(ks.earlySecret(this.psk!.psk)), this.transcript.hashWith(ks, truncated));
+    raw.set(binder, raw.length - length);
   }
 
   private get offers13(): boolean {
@@ -247,6 +292,13 @@ export class ClientHandshake13 implements Handshaker {
     }
     if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
     if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
+    if (this.offers13) {
+      // §4.2.9: psk_dhe_ke only; without this extension a server sends no tickets (§4.6.1).
+      extensions.push(ext(ExtensionType.psk_key_exchange_modes, pskModesExt.encode([1])));
+      if (!this.hello) this.psk = this.pickTicket();
+      // §4.1.4: after a HelloRetryRequest a PSK whose hash differs from the chosen suite's is dropped.
+      else if (this.psk && this.suiteOf(this.psk)!.hash !== this.suite.hash) this.psk = undefined;
+    }
     if (this.offers12) {
       if (!this.hello && o.session && sessionUsable(o.session, o.serverName, (o.now?.() ?? new Date()).getTime())) this.offerSession(o.session);
       // RFC 5077 §3.2: empty asks for a ticket; a ticket offers to resume.
@@ -254,6 +306,12 @@ export class ClientHandshake13 implements Handshaker {
       extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
       extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
       extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
+    }
+    if (this.psk) {
+      // §4.2.11: pre_shared_key is the last extension; the binder is a placeholder until fillBinder.
+      const age = ((o.now?.() ?? new Date()).getTime() - this.psk.createdAt + this.psk.ticketAgeAdd) >>> 0;
+      const binder = new Uint8Array(this.suiteOf(this.psk)!.hashLength);
+      extensions.push(ext(ExtensionType.pre_shared_key, preSharedKeyExt.encodeClient([{ identity: this.psk.ticket, obfuscated_ticket_age: age }], [binder])));
     }
     this.hello = {
       legacy_version: TLS12,
@@ -265,7 +323,10 @@ export class ClientHandshake13 implements Handshaker {
       legacy_compression_methods: Uint8Array.of(0),
       extensions,
     };
-    this.helloRaw = sendMessage(this.ch, HandshakeType.client_hello, this.hello, ClientHelloCodec.encode);
+    this.helloRaw = ClientHelloCodec.encode(this.hello);
+    if (this.psk) this.fillBinder(this.helloRaw);
+    if (this.ch.tracing) this.ch.trace('sent', HandshakeType.client_hello, this.hello);
+    this.ch.sendHandshake(this.helloRaw);
     this.transcript.add(this.helloRaw);
     this.ch.flush();
   }
@@ -354,9 +415,17 @@ export class ClientHandshake13 implements Handshaker {
     } catch (e) {
       throw fatal('illegal_parameter', `the server's ${group.name} key share is not a valid public key`, e);
     }
+    const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+    if (pskData) {
+      // §4.2.11: the server selects one of the identities we offered, for a suite of the PSK's hash.
+      if (!this.psk) throw fatal('illegal_parameter', 'the server selected a pre_shared_key that was not offered');
+      if (preSharedKeyExt.decodeServer(pskData) !== 0) throw fatal('illegal_parameter', 'the server selected a PSK identity that was not offered');
+      if (this.suiteOf(this.psk)!.hash !== this.suite.hash) throw fatal('illegal_parameter', "the server chose a cipher suite whose hash is not the PSK's");
+      this.resumed = true;
+    }
     this.transcript.add(raw);
     const th = this.transcript.hash(this.ks);
-    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(), shared);
+    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(this.resumed ? this.psk!.psk : undefined), shared);
     this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
     this.ch.keyLog(NSS.clientHandshake, this.hello.random, this.clientHandshakeSecret);
@@ -419,7 +488,7 @@ export class ClientHandshake13 implements Handshaker {
 
   /** §7.1: the master secret and the application traffic secrets, over the transcript through the server Finished. */
   private deriveApplicationSecrets(): [TrafficSecret, TrafficSecret] {
-    const master = this.ks.masterSecret(this.handshakeSecret);
+    const master = (this.master = this.ks.masterSecret(this.handshakeSecret));
     const th = this.transcript.hash(this.ks);
     const clientApp = this.ks.clientApplicationTrafficSecret(master, th);
     const serverApp = this.ks.serverApplicationTrafficSecret(master, th);
@@ -454,7 +523,7 @@ export class ClientHandshake13 implements Handshaker {
       ...(this.serverScheme ? { signatureScheme: this.serverScheme.name } : {}),
       ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
       ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
-      resumed: false,
+      resumed: this.resumed,
       helloRetry: this.helloRetry,
       peerCertificates: this.peerCertificates,
       ...(this.validation ? { validation: this.validation } : {}),
@@ -468,9 +537,9 @@ export class ClientHandshake13 implements Handshaker {
     if (this.tls12) return this.tls12.postHandshake(m);
     switch (m.type) {
       case HandshakeType.new_session_ticket: {
-        // Decoded so a malformed ticket is a decode_error; kyman does not resume sessions yet, so it is not kept.
         const ticket = NewSessionTicketCodec.decode(m.body);
         if (this.ch.tracing) this.ch.trace('received', m.type, ticket);
+        this.processNewSessionTicket(ticket);
         return;
       }
       case HandshakeType.key_update:
@@ -481,11 +550,34 @@ export class ClientHandshake13 implements Handshaker {
     }
   }
 
+  /** §4.6.1: each ticket becomes a session to resume with; the PSK is derived now from its nonce. */
+  private processNewSessionTicket(t: NewSessionTicket): void {
+    // §4.6.1: servers MUST NOT use a lifetime above seven days.
+    if (t.ticket_lifetime > MAX_TICKET_LIFETIME_SECONDS) throw fatal('illegal_parameter', `the server sent a ticket_lifetime of ${t.ticket_lifetime} s, more than seven days`);
+    // §4.6.1: a lifetime of zero says the ticket must be discarded at once.
+    if (t.ticket_lifetime === 0 || !this.resumptionSecret) return;
+    const session: TlsSession13 = {
+      version: 'TLSv1.3',
+      cipherSuite: this.suite.name,
+      ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
+      ticket: Uint8Array.from(t.ticket),
+      ticketAgeAdd: t.ticket_age_add,
+      psk: this.ks.resumptionPsk(this.resumptionSecret, t.ticket_nonce),
+      createdAt: (this.options.now?.() ?? new Date()).getTime(),
+      lifetimeSeconds: Math.min(t.ticket_lifetime, SESSION_LIFETIME_SECONDS),
+      peerCertificates: [...this.peerCertificates],
+    };
+    this.ch.newSession(session);
+  }
+
   keyUpdate(requestPeer: boolean): void {
     if (this.tls12) return this.tls12.keyUpdate();
     this.appKeys!.send(requestPeer ? 1 : 0);
   }
 }
+
+/** §4.6.1: the longest ticket_lifetime a server may give, seven days. */
+const MAX_TICKET_LIFETIME_SECONDS = 604_800;
 
 /** The leaf's SubjectPublicKeyInfo when the chain was not validated (verify: 'insecure'). */
 function leafSpki(der: Uint8Array): Uint8Array {

@@ -59,8 +59,9 @@ export interface TlsClientOptions extends TlsCommonOptions {
   /** Certificate checks are on; turning them off must be spelled out. */
   verify?: true | 'insecure';
   /**
-   * A TLS 1.2 session from an earlier connection's 'session' event, to resume (RFC 5246 §7.3,
-   * RFC 5077). Offered only to the same serverName while it lasts; a server that declines runs a full handshake.
+   * A session from an earlier connection's 'session' event, to resume: TLS 1.2 by id or ticket
+   * (RFC 5246 §7.3, RFC 5077), TLS 1.3 by ticket as a PSK with psk_dhe_ke (RFC 8446 §2.2, §4.2.11).
+   * Offered only to the same serverName while it lasts; a server that declines runs a full handshake.
    */
   session?: TlsSession;
 }
@@ -75,8 +76,8 @@ export interface TlsServerOptions extends TlsCommonOptions {
   /** Certificates (DER) that may anchor a client's chain. */
   clientTrustAnchors?: readonly Uint8Array[];
   /**
-   * TLS 1.2 resumption by session id and by ticket (RFC 5077), shared by every connection of this
-   * configuration. Default true.
+   * Resumption, shared by every connection of this configuration: TLS 1.2 by session id and by ticket
+   * (RFC 5077), TLS 1.3 by NewSessionTicket and PSK (RFC 8446 §4.6.1, §4.2.11). Default true.
    */
   resumption?: boolean;
 }
@@ -133,7 +134,7 @@ export interface HandshakeChannel {
    * after it are read under `p`. A handshake record before it is an unexpected_message.
    */
   expectChangeCipherSpec(p: RecordProtection): void;
-  /** Client side: a TLS 1.2 session that can be resumed; the socket emits it as 'session'. */
+  /** Client side: a session that can be resumed (TLS 1.2, or a TLS 1.3 ticket); the socket emits it as 'session'. */
   newSession(session: TlsSession): void;
   /** TLS 1.2 was negotiated: alerts follow RFC 5246 §7.2 (warnings do not end the connection). */
   useTls12Alerts(): void;
@@ -165,7 +166,7 @@ const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLengt
  */
 export class TlsSocket extends Duplex implements HandshakeChannel {
   summary: HandshakeSummary | undefined;
-  /** Client side, TLS 1.2: the session to pass as `session` to resume; also emitted as 'session'. */
+  /** Client side: the latest session (TLS 1.2, or a TLS 1.3 ticket) to pass as `session` to resume; also emitted as 'session'. */
   session: TlsSession | undefined;
   readonly provider: CryptoProvider;
   readonly tracing: boolean;

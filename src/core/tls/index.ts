@@ -49,4 +49,4 @@ export { formatTraceEvent } from './trace.js';
 export { CIPHER_SUITES, CIPHER_SUITES_TLS12, GROUPS, SIGNATURE_SCHEMES, TLS_VERSIONS } from './suites.js';
 export type { CipherSuiteName, Tls12CipherSuiteName, Tls13CipherSuiteName, TlsVersionName, GroupName, SignatureSchemeName } from './suites.js';
 export { prf as tls12Prf } from './key-schedule-tls12.js';
-export type { TlsSession } from './session-cache.js';
+export type { TlsSession, TlsSession12, TlsSession13 } from './session-cache.js';

@@ -146,6 +146,11 @@ export class Transcript {
     return ks.hash(concat([...this.messages, partial]));
   }
 
+  /** The hash with the last message replaced by a prefix of it: the server's view of a ClientHello's binders (§4.2.11.2). */
+  hashReplacingLast(ks: KeySchedule, partial: Uint8Array): Uint8Array {
+    return ks.hash(concat([...this.messages.slice(0, -1), partial]));
+  }
+
   /**
    * §4.4.1: after a HelloRetryRequest, ClientHello1 is replaced by the synthetic
    * message_hash message carrying Hash(ClientHello1).

@@ -19,7 +19,9 @@ import {
   sendFinished,
   sendMessage,
 } from './handshake-tls13.js';
-import { KeySchedule, Transcript, type HandshakeSecret, type TrafficSecret } from './key-schedule.js';
+import { equalBytes } from './codec.js';
+import { KeySchedule, Transcript, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
+import { SESSION_LIFETIME_SECONDS, sessionStoreFor, type ServerSessionStore, type ServerTicketState13 } from './session-cache.js';
 import {
   CertificateCodec,
   CertificateRequestCodec,
@@ -28,7 +30,10 @@ import {
   ExtensionType,
   HELLO_RETRY_REQUEST_RANDOM,
   HandshakeType,
+  NewSessionTicketCodec,
   ServerHelloCodec,
+  preSharedKeyExt,
+  pskModesExt,
   TLS12,
   TLS13,
   alpnExt,
@@ -69,6 +74,11 @@ export function checkServerOptions(options: TlsServerOptions): void {
   if (mode !== 'none' && !options.clientTrustAnchors?.length) throw usage('clientAuth needs clientTrustAnchors to check client certificates against');
 }
 
+/** §4.2.11: identities looked at per ClientHello; a cheap ClientHello must not cause unbounded ticket decryption (Go's maxClientPSKIdentities). */
+export const MAX_CLIENT_PSK_IDENTITIES = 5;
+/** §4.6.1: tickets sent after each full or resumed handshake; one is enough for a client that resumes once per connection. */
+const TICKETS_PER_HANDSHAKE = 1;
+
 /** The server's handshake state, as Go's serverHandshakeStateTLS13 keeps it. */
 export class ServerHandshake13 implements Handshaker {
   private readonly suites: CipherSuite[];
@@ -99,6 +109,12 @@ export class ServerHandshake13 implements Handshaker {
   private validation: ValidationResult | undefined;
   private clientScheme: SignatureSchemeInfo | undefined;
   private appKeys: ApplicationKeys | undefined;
+  private clientHelloRaw!: Uint8Array;
+  /** RFC 8446 §4.6.1 tickets, sealed under the key session-cache.ts keeps; undefined when resumption is off. */
+  private readonly store: ServerSessionStore | undefined;
+  /** The ticket the client resumes with, and its index among the offered identities (§4.2.11). */
+  private psk: { state: ServerTicketState13; index: number } | undefined;
+  private master!: MasterSecret;
 
   constructor(
     private readonly ch: HandshakeChannel,
@@ -111,6 +127,7 @@ export class ServerHandshake13 implements Handshaker {
     this.clientAuth = options.clientAuth ?? 'none';
     this.random = options.random ?? ((n) => ch.provider.random(n));
     checkServerOptions(options);
+    this.store = (options.resumption ?? true) ? sessionStoreFor(options, ch.provider) : undefined;
   }
 
   async run(): Promise<HandshakeSummary> {
@@ -130,23 +147,32 @@ export class ServerHandshake13 implements Handshaker {
       return this.tls12.run();
     }
     const share = this.processClientHello();
+    this.checkForResumption();
     if (!share) {
       this.sendHelloRetryRequest();
       await this.readSecondClientHello();
+      // §4.1.4, §4.2.11.2: the second ClientHello carries its own binders, over the new transcript.
+      this.checkForResumption();
     }
     this.sendServerHello();
     this.sendEncryptedExtensions();
-    if (this.clientAuth !== 'none') this.sendCertificateRequest();
-    sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain);
-    await makeCertificateVerify(this.ch, this.transcript, this.ks, this.options.privateKey, this.scheme, 'server');
+    if (this.psk) {
+      // §2.2: the ticket authenticates the server; no Certificate, no CertificateVerify, and (§4.3.2) no CertificateRequest.
+      this.peerCertificates = [...this.psk.state.peerCertificates];
+    } else {
+      if (this.clientAuth !== 'none') this.sendCertificateRequest();
+      sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain);
+      await makeCertificateVerify(this.ch, this.transcript, this.ks, this.options.privateKey, this.scheme, 'server');
+    }
     sendFinished(this.ch, this.transcript, this.ks, this.serverHandshakeSecret);
     this.ch.flush();
     const [clientApp, serverApp] = this.deriveApplicationSecrets();
-    if (this.clientAuth !== 'none') await this.readClientCertificate();
+    if (this.clientAuth !== 'none' && !this.psk) await this.readClientCertificate();
     await readFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret, 'client');
     this.ch.setReadProtection(protectionFor(this.ks, clientApp));
     this.ch.allowChangeCipherSpec(false);
     this.appKeys = new ApplicationKeys(this.ch, this.ks, serverApp, clientApp);
+    this.sendNewSessionTickets();
     return this.summary();
   }
 
@@ -154,6 +180,7 @@ export class ServerHandshake13 implements Handshaker {
   private async readClientHello(): Promise<void> {
     const { message, raw } = await readMessage(this.ch, HandshakeType.client_hello, ClientHelloCodec.decode);
     this.clientHello = message;
+    this.clientHelloRaw = raw;
     this.transcript.add(raw);
     // §D.4: a client in compatibility mode sends one change_cipher_spec before its second flight.
     this.ch.allowChangeCipherSpec(true);
@@ -231,6 +258,71 @@ export class ServerHandshake13 implements Handshaker {
     return this.clientShare;
   }
 
+  /**
+   * §4.2.9–§4.2.11: a ticket of ours the client offers with psk_dhe_ke, for a suite of the same hash and
+   * the same server name, whose binder verifies. A ticket that does not open or fit is passed over (a
+   * full handshake); a binder that does not verify is a decrypt_error.
+   */
+  private checkForResumption(): void {
+    this.psk = undefined;
+    const hello = this.clientHello;
+    const pskData = findExtension(hello.extensions, ExtensionType.pre_shared_key);
+    if (!pskData) return;
+    // §4.2.11: pre_shared_key MUST be the last extension in the ClientHello.
+    if (hello.extensions[hello.extensions.length - 1].extension_type !== ExtensionType.pre_shared_key) {
+      throw fatal('illegal_parameter', 'pre_shared_key is not the last extension of the ClientHello');
+    }
+    const modesData = findExtension(hello.extensions, ExtensionType.psk_key_exchange_modes);
+    // §4.2.9: a PSK offered without psk_key_exchange_modes is a missing_extension.
+    if (!modesData) throw fatal('missing_extension', 'the ClientHello offers a PSK without psk_key_exchange_modes');
+    const offer = preSharedKeyExt.decodeClient(pskData);
+    // §4.2.11: one binder per identity.
+    if (offer.identities.length !== offer.binders.length) throw fatal('illegal_parameter', 'the ClientHello has a different number of PSK identities and binders');
+    // psk_ke (no fresh (EC)DHE) is not offered by kyman: without psk_dhe_ke, a full handshake.
+    if (!this.store || !pskModesExt.decode(modesData).includes(1)) return;
+    const now = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
+    const count = Math.min(offer.identities.length, MAX_CLIENT_PSK_IDENTITIES);
+    for (let index = 0; index < count; index++) {
+      const state = this.store.open13(offer.identities[index].identity, now);
+      if (!state) continue;
+      const suite = this.suites.find((s) => s.id === state.suiteId);
+      // §4.2.11: the PSK's hash must be the chosen suite's; §4.6.1 (RFC 6066 §3): the same server name.
+      if (!suite || suite.hash !== this.suite.hash || state.serverName !== this.serverName) continue;
+      // §4.2.11.2: the binder over the transcript up to this ClientHello without its binders.
+      const truncated = this.clientHelloRaw.subarray(0, this.clientHelloRaw.length - offer.bindersLength);
+      const binderKey = this.ks.resumptionBinderKey(this.ks.earlySecret(state.psk));
+      const expected = this.ks.finishedMac(binderKey, this.transcript.hashReplacingLast(this.ks, truncated));
+      if (!equalBytes(offer.binders[index], expected)) throw fatal('decrypt_error', 'the PSK binder does not verify');
+      this.psk = { state, index };
+      return;
+    }
+  }
+
+  /** §4.6.1: tickets after the handshake, each the PSK and parameters sealed under the server's ticket key. */
+  private sendNewSessionTickets(): void {
+    const modes = findExtension(this.clientHello.extensions, ExtensionType.psk_key_exchange_modes);
+    // §4.2.9: a client that offers no psk_dhe_ke could not use a ticket.
+    if (!this.store || !modes || !pskModesExt.decode(modes).includes(1)) return;
+    // §7.1: resumption_master_secret over the transcript through the client Finished.
+    const rms = this.ks.resumptionMasterSecret(this.master, this.transcript.hash(this.ks));
+    const createdAt = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
+    for (let i = 0; i < TICKETS_PER_HANDSHAKE; i++) {
+      const nonce = Uint8Array.of(i);
+      const r = this.random(4);
+      const ageAdd = new DataView(r.buffer, r.byteOffset, 4).getUint32(0);
+      const ticket = this.store.seal13({
+        suiteId: this.suite.id,
+        psk: this.ks.resumptionPsk(rms, nonce),
+        createdAt,
+        ticketAgeAdd: ageAdd,
+        ...(this.serverName !== undefined ? { serverName: this.serverName } : {}),
+        peerCertificates: this.peerCertificates,
+      });
+      sendMessage(this.ch, HandshakeType.new_session_ticket, { ticket_lifetime: SESSION_LIFETIME_SECONDS, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: [] }, NewSessionTicketCodec.encode);
+    }
+    this.ch.flush();
+  }
+
   /** §4.1.4: asks for a share of the group we chose; ClientHello1 becomes a message_hash in the transcript. */
   private sendHelloRetryRequest(): void {
     this.helloRetry = true;
@@ -295,12 +387,14 @@ export class ServerHandshake13 implements Handshaker {
       extensions: [
         ext(ExtensionType.key_share, keyShareExt.encodeServer({ group: this.group.id, key_exchange: share.publicKey })),
         ext(ExtensionType.supported_versions, supportedVersionsExt.encodeServer(TLS13)),
+        // §4.2.11: the identity chosen, psk_dhe_ke with the shares above.
+        ...(this.psk ? [ext(ExtensionType.pre_shared_key, preSharedKeyExt.encodeServer(this.psk.index))] : []),
       ],
     };
     this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, sh, ServerHelloCodec.encode));
     this.sendCompatibilityChangeCipherSpec();
     const th = this.transcript.hash(this.ks);
-    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(), shared);
+    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(this.psk?.state.psk), shared);
     this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
     this.ch.keyLog(NSS.clientHandshake, this.clientHello.random, this.clientHandshakeSecret);
@@ -329,7 +423,7 @@ export class ServerHandshake13 implements Handshaker {
 
   /** §7.1: the application secrets over the transcript through our Finished; we may send under them at once. */
   private deriveApplicationSecrets(): [TrafficSecret, TrafficSecret] {
-    const master = this.ks.masterSecret(this.handshakeSecret);
+    const master = (this.master = this.ks.masterSecret(this.handshakeSecret));
     const th = this.transcript.hash(this.ks);
     const clientApp = this.ks.clientApplicationTrafficSecret(master, th);
     const serverApp = this.ks.serverApplicationTrafficSecret(master, th);
@@ -366,7 +460,7 @@ export class ServerHandshake13 implements Handshaker {
       ...(this.clientScheme ? { signatureScheme: this.clientScheme.name } : {}),
       ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
       ...(this.serverName !== undefined ? { serverName: this.serverName } : {}),
-      resumed: false,
+      resumed: this.psk !== undefined,
       helloRetry: this.helloRetry,
       peerCertificates: this.peerCertificates,
       ...(this.validation ? { validation: this.validation } : {}),

@@ -3,7 +3,7 @@
 import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
 import { Reader, Writer, toHex } from './codec.js';
 import type { Tls12MasterSecret } from './key-schedule-tls12.js';
-import type { Tls12CipherSuiteName } from './suites.js';
+import type { CipherSuiteName, Tls12CipherSuiteName } from './suites.js';
 
 /**
  * How long a session may be resumed, on both sides. RFC 5246 §F.1.4 suggests an upper limit of
@@ -23,7 +23,7 @@ const NONCE_LENGTH = 12;
  * A TLS 1.2 session as the client keeps it to resume: pass it back as `session` to connect().
  * It holds the master secret, so it is as secret as a private key.
  */
-export interface TlsSession {
+export interface TlsSession12 {
   readonly version: 'TLSv1.2';
   readonly cipherSuite: Tls12CipherSuiteName;
   readonly group: string;
@@ -42,7 +42,33 @@ export interface TlsSession {
   readonly masterSecret: Tls12MasterSecret;
 }
 
-export const sessionUsable = (s: TlsSession, serverName: string | undefined, now: number): boolean =>
+/**
+ * A TLS 1.3 ticket as the client keeps it (RFC 8446 §4.6.1): the ticket, its age_add and the PSK
+ * it stands for. Passed back as `session` like a 1.2 session; as secret as a private key.
+ */
+export interface TlsSession13 {
+  readonly version: 'TLSv1.3';
+  /** The suite the ticket was made under; it may resume only with a suite of the same hash (§4.2.11). */
+  readonly cipherSuite: CipherSuiteName;
+  readonly serverName?: string;
+  readonly ticket: Uint8Array;
+  /** §4.6.1 ticket_age_add, added to the ticket's age in obfuscated_ticket_age. */
+  readonly ticketAgeAdd: number;
+  /** §4.6.1 HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
+  readonly psk: Uint8Array;
+  readonly createdAt: number;
+  /** The server's ticket_lifetime, at most §4.6.1's seven days and kyman's SESSION_LIFETIME_SECONDS. */
+  readonly lifetimeSeconds: number;
+  readonly peerCertificates: readonly Uint8Array[];
+}
+
+/** What a connection's `session` option takes and its 'session' event gives, whichever version made it. */
+export type TlsSession = TlsSession12 | TlsSession13;
+
+export const session13Usable = (s: TlsSession, serverName: string | undefined, now: number): s is TlsSession13 =>
+  s.version === 'TLSv1.3' && s.serverName === serverName && now >= s.createdAt && now < s.createdAt + s.lifetimeSeconds * 1000;
+
+export const sessionUsable = (s: TlsSession, serverName: string | undefined, now: number): s is TlsSession12 =>
   s.version === 'TLSv1.2' && s.serverName === serverName && now < s.createdAt + s.lifetimeSeconds * 1000 && (s.sessionId.length > 0 || (s.ticket?.length ?? 0) > 0);
 
 /** What the server remembers of a session, in its cache or sealed in a ticket. */
@@ -79,6 +105,42 @@ function decodeState(b: Uint8Array): ServerSessionState {
   return { suiteId, group, masterSecret, createdAt, ...(name ? { serverName: name } : {}), peerCertificates };
 }
 
+/** What a TLS 1.3 ticket seals (RFC 8446 §4.6.1): the PSK and what the resumed handshake must agree with. */
+export interface ServerTicketState13 {
+  readonly suiteId: number;
+  readonly psk: Uint8Array;
+  /** Seconds since the epoch. */
+  readonly createdAt: number;
+  readonly ticketAgeAdd: number;
+  readonly serverName?: string;
+  readonly peerCertificates: readonly Uint8Array[];
+}
+
+function encodeState13(s: ServerTicketState13): Uint8Array {
+  const w = new Writer(512);
+  w.u16(s.suiteId).vec8(s.psk).u32(s.createdAt).u32(s.ticketAgeAdd);
+  w.vec16(new TextEncoder().encode(s.serverName ?? ''));
+  w.vec(3, () => s.peerCertificates.forEach((c) => w.vec24(c)));
+  return w.finish();
+}
+
+function decodeState13(b: Uint8Array): ServerTicketState13 {
+  const r = new Reader(b);
+  const suiteId = r.u16();
+  const psk = Uint8Array.from(r.vec8('psk'));
+  const createdAt = r.u32();
+  const ticketAgeAdd = r.u32();
+  const name = new TextDecoder().decode(r.vec16('server_name'));
+  const list = r.sub(3, 'certificates');
+  const peerCertificates: Uint8Array[] = [];
+  while (list.remaining > 0) peerCertificates.push(Uint8Array.from(list.vec24('certificate')));
+  r.expectEnd('ticket state');
+  return { suiteId, psk, createdAt, ticketAgeAdd, ...(name ? { serverName: name } : {}), peerCertificates };
+}
+
+/** Additional data that keeps a TLS 1.2 ticket from opening as a TLS 1.3 one, and the reverse. */
+const TLS13_TICKET_LABEL = new TextEncoder().encode('kyman tls13 ticket');
+
 /**
  * The server's resumption state, shared by every connection of one server configuration: sessions
  * by id (RFC 5246 §7.4.1.2), and the key that seals tickets (RFC 5077 §4: key_name ‖ nonce ‖ AEAD(state)).
@@ -110,8 +172,17 @@ export class ServerSessionStore {
   }
 
   seal(state: ServerSessionState): Uint8Array {
+    return this.sealBytes(this.keyName, encodeState(state));
+  }
+
+  /** RFC 8446 §4.6.1: a TLS 1.3 ticket is self-contained, key_name ‖ nonce ‖ AEAD(state), like RFC 5077's. */
+  seal13(state: ServerTicketState13): Uint8Array {
+    return this.sealBytes(concatBytes(this.keyName, TLS13_TICKET_LABEL), encodeState13(state));
+  }
+
+  private sealBytes(aad: Uint8Array, plain: Uint8Array): Uint8Array {
     const nonce = this.provider.random(NONCE_LENGTH);
-    const sealed = this.key.seal(nonce, this.keyName, encodeState(state));
+    const sealed = this.key.seal(nonce, aad, plain);
     const out = new Uint8Array(KEY_NAME_LENGTH + NONCE_LENGTH + sealed.length);
     out.set(this.keyName, 0);
     out.set(nonce, KEY_NAME_LENGTH);
@@ -119,12 +190,16 @@ export class ServerSessionStore {
     return out;
   }
 
-  /** RFC 5077 §3.4: a ticket that is not ours, or does not open, or has lapsed, just means a full handshake. */
-  open(ticket: Uint8Array, nowSeconds: number): ServerSessionState | undefined {
+  private openBytes(ticket: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
     if (ticket.length > MAX_TICKET || ticket.length < KEY_NAME_LENGTH + NONCE_LENGTH + 16) return undefined;
     const name = ticket.subarray(0, KEY_NAME_LENGTH);
     if (toHex(name) !== toHex(this.keyName)) return undefined;
-    const plain = this.key.open(ticket.subarray(KEY_NAME_LENGTH, KEY_NAME_LENGTH + NONCE_LENGTH), this.keyName, ticket.subarray(KEY_NAME_LENGTH + NONCE_LENGTH));
+    return this.key.open(ticket.subarray(KEY_NAME_LENGTH, KEY_NAME_LENGTH + NONCE_LENGTH), aad, ticket.subarray(KEY_NAME_LENGTH + NONCE_LENGTH)) ?? undefined;
+  }
+
+  /** RFC 5077 §3.4: a ticket that is not ours, or does not open, or has lapsed, just means a full handshake. */
+  open(ticket: Uint8Array, nowSeconds: number): ServerSessionState | undefined {
+    const plain = this.openBytes(ticket, this.keyName);
     if (!plain) return undefined;
     let state: ServerSessionState;
     try {
@@ -134,6 +209,26 @@ export class ServerSessionStore {
     }
     return this.fresh(state, nowSeconds) ? state : undefined;
   }
+
+  /** RFC 8446 §4.2.11: an identity that is not our ticket, or has lapsed, is skipped (a full handshake if none fits). */
+  open13(ticket: Uint8Array, nowSeconds: number): ServerTicketState13 | undefined {
+    const plain = this.openBytes(ticket, concatBytes(this.keyName, TLS13_TICKET_LABEL));
+    if (!plain) return undefined;
+    let state: ServerTicketState13;
+    try {
+      state = decodeState13(plain);
+    } catch {
+      return undefined;
+    }
+    return nowSeconds >= state.createdAt && nowSeconds < state.createdAt + SESSION_LIFETIME_SECONDS ? state : undefined;
+  }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 /** One store per server configuration object: createTlsServer hands every connection the same options. */

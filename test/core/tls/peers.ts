@@ -2,7 +2,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** A port free a moment ago: openssl -quiet does not say which port it bound, so we choose. */
 export async function freePort(): Promise<number> {
@@ -106,3 +109,65 @@ export const hasCommand = (cmd: string) =>
     p.on('error', () => resolve(false));
     p.on('exit', (c) => resolve(c === 0));
   });
+
+/**
+ * gnutls-serv on a free port until stopped. It has no option to bind one address, so it listens on
+ * every interface for the few hundred milliseconds a test runs; waits (bounded) for its "listening" line.
+ */
+/**
+ * A Unix-socket-to-TCP bridge run inside gnutls-serv's network namespace: it forwards each
+ * connection on `socketPath` to 127.0.0.1:port there, and exits when its parent does.
+ */
+const BRIDGE = `
+const net = require('node:net');
+const [socketPath, port] = process.argv.slice(1);
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 200).unref();
+net.createServer((c) => { const t = net.connect(Number(port), '127.0.0.1'); c.pipe(t).pipe(c); c.on('error', () => t.destroy()); t.on('error', () => c.destroy()); }).listen(socketPath);
+`;
+
+/**
+ * gnutls-serv, which has no option to choose its listening address and so binds every
+ * interface: it runs in a network namespace of its own whose only interface is loopback, and
+ * tests reach it through a Unix socket (`peer.socketPath`, see connectPeer) bridged into it.
+ */
+export async function gnutlsServer(args: string[]): Promise<Peer> {
+  const port = 4433;
+  const socketPath = path.join(os.tmpdir(), `kyman-gnutls-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.sock`);
+  // sh -c SCRIPT sh NODE BRIDGE SOCKET PORT -p PORT ARGS…: the bridge in the background, then gnutls-serv in its place.
+  const script = 'ip link set lo up || exit 1; "$1" -e "$2" "$3" "$4" & shift 4; exec gnutls-serv "$@"';
+  const proc = spawn('unshare', ['--net', '--fork', '--kill-child', 'sh', '-c', script, 'sh', process.execPath, BRIDGE, socketPath, String(port), '-p', String(port), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const base = track(proc, port);
+  const peer = {
+    ...base,
+    socketPath,
+    stop: () => {
+      base.stop();
+      fs.rmSync(socketPath, { force: true });
+    },
+  };
+  const deadline = Date.now() + 5000;
+  while (!/IPv4 .*done/.test(peer.stdout().toString() + peer.stderr()) || !fs.existsSync(socketPath)) {
+    if (proc.exitCode !== null) throw new Error(`gnutls-serv exited early: ${peer.stderr()}${peer.stdout().toString()}`);
+    if (Date.now() > deadline) throw new Error(`gnutls-serv did not listen in time: ${peer.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return peer;
+}
+
+/** A connection to a peer: through its Unix socket bridge when it has one, else TCP on 127.0.0.1. */
+export function connectPeer(peer: Peer & { socketPath?: string }): Promise<net.Socket> {
+  if (!peer.socketPath) return connectTcp(peer.port);
+  return new Promise((resolve, reject) => {
+    const s = net.connect(peer.socketPath!, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** gnutls-cli to 127.0.0.1:port; what it reads from stdin it sends, what it receives goes to stdout, its log to `logfile`. */
+export function gnutlsClient(port: number, args: string[], logfile: string): Peer {
+  const proc = spawn('gnutls-cli', ['-p', String(port), '--logfile', logfile, ...args, '127.0.0.1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return track(proc, port);
+}

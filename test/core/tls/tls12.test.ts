@@ -5,7 +5,7 @@ import { softwareProvider } from '../../../src/core/crypto/software.js';
 import { prf } from '../../../src/core/tls/key-schedule-tls12.js';
 import { ExtensionType, ServerHelloCodec, TLS11, TLS12, ext, type Extension } from '../../../src/core/tls/messages.js';
 import { ContentType, Tls12Protection } from '../../../src/core/tls/record.js';
-import { connect, createTlsServer, TlsAlertError, type TlsSession, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
+import { connect, createTlsServer, TlsAlertError, type TlsSession, type TlsSession12, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
 import { collect, connectTcp, sha256, within } from './peers.js';
 
@@ -241,9 +241,9 @@ describe('tls 1.2 in the engine, kyman to kyman', function () {
   });
 
   describe('resumption (RFC 5246 §7.3, RFC 5077)', () => {
-    async function firstSession(port: number, extra: Partial<TlsClientOptions> = {}): Promise<TlsSession> {
+    async function firstSession(port: number, extra: Partial<TlsClientOptions> = {}): Promise<TlsSession12> {
       const c = await client(port, { versions: ['TLSv1.2'], ...extra });
-      const session = new Promise<TlsSession>((resolve) => c.once('session', resolve));
+      const session = new Promise<TlsSession12>((resolve) => c.once('session', resolve));
       const summary = await within(10_000, c.secured);
       assert.equal(summary.resumed, false);
       const s = await within(5000, session, 'session');
@@ -281,7 +281,7 @@ describe('tls 1.2 in the engine, kyman to kyman', function () {
     it('by session id alone', async () => {
       const srv = await kymanServer();
       const s1 = await firstSession(srv.port);
-      const byId: TlsSession = { ...s1, ticket: undefined };
+      const byId: TlsSession12 = { ...s1, ticket: undefined };
       const c = await client(srv.port, { session: byId, versions: ['TLSv1.2'] });
       assert.equal((await within(10_000, c.secured)).resumed, true);
     });

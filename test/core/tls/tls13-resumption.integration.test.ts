@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
+import { connect, createTlsServer, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSession13, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
+import { makePki, provider, type TestPki } from './fixtures.js';
+import { collect, connectTcp, opensslClient, opensslServer, within, type Peer } from './peers.js';
+import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, u16ListExt, type Extension } from '../../../src/core/tls/messages.js';
+import { randomBytes } from 'node:crypto';
+
+// RFC 8446 §4.6.1 tickets and §2.2 resumption with psk_dhe_ke, kyman ↔ kyman, Node's tls and openssl.
+describe('tls 1.3 session tickets and PSK resumption', function () {
+  this.timeout(30_000);
+  let pki: TestPki;
+  const closers: Array<() => void> = [];
+  before(async () => (pki = await makePki()));
+  after(() => pki.cleanup());
+  afterEach(() => closers.splice(0).forEach((c) => c()));
+
+  async function kymanServer(options: Partial<TlsServerOptions> = {}) {
+    const config: TlsServerOptions = { certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, versions: ['TLSv1.3'], ...options };
+    const tlsServer = createTlsServer(config);
+    const conns: TlsSocket[] = [];
+    const server = net.createServer((s) => {
+      const c = tlsServer.accept(s);
+      c.on('error', () => undefined);
+      conns.push(c);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      for (const c of conns) c.destroy();
+      server.close();
+    });
+    return { port: (server.address() as net.AddressInfo).port, conns, config };
+  }
+
+  async function kymanClient(port: number, options: Partial<TlsClientOptions> = {}): Promise<TlsSocket> {
+    const socket = connect({ socket: await connectTcp(port), serverName: 'localhost', trustAnchors: [pki.root.der], provider, ...options });
+    socket.on('error', () => undefined);
+    closers.push(() => socket.destroy());
+    return socket;
+  }
+
+  /** A full handshake; resolves with the first ticket the server sends (the 'session' event). */
+  async function firstTicket(port: number, options: Partial<TlsClientOptions> = {}): Promise<{ session: TlsSession13; summary: HandshakeSummary }> {
+    const c = await kymanClient(port, options);
+    const session = new Promise<TlsSession>((r) => c.once('session', r));
+    c.resume();
+    const summary = await within(10_000, c.secured, 'first handshake');
+    const s = await within(5000, session, 'ticket');
+    assert.equal(s.version, 'TLSv1.3');
+    c.end();
+    return { session: s as TlsSession13, summary };
+  }
+
+  const names = (events: TraceEvent[]) => events.map((e) => `${e.direction} ${e.message}`);
+
+  describe('kyman ↔ kyman', () => {
+    it('issues a ticket, then resumes: psk_dhe_ke, no Certificate, a fresh share, data both ways', async () => {
+      const srv = await kymanServer();
+      const { session, summary: first } = await firstTicket(srv.port);
+      assert.equal(first.resumed, false);
+      assert.equal(session.cipherSuite, first.cipherSuite);
+      assert.equal(session.serverName, 'localhost');
+      assert.equal(session.peerCertificates.length, 1);
+      const events: TraceEvent[] = [];
+      const c = await kymanClient(srv.port, { session, trace: (e) => events.push(e) });
+      const next = new Promise<TlsSession>((r) => c.once('session', r));
+      const summary = await within(10_000, c.secured);
+      assert.equal(summary.resumed, true);
+      assert.equal(summary.signatureScheme, undefined);
+      assert.equal(summary.peerCertificates.length, 1);
+      assert.equal(summary.validation?.valid, true);
+      assert.deepEqual(
+        names(events).filter((n) => !n.includes('NewSessionTicket')),
+        ['sent ClientHello', 'received ServerHello', 'received EncryptedExtensions', 'received Finished', 'sent Finished'],
+      );
+      const server = await within(5000, srv.conns[1].secured);
+      assert.equal(server.resumed, true);
+      // A resumed connection gets a new ticket too (§4.6.1).
+      assert.equal((await within(5000, next)).version, 'TLSv1.3');
+      const got = collect(c);
+      c.write('up');
+      const up = await within(5000, new Promise<string>((r) => srv.conns[1].once('data', (d: Buffer) => r(d.toString()))));
+      assert.equal(up, 'up');
+      srv.conns[1].end('down');
+      assert.equal((await within(5000, got)).toString(), 'down');
+    });
+
+    it('resumes after a HelloRetryRequest (binder recomputed over the new transcript)', async () => {
+      const srv = await kymanServer({ groups: ['secp384r1'] });
+      const { session } = await firstTicket(srv.port, { groups: ['secp384r1'] });
+      const c = await kymanClient(srv.port, { session, groups: ['x25519', 'secp384r1'] });
+      c.resume();
+      const summary = await within(10_000, c.secured);
+      assert.equal(summary.helloRetry, true);
+      assert.equal(summary.group, 'secp384r1');
+      assert.equal(summary.resumed, true);
+      const server = await within(5000, srv.conns[1].secured);
+      assert.equal(server.helloRetry, true);
+      assert.equal(server.resumed, true);
+    });
+
+    it('a bad binder is a decrypt_error', async () => {
+      const srv = await kymanServer();
+      const { session } = await firstTicket(srv.port);
+      const psk = Uint8Array.from(session.psk);
+      psk[0] ^= 1;
+      const c = await kymanClient(srv.port, { session: { ...session, psk } });
+      const e = await within(10_000, c.secured.then(() => undefined, (err: unknown) => err));
+      assert.ok(e instanceof TlsAlertError, String(e));
+      assert.equal(e.alert.name, 'decrypt_error');
+      assert.equal(e.direction, 'received');
+    });
+
+    it('an unknown ticket (another server) or an expired one: a full handshake', async () => {
+      let offset = 0;
+      const srv = await kymanServer({ now: () => new Date(Date.now() + offset) });
+      const other = await kymanServer();
+      const { session } = await firstTicket(srv.port);
+      const c = await kymanClient(other.port, { session });
+      c.resume();
+      assert.equal((await within(10_000, c.secured)).resumed, false);
+      // The server's clock three hours on: past SESSION_LIFETIME_SECONDS, the ticket has lapsed.
+      offset = 3 * 3600_000;
+      const late = await kymanClient(srv.port, { session });
+      late.resume();
+      assert.equal((await within(10_000, late.secured)).resumed, false);
+    });
+
+    it('resumption: false on the server sends no tickets and resumes nothing', async () => {
+      const srv = await kymanServer({ resumption: false });
+      const c = await kymanClient(srv.port);
+      let sessions = 0;
+      c.on('session', () => sessions++);
+      c.resume();
+      await within(10_000, c.secured);
+      c.write('x');
+      await within(5000, new Promise((r) => srv.conns[0].once('data', r)));
+      srv.conns[0].end();
+      await within(5000, new Promise((r) => c.once('end', r)));
+      assert.equal(sessions, 0);
+    });
+  });
+
+  describe('a misbehaving client', () => {
+    /** Sends one hand-made ClientHello with a PSK offer and returns the alert description the server answers with. */
+    async function alertFor(port: number, arrange: (psk: Extension, modes: Extension, rest: Extension[]) => Extension[]): Promise<number> {
+      const rest = [
+        ext(ExtensionType.supported_versions, supportedVersionsExt.encodeClient([TLS13])),
+        ext(ExtensionType.supported_groups, u16ListExt.encode([0x001d])),
+        ext(ExtensionType.key_share, keyShareExt.encodeClient([{ group: 0x001d, key_exchange: randomBytes(32) }])),
+        ext(ExtensionType.signature_algorithms, u16ListExt.encode([0x0403])),
+      ];
+      const psk = ext(ExtensionType.pre_shared_key, preSharedKeyExt.encodeClient([{ identity: randomBytes(64), obfuscated_ticket_age: 1 }], [randomBytes(32)]));
+      const modes = ext(ExtensionType.psk_key_exchange_modes, pskModesExt.encode([1]));
+      const hello = ClientHelloCodec.encode({
+        legacy_version: TLS12,
+        random: randomBytes(32),
+        legacy_session_id: new Uint8Array(0),
+        cipher_suites: [0x1301],
+        legacy_compression_methods: Uint8Array.of(0),
+        extensions: arrange(psk, modes, rest),
+      });
+      const tcp = await connectTcp(port);
+      closers.push(() => tcp.destroy());
+      const header = Buffer.from([0x16, 0x03, 0x01, hello.length >> 8, hello.length & 0xff]);
+      tcp.write(Buffer.concat([header, hello]));
+      const reply = await within(5000, collect(tcp), 'alert');
+      // One alert record: 21, version, length 2, level fatal, description.
+      assert.equal(reply[0], 21);
+      return reply[6];
+    }
+
+    it('pre_shared_key that is not the last extension: illegal_parameter (§4.2.11)', async () => {
+      const srv = await kymanServer();
+      assert.equal(await alertFor(srv.port, (psk, modes, rest) => [modes, psk, ...rest]), 47);
+    });
+
+    it('a PSK without psk_key_exchange_modes: missing_extension (§4.2.9)', async () => {
+      const srv = await kymanServer();
+      assert.equal(await alertFor(srv.port, (psk, _modes, rest) => [...rest, psk]), 109);
+    });
+
+    it('a ticket that is not ours: a full handshake, not an alert', async () => {
+      const srv = await kymanServer();
+      const { session } = await firstTicket(srv.port);
+      const c = await kymanClient(srv.port, { session: { ...session, ticket: randomBytes(session.ticket.length) } });
+      c.resume();
+      assert.equal((await within(10_000, c.secured)).resumed, false);
+    });
+  });
+
+  describe("Node's tls", () => {
+    it('kyman client → Node server: resumes with its ticket', async () => {
+      const server = tls.createServer({ minVersion: 'TLSv1.3', key: readFileSync(pki.ecdsa.keyFile), cert: readFileSync(pki.ecdsa.certFile) }, (s) => s.pipe(s));
+      server.on('tlsClientError', () => undefined);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      closers.push(() => server.close());
+      const port = (server.address() as net.AddressInfo).port;
+      const { session } = await firstTicket(port);
+      const c = await kymanClient(port, { session });
+      c.resume();
+      assert.equal((await within(10_000, c.secured)).resumed, true);
+      c.end();
+    });
+
+    it('Node client → kyman server: session event, then isSessionReused()', async () => {
+      const srv = await kymanServer();
+      srv.conns.length = 0;
+      const nodeConnect = (session?: Buffer) =>
+        new Promise<{ socket: tls.TLSSocket; session: Promise<Buffer> }>((resolve, reject) => {
+          const socket = tls.connect({ host: '127.0.0.1', port: srv.port, servername: 'localhost', ca: readFileSync(pki.root.certFile), minVersion: 'TLSv1.3', ...(session ? { session } : {}) });
+          closers.push(() => socket.destroy());
+          const ticket = new Promise<Buffer>((r) => socket.once('session', r));
+          socket.once('secureConnect', () => resolve({ socket, session: ticket }));
+          socket.once('error', reject);
+        });
+      const first = await within(10_000, nodeConnect());
+      assert.equal(first.socket.isSessionReused(), false);
+      const ticket = await within(5000, first.session);
+      first.socket.end();
+      const second = await within(10_000, nodeConnect(ticket));
+      assert.equal(second.socket.isSessionReused(), true);
+      assert.equal((await within(5000, srv.conns[1].secured)).resumed, true);
+      second.socket.end();
+    });
+  });
+
+  describe('openssl', () => {
+    const peers: Peer[] = [];
+    afterEach(() => peers.splice(0).forEach((p) => p.stop()));
+
+    it('kyman client → openssl s_server -tls1_3: resumes with its ticket', async () => {
+      const peer = await opensslServer(['-tls1_3', '-cert', pki.ecdsa.certFile, '-key', pki.ecdsa.keyFile, '-naccept', '2']);
+      peers.push(peer);
+      const { session } = await firstTicket(peer.port);
+      const c = await kymanClient(peer.port, { session });
+      const summary = await within(10_000, c.secured);
+      assert.equal(summary.resumed, true);
+      c.end('resumed\n');
+      assert.equal(await within(5000, peer.exited), 0);
+      assert.match(peer.stdout().toString(), /resumed/);
+    });
+
+    it('openssl s_client -sess_out / -sess_in → kyman server: "Reused, TLSv1.3"', async () => {
+      const srv = await kymanServer();
+      const file = join(pki.dir, 'openssl.sess');
+      const run = async (args: string[], index: number, ready: () => boolean) => {
+        const peer = opensslClient(srv.port, ['-tls1_3', '-CAfile', pki.root.certFile, '-verify_return_error', '-servername', 'localhost', ...args]);
+        peers.push(peer);
+        await waitFor(() => srv.conns.length > index);
+        const summary = await within(10_000, srv.conns[index].secured);
+        // s_client writes -sess_out when the ticket arrives, and reports the session once connected; close after that.
+        await waitFor(() => ready() && /(New|Reused), TLSv1\.3/.test(peer.stdout().toString()));
+        srv.conns[index].end();
+        peer.proc.stdin!.end();
+        await within(5000, peer.exited);
+        return { summary, out: peer.stdout().toString() };
+      };
+      const first = await run(['-sess_out', file], 0, () => existsSync(file));
+      assert.equal(first.summary.resumed, false);
+      assert.ok(existsSync(file), 'openssl wrote the session');
+      const second = await run(['-sess_in', file], 1, () => true);
+      assert.equal(second.summary.resumed, true);
+      assert.match(second.out, /Reused, TLSv1\.3/);
+    });
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
