@@ -14,6 +14,7 @@ import {
   signedParams,
 } from './handshake-tls12.js';
 import { checkPeerChain, sendMessage } from './handshake-tls13.js';
+import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
 import { SESSION_LIFETIME_SECONDS, sessionStoreFor, type ServerSessionState, type ServerSessionStore } from './session-cache.js';
 import type { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type PreMasterSecret, type Tls12MasterSecret } from './key-schedule-tls12.js';
@@ -37,7 +38,6 @@ import {
   ext,
   findExtension,
   renegotiationInfoExt,
-  serverNameExt,
   u16ListExt,
   type ClientHello,
   type Extension,
@@ -231,15 +231,8 @@ export class ServerHandshake12 implements Handshaker {
     if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
     this.scheme = scheme;
 
-    const sni = findExtension(hello.extensions, ExtensionType.server_name);
-    if (sni) this.serverName = serverNameExt.decode(sni);
-    const alpnData = findExtension(hello.extensions, ExtensionType.application_layer_protocol_negotiation);
-    if (alpnData && this.options.alpnProtocols?.length) {
-      const protocols = alpnExt.decode(alpnData);
-      // RFC 7301 §3.2: the server's preference among the client's offers; no overlap is no_application_protocol.
-      this.alpn = this.options.alpnProtocols.find((p) => protocols.includes(p));
-      if (this.alpn === undefined) throw fatal('no_application_protocol', `the client offers ALPN ${protocols.join(', ')}, none of which this server speaks`);
-    }
+    this.serverName = requestedServerName(hello.extensions);
+    this.alpn = chooseApplicationProtocol(hello.extensions, this.options.alpnProtocols);
   }
 
   /** RFC 5246 §7.4.1.3; RFC 8446 §4.1.3 downgrade sentinel when this server could have spoken TLS 1.3. */

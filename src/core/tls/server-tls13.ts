@@ -20,6 +20,7 @@ import {
   sendMessage,
 } from './handshake-tls13.js';
 import { equalBytes } from './codec.js';
+import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
 import { KeySchedule, Transcript, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
 import { SESSION_LIFETIME_SECONDS, sessionStoreFor, type ServerSessionStore, type ServerTicketState13 } from './session-cache.js';
 import {
@@ -40,7 +41,6 @@ import {
   ext,
   findExtension,
   keyShareExt,
-  serverNameExt,
   supportedVersionsExt,
   u16ListExt,
   type ClientHello,
@@ -244,16 +244,8 @@ export class ServerHandshake13 implements Handshaker {
     if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
     this.scheme = scheme;
 
-    const sni = findExtension(hello.extensions, ExtensionType.server_name);
-    if (sni) this.serverName = serverNameExt.decode(sni);
-
-    const alpnData = findExtension(hello.extensions, ExtensionType.application_layer_protocol_negotiation);
-    if (alpnData && this.options.alpnProtocols?.length) {
-      const offered = alpnExt.decode(alpnData);
-      // RFC 7301 §3.2: the server's preference among the client's offers; no overlap is no_application_protocol.
-      this.alpn = this.options.alpnProtocols.find((p) => offered.includes(p));
-      if (this.alpn === undefined) throw fatal('no_application_protocol', `the client offers ALPN ${offered.join(', ')}, none of which this server speaks`);
-    }
+    this.serverName = requestedServerName(hello.extensions);
+    this.alpn = chooseApplicationProtocol(hello.extensions, this.options.alpnProtocols);
     this.clientShare = shares.find((s) => s.group === this.group.id);
     return this.clientShare;
   }

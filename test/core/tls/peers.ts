@@ -123,7 +123,7 @@ const net = require('node:net');
 const [socketPath, port] = process.argv.slice(1);
 const parent = process.ppid;
 setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 200).unref();
-net.createServer((c) => { const t = net.connect(Number(port), '127.0.0.1'); c.pipe(t).pipe(c); c.on('error', () => t.destroy()); t.on('error', () => c.destroy()); }).listen(socketPath);
+net.createServer((c) => { const t = net.connect(Number(port), '127.0.0.1'); c.pipe(t).pipe(c); c.on('error', () => t.destroy()); t.on('error', () => c.destroy()); }).listen(socketPath, () => process.stderr.write('bridge ready\\n'));
 `;
 
 /**
@@ -149,7 +149,8 @@ export async function gnutlsServer(args: string[]): Promise<Peer> {
     },
   };
   const deadline = Date.now() + 5000;
-  while (!/IPv4 .*done/.test(peer.stdout().toString() + peer.stderr()) || !fs.existsSync(socketPath)) {
+  // Both must be listening: gnutls-serv says so on stdout, the bridge on stderr once listen() has returned.
+  while (!/IPv4 .*done/.test(peer.stdout().toString() + peer.stderr()) || !/bridge ready/.test(peer.stderr())) {
     if (proc.exitCode !== null) throw new Error(`gnutls-serv exited early: ${peer.stderr()}${peer.stdout().toString()}`);
     if (Date.now() > deadline) throw new Error(`gnutls-serv did not listen in time: ${peer.stderr()}`);
     await new Promise((r) => setTimeout(r, 20));
