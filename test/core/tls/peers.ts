@@ -172,3 +172,20 @@ export function gnutlsClient(port: number, args: string[], logfile: string): Pee
   const proc = spawn('gnutls-cli', ['-p', String(port), '--logfile', logfile, ...args, '127.0.0.1'], { stdio: ['pipe', 'pipe', 'pipe'] });
   return track(proc, port);
 }
+
+/** The six TLS 1.2 suites, with OpenSSL's names (what openssl -cipher and Node's `ciphers` take) and the certificate kind each needs. */
+export const TLS12_SUITES = [
+  ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ecdsa'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ecdsa'],
+  ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ecdsa'],
+  ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'rsa'],
+] as const;
+
+/** kyman's group names beside OpenSSL's. */
+export const TLS12_GROUPS = [
+  ['x25519', 'X25519'],
+  ['secp256r1', 'P-256'],
+  ['secp384r1', 'P-384'],
+] as const;

@@ -5,22 +5,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, listen, TlsAlertError, type TlsSession, type TlsServerOptions, type TlsSocket } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, sha256, within } from './peers.js';
+import { collect, connectTcp, sha256, within, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES } from './peers.js';
 
-/** The six TLS 1.2 suites with OpenSSL's names (what Node's `ciphers` takes) and the certificate kind. */
-const SUITES = [
-  ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ecdsa'],
-  ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ecdsa'],
-  ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ecdsa'],
-  ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'rsa'],
-  ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'rsa'],
-  ['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'rsa'],
-] as const;
-const GROUPS = [
-  ['x25519', 'X25519'],
-  ['secp256r1', 'P-256'],
-  ['secp384r1', 'P-384'],
-] as const;
 
 describe("tls 1.2 interop with Node's tls (maxVersion TLSv1.2)", function () {
   this.timeout(30_000);
