@@ -75,3 +75,13 @@ export const commonFlags = {
   pass: Flags.string({ summary: 'Database password source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: the stash file, then a prompt.', helpValue: 'SPEC' }),
   upgrade: Flags.boolean({ summary: 'Rewrite a CMS v3 or v4 database as version 6 when changing it.' }),
 };
+
+/** A token in place of a key database file (DESIGN.md): cert, req and tls commands take these. */
+export const tokenFlags = {
+  token: Flags.string({ summary: 'A PKCS #11 token, by label, instead of a key database file (env KYMAN_TOKEN).', env: 'KYMAN_TOKEN', helpValue: 'LABEL' }),
+  module: Flags.string({ summary: 'The PKCS #11 library for --token. Default: SoftHSM2\'s, where found.', env: 'KYMAN_PKCS11_MODULE', helpValue: 'PATH' }),
+  pin: Flags.string({ summary: 'The token\'s user PIN source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT (--pass works too). Default: a prompt.', helpValue: 'SPEC' }),
+};
+
+/** A key store: --db FILE or --token LABEL, with their password or PIN. */
+export const storeFlags = { ...commonFlags, ...tokenFlags };

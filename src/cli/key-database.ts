@@ -1,13 +1,21 @@
-// Opening the key database a command names, with the password from the flag, the stash or a prompt.
+// Opening the key store a command names: a database file with its password (flag, stash or
+// prompt), or a token with its PIN.
 
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyStore, stashPathFor, usage, type FileKeyStore } from '../core/index.js';
-import { databasePassword } from './password.js';
+import { badPassword, KymanError, openKeyDatabase, openKeyStore, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
+import { canPrompt, databasePassword, PASSWORD_SPEC_HELP, readPasswordSpec, ask } from './password.js';
 
 export interface DatabaseFlags {
   db?: string;
   pass?: string;
   upgrade?: boolean;
+}
+
+export interface StoreFlags extends DatabaseFlags {
+  token?: string;
+  module?: string;
+  pin?: string;
+  'token-ops'?: string;
 }
 
 export function requireDb(flags: DatabaseFlags): string {
@@ -21,13 +29,14 @@ export function lockTimeoutMs(): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 && process.env.KYMAN_LOCK_TIMEOUT ? seconds * 1000 : undefined;
 }
 
-/** Opens `--db`, telling the person where a wrong password came from. */
-export async function openDatabase(flags: DatabaseFlags, warn: (message: string) => void): Promise<{ store: FileKeyStore; password: string }> {
+/** Opens `--db` (a file: the commands that change a file's own properties), telling the person where a wrong password came from. */
+export async function openDatabase(flags: StoreFlags, warn: (message: string) => void): Promise<{ store: FileKeyStore; password: string }> {
+  if (flags.token) throw usage('this command works on key database files; tokens are managed with "kyman token"');
   const file = requireDb(flags);
   const resolved = await databasePassword(file, flags.pass);
   if (resolved.warning) warn(resolved.warning);
   try {
-    const store = await openKeyStore(file, { password: resolved.password, upgrade: flags.upgrade, lockTimeoutMs: lockTimeoutMs() });
+    const store = await openKeyDatabase(file, { password: resolved.password, upgrade: flags.upgrade, lockTimeoutMs: lockTimeoutMs() });
     return { store, password: resolved.password };
   } catch (error) {
     if (error instanceof KymanError && error.code === 'BAD_PASSWORD') {
@@ -39,4 +48,53 @@ export async function openDatabase(flags: DatabaseFlags, warn: (message: string)
     }
     throw error;
   }
+}
+
+/** The token's PIN: --pin, else --pass, else a hidden prompt on a terminal, else a one-line error. */
+export async function tokenPin(flags: StoreFlags, token: string, warn: (message: string) => void): Promise<string> {
+  const spec = flags.pin ?? flags.pass;
+  if (spec !== undefined) {
+    const r = readPasswordSpec(spec, flags.pin !== undefined ? '--pin' : '--pass');
+    if (r.warning) warn(r.warning);
+    return r.password;
+  }
+  if (canPrompt()) return ask(`User PIN for token "${token}":`);
+  throw usage(`no PIN for token "${token}": give --pin (${PASSWORD_SPEC_HELP})`);
+}
+
+/**
+ * Whether the command works on a token: `--token` beats `--db` from KYMAN_DB, `--db` beats
+ * `--token` from KYMAN_TOKEN; both given on the command line (or both from the environment) is
+ * a usage error, since either guess could change the wrong store.
+ */
+export function usesToken(flags: StoreFlags): boolean {
+  if (flags.token === undefined) return false;
+  if (flags.db === undefined) return true;
+  const tokenFromEnv = process.env.KYMAN_TOKEN === flags.token;
+  const dbFromEnv = process.env.KYMAN_DB === flags.db;
+  if (tokenFromEnv !== dbFromEnv) return dbFromEnv;
+  throw usage(tokenFromEnv ? 'KYMAN_DB and KYMAN_TOKEN are both set: give --db FILE or --token LABEL' : 'give --db FILE or --token LABEL, not both');
+}
+
+/**
+ * Opens the key store a cert, req or tls command works on: `--token LABEL` (a PKCS #11 token,
+ * env KYMAN_TOKEN) or `--db FILE`. The same KeyStore comes back either way.
+ */
+export async function openStore(flags: StoreFlags, warn: (message: string) => void): Promise<{ store: KeyStore; password: string }> {
+  if (!usesToken(flags)) {
+    const moduleGiven = flags.module !== undefined && flags.module !== process.env.KYMAN_PKCS11_MODULE;
+    if (moduleGiven || flags['token-ops']) throw usage('--module and --token-ops apply to a token: give --token LABEL');
+    return openDatabase({ ...flags, token: undefined }, warn);
+  }
+  if (flags.upgrade) throw usage('--upgrade applies to CMS database files, not tokens');
+  const pin = await tokenPin(flags, flags.token!, warn);
+  const tokenOps = flags['token-ops'] as 'sign' | 'all' | undefined;
+  const store = await openKeyStore(`pkcs11:token=${encodeURIComponent(flags.token!)}`, { password: pin, module: flags.module, tokenOps, onNotice: warn });
+  return { store, password: pin };
+}
+
+/** `--existing-key`: the lone key labelled `label` on the token (made by another tool). */
+export function existingTokenKey(store: KeyStore, label: string): PrivateKeyHandle {
+  if (store.type !== 'pkcs11') throw usage('--existing-key applies to a token: a key database file holds no key without its certificate');
+  return (store as Pkcs11KeyStore).loneKey(label);
 }

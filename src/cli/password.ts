@@ -72,7 +72,7 @@ export function readPasswordSpec(spec: string, flag: string): PasswordSpecResult
 
 export const canPrompt = () => Boolean(process.stdin.isTTY && process.stderr.isTTY);
 
-async function ask(message: string): Promise<string> {
+export async function ask(message: string): Promise<string> {
   try {
     // Loaded only when someone is asked: the prompt library is heavy and most runs never need it.
     const { password: promptPassword } = await import('@inquirer/prompts');

@@ -1,7 +1,7 @@
 // What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
 
 import { Flags } from '@oclif/core';
-import { formatTraceEvent, keyLogFile, type ChainCertificate, type TraceEvent } from '../core/index.js';
+import { formatTraceEvent, keyLogFile, type ChainCertificate, type KeyOperations, type TraceEvent } from '../core/index.js';
 import { err, out, table } from './output.js';
 
 /** Flags `tls client` and `tls server` share. */
@@ -52,3 +52,20 @@ export function chainTable(chain: readonly ChainCertificate[]): string {
 }
 
 export const ms = (v: number) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ms`;
+
+/** `--token-ops`: what runs on the token besides signing. */
+export const tokenOpsFlag = {
+  'token-ops': Flags.string({
+    summary: 'With --token: sign (private-key operations on the token) or all (key agreement and record protection too, where the token has the mechanisms; the rest falls back to software with a notice).',
+    options: ['sign', 'all'],
+  }),
+};
+
+/** "signing on token "web", key agreement in software, …": where the key operations ran (or can run). */
+export function keyOperationsLine(token: string | undefined, placement: Record<string, string>): string {
+  const names: Record<string, string> = { sign: 'signing', keyAgreement: 'key agreement', aead: 'record protection' };
+  return Object.entries(names)
+    .filter(([op]) => placement[op] !== 'none')
+    .map(([op, name]) => `${name} ${placement[op] === 'token' ? `on token "${token}"` : 'in software'}`)
+    .join(', ');
+}

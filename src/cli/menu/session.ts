@@ -1,7 +1,7 @@
 // An open key database in the menu: the store, its password, and how a script would give that password.
 
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyStore, readStashFor, stashPathFor, type FileKeyStore } from '../../core/index.js';
+import { badPassword, KymanError, openKeyDatabase, readStashFor, stashPathFor, type FileKeyStore } from '../../core/index.js';
 import { lockTimeoutMs } from '../key-database.js';
 import { askPassword } from './forms.js';
 
@@ -24,7 +24,7 @@ export async function existingPassword(file: string): Promise<{ password: string
 export async function openSession(file: string): Promise<Session> {
   const resolved = await existingPassword(file);
   try {
-    const store = await openKeyStore(file, { password: resolved.password, lockTimeoutMs: lockTimeoutMs() });
+    const store = await openKeyDatabase(file, { password: resolved.password, lockTimeoutMs: lockTimeoutMs() });
     return { store, password: resolved.password };
   } catch (error) {
     if (error instanceof KymanError && error.code === 'BAD_PASSWORD') {

@@ -1,21 +1,22 @@
 import { Args, Flags } from '@oclif/core';
 import { createSelfSignedEntry, KEY_SPECS, parseKeySpec, readCertificate, softwareProvider, usage } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { existingTokenKey, openStore } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';
 import { certificateJson, createdEntryText } from '../../cli/render.js';
 
 export default class CertCreate extends KymanCommand<typeof CertCreate> {
   static override summary = 'Create a key pair and a self-signed certificate in the database.';
   static override description =
-    'The private key is generated in software and stored encrypted under the database password. Defaults: EC P-256, 365 days, an end-entity certificate for TLS servers and clients. gskkyman: "Create a self-signed certificate".';
+    'The private key is generated in software and stored encrypted under the database password, or, with --token, generated on the token, where it stays (sensitive, not extractable). With --existing-key the certificate is made for a key already on the token under the same label (one made by pkcs11-tool, say). Defaults: EC P-256, 365 days, an end-entity certificate for TLS servers and clients. gskkyman: "Create a self-signed certificate".';
   static override examples = [
     '<%= config.bin %> <%= command.id %> web --db server.kdb --subject "CN=www.example.com,O=Example,C=US" --san dns:www.example.com --default',
+    { description: 'The key on a PKCS #11 token', command: 'PIN=1234 <%= config.bin %> <%= command.id %> web --token web-hsm --pin env:PIN --subject "CN=www.example.com" --san dns:www.example.com' },
     { description: 'A root CA with an RSA key for ten years', command: '<%= config.bin %> <%= command.id %> root-ca --db ca.kdb --subject "CN=Example Root CA,O=Example" --ca --key rsa:3072 --days 3650' },
   ];
   static override args = { label: Args.string({ description: 'Label of the new entry.', required: true }) };
   static override flags = {
-    ...commonFlags,
+    ...storeFlags,
     subject: Flags.string({ summary: 'Subject distinguished name (RFC 4514), e.g. "CN=www.example.com,O=Example,C=US".', required: true, helpValue: 'DN' }),
     san: Flags.string({ summary: 'Subject alternative name: dns:NAME, ip:ADDR, email:ADDR or uri:URI. Repeatable.', multiple: true, helpValue: 'SPEC' }),
     key: Flags.string({ summary: 'Key type.', options: [...KEY_SPECS], default: 'ec:p256' }),
@@ -23,17 +24,20 @@ export default class CertCreate extends KymanCommand<typeof CertCreate> {
     ca: Flags.boolean({ summary: 'Make a CA certificate (basic constraints cA, keyCertSign).' }),
     'path-length': Flags.integer({ summary: 'CA only: how many intermediate CAs may follow.', min: 0, dependsOn: ['ca'] }),
     default: Flags.boolean({ summary: 'Make it the default key.' }),
+    'existing-key': Flags.boolean({ summary: 'With --token: certify the key already on the token under this label instead of making one.' }),
   };
 
   async run() {
     const spec = parseKeySpec(this.flags.key);
     if (!spec) throw usage(`--key ${this.flags.key} is not a key type: use one of ${KEY_SPECS.join(', ')}`);
-    const { store } = await openDatabase(this.flags, (m) => this.note(m));
-    const entry = await withSpinner(`Generating a ${this.flags.key} key and certificate`, () =>
+    const { store } = await openStore(this.flags, (m) => this.note(m));
+    const existingKey = this.flags['existing-key'] ? existingTokenKey(store, this.args.label) : undefined;
+    const entry = await withSpinner(existingKey ? 'Making the certificate' : `Generating a ${this.flags.key} key and certificate`, () =>
       createSelfSignedEntry(store, this.args.label, {
         subject: this.flags.subject,
         subjectAltNames: this.flags.san,
         key: spec,
+        existingKey,
         days: this.flags.days,
         ca: this.flags.ca,
         pathLength: this.flags['path-length'],

@@ -1,9 +1,9 @@
 import { Flags, Args } from '@oclif/core';
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { conflict, exportEntry, writeFileAtomic, type ExportFormat } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { conflict, exportEntry, usage, writeFileAtomic, type ExportFormat } from '../../core/index.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 import { otherPassword } from '../../cli/password.js';
 import { exportedText } from '../../cli/render.js';
 
@@ -18,7 +18,7 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
   ];
   static override args = { label: Args.string({ description: 'The entry\'s label.', required: true }) };
   static override flags = {
-    ...commonFlags,
+    ...storeFlags,
     out: Flags.string({ char: 'o', summary: 'The file to write.', required: true, helpValue: 'FILE' }),
     format: Flags.string({ summary: 'Output format.', options: ['pem', 'der', 'pkcs7', 'pkcs12'], default: 'pem' }),
     'with-key': Flags.boolean({ summary: 'PEM: add the private key, encrypted under --export-pass. (PKCS #12 always carries the key.)' }),
@@ -34,8 +34,12 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
     if (!this.flags.force && (await fs.access(out, constants.F_OK).then(() => true, () => false))) {
       throw conflict(`${out} already exists: choose another name or give --force`);
     }
-    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const { store } = await openStore(this.flags, (m) => this.note(m));
     const entry = store.entry(this.args.label);
+    const wantsKey = entry.hasPrivateKey && (format === 'pkcs12' || this.flags['with-key']);
+    if (wantsKey && store.type === 'pkcs11') {
+      throw usage(`the private key of "${entry.label}" is on token "${this.flags.token}" and never leaves it: export the certificate alone (--format pem, der or pkcs7), or copy the entry to another token with "kyman cert copy"`);
+    }
     const needsPassword = format === 'pkcs12' || (format === 'pem' && this.flags['with-key'] && entry.hasPrivateKey);
     let exportPassword: string | undefined;
     if (needsPassword) {

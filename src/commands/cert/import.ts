@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importCertificates, importKeyPair, isPkcs12, notFound } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 import { otherPassword, readPasswordSpec } from '../../cli/password.js';
 import { importedText } from '../../cli/render.js';
 
@@ -27,7 +27,7 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
   ];
   static override args = { file: Args.string({ description: 'Certificate file (PEM, DER, PKCS #7) or PKCS #12 file.', required: true }) };
   static override flags = {
-    ...commonFlags,
+    ...storeFlags,
     'key-file': Flags.string({ summary: 'The private key for the certificate (PEM or DER PKCS #8).', helpValue: 'FILE' }),
     'import-pass': Flags.string({ summary: 'Password of the PKCS #12 file or encrypted key file: env:VAR, file:PATH, fd:N, stdin or pass:TEXT.', helpValue: 'SPEC' }),
     label: Flags.string({ summary: 'Label of the (first) new entry; default: the PKCS #12 friendly name or the subject\'s CN.' }),
@@ -40,7 +40,7 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
     const { file } = this.args;
     const bytes = await readInput(file);
     const keyFile = this.flags['key-file'] ? await readInput(this.flags['key-file']) : undefined;
-    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const { store } = await openStore(this.flags, (m) => this.note(m));
     let result;
     if (keyFile || isPkcs12(bytes)) {
       let importPassword: string | undefined;

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { CERTIFICATE_PROFILES, issueEntry, KEY_SPECS, parseKeySpec, readCertificate, softwareProvider, usage } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';
 import { certificateJson, certificateText } from '../../cli/render.js';
 
@@ -15,7 +15,7 @@ export default class CertIssue extends KymanCommand<typeof CertIssue> {
   ];
   static override args = { label: Args.string({ description: 'Label of the new entry.', required: true }) };
   static override flags = {
-    ...commonFlags,
+    ...storeFlags,
     ca: Flags.string({ summary: 'Label of the CA entry (certificate and private key) that signs.', required: true, helpValue: 'LABEL' }),
     subject: Flags.string({ summary: 'Subject distinguished name (RFC 4514), e.g. "CN=www.example.com,O=Example,C=US".', required: true, helpValue: 'DN' }),
     san: Flags.string({ summary: 'Subject alternative name: dns:NAME, ip:ADDR, email:ADDR or uri:URI. Repeatable.', multiple: true, helpValue: 'SPEC' }),
@@ -30,7 +30,7 @@ export default class CertIssue extends KymanCommand<typeof CertIssue> {
   async run() {
     const spec = parseKeySpec(this.flags.key);
     if (!spec) throw usage(`--key ${this.flags.key} is not a key type: use one of ${KEY_SPECS.join(', ')}`);
-    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const { store } = await openStore(this.flags, (m) => this.note(m));
     const entry = await withSpinner(`Generating a ${this.flags.key} key and a certificate signed by "${this.flags.ca}"`, () =>
       issueEntry(store, this.args.label, this.flags.ca, {
         subject: this.flags.subject,

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 
 export default class CertRename extends KymanCommand<typeof CertRename> {
   static override summary = 'Change an entry\'s label.';
@@ -10,10 +10,10 @@ export default class CertRename extends KymanCommand<typeof CertRename> {
     label: Args.string({ description: 'The current label.', required: true }),
     newLabel: Args.string({ name: 'new-label', description: 'The new label.', required: true }),
   };
-  static override flags = commonFlags;
+  static override flags = storeFlags;
 
   async run() {
-    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const { store } = await openStore(this.flags, (m) => this.note(m));
     const entry = await store.rename(this.args.label, this.args.newLabel);
     this.say(`Renamed "${this.args.label}" to "${entry.label}"`);
     return { from: this.args.label, to: entry.label };

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { constants, promises as fs } from 'node:fs';
 import { CERTIFICATE_PROFILES, conflict, encodePem, notFound, signRequest, writeFileAtomic } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 import { certificateJson, certificateText } from '../../cli/render.js';
 
 export default class CertSign extends KymanCommand<typeof CertSign> {
@@ -16,7 +16,7 @@ export default class CertSign extends KymanCommand<typeof CertSign> {
   ];
   static override args = { request: Args.string({ description: 'The certificate request file (PEM or DER).', required: true }) };
   static override flags = {
-    ...commonFlags,
+    ...storeFlags,
     ca: Flags.string({ summary: 'Label of the CA entry (certificate and private key) that signs.', required: true, helpValue: 'LABEL' }),
     out: Flags.string({ char: 'o', summary: 'The certificate file to write.', required: true, helpValue: 'FILE' }),
     profile: Flags.string({ summary: 'What the certificate is for.', options: [...CERTIFICATE_PROFILES], default: 'any' }),
@@ -37,7 +37,7 @@ export default class CertSign extends KymanCommand<typeof CertSign> {
       if (error.code === 'ENOENT') throw notFound(`${this.args.request} does not exist`);
       throw error;
     });
-    const { store } = await openDatabase(this.flags, (m) => this.note(m));
+    const { store } = await openStore(this.flags, (m) => this.note(m));
     const result = await signRequest(store, this.flags.ca, new Uint8Array(request), {
       profile: this.flags.profile,
       days: this.flags.days,

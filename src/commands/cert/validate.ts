@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
-import { notFound, readCertificate, readCertificateFile, softwareProvider, usage, validateChain, type CertificateInfo, type FileKeyStore } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { notFound, readCertificate, readCertificateFile, softwareProvider, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
+import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 import { dateText, dayText, out, table } from '../../cli/output.js';
 
 async function readCertificates(file: string): Promise<Uint8Array[]> {
@@ -26,6 +26,7 @@ export default class CertValidate extends KymanCommand<typeof CertValidate> {
   static override flags = {
     db: commonFlags.db,
     pass: commonFlags.pass,
+    ...tokenFlags,
     'ca-file': Flags.string({ summary: 'Trusted CA certificates (PEM, DER or PKCS #7). Repeatable.', multiple: true, helpValue: 'FILE' }),
     purpose: Flags.string({ summary: 'What the leaf is for: serverAuth, clientAuth, or any purpose.', options: ['server', 'client', 'any'], default: 'any' }),
     host: Flags.string({ summary: 'The host name or IP address the certificate must name (RFC 6125).', helpValue: 'NAME' }),
@@ -36,8 +37,8 @@ export default class CertValidate extends KymanCommand<typeof CertValidate> {
     const at = this.flags.at === undefined ? new Date() : new Date(this.flags.at);
     if (Number.isNaN(at.getTime())) throw usage(`--at ${this.flags.at} is not a date: use ISO 8601, e.g. 2030-01-01T00:00:00Z`);
     const target = this.args.certificate;
-    let store: FileKeyStore | undefined;
-    if (this.flags.db) store = (await openDatabase(this.flags, (m) => this.note(m))).store;
+    let store: KeyStore | undefined;
+    if (this.flags.db) store = (await openStore(this.flags, (m) => this.note(m))).store;
 
     let leaf: Uint8Array;
     const intermediates: Uint8Array[] = [];

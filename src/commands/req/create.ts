@@ -1,38 +1,40 @@
 import { Args, Flags } from '@oclif/core';
-import { createRequest, KEY_SPECS, openRequestStore, parseKeySpec, softwareProvider, usage } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { createRequest, KEY_SPECS, openPendingRequests, parseKeySpec, softwareProvider, usage } from '../../core/index.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { existingTokenKey, lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';
 import { requestJson, requestText, writeRequestFile } from '../../cli/request.js';
 
 export default class ReqCreate extends KymanCommand<typeof ReqCreate> {
   static override summary = 'Create a key pair and a certificate request (PKCS #10) for a CA to sign.';
   static override description =
-    'The private key waits, encrypted under the database password, in the request database (name.rdb beside a .kdb; inside the file for a .p12) until "kyman req receive" brings the signed certificate back. gskkyman: "Create new certificate request".';
+    'The private key waits, encrypted under the database password, in the request database (name.rdb beside a .kdb; inside the file for a .p12), or on the token with --token, until "kyman req receive" brings the signed certificate back. gskkyman: "Create new certificate request".';
   static override examples = [
     '<%= config.bin %> <%= command.id %> web --db server.kdb --subject "CN=www.example.com,O=Example,C=US" --san dns:www.example.com --out web.csr',
     { description: 'An RSA key, the request in DER', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --subject "CN=www.example.com" --key rsa:3072 --out web.der --der' },
   ];
   static override args = { label: Args.string({ description: 'Label the key and, later, its certificate get.', required: true }) };
   static override flags = {
-    ...commonFlags,
+    ...storeFlags,
     subject: Flags.string({ summary: 'Subject distinguished name (RFC 4514), e.g. "CN=www.example.com,O=Example,C=US".', required: true, helpValue: 'DN' }),
     san: Flags.string({ summary: 'Subject alternative name: dns:NAME, ip:ADDR, email:ADDR or uri:URI. Repeatable.', multiple: true, helpValue: 'SPEC' }),
     key: Flags.string({ summary: 'Key type.', options: [...KEY_SPECS], default: 'ec:p256' }),
     out: Flags.string({ char: 'o', summary: 'The file to write the request to.', required: true, helpValue: 'FILE' }),
     der: Flags.boolean({ summary: 'Write DER instead of PEM.' }),
     force: Flags.boolean({ summary: 'Replace an existing output file.' }),
+    'existing-key': Flags.boolean({ summary: 'With --token: the request is for the key already on the token under this label instead of a new one.' }),
   };
 
   async run() {
     const spec = parseKeySpec(this.flags.key);
     if (!spec) throw usage(`--key ${this.flags.key} is not a key type: use one of ${KEY_SPECS.join(', ')}`);
-    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
-    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const { store, password } = await openStore(this.flags, (m) => this.note(m));
+    const requests = await openPendingRequests(store, { password, lockTimeoutMs: lockTimeoutMs() });
     // The output file is checked before the key is made, so a refusal changes nothing.
     await writeRequestFile(this.flags.out, undefined, this.flags);
+    const key = this.flags['existing-key'] ? existingTokenKey(store, this.args.label) : spec;
     const created = await withSpinner(`Generating a ${this.flags.key} key and request`, () =>
-      createRequest(store, requests, this.args.label, { subject: this.flags.subject, subjectAltNames: this.flags.san, key: spec }, softwareProvider()),
+      createRequest(store, requests, this.args.label, { subject: this.flags.subject, subjectAltNames: this.flags.san, key }),
     );
     await writeRequestFile(this.flags.out, created.request, this.flags);
     this.say(`Created request "${created.label}" (key kept in ${created.file}); wrote ${this.flags.out}\n` + requestText(created.info));

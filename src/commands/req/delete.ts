@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
-import { openRequestStore } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { openPendingRequests } from '../../core/index.js';
+import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 
 export default class ReqDelete extends KymanCommand<typeof ReqDelete> {
   static override summary = 'Delete a pending certificate request and its private key.';
@@ -9,11 +9,11 @@ export default class ReqDelete extends KymanCommand<typeof ReqDelete> {
     'The key is gone for good: a certificate a CA issues for this request afterwards cannot be received. A renewal request\'s key stays in the key database. gskkyman: "Delete certificate request and key".';
   static override examples = ['<%= config.bin %> <%= command.id %> web --db server.kdb'];
   static override args = { label: Args.string({ description: 'Label of the pending request.', required: true }) };
-  static override flags = { db: commonFlags.db, pass: commonFlags.pass };
+  static override flags = { db: commonFlags.db, pass: commonFlags.pass, ...tokenFlags };
 
   async run() {
-    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
-    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const { store, password } = await openStore(this.flags, (m) => this.note(m));
+    const requests = await openPendingRequests(store, { password, lockTimeoutMs: lockTimeoutMs() });
     const pending = requests.get(this.args.label);
     await requests.delete(pending.label);
     this.say(`Deleted the pending request "${pending.label}" from ${requests.path}.`);

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { openRequestStore } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { openPendingRequests } from '../../core/index.js';
+import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { writeRequestFile } from '../../cli/request.js';
 
 export default class ReqExport extends KymanCommand<typeof ReqExport> {
@@ -12,14 +12,15 @@ export default class ReqExport extends KymanCommand<typeof ReqExport> {
   static override flags = {
     db: commonFlags.db,
     pass: commonFlags.pass,
+    ...tokenFlags,
     out: Flags.string({ char: 'o', summary: 'The file to write.', required: true, helpValue: 'FILE' }),
     der: Flags.boolean({ summary: 'Write DER instead of PEM.' }),
     force: Flags.boolean({ summary: 'Replace an existing output file.' }),
   };
 
   async run() {
-    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
-    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const { store, password } = await openStore(this.flags, (m) => this.note(m));
+    const requests = await openPendingRequests(store, { password, lockTimeoutMs: lockTimeoutMs() });
     const pending = requests.get(this.args.label);
     await writeRequestFile(this.flags.out, pending.request, this.flags);
     this.say(`Wrote the request "${pending.label}" to ${this.flags.out} (${this.flags.der ? 'DER' : 'PEM'}).`);

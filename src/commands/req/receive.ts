@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { openRequestStore, readFileOrFail, receiveCertificate, softwareProvider } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { openPendingRequests, readFileOrFail, receiveCertificate, softwareProvider } from '../../core/index.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 
 export default class ReqReceive extends KymanCommand<typeof ReqReceive> {
   static override summary = 'Receive the certificate a CA issued for a pending request.';
@@ -12,13 +12,13 @@ export default class ReqReceive extends KymanCommand<typeof ReqReceive> {
     { description: 'A PKCS #7 chain from the CA, adding its CA certificates', command: '<%= config.bin %> <%= command.id %> web.p7b --db server.kdb --add-chain' },
   ];
   static override args = { file: Args.string({ description: 'Certificate file: PEM, DER or PKCS #7.', required: true }) };
-  static override flags = { ...commonFlags, 'add-chain': Flags.boolean({ summary: 'Add the file\'s CA certificates that the database lacks, as trusted.' }) };
+  static override flags = { ...storeFlags, 'add-chain': Flags.boolean({ summary: 'Add the file\'s CA certificates that the database lacks, as trusted.' }) };
 
   async run() {
     const bytes = await readFileOrFail(this.args.file, 'certificate file');
-    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
-    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
-    const result = await receiveCertificate(store, requests, bytes, { addChain: this.flags['add-chain'] }, softwareProvider());
+    const { store, password } = await openStore(this.flags, (m) => this.note(m));
+    const requests = await openPendingRequests(store, { password, lockTimeoutMs: lockTimeoutMs() });
+    const result = await receiveCertificate(store, requests, bytes, { addChain: this.flags['add-chain'] });
     const lines = [
       result.renewed
         ? `Renewed "${result.label}" in ${store.path}: new certificate for ${result.subject}, same key.`

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { openRequestStore, renewRequest, softwareProvider } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { openPendingRequests, renewRequest, softwareProvider } from '../../core/index.js';
+import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { requestJson, requestText, writeRequestFile } from '../../cli/request.js';
 
 export default class ReqRenew extends KymanCommand<typeof ReqRenew> {
@@ -11,7 +11,7 @@ export default class ReqRenew extends KymanCommand<typeof ReqRenew> {
   static override examples = ['<%= config.bin %> <%= command.id %> web --db server.kdb --out web-renew.csr'];
   static override args = { label: Args.string({ description: 'Label of the key entry to renew.', required: true }) };
   static override flags = {
-    ...commonFlags,
+    ...storeFlags,
     subject: Flags.string({ summary: 'A new subject (RFC 4514); default: the current certificate\'s.', helpValue: 'DN' }),
     san: Flags.string({ summary: 'Subject alternative names (repeatable); default: the current certificate\'s.', multiple: true, helpValue: 'SPEC' }),
     out: Flags.string({ char: 'o', summary: 'The file to write the request to.', required: true, helpValue: 'FILE' }),
@@ -20,10 +20,10 @@ export default class ReqRenew extends KymanCommand<typeof ReqRenew> {
   };
 
   async run() {
-    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
-    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const { store, password } = await openStore(this.flags, (m) => this.note(m));
+    const requests = await openPendingRequests(store, { password, lockTimeoutMs: lockTimeoutMs() });
     await writeRequestFile(this.flags.out, undefined, this.flags);
-    const created = await renewRequest(store, requests, this.args.label, { subject: this.flags.subject, subjectAltNames: this.flags.san }, softwareProvider());
+    const created = await renewRequest(store, requests, this.args.label, { subject: this.flags.subject, subjectAltNames: this.flags.san });
     await writeRequestFile(this.flags.out, created.request, this.flags);
     this.say(`Created renewal request "${created.label}"; wrote ${this.flags.out}\n` + requestText(created.info));
     return { label: created.label, out: this.flags.out, renewal: true, request: requestJson(created.info) };

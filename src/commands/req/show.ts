@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { encodePem, openRequestStore, readCertificationRequest, softwareProvider } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { lockTimeoutMs, openDatabase } from '../../cli/key-database.js';
+import { encodePem, openPendingRequests, readCertificationRequest, softwareProvider } from '../../core/index.js';
+import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
+import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { requestJson, requestText } from '../../cli/request.js';
 
 export default class ReqShow extends KymanCommand<typeof ReqShow> {
@@ -9,11 +9,11 @@ export default class ReqShow extends KymanCommand<typeof ReqShow> {
   static override description = 'Subject, key, requested alternative names and whether the request\'s signature verifies; with --pem, the request itself.';
   static override examples = ['<%= config.bin %> <%= command.id %> web --db server.kdb', { description: 'With the PEM, to paste into a CA\'s web form', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --pem' }];
   static override args = { label: Args.string({ description: 'Label of the pending request.', required: true }) };
-  static override flags = { db: commonFlags.db, pass: commonFlags.pass, pem: Flags.boolean({ summary: 'Also print the request as PEM.' }) };
+  static override flags = { db: commonFlags.db, pass: commonFlags.pass, ...tokenFlags, pem: Flags.boolean({ summary: 'Also print the request as PEM.' }) };
 
   async run() {
-    const { store, password } = await openDatabase(this.flags, (m) => this.note(m));
-    const requests = await openRequestStore(store.path, { password, lockTimeoutMs: lockTimeoutMs() });
+    const { store, password } = await openStore(this.flags, (m) => this.note(m));
+    const requests = await openPendingRequests(store, { password, lockTimeoutMs: lockTimeoutMs() });
     const pending = requests.get(this.args.label);
     const info = readCertificationRequest(softwareProvider(), pending.request);
     const extra: Array<readonly [string, string | undefined]> = [['Label', pending.label], ['Renewal', pending.renewal ? `yes: replaces the certificate of "${pending.label}"` : undefined]];

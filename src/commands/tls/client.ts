@@ -3,19 +3,25 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import {
   credentialsFrom,
+  keyOperationsFor,
+  keyOperationsOf,
+  TOKEN_GROUPS,
   notFound,
+  softwareProvider,
   probe,
   readCertificateFile,
   trustAnchorsOf,
   usage,
   versionOptions,
   type CipherSuiteName,
+  type CryptoProvider,
+  type KeyStore,
   type PrivateKeyHandle,
 } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 import { fields, out } from '../../cli/output.js';
-import { chainTable, keyLogFrom, listFlag, ms, tlsFlags, tracePrinter } from '../../cli/tls.js';
+import { chainTable, keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** `host:port`, `[v6]:port`, or a bare host (port 443). */
 function parseTarget(target: string): { host: string; port: number } {
@@ -43,6 +49,8 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     servername: Flags.string({ summary: 'The name sent in SNI and checked in the certificate (default: HOST).', helpValue: 'NAME' }),
     db: commonFlags.db,
     pass: commonFlags.pass,
+    ...tokenFlags,
+    ...tokenOpsFlag,
     'ca-file': Flags.string({ summary: 'Trusted CA certificates (PEM, DER or PKCS #7). Repeatable.', multiple: true, helpValue: 'FILE' }),
     label: Flags.string({ summary: 'Entry of --db to present as the client certificate, when the server asks for one.', helpValue: 'LABEL' }),
     ...tlsFlags,
@@ -55,13 +63,17 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     const f = this.flags;
     const { host, port } = parseTarget(this.args.target);
     const versions = versionOptions(f.tls);
-    if (f.label && !f.db) throw usage('--label names an entry of --db: give --db FILE too');
+    if (f.label && !f.db && !f.token) throw usage('--label names an entry of --db or --token: give one of them too');
 
     const anchors: Uint8Array[] = [];
     let clientChain: Uint8Array[] | undefined;
     let clientKey: PrivateKeyHandle | undefined;
-    if (f.db) {
-      const { store } = await openDatabase(f, (m) => this.note(m));
+    let provider: CryptoProvider | undefined;
+    let store: KeyStore | undefined;
+    if (f.db || f.token) {
+      ({ store } = await openStore(f, (m) => this.note(m)));
+      // A token's provider serves the whole handshake, so --token-ops all works without a client key too.
+      provider = store.provider;
       anchors.push(...trustAnchorsOf(store));
       if (f.label) {
         const creds = await credentialsFrom(store, f.label);
@@ -78,15 +90,19 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     if (f.insecure) this.note('--insecure: the server\'s certificate is not checked, so anyone between here and the server could pose as it');
     else if (anchors.length === 0) throw usage('no trust anchors: give --ca-file FILE or --db with a trusted CA entry (or --insecure, for tests only)');
 
+    // Asked to agree keys on the token: offer only the groups it can do.
+    const tokenKx = provider ? keyOperationsOf(provider).placement.keyAgreement === 'token' : false;
+    const groups = listFlag(f.groups) ?? (tokenKx ? [...TOKEN_GROUPS] : undefined);
     const report = await probe({
       host,
       port,
+      ...(provider ? { provider } : {}),
       ...(f.servername ? { serverName: f.servername } : {}),
       trustAnchors: anchors,
       verify: f.insecure ? 'insecure' : true,
       ...(clientChain ? { certificateChain: clientChain, privateKey: clientKey } : {}),
       ...(listFlag(f.suites) ? { cipherSuites: listFlag(f.suites) as CipherSuiteName[] } : {}),
-      ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
+      ...(groups ? { groups } : {}),
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
       ...(f.trace ? { trace: tracePrinter(this.jsonEnabled()) } : {}),
@@ -95,6 +111,9 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       ...(f.send !== undefined ? { send: Buffer.from(f.send.replace(/\\r/g, '\r').replace(/\\n/g, '\n').replace(/\\t/g, '\t')) } : {}),
     });
 
+    store?.close();
+    const ops = keyOperationsOf(provider ?? softwareProvider());
+    const ran = { ...keyOperationsFor(ops, report), ...(report.clientCertificateSent ? {} : { sign: 'none' as const }) };
     const v = report.validation;
     const validity =
       v.valid === true
@@ -114,6 +133,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
         ['client certificate', report.clientCertificateSent ? `sent ("${f.label}")` : report.clientCertificateRequested ? 'asked for, none sent' : 'not asked for'],
         ['handshake', `${ms(report.handshakeMs)} (TCP connect ${ms(report.connectMs)})`],
         ['validation', validity],
+        ['key operations', ops.token ? keyOperationsLine(ops.token, ran) : undefined],
       ]),
     );
     this.say(`\nCertificate chain, as kyman built and verified it:\n${chainTable(report.chain)}`);
@@ -127,6 +147,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     const { summary: _raw, reply, ...rest } = report;
     return {
       ...rest,
+      keyOperations: { ...ops, ran },
       handshakeMs: Math.round(report.handshakeMs * 100) / 100,
       connectMs: Math.round(report.connectMs * 100) / 100,
       ...(reply ? { reply: { text: Buffer.from(reply.data).toString('utf8'), bytes: reply.data.length, ended: reply.ended } } : {}),

@@ -1,6 +1,9 @@
 import { Flags } from '@oclif/core';
 import {
   credentialsFrom,
+  keyOperationsFor,
+  keyOperationsOf,
+  TOKEN_GROUPS,
   failed,
   startTestServer,
   trustAnchorsOf,
@@ -11,10 +14,10 @@ import {
   type ConnectionReport,
   type ReplyMode,
 } from '../../core/index.js';
-import { KymanCommand, commonFlags } from '../../cli/base-command.js';
-import { openDatabase } from '../../cli/key-database.js';
+import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
+import { openStore } from '../../cli/key-database.js';
 import { err, out } from '../../cli/output.js';
-import { keyLogFrom, listFlag, ms, tlsFlags, tracePrinter } from '../../cli/tls.js';
+import { keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** One line a connection: who, and what was agreed. */
 function connectionLine(r: ConnectionReport): string {
@@ -36,15 +39,18 @@ function connectionLine(r: ConnectionReport): string {
 export default class TlsServer extends KymanCommand<typeof TlsServer> {
   static override summary = 'Run a test TLS server with a key from a key database.';
   static override description =
-    'Listens on --host:--port (127.0.0.1:4433 by default) with the database\'s default key, or --label, sending its certificate and the issuers the database holds. With --client-auth, client certificates are checked against the database\'s trusted CA entries. Prints one line a connection: the client\'s address and certificate, and the version, suite, group, signature scheme, ALPN, SNI and whether the session was resumed. --reply echo sends back what arrives; --reply http answers one HTTP/1.1 request with a small text page; the default, auto, answers HTTP when ALPN says http/1.1 or the first bytes are an HTTP request line, and echoes otherwise. Stops on Ctrl-C (SIGINT) or SIGTERM; with --once after one connection, exit 0 when its handshake succeeded and 1 when it failed. gskkyman has no such action; `openssl s_server` is the nearest.';
+    'Listens on --host:--port (127.0.0.1:4433 by default) with the database\'s (or, with --token, the token\'s) default key, or --label, sending its certificate and the issuers the database holds. With --client-auth, client certificates are checked against the database\'s trusted CA entries. Prints one line a connection: the client\'s address and certificate, and the version, suite, group, signature scheme, ALPN, SNI and whether the session was resumed. --reply echo sends back what arrives; --reply http answers one HTTP/1.1 request with a small text page; the default, auto, answers HTTP when ALPN says http/1.1 or the first bytes are an HTTP request line, and echoes otherwise. Stops on Ctrl-C (SIGINT) or SIGTERM; with --once after one connection, exit 0 when its handshake succeeded and 1 when it failed. gskkyman has no such action; `openssl s_server` is the nearest.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --db server.kdb',
     { description: 'Mutual TLS on another port, one connection, with a trace', command: '<%= config.bin %> <%= command.id %> --db server.kdb --label web --port 8443 --client-auth required --once --trace' },
+    { description: 'The key on a PKCS #11 token, key agreement and records there too', command: '<%= config.bin %> <%= command.id %> --token web-hsm --pin env:PIN --token-ops all' },
     { description: 'An HTTPS test page, secrets for Wireshark', command: '<%= config.bin %> <%= command.id %> --db server.kdb --reply http --alpn http/1.1 --keylog keys.log' },
   ];
   static override flags = {
     db: commonFlags.db,
     pass: commonFlags.pass,
+    ...tokenFlags,
+    ...tokenOpsFlag,
     label: Flags.string({ summary: 'Entry whose certificate and key the server uses (default: the default key).', helpValue: 'LABEL' }),
     port: Flags.integer({ char: 'p', summary: 'TCP port to listen on (0: any free port).', default: 4433, min: 0, max: 65535 }),
     host: Flags.string({ summary: 'Address to listen on; 0.0.0.0 or :: make the server reachable from other machines.', default: '127.0.0.1', helpValue: 'ADDR' }),
@@ -57,7 +63,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
   async run() {
     const f = this.flags;
     const versions = versionOptions(f.tls);
-    const { store } = await openDatabase(f, (m) => this.note(m));
+    const { store } = await openStore(f, (m) => this.note(m));
     const creds = await credentialsFrom(store, f.label);
     const clientAuth = f['client-auth'] as ClientAuthMode;
     const anchors = trustAnchorsOf(store);
@@ -67,6 +73,9 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     const failures: { remote: string; message: string; alert?: string }[] = [];
     let onceFailure: string | undefined;
     const printTrace = f.trace ? tracePrinter(json) : undefined;
+    const keyOperations = keyOperationsOf(creds.provider);
+    // Asked to agree keys on the token: offer only the groups it can do (a client with another share gets a HelloRetryRequest).
+    const groups = listFlag(f.groups) ?? (keyOperations.placement.keyAgreement === 'token' ? [...TOKEN_GROUPS] : undefined);
 
     const server = await startTestServer({
       host: f.host,
@@ -75,18 +84,20 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       reply: f.reply as ReplyMode,
       certificateChain: creds.certificateChain,
       privateKey: creds.privateKey,
+      provider: creds.provider,
       clientAuth,
       ...(clientAuth !== 'none' ? { clientTrustAnchors: anchors } : {}),
       ...(listFlag(f.suites) ? { cipherSuites: listFlag(f.suites) as CipherSuiteName[] } : {}),
-      ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
+      ...(groups ? { groups } : {}),
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
       keyLog: keyLogFrom(f.keylog),
       ...(printTrace ? { onTrace: (e, remote) => printTrace(e, remote) } : {}),
       onConnection: (r) => {
         const { summary: _raw, ...rest } = r;
-        connections.push({ ...rest, handshakeMs: Math.round(r.handshakeMs * 100) / 100 });
-        this.say(connectionLine(r));
+        const ops = keyOperations.token ? keyOperationsFor(keyOperations, r) : undefined;
+        connections.push({ ...rest, handshakeMs: Math.round(r.handshakeMs * 100) / 100, ...(ops ? { keyOperations: ops } : {}) });
+        this.say(connectionLine(r) + (ops ? `\n  ${out.dim(keyOperationsLine(keyOperations.token, ops))}` : ''));
       },
       onFailure: (fail) => {
         failures.push({ remote: fail.remote, message: fail.message, ...(fail.alert ? { alert: fail.alert } : {}) });
@@ -98,6 +109,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     const where = `${f.host.includes(':') ? `[${f.host}]` : f.host}:${server.address.port}`;
     const who = `"${creds.label}"`;
     this.say(`kyman tls server listening on ${where} with ${who}; client certificates: ${clientAuth}; reply: ${f.reply}${f.once ? '; one connection' : '; Ctrl-C stops it'}`);
+    if (keyOperations.token) this.say(`key operations can run: ${keyOperationsLine(keyOperations.token, keyOperations.placement)}`);
     if (json) process.stderr.write(`listening on ${where}\n`);
 
     let stop!: (signal: NodeJS.Signals) => void;
@@ -106,10 +118,11 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     process.once('SIGTERM', stop);
     const how = await Promise.race([server.finished.then(() => 'finished'), stopped]);
     await server.close();
+    store.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     if (how !== 'finished' && !json) process.stderr.write(err.dim(`stopped (${how})\n`));
     if (onceFailure) throw failed(onceFailure);
-    return { address: { host: f.host, port: server.address.port }, label: creds.label, clientAuth, connections, failures };
+    return { address: { host: f.host, port: server.address.port }, label: creds.label, clientAuth, keyOperations, connections, failures };
   }
 }

@@ -362,3 +362,37 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
 }
 
 export type { Pkcs11KeyHandle } from './pkcs11-keys.js';
+
+/** Where a provider runs each kind of operation, for a handshake's summary. */
+export interface KeyOperations {
+  provider: string;
+  /** The token's label, when a token does some of the work. */
+  token?: string;
+  placement: Record<Pkcs11Operation, Placement>;
+  /** Each fallback to software, once. */
+  notices: readonly string[];
+}
+
+const isPkcs11Provider = (p: CryptoProvider): p is Pkcs11Provider => p.name === 'pkcs11' && typeof (p as Partial<Pkcs11Provider>).placement === 'function';
+
+/** Where `provider` runs signing, key agreement and record protection. */
+export function keyOperationsOf(provider: CryptoProvider): KeyOperations {
+  if (isPkcs11Provider(provider)) return { provider: provider.name, token: provider.tokenLabel, placement: provider.placement(), notices: provider.notices() };
+  return { provider: provider.name, placement: { sign: 'software', keyAgreement: 'software', aead: 'software' }, notices: [] };
+}
+
+/** The groups whose key agreement a token does (CKM_ECDH1_DERIVE on the NIST curves). */
+export const TOKEN_GROUPS: readonly KeyExchangeGroup[] = ['secp256r1', 'secp384r1'];
+
+/**
+ * Where one handshake's operations ran, from what it agreed: key agreement only for a group the
+ * token does, record protection only for an AES-GCM suite, and no signing on a resumption.
+ */
+export function keyOperationsFor(ops: KeyOperations, agreed: { group?: string; cipherSuite: string; resumed?: boolean }): Record<Pkcs11Operation, Placement | 'none'> {
+  const groupOnToken = TOKEN_GROUPS.includes(agreed.group as KeyExchangeGroup);
+  return {
+    sign: agreed.resumed ? 'none' : ops.placement.sign,
+    keyAgreement: !agreed.group || agreed.group === 'none' ? 'none' : ops.placement.keyAgreement === 'token' && groupOnToken ? 'token' : 'software',
+    aead: ops.placement.aead === 'token' && /_GCM_/.test(agreed.cipherSuite) ? 'token' : 'software',
+  };
+}

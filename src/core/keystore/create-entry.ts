@@ -1,7 +1,6 @@
 // Making a new key pair and its self-signed certificate straight into a key database.
 
-import type { CryptoProvider, KeySpec } from '../crypto/provider.js';
-import { softwareProvider } from '../crypto/software.js';
+import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { conflict } from '../errors.js';
 import { createCertificate } from '../pki/certificate.js';
 import { parseName } from '../pki/name.js';
@@ -13,6 +12,8 @@ export interface SelfSignedOptions {
   subject: string;
   subjectAltNames?: string[];
   key?: KeySpec;
+  /** A key already in the store (a lone key on a token) to certify instead of making one. */
+  existingKey?: PrivateKeyHandle;
   days?: number;
   ca?: boolean;
   pathLength?: number;
@@ -27,21 +28,27 @@ export const DEFAULT_DAYS = 365;
 
 /** gskkyman's "create a self-signed certificate": a new key pair and certificate under `label`. */
 export async function createSelfSignedEntry(store: KeyStore, label: string, options: SelfSignedOptions): Promise<KeyStoreEntry> {
-  const provider = options.provider ?? softwareProvider();
+  const provider = options.provider ?? store.provider;
   checkLabel(label);
   // Check everything a person typed before spending time on a key.
   parseName(options.subject);
   for (const san of options.subjectAltNames ?? []) parseSubjectAltName(san);
   if (store.has(label)) throw conflict(`label "${label}" already exists in ${store.path}`);
-  const key = await provider.generateKeyPair(options.key ?? DEFAULT_KEY_SPEC);
-  const certificate = await createCertificate(provider, {
-    subject: options.subject,
-    subjectKey: key,
-    subjectAltNames: options.subjectAltNames,
-    days: options.days ?? DEFAULT_DAYS,
-    ca: options.ca,
-    pathLength: options.pathLength,
-    now: options.now,
-  });
-  return store.addKeyPair(label, certificate, key, { isDefault: options.isDefault });
+  const key = options.existingKey ?? (await store.newKeyPair(options.key ?? DEFAULT_KEY_SPEC, label));
+  try {
+    const certificate = await createCertificate(provider, {
+      subject: options.subject,
+      subjectKey: key,
+      subjectAltNames: options.subjectAltNames,
+      days: options.days ?? DEFAULT_DAYS,
+      ca: options.ca,
+      pathLength: options.pathLength,
+      now: options.now,
+    });
+    return await store.addKeyPair(label, certificate, key, { isDefault: options.isDefault });
+  } catch (error) {
+    // A key made here goes with the failure, so nothing is left behind on a token.
+    if (!options.existingKey) await store.discardKeyPair(key);
+    throw error;
+  }
 }

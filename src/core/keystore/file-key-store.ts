@@ -1,7 +1,7 @@
 // Key databases held in one file (CMS .kdb or PKCS #12), with every change locked and atomic.
 
 import * as path from 'node:path';
-import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
+import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, notFound, usage, KymanError } from '../errors.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
 import { publicKeyMatches, summarizeCertificate } from '../pki/certificate.js';
@@ -125,6 +125,22 @@ export class FileKeyStore implements KeyStore {
     const e = this.#find(this.#image, label);
     if (e.kind !== 'key-pair' || !e.encryptedKey) throw notFound(`entry "${label}" in ${this.#name} has no private key`);
     return this.#provider.importPrivateKey(this.#decrypt(e));
+  }
+
+  get provider(): CryptoProvider {
+    return this.#provider;
+  }
+
+  async newKeyPair(spec: KeySpec): Promise<PrivateKeyHandle> {
+    return this.#provider.generateKeyPair(spec);
+  }
+
+  async discardKeyPair(): Promise<void> {
+    // A software key is only in memory: dropping the handle is enough.
+  }
+
+  close(): void {
+    // Nothing stays open between changes: each one takes the lock and re-reads the file.
   }
 
   /** The password this handle was opened with; the companion files (.rdb, .sth) share it. */

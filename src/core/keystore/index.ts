@@ -13,6 +13,8 @@ import { fileExists, readFileOrFail, withFileLock, writeFileAtomic } from './fil
 import { pkcs12Backend, type Pkcs12Meta } from './pkcs12-backend.js';
 import { readStash, stashPathFor, writeStash } from './stash.js';
 import type { FileBackend } from './backend.js';
+import { isPkcs11Uri, parsePkcs11Uri, Pkcs11KeyStore } from './pkcs11-key-store.js';
+import type { KeyStore } from './types.js';
 import { changeRequestStorePassword } from './requests.js';
 
 export type { KeyStore, KeyStoreEntry, KeyStoreInfo, KeyStoreType, AddOptions } from './types.js';
@@ -21,6 +23,7 @@ export { stashPathFor, readStash, writeStash } from './stash.js';
 export type { CmsVersion, CmsDatabase, CmsRecord } from './cms/index.js';
 export { readCmsDatabase, writeCmsDatabase, newCmsDatabase, cmsKeyProtection, isCmsFile, peekCmsHeader } from './cms/index.js';
 export { withFileLock, writeFileAtomic, lockPathFor } from './file-io.js';
+export { isPkcs11Uri, parsePkcs11Uri } from './pkcs11-key-store.js';
 
 /** gskkyman's default record length for a new CMS database. */
 export const DEFAULT_RECORD_LENGTH = 5000;
@@ -39,11 +42,40 @@ export interface OpenKeyStoreOptions extends PasswordOptions {
   upgrade?: boolean;
 }
 
-/** Opens a key database; the backend is read from the file's first bytes. */
-export async function openKeyStore(file: string, options: OpenKeyStoreOptions): Promise<FileKeyStore> {
+/** Opens a key database file; the backend is read from the file's first bytes. */
+export async function openKeyDatabase(file: string, options: OpenKeyStoreOptions): Promise<FileKeyStore> {
+  if (isPkcs11Uri(file)) throw usage(`${file} is a token, not a key database file`);
   const store = await FileKeyStore.open(file, { provider: options.provider ?? softwareProvider(), password: options.password, lockTimeoutMs: options.lockTimeoutMs });
   if (options.upgrade) await upgradeKeyStore(store);
   return store;
+}
+
+export interface OpenAnyKeyStoreOptions extends OpenKeyStoreOptions {
+  /** Tokens: the PKCS #11 library (else the URI's module-path, KYMAN_PKCS11_MODULE, SoftHSM2's). */
+  module?: string;
+  /** Tokens: `all` also runs key agreement and record protection on the token where it can. */
+  tokenOps?: 'sign' | 'all';
+  /** Tokens: told when an operation falls back to software. */
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * Opens a key store: a key database file (CMS or PKCS #12, read from its first bytes), or a
+ * token named by an RFC 7512 URI, `pkcs11:token=LABEL`, whose PIN is `password`. Either way the
+ * caller gets the same KeyStore, with the provider its keys need, so what runs on a token is a
+ * matter of configuration, not of code.
+ */
+export async function openKeyStore(target: string, options: OpenAnyKeyStoreOptions): Promise<KeyStore> {
+  if (!isPkcs11Uri(target)) return openKeyDatabase(target, options);
+  const uri = parsePkcs11Uri(target);
+  return Pkcs11KeyStore.open({
+    tokenLabel: uri.tokenLabel,
+    module: options.module ?? uri.module,
+    pin: options.password,
+    tokenOps: options.tokenOps,
+    onNotice: options.onNotice,
+    ...(options.provider ? { fallback: options.provider } : {}),
+  });
 }
 
 /** Rewrites a CMS v3/v4 database as version 6, the format GSKit 8 writes. */
@@ -209,7 +241,7 @@ export async function convertKeyStore(source: FileKeyStore, target: string, opti
     await fs.rm(temp, { force: true });
     await fs.rm(`${temp}.lock`, { force: true });
   }
-  return openKeyStore(target, { password: options.password, provider });
+  return openKeyDatabase(target, { password: options.password, provider });
 }
 
 /** Deletes a key database with its request database and stash; returns the files removed. */

@@ -1,7 +1,6 @@
 // A CA entry of a key database at work: signing certificate requests and issuing new key pairs under it.
 
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
-import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, KymanError, notFound, usage } from '../errors.js';
 import { createCertificate, readCertificate, type CertificateInfo, type SignatureHash } from '../pki/certificate.js';
 import { readCertificationRequest } from '../pki/csr.js';
@@ -105,7 +104,7 @@ async function issue(
  * other extensions are not copied: the profile decides what the certificate may be used for.
  */
 export async function signRequest(store: KeyStore, caLabel: string, request: Uint8Array, options: IssueOptions = {}): Promise<SignRequestResult> {
-  const provider = options.provider ?? softwareProvider();
+  const provider = options.provider ?? store.provider;
   const profile = parseProfile(options.profile ?? 'any');
   const csr = readCertificationRequest(provider, request);
   if (!csr.signatureValid) {
@@ -151,14 +150,20 @@ export interface IssueEntryOptions extends IssueOptions {
  * certificate signed by the CA entry `caLabel`, stored together. Nothing is written on failure.
  */
 export async function issueEntry(store: KeyStore, label: string, caLabel: string, options: IssueEntryOptions): Promise<KeyStoreEntry> {
-  const provider = options.provider ?? softwareProvider();
+  const provider = options.provider ?? store.provider;
   checkLabel(label);
   const profile = parseProfile(options.profile ?? 'any');
   parseName(options.subject);
   const altNames = checkAltNames(options.subjectAltNames ?? []);
   if (store.has(label)) throw conflict(`label "${label}" already exists in ${store.path}`);
   const ca = await caOf(store, caLabel);
-  const key = await provider.generateKeyPair(options.key ?? DEFAULT_KEY_SPEC);
-  const certificate = await issue(provider, ca, options.subject, key, key.type, profile, altNames, options);
-  return store.addKeyPair(label, certificate, key, { isDefault: options.isDefault });
+  const key = await store.newKeyPair(options.key ?? DEFAULT_KEY_SPEC, label);
+  try {
+    const certificate = await issue(provider, ca, options.subject, key, key.type, profile, altNames, options);
+    return await store.addKeyPair(label, certificate, key, { isDefault: options.isDefault });
+  } catch (error) {
+    // Nothing is left behind on a token either.
+    await store.discardKeyPair(key);
+    throw error;
+  }
 }

@@ -5,9 +5,9 @@ import { Certificate } from '@peculiar/asn1-x509';
 import { createPkcs11Provider, type Pkcs11Provider, type Pkcs11ProviderOptions } from '../crypto/pkcs11.js';
 import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs11-keys.js';
 import { P11, type Handle } from '../crypto/pkcs11-module.js';
-import type { PrivateKeyHandle } from '../crypto/provider.js';
+import type { KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, notFound, usage } from '../errors.js';
-import { publicKeyMatches } from '../pki/certificate.js';
+import { publicKeyMatches, summarizeCertificate } from '../pki/certificate.js';
 import { checkLabel } from './file-key-store.js';
 import type { AddOptions, KeyStore, KeyStoreEntry, KeyStoreInfo } from './types.js';
 
@@ -67,6 +67,47 @@ export class Pkcs11KeyStore implements KeyStore {
     return this.provider.token;
   }
 
+  async newKeyPair(spec: KeySpec, label: string): Promise<PrivateKeyHandle> {
+    return this.provider.generateTokenKeyPair(spec, label);
+  }
+
+  async discardKeyPair(key: PrivateKeyHandle): Promise<void> {
+    if (!isPkcs11Key(key) || key.token !== this.provider.tokenLabel) return;
+    // A key a certificate already pairs with is an entry's: it goes only with `delete`.
+    if (this.certificatesWithId(key.id).length) return;
+    this.destroyKeyObjects(key.id);
+  }
+
+  /** Private keys no certificate pairs with: made by another tool, or waiting for a requested certificate. */
+  loneKeys(): Pkcs11KeyHandle[] {
+    return this.find([{ type: P11.CKA_CLASS, value: P11.CKO_PRIVATE_KEY }])
+      .map((o) => ({ o, id: this.token.attributes(o, [P11.CKA_ID]).get(P11.CKA_ID) ?? Buffer.alloc(0) }))
+      .filter(({ id }) => id.length === 0 || this.certificatesWithId(id).length === 0)
+      .map(({ o }) => keyHandleFor(this.token, o));
+  }
+
+  /**
+   * The lone key labelled `label` (as `pkcs11-tool --keypairgen --label` makes one), for a
+   * certificate or request made for a key already on the token.
+   */
+  loneKey(label: string): Pkcs11KeyHandle {
+    const keys = this.loneKeys().filter((k) => k.label === label);
+    if (keys.length === 0) throw notFound(`no private key labelled "${label}" without a certificate on token "${this.provider.tokenLabel}": see "kyman token show ${this.provider.tokenLabel} --pin …"`);
+    if (keys.length > 1) throw conflict(`${keys.length} private keys are labelled "${label}" on token "${this.provider.tokenLabel}": relabel all but one with pkcs11-tool`);
+    return keys[0];
+  }
+
+  private certificatesWithId(id: Uint8Array): Handle[] {
+    return this.find([{ type: P11.CKA_CLASS, value: P11.CKO_CERTIFICATE }, { type: P11.CKA_ID, value: Buffer.from(id) }]);
+  }
+
+  private destroyKeyObjects(id: Uint8Array): void {
+    const objects = [P11.CKO_PRIVATE_KEY, P11.CKO_PUBLIC_KEY].flatMap((cls) => this.find([{ type: P11.CKA_CLASS, value: cls }, { type: P11.CKA_ID, value: Buffer.from(id) }]));
+    this.token.run(`deleting a key from token "${this.provider.tokenLabel}"`, (s, lib) => {
+      for (const o of objects) lib.C_DestroyObject(s, o);
+    });
+  }
+
   private find(template: { type: number; value: number | boolean | string | Buffer }[]): Handle[] {
     return this.token.find(template);
   }
@@ -86,8 +127,9 @@ export class Pkcs11KeyStore implements KeyStore {
         label: utf8(a.get(P11.CKA_LABEL)),
         certificate: new Uint8Array(value),
         hasPrivateKey: Boolean(key),
-        // A certificate alone on a token is there to anchor chains; one with a key identifies us.
-        trusted: !key,
+        // A certificate alone on a token is there to anchor chains; one with a key identifies us,
+        // unless it is a CA's own certificate, which anchors what that CA signed.
+        trusted: !key || summarizeCertificate(new Uint8Array(value)).isCA,
         isDefault: false,
         certObject,
         id,
@@ -245,8 +287,8 @@ export class Pkcs11KeyStore implements KeyStore {
     if (e.trusted !== trusted) {
       throw usage(
         trusted
-          ? `"${label}" has a private key; on a token only a certificate alone is a trust anchor: add its certificate under another label`
-          : `on a token a certificate alone is a trust anchor; to distrust "${label}", delete it`,
+          ? `"${label}" has a private key and is not a CA certificate; on a token only a certificate alone or a CA's own certificate is a trust anchor`
+          : `on a token a certificate alone (or a CA's own certificate) is a trust anchor; to distrust "${label}", delete it`,
       );
     }
     return this.entry(label);
@@ -269,10 +311,8 @@ export class Pkcs11KeyStore implements KeyStore {
 
   async delete(label: string): Promise<void> {
     const e = this.get(label);
-    const keyObjects = e.hasPrivateKey ? [P11.CKO_PRIVATE_KEY, P11.CKO_PUBLIC_KEY].flatMap((cls) => this.find([{ type: P11.CKA_CLASS, value: cls }, { type: P11.CKA_ID, value: e.id }])) : [];
-    this.token.run(`deleting "${label}" from token "${this.provider.tokenLabel}"`, (s, lib) => {
-      for (const o of [e.certObject, ...keyObjects]) lib.C_DestroyObject(s, o);
-    });
+    this.token.run(`deleting "${label}" from token "${this.provider.tokenLabel}"`, (s, lib) => lib.C_DestroyObject(s, e.certObject));
+    if (e.hasPrivateKey) this.destroyKeyObjects(e.id);
     this.reload();
   }
 }
@@ -295,4 +335,38 @@ const spkiOf = (certificate: Uint8Array) => new Uint8Array(AsnConvert.serialize(
 /** Opens a token as a key database. */
 export function openTokenKeyStore(options: OpenTokenKeyStoreOptions): Pkcs11KeyStore {
   return Pkcs11KeyStore.open(options);
+}
+
+/** Whether a key store target names a token (an RFC 7512 `pkcs11:` URI) rather than a file. */
+export const isPkcs11Uri = (target: string): boolean => /^pkcs11:/i.test(target);
+
+/**
+ * The token label and module of an RFC 7512 URI: `pkcs11:token=web` or
+ * `pkcs11:token=My%20HSM?module-path=/usr/lib/x.so`. Other attributes (object, id, type) name
+ * objects within a token, which a key store does not need, and are ignored.
+ */
+export function parsePkcs11Uri(uri: string): { tokenLabel: string; module?: string } {
+  if (!isPkcs11Uri(uri)) throw usage(`"${uri}" is not a PKCS #11 URI (RFC 7512): write pkcs11:token=LABEL`);
+  const [pathPart, query = ''] = uri.slice('pkcs11:'.length).split('?', 2);
+  const decode = (v: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch (error) {
+      throw usage(`"${uri}" is not a valid PKCS #11 URI: bad percent-encoding`, error);
+    }
+  };
+  const attributes = (text: string, separator: string) =>
+    new Map(
+      text
+        .split(separator)
+        .filter(Boolean)
+        .map((pair) => {
+          const i = pair.indexOf('=');
+          return [pair.slice(0, i < 0 ? pair.length : i).toLowerCase(), i < 0 ? '' : decode(pair.slice(i + 1))] as const;
+        }),
+    );
+  const tokenLabel = attributes(pathPart, ';').get('token');
+  if (!tokenLabel) throw usage(`"${uri}" names no token: write pkcs11:token=LABEL`);
+  const module = attributes(query, '&').get('module-path');
+  return { tokenLabel, ...(module ? { module } : {}) };
 }

@@ -29,7 +29,10 @@ import type { Pkcs12Bag } from '../pki/pkcs12.js';
 import type { StoredEntry, StoreImage } from './backend.js';
 import { DEFAULT_RECORD_LENGTH, cmsKeyProtection, isCmsFile, newCmsDatabase, peekCmsHeader, readCmsDatabase, writeCmsDatabase, type CmsDatabase } from './cms/index.js';
 import { readRequestRecord, requestRecord } from './cms/request-record.js';
-import { checkLabel, type FileKeyStore } from './file-key-store.js';
+import { checkLabel } from './file-key-store.js';
+import type { KeyStore } from './types.js';
+import type { Pkcs11KeyStore } from './pkcs11-key-store.js';
+import { TokenRequestStore } from './pkcs11-requests.js';
 import { fileExists, readFileOrFail, withFileLock, writeFileAtomic } from './file-io.js';
 import { labelFor } from './transfer.js';
 import { pkcs12Backend, type Pkcs12Meta } from './pkcs12-backend.js';
@@ -49,6 +52,38 @@ export interface PendingRequest {
   readonly spki: Uint8Array;
   /** A request for a key pair already in the key database: its certificate will be replaced. */
   readonly renewal: boolean;
+}
+
+/** Where a key database's pending requests wait: its .rdb, the PKCS #12 file itself, or its token. */
+export interface PendingRequestStore {
+  readonly type: 'cms' | 'pkcs12' | 'pkcs11';
+  /** The file (or token URI) that holds them. */
+  readonly path: string;
+  list(): PendingRequest[];
+  has(label: string): boolean;
+  get(label: string): PendingRequest;
+  /** The pending request's private key. */
+  privateKey(label: string): Promise<PrivateKeyHandle>;
+  /** A key for a new request, made where this store keeps pending keys. */
+  newKeyPair(spec: KeySpec, label: string): Promise<PrivateKeyHandle>;
+  /** Drops a key from `newKeyPair` that never became a pending request. */
+  discardKeyPair(key: PrivateKeyHandle): Promise<void>;
+  add(label: string, request: Uint8Array, key: PrivateKeyHandle, options?: { renewal?: boolean }): Promise<PendingRequest>;
+  delete(label: string): Promise<void>;
+}
+
+/** A pending request as callers see it, read from its DER. */
+export function pendingRequestView(provider: CryptoProvider, label: string, request: Uint8Array, renewal: boolean): PendingRequest {
+  const info = readCertificationRequest(provider, request);
+  return {
+    label,
+    request,
+    subject: info.subject,
+    subjectAltNames: info.subjectAltNames,
+    keyType: describeRequestKey(info),
+    spki: info.publicKey.spki,
+    renewal,
+  };
 }
 
 /** A pending item as the file holds it: the key still encrypted. */
@@ -161,7 +196,7 @@ export interface OpenRequestStoreOptions {
  * container file's lock, re-reads it, applies the change and writes it atomically (0600), as
  * FileKeyStore does, so it never saves a stale copy over another writer's change.
  */
-export class RequestStore {
+export class RequestStore implements PendingRequestStore {
   readonly keyDatabasePath: string;
   readonly type: 'cms' | 'pkcs12';
   readonly #container: RequestContainer<unknown>;
@@ -274,17 +309,16 @@ export class RequestStore {
     return count;
   }
 
+  async newKeyPair(spec: KeySpec): Promise<PrivateKeyHandle> {
+    return this.#provider.generateKeyPair(spec);
+  }
+
+  async discardKeyPair(): Promise<void> {
+    // An in-memory key: nothing was stored.
+  }
+
   #view(item: StoredRequest): PendingRequest {
-    const info = readCertificationRequest(this.#provider, item.request);
-    return {
-      label: item.label,
-      request: item.request,
-      subject: info.subject,
-      subjectAltNames: info.subjectAltNames,
-      keyType: describeRequestKey(info),
-      spki: info.publicKey.spki,
-      renewal: item.renewal,
-    };
+    return pendingRequestView(this.#provider, item.label, item.request, item.renewal);
   }
 
   #find(label: string): StoredRequest {
@@ -372,6 +406,12 @@ export function openRequestStore(keyDatabasePath: string, options: OpenRequestSt
   return RequestStore.open(keyDatabasePath, options);
 }
 
+/** The pending requests of any key store: its .rdb, inside its PKCS #12 file, or on its token. */
+export async function openPendingRequests(keyStore: KeyStore, options: OpenRequestStoreOptions): Promise<PendingRequestStore> {
+  if (keyStore.type === 'pkcs11') return new TokenRequestStore(keyStore as Pkcs11KeyStore);
+  return RequestStore.open(keyStore.path, options);
+}
+
 // ---------------------------------------------------------------------------------------------
 // gskkyman's request actions
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +437,7 @@ export interface CreatedRequest {
 }
 
 /** The label must be free in both the key database and the pending requests. */
-function refuseTakenLabel(keyStore: FileKeyStore, requests: RequestStore, label: string): void {
+function refuseTakenLabel(keyStore: KeyStore, requests: PendingRequestStore, label: string): void {
   checkLabel(label);
   if (keyStore.has(label)) throw conflict(`label "${label}" already exists in ${path.basename(keyStore.path)}`);
   if (requests.has(label)) throw conflict(`label "${label}" is already a pending request for ${path.basename(keyStore.path)}: see "kyman req list"`);
@@ -411,15 +451,21 @@ const isKeyHandle = (k: KeySpec | PrivateKeyHandle): k is PrivateKeyHandle => 's
  * gskkyman "Create new certificate request": a new key pair and a PKCS #10 request for it; the
  * key waits in the request database until the certificate comes back.
  */
-export async function createRequest(keyStore: FileKeyStore, requests: RequestStore, label: string, options: CreateRequestOptions, provider: CryptoProvider = softwareProvider()): Promise<CreatedRequest> {
+export async function createRequest(keyStore: KeyStore, requests: PendingRequestStore, label: string, options: CreateRequestOptions, provider: CryptoProvider = keyStore.provider): Promise<CreatedRequest> {
   refuseTakenLabel(keyStore, requests, label);
   const spec = options.key ?? DEFAULT_REQUEST_KEY;
   // Check the subject and names before spending time on an RSA key.
   if (!isKeyHandle(spec)) checkRequestNames(options);
-  const key = isKeyHandle(spec) ? spec : await provider.generateKeyPair(spec);
-  const request = await createCertificationRequest(provider, { subject: options.subject, key, subjectAltNames: options.subjectAltNames, signatureHash: options.signatureHash, rsaPss: options.rsaPss });
-  await requests.add(label, request, key);
-  return { label, request, info: readCertificationRequest(provider, request), file: requests.path };
+  const key = isKeyHandle(spec) ? spec : await requests.newKeyPair(spec, label);
+  try {
+    const request = await createCertificationRequest(provider, { subject: options.subject, key, subjectAltNames: options.subjectAltNames, signatureHash: options.signatureHash, rsaPss: options.rsaPss });
+    await requests.add(label, request, key);
+    return { label, request, info: readCertificationRequest(provider, request), file: requests.path };
+  } catch (error) {
+    // A key made for this request goes with it; one the caller brought stays.
+    if (!isKeyHandle(spec)) await requests.discardKeyPair(key);
+    throw error;
+  }
 }
 
 function checkRequestNames(options: CreateRequestOptions): void {
@@ -442,7 +488,7 @@ export interface RenewRequestOptions {
  * `label`, with its certificate's subject and names unless others are given. The pending entry
  * is marked as a renewal; receiving its certificate replaces the old one under the same label.
  */
-export async function renewRequest(keyStore: FileKeyStore, requests: RequestStore, label: string, options: RenewRequestOptions = {}, provider: CryptoProvider = softwareProvider()): Promise<CreatedRequest> {
+export async function renewRequest(keyStore: KeyStore, requests: PendingRequestStore, label: string, options: RenewRequestOptions = {}, provider: CryptoProvider = keyStore.provider): Promise<CreatedRequest> {
   const entry = keyStore.entry(label);
   if (!entry.hasPrivateKey) throw usage(`"${label}" has no private key: only a key entry can be renewed`);
   if (requests.has(label)) throw conflict(`a request for "${label}" is already pending: receive it, or delete it with "kyman req delete ${label}"`);
@@ -481,7 +527,7 @@ export interface ReceiveResult {
  * places, never in neither. FAILED when no pending request has the certificate's key: the file
  * is a good certificate, the key database just has nothing waiting for it.
  */
-export async function receiveCertificate(keyStore: FileKeyStore, requests: RequestStore, fileBytes: Uint8Array, options: ReceiveOptions = {}, provider: CryptoProvider = softwareProvider()): Promise<ReceiveResult> {
+export async function receiveCertificate(keyStore: KeyStore, requests: PendingRequestStore, fileBytes: Uint8Array, options: ReceiveOptions = {}, provider: CryptoProvider = keyStore.provider): Promise<ReceiveResult> {
   const certificates = readCertificateFile(fileBytes);
   const pending = requests.list();
   let match: { cert: Uint8Array; request: PendingRequest } | undefined;
@@ -505,7 +551,7 @@ export async function receiveCertificate(keyStore: FileKeyStore, requests: Reque
   const label = request.label;
   const subject = summarizeCertificate(cert).subject;
 
-  if (requests.type === 'pkcs12') {
+  if (requests instanceof RequestStore && requests.type === 'pkcs12') {
     // Pending key and key entries share one file: one write moves it.
     await requests.settlePkcs12(label, cert);
   } else if (request.renewal) {

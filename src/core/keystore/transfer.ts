@@ -154,7 +154,14 @@ export async function exportEntry(store: KeyStore, label: string, options: Expor
   }
   if (wantsKey && !options.exportPassword) throw usage('a private key is never written in the clear: give --export-pass');
   if (options.format === 'der' && chain.length > 1) throw usage('DER holds one certificate: use --format pkcs7 or pem for a chain');
-  const pkcs8 = wantsKey ? provider.exportPrivateKey(await store.privateKey(label)) : undefined;
+  let pkcs8: Uint8Array | undefined;
+  if (wantsKey) {
+    const key = await store.privateKey(label);
+    if (!key.extractable) {
+      throw usage(`the private key of "${label}" is on a token and never leaves it: export the certificate alone (${options.format === 'pkcs12' ? '--format pem or der' : 'without --with-key'})`);
+    }
+    pkcs8 = provider.exportPrivateKey(key);
+  }
   switch (options.format) {
     case 'der':
       return { bytes: entry.certificate, certificates: 1, withKey: false };
@@ -182,4 +189,34 @@ export async function exportEntry(store: KeyStore, label: string, options: Expor
     default:
       throw usage(`unknown export format "${options.format as string}": use pem, der, pkcs7 or pkcs12`);
   }
+}
+
+export interface CopyEntryOptions {
+  /** The label in the target; default the same label. */
+  label?: string;
+  /** Copy the certificate alone, without its key. */
+  certificateOnly?: boolean;
+  /** Make the copy the target's default key. */
+  isDefault?: boolean;
+}
+
+/**
+ * gskkyman's "copy certificate and key to another database or token". A private key copies from
+ * a file to a file or onto a token, where it becomes sensitive and unextractable; it never copies
+ * out of a token, so an entry there copies as its certificate alone, and only when asked.
+ */
+export async function copyEntry(source: KeyStore, label: string, target: KeyStore, options: CopyEntryOptions = {}): Promise<KeyStoreEntry> {
+  const where = (s: KeyStore) => (s.type === 'pkcs11' ? s.path : path.resolve(s.path));
+  if (where(source) === where(target)) throw usage('the target is the same key store as the source: use "kyman cert rename" to change a label');
+  const entry = source.entry(label);
+  const newLabel = options.label ?? label;
+  const key = entry.hasPrivateKey && !options.certificateOnly ? await source.privateKey(label) : undefined;
+  if (key && !key.extractable) {
+    throw usage(`the private key of "${label}" is on ${source.path} and never leaves it: give --cert-only to copy the certificate alone`);
+  }
+  if (target.has(newLabel)) throw conflict(`label "${newLabel}" already exists in ${target.path}: give another with --label`);
+  if (key) return target.addKeyPair(newLabel, entry.certificate, key, { isDefault: options.isDefault });
+  if (options.isDefault) throw usage('only an entry with its private key can be the default key');
+  // A certificate alone on a token is a trust anchor by nature; in a file it keeps its trust status.
+  return target.addCertificate(newLabel, entry.certificate, target.type === 'pkcs11' ? {} : { trusted: entry.trusted });
 }

@@ -1,6 +1,6 @@
 // The KeyStore interface: one view of a key database, whatever holds it (CMS file, PKCS #12, token).
 
-import type { PrivateKeyHandle } from '../crypto/provider.js';
+import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 
 export type KeyStoreType = 'cms' | 'pkcs12' | 'pkcs11';
 
@@ -35,7 +35,19 @@ export interface AddOptions {
 
 export interface KeyStore {
   readonly type: KeyStoreType;
+  /** The file, or the token's RFC 7512 URI (`pkcs11:token=web`). */
   readonly path: string;
+  /**
+   * The provider that holds this store's keys: operations with them go through it. For a file it
+   * is the software provider the store was opened with; for a token, the token's.
+   */
+  readonly provider: CryptoProvider;
+  /** A new key pair made where this store keeps keys (in memory for a file, on the token for a token), for an entry to be added under `label`. */
+  newKeyPair(spec: KeySpec, label: string): Promise<PrivateKeyHandle>;
+  /** Removes a key from `newKeyPair` that never became an entry (a no-op where keys live in memory). */
+  discardKeyPair(key: PrivateKeyHandle): Promise<void>;
+  /** Ends the store's session with a token; nothing to do for a file. */
+  close(): void;
   info(): KeyStoreInfo;
   entries(): readonly KeyStoreEntry[];
   /** The entry with this label, or NOT_FOUND. */

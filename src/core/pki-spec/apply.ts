@@ -7,7 +7,7 @@ import { createCertificate, readCertificate, verifyCertificateSignature, type Ce
 import { profileOptions } from '../pki/profile.js';
 import { applyBatch, type BatchChange } from '../keystore/batch.js';
 import { fileExists } from '../keystore/file-io.js';
-import { createKeyStore, openKeyStore } from '../keystore/index.js';
+import { createKeyStore, openKeyDatabase } from '../keystore/index.js';
 import { stashPathFor } from '../keystore/stash.js';
 import type { FileKeyStore } from '../keystore/file-key-store.js';
 import { canonicalSans, type CertificateSpec, type DatabaseSpec, type PkiSpec } from './spec.js';
@@ -145,7 +145,7 @@ export async function applyPkiSpec(spec: PkiSpec, options: ApplyPkiOptions): Pro
       stores.set(db.name, undefined);
       continue;
     }
-    const store = await openKeyStore(db.file, { password, provider, lockTimeoutMs: options.lockTimeoutMs });
+    const store = await openKeyDatabase(db.file, { password, provider, lockTimeoutMs: options.lockTimeoutMs });
     if (store.type !== db.type) throw usage(`${spec.name}: database "${db.name}" is said to be ${db.type}, but ${db.file} is a ${store.type} file`);
     stores.set(db.name, store);
   }

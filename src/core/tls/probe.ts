@@ -81,6 +81,8 @@ export interface StoreCredentials {
   label: string;
   certificateChain: Uint8Array[];
   privateKey: PrivateKeyHandle;
+  /** The provider that holds the key (the token's, for a token): hand it to the engine as `provider`. */
+  provider: CryptoProvider;
 }
 
 /**
@@ -100,7 +102,7 @@ export function trustAnchorsOf(store: KeyStore, provider: CryptoProvider = softw
 }
 
 /** The entry `label` (or the default key) as a chain (its certificate and the issuers the database holds) and its private key. */
-export async function credentialsFrom(store: KeyStore, label: string | undefined, provider: CryptoProvider = softwareProvider()): Promise<StoreCredentials> {
+export async function credentialsFrom(store: KeyStore, label: string | undefined, provider: CryptoProvider = store.provider): Promise<StoreCredentials> {
   const entry = label === undefined ? store.defaultEntry() : store.entry(label);
   if (!entry) throw usage(`${store.path} has no default key: give --label, or set one with "kyman cert default LABEL --db ${store.path}"`);
   if (!entry.hasPrivateKey) throw usage(`"${entry.label}" in ${store.path} has no private key, so it cannot be used for a handshake: choose an entry with a key`);
@@ -108,7 +110,7 @@ export async function credentialsFrom(store: KeyStore, label: string | undefined
   const chain = orderChain(provider, entry.certificate, others);
   // The root is left out, as servers usually do: the peer has it or does not trust it.
   const sent = chain.length > 1 && readCertificate(provider, chain[chain.length - 1]).selfSigned ? chain.slice(0, -1) : chain;
-  return { label: entry.label, certificateChain: sent, privateKey: await store.privateKey(entry.label) };
+  return { label: entry.label, certificateChain: sent, privateKey: await store.privateKey(entry.label), provider };
 }
 
 /** One certificate as a report shows it. */
