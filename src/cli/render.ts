@@ -1,6 +1,6 @@
 // How certificates and entries look to a person: openssl-x509-like text and list rows.
 
-import { describeKey, summarizeCertificate, type CertificateInfo, type ImportResult, type KeyStoreEntry } from '../core/index.js';
+import { describeKey, summarizeCertificate, type CertificateInfo, type ImportResult, type KeyStoreEntry, type TokenDetails, type TokenObject } from '../core/index.js';
 import { dateText, dayText, fields, out, table } from './output.js';
 
 export function keyText(info: CertificateInfo): string {
@@ -132,4 +132,25 @@ export function createdDatabaseText(file: string, d: { type: 'cms' | 'pkcs12'; v
       ['Mode', d.mode],
     ])
   );
+}
+
+/** `token show`'s text: the token's details, then its objects. */
+export function tokenText(token: TokenDetails, withPrivate: boolean): string {
+  const head = fields([
+    ['Label', token.label],
+    ['Module', token.module],
+    ['Manufacturer', token.manufacturer],
+    ['Model', token.model],
+    ['Serial', token.serialNumber],
+    ['User PIN set', token.userPinInitialized ? 'yes' : 'no'],
+    ['PIN length', `${token.minPinLength}–${token.maxPinLength}`],
+    ['Mechanisms', token.mechanisms.join(' ')],
+    ['Objects', `${token.objects.length}${withPrivate ? '' : ' public (give the PIN to see private ones)'}`],
+  ]);
+  if (!token.objects.length) return head;
+  return `${head}\n\n${table<TokenObject>(token.objects, [
+    { header: 'Class', get: (o) => o.class },
+    { header: 'Label', get: (o) => o.label, flex: true },
+    { header: 'ID', get: (o) => o.id },
+  ])}`;
 }

@@ -3,8 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../helpers/cli.js';
+import { SOFTHSM2, softHsm } from '../core/crypto/pkcs11-helpers.js';
 
 const bin = path.join(repoRoot, 'bin/run.js');
+const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 
 /**
  * The built kyman running in a tmux pane, driven as a person would: keys in, screen text out.
@@ -29,8 +31,9 @@ class Terminal {
   }
 
   /** Starts `kyman ARGS` in a 200×50 pane; when it ends, the pane says how. */
-  start(args: string[] = []): void {
-    const command = ['env', 'NO_COLOR=1', 'KYMAN_DB=', process.execPath, bin, ...args].map((w) => `'${w}'`).join(' ');
+  start(args: string[] = [], env: Record<string, string> = {}): void {
+    const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const command = ['env', 'NO_COLOR=1', 'KYMAN_DB=', ...vars, process.execPath, bin, ...args].map((w) => `'${w}'`).join(' ');
     this.#tmux('new-session', '-d', '-s', this.name, '-x', '200', '-y', '50', '-c', this.cwd, `${command}; echo "[kyman exited $?]"; sleep 3600`);
   }
 
@@ -319,6 +322,102 @@ describe('kyman menu', function () {
         assert.equal(api.certificate.issuer, 'CN=Menu Root CA');
       } finally {
         tmp.cleanup();
+      }
+    });
+  });
+
+  describe('tokens, in a terminal', function () {
+    it('creates a token, makes a certificate on it, shows it, copies a database entry onto it, and deletes it', async () => {
+      const hsm = softHsm();
+      const tmp = tempDir('kyman-menu-token-');
+      const term = new Terminal('kyman-menu-token', tmp.dir);
+      const env = { SOFTHSM2_CONF: hsm.conf, KYMAN_PKCS11_MODULE: SOFTHSM2 };
+      const pin = { ...env, PIN: '24682468' };
+      try {
+        ok(kyman(['db', 'create', tmp.file('file.kdb'), '--pass', 'pass:file-pass-1', '--stash']), 'db create');
+        ok(kyman(['cert', 'create', 'from-file', '--db', tmp.file('file.kdb'), '--subject', 'CN=from-file']), 'cert create');
+        term.start([], env);
+        await term.waitFor('Database Menu');
+        await term.waitFor('10 - Show token information');
+
+        // Create new token: label, SO PIN and user PIN, each asked twice.
+        await term.answer('Enter option number:', '7');
+        await term.answer('Enter token label', 'menu-tok');
+        await term.answer('New password for the SO PIN of token "menu-tok":', '13571357');
+        await term.answer('Repeat it:', '13571357');
+        await term.answer('New password for the user PIN of token "menu-tok":', '24682468');
+        await term.answer('Repeat it:', '24682468');
+        await term.waitFor('Initialized token "menu-tok"');
+        await term.waitFor('kyman token init --label menu-tok --so-pin env:SO_PIN --pin env:PIN');
+        await term.answer('Press Enter to continue.');
+
+        // Manage token: its key management menu, where a self-signed certificate's key is made on the token.
+        await term.answer('Enter option number:', '9');
+        await term.answer('Token:');
+        await term.answer('User PIN for token "menu-tok":', '24682468');
+        await term.waitFor('Token Key Management Menu');
+        await term.answer('Enter option number:', '6');
+        await term.answer('Enter label', 'web');
+        await term.answer('Enter subject name', 'CN=web.example.com');
+        await term.answer('Enter subject alternative names');
+        await term.answer('Select certificate key type:');
+        await term.answer('Enter certificate validity in days:');
+        await term.answer('certificate authority');
+        await term.answer('Set the key as the default key?');
+        await term.waitFor('Created "web" in pkcs11:token=menu-tok (default key)');
+        await term.waitFor('kyman cert create web --token menu-tok --pin env:PIN --subject "CN=web.example.com"');
+        await term.answer('Press Enter to continue.');
+        const onToken = kymanJson(['cert', 'list', '--token', 'menu-tok', '--pin', 'env:PIN'], { env: pin });
+        assert.deepEqual(onToken.entries.map((e: any) => [e.label, e.kind, e.isDefault]), [['web', 'key', true]]);
+        const objects = hsm.run('pkcs11-tool', ['--module', SOFTHSM2, '--token-label', 'menu-tok', '--login', '--pin', '24682468', '--list-objects', '--type', 'privkey']).stdout;
+        assert.match(objects, /label:\s+web[\s\S]*never extractable/);
+        await term.answer('Enter option number:', '0');
+
+        // Open the database and copy its entry onto the token: the key goes too.
+        await term.answer('Enter option number:', '2');
+        await term.answer('Enter key database name', 'file.kdb');
+        await term.waitFor('Key Management Menu');
+        await term.answer('Enter option number:', '1');
+        await term.waitFor('1 - from-file');
+        await term.answer('Enter option number:', '1');
+        await term.waitFor('Key and Certificate Menu');
+        await term.answer('Enter option number:', '5');
+        await term.waitFor('Copy to:');
+        term.keys('Down');
+        term.keys('Enter');
+        await term.answer('Token:');
+        await term.answer('User PIN for token "menu-tok":', '24682468');
+        await term.waitFor('Copied "from-file" and its private key from file.kdb to pkcs11:token=menu-tok');
+        await term.waitFor('kyman cert copy from-file --db file.kdb --to-token menu-tok --to-pin env:TARGET_PIN');
+        await term.answer('Press Enter to continue.');
+        await term.answer('Enter option number:', '0');
+        await term.answer('Enter option number:', '0');
+        await term.answer('Enter option number:', '0');
+
+        // Show token information, logged in: both keys are listed.
+        await term.answer('Enter option number:', '10');
+        await term.answer('Token:');
+        await term.answer('Log in to list private objects too?', 'y');
+        await term.answer('User PIN for token "menu-tok":', '24682468');
+        await term.waitFor(/private-key\s+from-file/);
+        await term.waitFor('kyman token show menu-tok --pin env:PIN');
+        await term.answer('Press Enter to continue.');
+
+        // Delete token, after a question.
+        await term.answer('Enter option number:', '8');
+        await term.answer('Token:');
+        await term.answer('Destroy every key and certificate on token "menu-tok"?', 'y');
+        await term.answer('SO PIN for token "menu-tok":', '13571357');
+        await term.waitFor('Wiped token "menu-tok"');
+        await term.waitFor('kyman token delete menu-tok --so-pin env:SO_PIN --force');
+        await term.answer('Press Enter to continue.');
+        await term.answer('Enter option number:', '0');
+        await term.waitFor('[kyman exited 0]');
+        assert.equal(kymanJson(['token', 'show', 'menu-tok'], { env }).token.objects.length, 0);
+      } finally {
+        term.kill();
+        tmp.cleanup();
+        hsm.cleanup();
       }
     });
   });

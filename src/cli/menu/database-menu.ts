@@ -7,6 +7,9 @@ import {
   changeRecordLength,
   createKeyStore,
   deleteKeyStore,
+  deleteToken,
+  initToken,
+  showToken,
   DEFAULT_RECORD_LENGTH,
   MAX_RECORD_LENGTH,
   MIN_RECORD_LENGTH,
@@ -18,13 +21,13 @@ import {
   stashPathFor,
   usage,
 } from '../../core/index.js';
-import { certificateText, createdDatabaseText } from '../render.js';
-import { askChoice, askNewPassword, askNumber, askText, askYesNo } from './forms.js';
+import { certificateText, createdDatabaseText, tokenText } from '../render.js';
+import { askChoice, askNewPassword, askNumber, askPassword, askText, askYesNo } from './forms.js';
 import { keyManagementMenu } from './key-management-menu.js';
 import { chooseFromMenu, commandLine, pause, runAction, showResult } from './screen.js';
-import { dbWords, openSession, PASS_ENV, type Session } from './session.js';
+import { askToken, dbWords, openSession, openTokenSession, PASS_ENV, PIN_ENV, type Session } from './session.js';
 
-type DatabaseAction = 'create' | 'open' | 'password' | 'record-length' | 'delete' | 'show-file';
+type DatabaseAction = 'create' | 'open' | 'password' | 'record-length' | 'delete' | 'show-file' | 'create-token' | 'delete-token' | 'manage-token' | 'show-token';
 
 const ITEMS = [
   { key: '1', name: 'Create new database', value: 'create' },
@@ -33,6 +36,10 @@ const ITEMS = [
   { key: '4', name: 'Change database record length', value: 'record-length' },
   { key: '5', name: 'Delete database', value: 'delete' },
   { key: '6', name: 'Display certificate file', value: 'show-file' },
+  { key: '7', name: 'Create new token', value: 'create-token' },
+  { key: '8', name: 'Delete token', value: 'delete-token' },
+  { key: '9', name: 'Manage token', value: 'manage-token' },
+  { key: '10', name: 'Show token information', value: 'show-token' },
 ] as const satisfies ReadonlyArray<{ key: string; name: string; value: DatabaseAction }>;
 
 /** The database file last named, offered as the default to the next question that asks for one. */
@@ -84,6 +91,29 @@ export async function databaseMenu(database?: string): Promise<void> {
         break;
       case 'show-file':
         await runAction(showCertificateFile);
+        await pause();
+        break;
+      case 'create-token':
+        await runAction(createToken);
+        await pause();
+        break;
+      case 'delete-token':
+        await runAction(wipeToken);
+        await pause();
+        break;
+      case 'manage-token': {
+        let session: Session | undefined;
+        if (await runAction(async () => void (session = await openTokenSession(await askToken())))) {
+          try {
+            await keyManagementMenu(session!);
+          } finally {
+            session!.store.close();
+          }
+        } else await pause();
+        break;
+      }
+      case 'show-token':
+        await runAction(showTokenInformation);
         await pause();
         break;
     }
@@ -171,4 +201,37 @@ async function showCertificateFile(): Promise<void> {
     .map((der, i) => certificateText(readCertificate(softwareProvider(), der), ders.length > 1 ? [['Certificate', `${i + 1} of ${ders.length}`]] : []))
     .join('\n\n');
   showResult(text, commandLine(['kyman', 'cert', 'show-file', file]));
+}
+
+async function createToken(): Promise<void> {
+  const label = await askText({ message: 'Enter token label (press Escape to go back):' });
+  const soPin = await askNewPassword(`the SO PIN of token "${label}"`);
+  const userPin = await askNewPassword(`the user PIN of token "${label}"`);
+  const token = initToken(undefined, { label, soPin, userPin });
+  showResult(
+    `Initialized token "${token.label}" (${token.manufacturer} ${token.model}, serial ${token.serialNumber})`,
+    commandLine(['kyman', 'token', 'init', '--label', label, '--so-pin', 'env:SO_PIN', '--pin', `env:${PIN_ENV}`]),
+  );
+}
+
+async function wipeToken(): Promise<void> {
+  const label = await askToken();
+  const sure = await askYesNo(`Destroy every key and certificate on token "${label}"?`, false);
+  if (!sure) {
+    showResult(`Token "${label}" was not changed.`);
+    return;
+  }
+  const soPin = await askPassword(`SO PIN for token "${label}":`);
+  const result = deleteToken(undefined, label, soPin);
+  showResult(
+    `Wiped token "${label}": ${result.objectsDestroyed} public object(s) and every private one destroyed`,
+    commandLine(['kyman', 'token', 'delete', label, '--so-pin', 'env:SO_PIN', '--force']),
+  );
+}
+
+async function showTokenInformation(): Promise<void> {
+  const label = await askToken();
+  const withPrivate = await askYesNo('Log in to list private objects too?', false);
+  const pin = withPrivate ? await askPassword(`User PIN for token "${label}":`) : undefined;
+  showResult(tokenText(showToken(undefined, label, pin), withPrivate), commandLine(['kyman', 'token', 'show', label, ...(withPrivate ? ['--pin', `env:${PIN_ENV}`] : [])]));
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   CERTIFICATE_PROFILES,
   checkLabel,
+  copyEntry,
   DEFAULT_DAYS,
   exportEntry,
   issueEntry,
@@ -12,7 +13,6 @@ import {
   KymanError,
   readCertificate,
   softwareProvider,
-  usage,
   writeFileAtomic,
   type ExportFormat,
 } from '../../core/index.js';
@@ -23,7 +23,7 @@ import { askChoice, askNewPassword, askNumber, askText, askYesNo } from './forms
 import { fileExists } from './files.js';
 import { askKeyType, askNames, messageOf, renewalRequest } from './request-menu.js';
 import { chooseFromMenu, commandLine, pause, runAction, showResult, type CommandWord } from './screen.js';
-import { dbWords, openSession, PASS_ENV, type Session } from './session.js';
+import { askToken, dbWords, openSession, openTokenSession, PASS_ENV, PIN_ENV, type Session } from './session.js';
 
 type EntryAction = 'show' | 'key' | 'default' | 'trust' | 'copy' | 'export' | 'export-key' | 'delete' | 'rename' | 'issue' | 'renew';
 
@@ -41,7 +41,7 @@ const ITEMS: readonly EntryItem[] = [
   { name: 'Show key information', value: 'key', keyOnly: true },
   { name: 'Set key as default', value: 'default', keyOnly: true },
   { name: 'Set certificate trust status', value: 'trust' },
-  { name: 'Copy certificate and key to another database', value: 'copy' },
+  { name: 'Copy certificate and key to another database or token', value: 'copy' },
   { name: 'Export certificate to a file', value: 'export' },
   { name: 'Export certificate and key to a file', value: 'export-key', keyOnly: true },
   { name: 'Delete certificate and key', value: 'delete' },
@@ -77,7 +77,7 @@ export async function entryMenu(session: Session, startLabel: string): Promise<v
         case 'trust':
           return setTrust(session, label);
         case 'copy':
-          return copyEntry(session, label);
+          return copyToOther(session, label);
         case 'export':
           return exportToFile(session, label, false);
         case 'export-key':
@@ -138,34 +138,35 @@ async function setTrust(session: Session, label: string): Promise<void> {
   showResult(`"${entry.label}" is ${entry.trusted ? 'trusted' : 'not trusted'}`, commandLine(['kyman', 'cert', 'trust', label, trusted ? '--on' : '--off', ...(await dbWords(session.store.path))]));
 }
 
-async function copyEntry(session: Session, label: string): Promise<void> {
+async function copyToOther(session: Session, label: string): Promise<void> {
   const entry = session.store.entry(label);
-  const target = await askText({ message: 'Enter the name of the database to copy it to (press Escape to go back):' });
-  if (path.resolve(target) === path.resolve(session.store.path)) throw usage('choose a different database from the open one');
-  const other = await openSession(target);
-  if (other.store.has(label)) throw new KymanError('CONFLICT', `label "${label}" already exists in ${path.basename(target)}`);
-  if (entry.hasPrivateKey) {
-    const key = await session.store.privateKey(label);
-    await other.store.addKeyPair(label, entry.certificate, key, { trusted: other.store.type === 'pkcs12' ? false : entry.trusted });
-  } else {
-    await other.store.addCertificate(label, entry.certificate, { trusted: entry.trusted });
-  }
-  const from = await dbWords(session.store.path);
-  const to = await dbWords(target);
-  const rename = (words: string[]) => words.map((w) => (w === `env:${PASS_ENV}` ? 'env:TARGET_PASS' : w));
-  const transfer = entry.hasPrivateKey ? `${label}.p12` : `${label}.pem`;
-  showResult(
-    `Copied "${label}"${entry.hasPrivateKey ? ' and its private key' : ''} from ${session.store.path} to ${target}`,
-    entry.hasPrivateKey
-      ? [
-          commandLine(['kyman', 'cert', 'export', label, ...from, '--out', transfer, '--format', 'pkcs12', '--export-pass', 'env:P12_PASS']),
-          commandLine(['kyman', 'cert', 'import', transfer, ...rename(to), '--import-pass', 'env:P12_PASS', '--label', label]),
-        ]
-      : [
-          commandLine(['kyman', 'cert', 'export', label, ...from, '--out', transfer]),
-          commandLine(['kyman', 'cert', 'import', transfer, ...rename(to), '--label', label, ...(entry.trusted ? [] : ['--no-trust'])]),
-        ],
+  const where = await askChoice<'db' | 'token'>(
+    'Copy to:',
+    [
+      { value: 'db', name: 'Another key database' },
+      { value: 'token', name: 'A token (the private key becomes unextractable there)' },
+    ],
+    'db',
   );
+  let certificateOnly = false;
+  if (entry.hasPrivateKey && !(await session.store.privateKey(label)).extractable) {
+    certificateOnly = await askYesNo(`The private key of "${label}" cannot leave ${session.store.path}. Copy the certificate alone?`, true);
+    if (!certificateOnly) {
+      showResult(`"${label}" was not copied.`);
+      return;
+    }
+  }
+  const other = where === 'token' ? await openTokenSession(await askToken()) : await openSession(await askText({ message: 'Enter the name of the database to copy it to (press Escape to go back):' }));
+  try {
+    const copied = await copyEntry(session.store, label, other.store, { certificateOnly });
+    const to = (await dbWords(other.store.path)).map((w) => (w === '--db' ? '--to-db' : w === '--token' ? '--to-token' : w === '--pass' ? '--to-pass' : w === '--pin' ? '--to-pin' : w === `env:${PASS_ENV}` ? 'env:TARGET_PASS' : w === `env:${PIN_ENV}` ? 'env:TARGET_PIN' : w));
+    showResult(
+      `Copied "${label}"${copied.hasPrivateKey ? ' and its private key' : ''} from ${session.store.path} to ${other.store.path}`,
+      commandLine(['kyman', 'cert', 'copy', label, ...(await dbWords(session.store.path)), ...to, certificateOnly && '--cert-only']),
+    );
+  } finally {
+    if (other.store.type === 'pkcs11') other.store.close();
+  }
 }
 
 const FORMATS: ReadonlyArray<{ value: ExportFormat; name: string; withKey: boolean; certOnly: boolean; ext: string }> = [

@@ -41,9 +41,13 @@ const ITEMS = [
   { key: '11', name: 'Show database record length', value: 'record-length' },
 ] as const satisfies ReadonlyArray<{ key: string; name: string; value: KeyAction }>;
 
+/** A token has no stash and no record length. */
+const TOKEN_ITEMS = ITEMS.filter((i) => i.value !== 'stash' && i.value !== 'record-length');
+
 export async function keyManagementMenu(session: Session): Promise<void> {
   for (;;) {
-    const action = await chooseFromMenu('Key Management Menu', `Database: ${session.store.path}`, ITEMS, { key: '0', name: 'Exit to Database Menu' });
+    const token = session.store.type === 'pkcs11';
+    const action = await chooseFromMenu(token ? 'Token Key Management Menu' : 'Key Management Menu', token ? `Token: ${session.store.path}` : `Database: ${session.store.path}`, token ? TOKEN_ITEMS : ITEMS, { key: '0', name: 'Exit to Database Menu' });
     if (action === 'back') return;
     switch (action) {
       case 'keys':
@@ -204,6 +208,7 @@ async function showDefault(session: Session): Promise<void> {
 }
 
 async function storePassword(session: Session): Promise<void> {
+  if (session.store.type === 'pkcs11') throw usage('a token\'s PIN is not stashed: scripts give it with --pin env:VAR or --pin file:PATH');
   // The session's password opened the database, so the stash never holds a wrong one.
   const stash = await writeStashFile(session.store.path, session.password);
   showResult(
@@ -214,6 +219,6 @@ async function storePassword(session: Session): Promise<void> {
 
 async function showRecordLength(session: Session): Promise<void> {
   const { store } = session;
-  if (store.type !== 'cms') throw usage(`${store.path} is a PKCS #12 file: only CMS databases have a record length`);
+  if (store.type !== 'cms') throw usage(`${store.path} is ${store.type === 'pkcs11' ? 'a token' : 'a PKCS #12 file'}: only CMS databases have a record length`);
   showResult(`${store.path}: record length ${store.info().recordLength} bytes`, commandLine(['kyman', 'db', 'record-length', ...(await dbWords(store.path))]));
 }

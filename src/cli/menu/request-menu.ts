@@ -6,7 +6,7 @@ import {
   encodePem,
   KEY_SPECS,
   KymanError,
-  openRequestStore,
+  openPendingRequests,
   parseKeySpec,
   parseName,
   parseSubjectAltName,
@@ -15,7 +15,7 @@ import {
   receiveCertificate,
   renewRequest,
   softwareProvider,
-  type RequestStore,
+  type PendingRequestStore,
 } from '../../core/index.js';
 import { lockTimeoutMs } from '../key-database.js';
 import { withSpinner } from '../progress.js';
@@ -25,8 +25,8 @@ import { fileExists } from './files.js';
 import { chooseFromMenu, commandLine, pause, runAction, showResult, type CommandWord } from './screen.js';
 import { dbWords, type Session } from './session.js';
 
-const openRequests = (session: Session): Promise<RequestStore> =>
-  openRequestStore(session.store.path, { password: session.password, lockTimeoutMs: lockTimeoutMs() });
+const openRequests = (session: Session): Promise<PendingRequestStore> =>
+  openPendingRequests(session.store, { password: session.password, lockTimeoutMs: lockTimeoutMs() });
 
 export const messageOf = (check: (v: string) => unknown) => (v: string) => {
   try {

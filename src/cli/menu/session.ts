@@ -1,16 +1,31 @@
 // An open key database in the menu: the store, its password, and how a script would give that password.
 
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyDatabase, readStashFor, stashPathFor, type FileKeyStore } from '../../core/index.js';
+import { badPassword, isPkcs11Uri, KymanError, listTokens, notFound, openKeyDatabase, openKeyStore, parsePkcs11Uri, readStashFor, stashPathFor, type FileKeyStore, type KeyStore } from '../../core/index.js';
 import { lockTimeoutMs } from '../key-database.js';
-import { askPassword } from './forms.js';
+import { askChoice, askPassword } from './forms.js';
 
 /** The variable the shown command lines read the database password from. */
 export const PASS_ENV = 'KDB_PASS';
+/** The variable the shown command lines read a token's PIN from. */
+export const PIN_ENV = 'PIN';
 
+/** An open key database or token: the store and its password or PIN. */
 export interface Session {
-  store: FileKeyStore;
+  store: KeyStore;
   password: string;
+}
+
+/** An open key database file. */
+export interface FileSession extends Session {
+  store: FileKeyStore;
+}
+
+/** Logs in to a token (its PIN asked, hidden) and opens it as a key store. */
+export async function openTokenSession(label: string): Promise<Session> {
+  const pin = await askPassword(`User PIN for token "${label}":`);
+  const store = await openKeyStore(`pkcs11:token=${encodeURIComponent(label)}`, { password: pin });
+  return { store, password: pin };
 }
 
 /** The password of an existing database: the stash beside it, else asked (hidden). */
@@ -21,7 +36,7 @@ export async function existingPassword(file: string): Promise<{ password: string
 }
 
 /** Opens a database as the commands do, saying where a wrong password came from. */
-export async function openSession(file: string): Promise<Session> {
+export async function openSession(file: string): Promise<FileSession> {
   const resolved = await existingPassword(file);
   try {
     const store = await openKeyDatabase(file, { password: resolved.password, lockTimeoutMs: lockTimeoutMs() });
@@ -40,9 +55,21 @@ export async function openSession(file: string): Promise<Session> {
 
 /**
  * The `--db FILE` words of a shown command line, with `--pass env:KDB_PASS` unless a stash will
- * answer for it. A password itself is never shown.
+ * answer for it, or `--token LABEL --pin env:PIN` for a token. A password itself is never shown.
  */
 export async function dbWords(file: string): Promise<string[]> {
+  if (isPkcs11Uri(file)) return ['--token', parsePkcs11Uri(file).tokenLabel, '--pin', `env:${PIN_ENV}`];
   const stash = await readStashFor(file).catch(() => undefined);
   return stash ? ['--db', file] : ['--db', file, '--pass', `env:${PASS_ENV}`];
+}
+
+/** Picks one of the module's initialized tokens (the module from KYMAN_PKCS11_MODULE, else SoftHSM2's). */
+export async function askToken(): Promise<string> {
+  const tokens = listTokens().filter((t) => t.initialized);
+  if (tokens.length === 0) throw notFound('no initialized token: create one first (Create new token)');
+  return askChoice(
+    'Token:',
+    tokens.map((t) => ({ value: t.label, name: `${t.label}  (${t.manufacturer} ${t.model}, serial ${t.serialNumber})` })),
+    tokens[0].label,
+  );
 }

@@ -1,9 +1,9 @@
 // `kyman token show`: one token's details and the objects on it.
 import { Args, Flags } from '@oclif/core';
 import { KymanCommand } from '../../cli/base-command.js';
-import { fields, table } from '../../cli/output.js';
+import { tokenText } from '../../cli/render.js';
 import { readPasswordSpec } from '../../cli/password.js';
-import { showToken, type TokenObject } from '../../core/index.js';
+import { showToken } from '../../core/index.js';
 
 export default class TokenShow extends KymanCommand<typeof TokenShow> {
   static override summary = 'Show a token: its details, mechanisms and objects.';
@@ -23,29 +23,7 @@ export default class TokenShow extends KymanCommand<typeof TokenShow> {
       pin = r.password;
     }
     const token = showToken(this.flags.module, this.args.label, pin);
-    if (!this.jsonEnabled()) {
-      this.say(
-        fields([
-          ['Label', token.label],
-          ['Module', token.module],
-          ['Manufacturer', token.manufacturer],
-          ['Model', token.model],
-          ['Serial', token.serialNumber],
-          ['User PIN set', token.userPinInitialized ? 'yes' : 'no'],
-          ['PIN length', `${token.minPinLength}–${token.maxPinLength}`],
-          ['Mechanisms', token.mechanisms.join(' ')],
-          ['Objects', `${token.objects.length}${pin === undefined ? ' public (give --pin to see private ones)' : ''}`],
-        ]),
-      );
-      if (token.objects.length) {
-        this.say('');
-        this.say(table<TokenObject>(token.objects, [
-          { header: 'Class', get: (o) => o.class },
-          { header: 'Label', get: (o) => o.label, flex: true },
-          { header: 'ID', get: (o) => o.id },
-        ]));
-      }
-    }
+    this.say(tokenText(token, pin !== undefined).replace('give the PIN', 'give --pin'));
     return { token };
   }
 }
