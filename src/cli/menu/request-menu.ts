@@ -146,7 +146,7 @@ export async function createNewRequest(session: Session): Promise<void> {
   const { out, force } = await askRequestFile(`${label.replace(/[^A-Za-z0-9._-]+/g, '_')}.csr`);
   // Every answer is in: only now is a key made and anything written.
   const created = await withSpinner(`Generating a ${keyText} key and request`, () =>
-    createRequest(store, requests, label, { subject, subjectAltNames: sans, key: parseKeySpec(keyText)! }, softwareProvider()),
+    createRequest(store, requests, label, { subject, subjectAltNames: sans, key: parseKeySpec(keyText)! }),
   );
   await writeRequestFile(out, created.request, { force });
   const words: CommandWord[] = ['kyman', 'req', 'create', label, ...(await dbWords(store.path)), '--subject', { q: subject }];
@@ -162,7 +162,7 @@ export async function receiveRequested(session: Session): Promise<void> {
   const bytes = await readFileOrFail(file, 'certificate file');
   const addChain = await askYesNo('Add the CA certificates in the file that the database lacks, as trusted?', false);
   const requests = await openRequests(session);
-  const result = await receiveCertificate(store, requests, bytes, { addChain }, softwareProvider());
+  const result = await receiveCertificate(store, requests, bytes, { addChain });
   const lines = [
     result.renewed
       ? `Renewed "${result.label}" in ${store.path}: new certificate for ${result.subject}, same key.`
@@ -177,7 +177,7 @@ export async function renewalRequest(session: Session, label: string): Promise<v
   const { store } = session;
   const { out, force } = await askRequestFile(`${label.replace(/[^A-Za-z0-9._-]+/g, '_')}-renew.csr`);
   const requests = await openRequests(session);
-  const created = await renewRequest(store, requests, label, {}, softwareProvider());
+  const created = await renewRequest(store, requests, label);
   await writeRequestFile(out, created.request, { force });
   showResult(
     `Created renewal request "${created.label}"; wrote ${out}\n` + requestText(created.info),
