@@ -50,6 +50,13 @@ export interface AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Returns null when the tag does not verify. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+  /**
+   * Optional: seals the concatenation of `parts` and returns the ciphertext in pieces, the tag last,
+   * whose concatenation is what `seal` would return. A record's content and its trailing type byte
+   * (RFC 8446 §5.2) go in as they are and the pieces go to the socket as they are, so a 16 KiB
+   * record is not copied twice on its way. A provider without it gets `seal` on a joined buffer.
+   */
+  sealParts?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
 }
 
 /** Groups for ephemeral key agreement (RFC 8446 §4.2.7, RFC 8422). */
@@ -94,6 +101,11 @@ export interface CryptoProvider {
   generateKeyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare;
 
   generateKeyPair(spec: KeySpec): Promise<PrivateKeyHandle>;
+  /**
+   * Optional: `count` new key pairs of one kind, for callers that make many at once (`pki apply`).
+   * The handles are the ones generateKeyPair makes; a provider may make them faster together.
+   */
+  generateKeyPairs?(spec: KeySpec, count: number): Promise<PrivateKeyHandle[]>;
   /** Loads a PKCS #8 PrivateKeyInfo (DER). */
   importPrivateKey(pkcs8: Uint8Array): PrivateKeyHandle;
   /** The PKCS #8 PrivateKeyInfo (DER) of an extractable key. */

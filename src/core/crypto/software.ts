@@ -58,6 +58,30 @@ function handleFor(keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
   }
 }
 
+/**
+ * SubjectPublicKeyInfo DER up to the public key, for the keys whose SPKI is that prefix and the
+ * raw key: EC with an uncompressed point (RFC 5480 §2), Ed25519 (RFC 8410 §4).
+ */
+const SPKI_PREFIX: Record<NamedCurve | 'ed25519', Buffer> = {
+  'P-256': Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'),
+  'P-384': Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex'),
+  'P-521': Buffer.from('30819b301006072a8648ce3d020106052b8104002303818600', 'hex'),
+  ed25519: Buffer.from('302a300506032b6570032100', 'hex'),
+};
+
+/**
+ * A handle for a new EC or Ed25519 key, its SPKI put together from the public key's JWK: the same
+ * bytes as handleFor's, without OpenSSL 3's DER encoder and key details, which cost ~200 µs a key
+ * on this thread, several times the key generation itself.
+ */
+function newKeyHandle(spec: Exclude<KeySpec, { type: 'rsa' }>, publicKey: nodeCrypto.KeyObject, keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
+  const jwk = publicKey.export({ format: 'jwk' });
+  const x = Buffer.from(jwk.x!, 'base64url');
+  if (spec.type === 'ed25519') return { provider: 'software', type: 'ed25519', spki: u8(Buffer.concat([SPKI_PREFIX.ed25519, x])), extractable: true, keyObject };
+  const point = [Uint8Array.of(4), x, Buffer.from(jwk.y!, 'base64url')];
+  return { provider: 'software', type: 'ec', curve: spec.curve, spki: u8(Buffer.concat([SPKI_PREFIX[spec.curve], ...point])), extractable: true, keyObject };
+}
+
 function keyObjectOf(key: PrivateKeyHandle): nodeCrypto.KeyObject {
   const ko = (key as Partial<SoftwareKeyHandle>).keyObject;
   if (key.provider !== 'software' || !ko) throw new Error(`the ${key.provider} provider holds this key, not the software provider`);
@@ -97,19 +121,27 @@ const TAG_LENGTH = 16;
 function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
   const name = AEAD_NAME[algorithm];
   const secret = nodeCrypto.createSecretKey(key);
+  // Node's AEAD ciphers take a nonce only when made, so each record needs its own Cipher; what
+  // can be saved is copying: update() already returns a fresh buffer, which is handed on as it is.
+  const sealParts = (nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] => {
+    const cipher = nodeCrypto.createCipheriv(name as 'aes-128-gcm', secret, nonce, { authTagLength: TAG_LENGTH });
+    let length = 0;
+    for (const p of parts) length += p.length;
+    cipher.setAAD(aad, { plaintextLength: length });
+    const out: Uint8Array[] = [];
+    for (const p of parts) {
+      const c = cipher.update(p);
+      if (c.length) out.push(c);
+    }
+    const tail = cipher.final();
+    if (tail.length) out.push(tail);
+    out.push(cipher.getAuthTag());
+    return out;
+  };
   return {
     algorithm,
-    seal(nonce, aad, plaintext) {
-      const cipher = nodeCrypto.createCipheriv(name as 'aes-128-gcm', secret, nonce, { authTagLength: TAG_LENGTH });
-      cipher.setAAD(aad, { plaintextLength: plaintext.length });
-      const head = cipher.update(plaintext);
-      const tail = cipher.final();
-      const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
-      out.set(head, 0);
-      out.set(tail, head.length);
-      out.set(cipher.getAuthTag(), head.length + tail.length);
-      return out;
-    },
+    seal: (nonce, aad, plaintext) => u8(Buffer.concat(sealParts(nonce, aad, [plaintext]))),
+    sealParts,
     open(nonce, aad, ciphertext) {
       if (ciphertext.length < TAG_LENGTH) return null;
       const body = ciphertext.subarray(0, ciphertext.length - TAG_LENGTH);
@@ -131,21 +163,26 @@ function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
 const ECDH_CURVE: Record<Exclude<KeyExchangeGroup, 'x25519'>, string> = { secp256r1: 'prime256v1', secp384r1: 'secp384r1', secp521r1: 'secp521r1' };
 /** PKCS #8 prefix of an X25519 private key (RFC 8410): the raw 32-byte scalar follows. */
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-/** SPKI prefix of an X25519 public key: the raw 32 bytes follow. */
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 function keyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare {
   if (group === 'x25519') {
-    const priv = privateKey
-      ? nodeCrypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' })
-      : nodeCrypto.generateKeyPairSync('x25519').privateKey;
-    const spki = nodeCrypto.createPublicKey(priv).export({ format: 'der', type: 'spki' });
+    // The raw 32-byte keys travel as JWK, not DER: OpenSSL 3's DER decoders cost about 80 µs a
+    // key, JWK a few, and there are two per handshake on each side.
+    let priv: nodeCrypto.KeyObject;
+    let pub: nodeCrypto.KeyObject;
+    if (privateKey) {
+      priv = nodeCrypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+      pub = nodeCrypto.createPublicKey(priv);
+    } else {
+      ({ privateKey: priv, publicKey: pub } = nodeCrypto.generateKeyPairSync('x25519'));
+    }
     return {
       group,
-      publicKey: u8(spki.subarray(X25519_SPKI_PREFIX.length)),
+      publicKey: u8(Buffer.from(pub.export({ format: 'jwk' }).x!, 'base64url')),
       deriveSecret(peer) {
         if (peer.length !== 32) throw new Error('an X25519 public key is 32 bytes');
-        const publicKey = nodeCrypto.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+        const x = Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('base64url');
+        const publicKey = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
         const secret = u8(nodeCrypto.diffieHellman({ privateKey: priv, publicKey }));
         // RFC 7748 §6.1: an all-zero output means the peer sent a small-order point.
         if (secret.every((b) => b === 0)) throw new Error('X25519 produced the all-zero value');
@@ -243,6 +280,22 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
         case 'ed25519':
           return handleFor(await generate('ed25519', {}));
       }
+    },
+    async generateKeyPairs(spec: KeySpec, count: number) {
+      if (spec.type === 'rsa') return Promise.all(Array.from({ length: count }, () => this.generateKeyPair(spec)));
+      const options = spec.type === 'ec' ? { namedCurve: NODE_CURVE[spec.curve] } : {};
+      const one = () =>
+        new Promise<PrivateKeyHandle>((resolve, reject) =>
+          nodeCrypto.generateKeyPair(spec.type as 'ec', options as nodeCrypto.ECKeyPairKeyObjectOptions, (err, pub, priv) => {
+            try {
+              if (err) throw err;
+              resolve(newKeyHandle(spec, pub, priv));
+            } catch (e) {
+              reject(e);
+            }
+          }),
+        );
+      return Promise.all(Array.from({ length: count }, one));
     },
     importPrivateKey(pkcs8) {
       return handleFor(nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }));

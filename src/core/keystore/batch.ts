@@ -5,15 +5,10 @@
 // lock, re-read the file, change a copy, write it atomically, release — but once for the list.
 
 import * as path from 'node:path';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
-import * as asn1js from 'asn1js';
-import { AlgorithmIdentifier as PkiAlgorithmIdentifier, PBES2Params, PBKDF2Params } from 'pkijs';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, usage } from '../errors.js';
 import { publicKeyMatches } from '../pki/certificate.js';
-import { encryptPrivateKeyInfo, type KeyProtection } from '../pki/pbe.js';
+import { keyEncryptor } from '../pki/pbe.js';
 import type { StoredEntry } from './backend.js';
 import { backendFor, checkLabel, FileKeyStore } from './file-key-store.js';
 import { readFileOrFail, withFileLock, writeFileAtomic } from './file-io.js';
@@ -31,45 +26,8 @@ export interface BatchOptions {
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) => a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
-const PBES2_OID = '1.2.840.113549.1.5.13';
-const PBKDF2_OID = '1.2.840.113549.1.5.12';
-const PRF_OID = { 'SHA-1': '1.2.840.113549.2.7', 'SHA-256': '1.2.840.113549.2.9', 'SHA-384': '1.2.840.113549.2.10', 'SHA-512': '1.2.840.113549.2.11' } as const;
-const CIPHER = {
-  'AES-128-CBC': { oid: '2.16.840.1.101.3.4.1.2', keyLength: 16, ivLength: 16 },
-  'AES-192-CBC': { oid: '2.16.840.1.101.3.4.1.22', keyLength: 24, ivLength: 16 },
-  'AES-256-CBC': { oid: '2.16.840.1.101.3.4.1.42', keyLength: 32, ivLength: 16 },
-  'DES-EDE3-CBC': { oid: '1.2.840.113549.3.7', keyLength: 24, ivLength: 8 },
-} as const;
-
-/**
- * Encrypts private keys for one write. With PBES2 the password-derived key is computed once per
- * batch and every key gets its own IV: PBKDF2 is the whole cost of adding a key (2 ms at 4096
- * iterations), and in one file under one password a salt per key buys nothing, since breaking the
- * password opens every key whatever their salts. Other schemes derive their IV from the salt, so
- * they keep a salt per key (encryptPrivateKeyInfo).
- */
-export function keyEncryptor(provider: CryptoProvider, password: string, protection: KeyProtection): (pkcs8: Uint8Array) => Uint8Array {
-  if (protection.scheme !== 'pbes2') return (pkcs8) => encryptPrivateKeyInfo(provider, pkcs8, password, protection);
-  const cipher = CIPHER[protection.cipher];
-  const salt = provider.random(protection.saltLength);
-  const derived = provider.pbkdf2(protection.prf, new TextEncoder().encode(password), salt, protection.iterations, cipher.keyLength);
-  return (pkcs8) => {
-    const iv = provider.random(cipher.ivLength);
-    const kdf = new PBKDF2Params({
-      salt: new asn1js.OctetString({ valueHex: salt }),
-      iterationCount: protection.iterations,
-      keyLength: cipher.keyLength,
-      prf: new PkiAlgorithmIdentifier({ algorithmId: PRF_OID[protection.prf], algorithmParams: new asn1js.Null() }),
-    });
-    const pbes2 = new PBES2Params({
-      keyDerivationFunc: new PkiAlgorithmIdentifier({ algorithmId: PBKDF2_OID, algorithmParams: kdf.toSchema() }),
-      encryptionScheme: new PkiAlgorithmIdentifier({ algorithmId: cipher.oid, algorithmParams: new asn1js.OctetString({ valueHex: iv }) }),
-    });
-    const algorithm = new AlgorithmIdentifier({ algorithm: PBES2_OID, parameters: pbes2.toSchema().toBER() });
-    const ciphertext = provider.cbc(protection.cipher, derived, iv, pkcs8, 'encrypt');
-    return new Uint8Array(AsnConvert.serialize(new EncryptedPrivateKeyInfo({ encryptionAlgorithm: algorithm, encryptedData: new OctetString(ciphertext) })));
-  };
-}
+// The library's index exports it from here.
+export { keyEncryptor };
 
 export interface BatchResult {
   added: number;

@@ -228,16 +228,25 @@ export async function applyPkiSpec(spec: PkiSpec, options: ApplyPkiOptions): Pro
   const toIssue = spec.certificates.filter((c) => planned.get(c.label)!.action !== 'unchanged');
   let done = 0;
   // Keys depend on nothing but their type, so they are made ahead, a few at a time, on the
-  // thread pool while this thread builds and signs certificates.
+  // thread pool while this thread builds and signs certificates. A run of one type is asked for
+  // at once where the provider can make many together (generateKeyPairs); refilling only at half
+  // empty keeps those runs long.
   const KEY_LOOKAHEAD = 16;
   const pendingKeys = new Map<string, Promise<PrivateKeyHandle>>();
   let nextKey = 0;
   const keyFor = (label: string): Promise<PrivateKeyHandle> => {
-    while (nextKey < toIssue.length && pendingKeys.size < KEY_LOOKAHEAD) {
-      const c = toIssue[nextKey++];
-      const promise = provider.generateKeyPair(c.key);
-      promise.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-      pendingKeys.set(c.label, promise);
+    while (pendingKeys.size <= KEY_LOOKAHEAD / 2 && nextKey < toIssue.length) {
+      const key = toIssue[nextKey].key;
+      const run: CertificateSpec[] = [];
+      while (nextKey < toIssue.length && pendingKeys.size + run.length < KEY_LOOKAHEAD && describeKeySpec(toIssue[nextKey].key) === describeKeySpec(key)) {
+        run.push(toIssue[nextKey++]);
+      }
+      const made = provider.generateKeyPairs?.(key, run.length);
+      run.forEach((c, i) => {
+        const promise = made ? made.then((keys) => keys[i]) : provider.generateKeyPair(key);
+        promise.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+        pendingKeys.set(c.label, promise);
+      });
     }
     const promise = pendingKeys.get(label)!;
     pendingKeys.delete(label);

@@ -1,39 +1,30 @@
 // X.509 certificates (RFC 5280): reading them for people, summarising them fast, and issuing them through a CryptoProvider.
 
-import { AsnConvert, AsnParser, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
   AuthorityInfoAccessSyntax,
   AuthorityKeyIdentifier,
   BasicConstraints,
-  Certificate,
   CertificatePolicies,
   CRLDistributionPoints,
   ExtendedKeyUsage,
-  Extension,
-  Extensions,
   GeneralName,
   GeneralSubtrees,
   IssueAlternativeName,
-  KeyIdentifier,
   KeyUsage,
   KeyUsageFlags,
-  Name,
   NameConstraints,
   SubjectAlternativeName,
   SubjectKeyIdentifier,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Time,
-  Validity,
-  Version,
 } from '@peculiar/asn1-x509';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import type { CryptoProvider, HashAlgorithm, NamedCurve, PrivateKeyHandle, SignatureScheme } from '../crypto/provider.js';
 import { describeKey } from '../crypto/provider.js';
 import { badInput, failed, KymanError, usage } from '../errors.js';
-import { formatGeneralName, parseSubjectAltName } from './general-name.js';
-import { decodeOid, expectTlv, formatNameAt, namesMatch, parseName, readTlv, toHex, type Tlv } from './name.js';
+import * as DER from './der-writer.js';
+import { formatGeneralName, parseIpAddress, parseSubjectAltName } from './general-name.js';
+import { decodeOid, encodeName, expectTlv, formatNameAt, namesMatch, parseName, readTlv, toHex, type Tlv } from './name.js';
 
 // ---------------------------------------------------------------------------------------------
 // Object identifiers and names
@@ -826,19 +817,27 @@ function issuerFacts(provider: CryptoProvider, certificate: Uint8Array): IssuerF
   return facts;
 }
 
+const sameOctets = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** `[0] EXPLICIT Version v3` (RFC 5280 §4.1.2.1). */
+const VERSION_V3 = DER.tlv(0xa0, DER.integer(2));
+
 /**
  * Issues an X.509 v3 certificate and returns its DER. The signature is made through
  * `provider.sign` with the issuer's key handle (which may live on a token) and checked before
  * the certificate is returned. USAGE for options that cannot make a valid certificate.
+ *
+ * The TBSCertificate is written with the DER writer from parts that are mostly fixed for a given
+ * issuer and profile; tests keep it byte for byte what the asn1-schema classes would write.
  */
 export async function createCertificate(provider: CryptoProvider, options: CertificateOptions): Promise<Uint8Array> {
-  const subject = parseName(options.subject);
+  const subjectName = parseName(options.subject);
+  const subjectDer = encodeName(subjectName);
   const subjectSpki = subjectSpkiOf(options.subjectKey);
   const subjectKeyInfo = readPublicKey(subjectSpki, readTlv(subjectSpki, 0));
 
   // The signer: the issuer's key, or the subject's own for a self-signed certificate.
   let signingKey: PrivateKeyHandle;
-  let issuerName: Name;
   let issuerSpki: Uint8Array;
   let issuerKeyId: Uint8Array | undefined;
   let issuerNotAfter: Date | undefined;
@@ -847,11 +846,10 @@ export async function createCertificate(provider: CryptoProvider, options: Certi
   if (options.issuer) {
     const { certificate, key } = options.issuer;
     const issuer = issuerFacts(provider, certificate);
-    if (!publicKeyMatches(certificate, key.spki)) {
+    if (!sameOctets(key.spki, issuer.spki) && !publicKeyMatches(certificate, key.spki)) {
       throw usage(`the issuer key does not belong to the issuer certificate (${issuer.subject})`);
     }
     issuerSubjectDer = issuer.subjectDer;
-    issuerName = AsnParser.parse(issuerSubjectDer, Name);
     issuerSpki = issuer.spki;
     issuerKeyId = issuer.keyId;
     issuerNotAfter = issuer.notAfter;
@@ -861,55 +859,49 @@ export async function createCertificate(provider: CryptoProvider, options: Certi
       throw usage('a self-signed certificate needs the subject private key, not only its public key: give an issuer or a key handle');
     }
     signingKey = options.subjectKey;
-    issuerName = subject;
-    issuerSubjectDer = new Uint8Array(AsnConvert.serialize(subject));
+    issuerSubjectDer = subjectDer;
     issuerSpki = subjectSpki;
     issuerKeyId = subjectKeyId;
   }
 
   const { notBefore, notAfter } = validityOf(options, issuerNotAfter);
   const scheme = signatureSchemeFor(signingKey, options.signatureHash, options.rsaPss ?? false);
-  const signatureAlgorithm = signatureAlgorithmIdentifier(scheme);
-  const extensions = extensionsFor(options, subject, subjectKeyInfo.type, subjectKeyId, issuerKeyId);
+  const signatureAlgorithm = signatureAlgorithmDer(scheme);
+  const extensions = extensionsFor(options, subjectName.length === 0, subjectKeyInfo.type, subjectKeyId, issuerKeyId);
 
-  const validity = new Validity();
-  validity.notBefore = timeOf(notBefore);
-  validity.notAfter = timeOf(notAfter);
-  const tbs = new TBSCertificate({
-    version: Version.v3,
-    serialNumber: serialNumberOf(provider, options.serialNumber).slice().buffer,
-    signature: signatureAlgorithm,
-    issuer: issuerName,
-    validity,
-    subject,
-    subjectPublicKeyInfo: AsnParser.parse(subjectSpki, SubjectPublicKeyInfo),
-    extensions: new Extensions(extensions),
-  });
-  const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
+  // RFC 5280 §4.1: the order of the fields is the order of TBSCertificate.
+  const tbsDer = DER.sequence(
+    VERSION_V3,
+    DER.integerOctets(serialNumberOf(provider, options.serialNumber)),
+    signatureAlgorithm,
+    issuerSubjectDer,
+    DER.sequence(DER.time(notBefore), DER.time(notAfter)),
+    subjectDer,
+    subjectSpki,
+    DER.tlv(0xa3, DER.sequence(...extensions)),
+  );
   const signature = await provider.sign(signingKey, scheme, tbsDer);
-  const certificate = new Certificate({ tbsCertificate: tbs, signatureAlgorithm, signatureValue: signature.slice().buffer });
-  const der = new Uint8Array(AsnConvert.serialize(certificate));
-
-  // What was signed must be what was written, and the issuer name must chain byte for byte.
-  const layout = layoutCertificate(der);
-  const written = der.subarray(layout.tbs.start, layout.tbs.end);
-  const issuerWritten = der.subarray(layout.issuer.start, layout.issuer.end);
-  if (written.length !== tbsDer.length || written.some((b, i) => b !== tbsDer[i]) || !namesMatch(issuerWritten, issuerSubjectDer)) {
-    throw failed('internal error: the certificate did not encode as it was signed');
-  }
-  if (!verifyLaidOut(provider, der, layout, issuerSpki)) {
+  // What was signed is embedded as it is, so there is nothing to re-encode and compare.
+  const certificate = DER.sequence(tbsDer, signatureAlgorithm, DER.bitString(signature));
+  if (!provider.verify(issuerSpki, scheme, tbsDer, signature)) {
     throw failed(`the new certificate's signature does not verify with the issuer's public key: the ${signingKey.provider} key may be faulty`);
   }
-  return der;
+  return certificate;
 }
 
+/** A SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { algorithm OID, parameters ANY OPTIONAL }, BIT STRING }, checked and copied. */
 function subjectSpkiOf(key: PrivateKeyHandle | Uint8Array): Uint8Array {
   const spki = key instanceof Uint8Array ? key : key.spki;
   try {
     const top = expectTlv(spki, 0, spki.length, 0x30, 'a SubjectPublicKeyInfo');
     if (top.end !== spki.length) throw badInput('extra data after the SubjectPublicKeyInfo');
+    const alg = expectTlv(spki, top.valueStart, top.end, 0x30, 'the key AlgorithmIdentifier');
+    const algorithm = expectTlv(spki, alg.valueStart, alg.end, 0x06, 'the key algorithm OID');
+    if (algorithm.end < alg.end && readTlv(spki, algorithm.end, alg.end).end !== alg.end) throw badInput('extra data in the key AlgorithmIdentifier');
+    const bits = expectTlv(spki, alg.end, top.end, 0x03, 'the subjectPublicKey BIT STRING');
+    if (bits.end !== top.end) throw badInput('extra data after the subjectPublicKey');
+    if (bits.end === bits.valueStart || spki[bits.valueStart] > 7) throw badInput('malformed subjectPublicKey BIT STRING');
     readPublicKey(spki, top);
-    AsnParser.parse(spki, SubjectPublicKeyInfo);
   } catch (e) {
     throw badInput('the subject public key is not a DER SubjectPublicKeyInfo', e);
   }
@@ -949,12 +941,6 @@ function validityOf(options: CertificateOptions, issuerNotAfter: Date | undefine
 
 const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
-/** RFC 5280 §4.1.2.5: UTCTime for 1950 through 2049, GeneralizedTime otherwise. */
-function timeOf(date: Date): Time {
-  const year = date.getUTCFullYear();
-  return year >= 1950 && year <= 2049 ? new Time({ utcTime: date }) : new Time({ generalTime: date });
-}
-
 /** A positive INTEGER's minimal content octets (X.690 §8.3.2). */
 function serialNumberOf(provider: CryptoProvider, given: Uint8Array | undefined): Uint8Array {
   let bytes: Uint8Array;
@@ -982,17 +968,64 @@ function keyIdentifierOf(provider: CryptoProvider, spki: Uint8Array): Uint8Array
   return provider.hash('SHA-1', spki.subarray(bits.valueStart + 1, bits.end));
 }
 
-function extension(extnID: string, critical: boolean, value: unknown): Extension {
-  return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+/** Signature AlgorithmIdentifiers by scheme: a handful recur, and the schema classes spell out RSASSA-PSS's parameters. */
+const signatureAlgorithmCache = new Map<string, Uint8Array>();
+function signatureAlgorithmDer(scheme: SignatureScheme): Uint8Array {
+  const id = JSON.stringify(scheme);
+  let encoded = signatureAlgorithmCache.get(id);
+  if (!encoded) {
+    encoded = new Uint8Array(AsnConvert.serialize(signatureAlgorithmIdentifier(scheme)));
+    signatureAlgorithmCache.set(id, encoded);
+  }
+  return encoded;
 }
 
+/** RFC 5280 §4.1 Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
+function extension(extnID: string, critical: boolean, value: Uint8Array): Uint8Array {
+  return DER.sequence(DER.oid(extnID), critical ? DER.BOOLEAN_TRUE : DER.EMPTY, DER.octetString(value));
+}
+
+/** RFC 5280 §4.2.1.3 KeyUsage, a named BIT STRING: trailing zero bits dropped (X.690 §11.2.2). */
+function keyUsageDer(flags: number): Uint8Array {
+  // KeyUsageFlags gives bit n of the BIT STRING the value 2^n.
+  let bits = 0;
+  for (let f = flags; f; f >>>= 1) bits++;
+  const octets = new Uint8Array(Math.ceil(bits / 8));
+  for (let n = 0; n < bits; n++) if (flags & (1 << n)) octets[n >> 3] |= 0x80 >> (n & 7);
+  return DER.tlv(DER.TAG.BIT_STRING, Uint8Array.of(octets.length * 8 - bits), octets);
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * A GeneralName (RFC 5280 §4.2.1.6) of the four kinds parseSubjectAltName makes, as the schema
+ * classes write it: IA5String and OCTET STRING contents under implicit context tags. Anything
+ * else, or a CHOICE with more than one member set, goes through the schema classes.
+ */
+function generalNameDer(gn: GeneralName): Uint8Array {
+  if (Object.values(gn).filter((v) => v !== undefined).length === 1) {
+    if (gn.dNSName !== undefined && ASCII.test(gn.dNSName)) return DER.tlv(0x82, Buffer.from(gn.dNSName, 'latin1'));
+    if (gn.rfc822Name !== undefined && ASCII.test(gn.rfc822Name)) return DER.tlv(0x81, Buffer.from(gn.rfc822Name, 'latin1'));
+    if (gn.uniformResourceIdentifier !== undefined && ASCII.test(gn.uniformResourceIdentifier)) return DER.tlv(0x86, Buffer.from(gn.uniformResourceIdentifier, 'latin1'));
+    if (gn.iPAddress !== undefined && !gn.iPAddress.includes('/')) {
+      try {
+        return DER.tlv(0x87, parseIpAddress(gn.iPAddress));
+      } catch {
+        // not an address parseIpAddress reads: the schema's converter decides
+      }
+    }
+  }
+  return new Uint8Array(AsnConvert.serialize(gn));
+}
+
+/** The extensions' DER, in the order kyman has always written them. */
 function extensionsFor(
   options: CertificateOptions,
-  subject: Name,
+  emptySubject: boolean,
   keyType: PublicKeyInfo['type'],
   subjectKeyId: Uint8Array,
   issuerKeyId: Uint8Array | undefined,
-): Extension[] {
+): Uint8Array[] {
   const ca = options.ca ?? false;
   if (options.pathLength !== undefined) {
     if (!ca) throw usage('a path length constraint needs a CA certificate (RFC 5280 §4.2.1.9)');
@@ -1017,15 +1050,19 @@ function extensionsFor(
   });
   const altNames = (options.subjectAltNames ?? []).map(parseSubjectAltName);
   // RFC 5280 §4.1.2.6: an empty subject needs the subjectAltName extension, marked critical.
-  const emptySubject = subject.length === 0;
   if (emptySubject && altNames.length === 0) throw usage('the subject is empty, so the certificate needs at least one subject alternative name');
 
-  const out = [extension(OID_BASIC_CONSTRAINTS, true, new BasicConstraints(ca ? { cA: true, pathLenConstraint: options.pathLength } : { cA: false }))];
-  if (flags) out.push(extension(OID_KEY_USAGE, true, new KeyUsage(flags)));
-  if (ekuOids.length) out.push(extension(OID_EXTENDED_KEY_USAGE, false, new ExtendedKeyUsage(ekuOids)));
-  out.push(extension(OID_SUBJECT_KEY_IDENTIFIER, false, new SubjectKeyIdentifier(subjectKeyId)));
-  if (issuerKeyId) out.push(extension(OID_AUTHORITY_KEY_IDENTIFIER, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(issuerKeyId) })));
-  if (altNames.length) out.push(extension(OID_SUBJECT_ALT_NAME, emptySubject, new SubjectAlternativeName(altNames)));
+  // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }; DER leaves a FALSE cA out.
+  const basicConstraints = ca ? DER.sequence(DER.BOOLEAN_TRUE, options.pathLength !== undefined ? DER.integer(options.pathLength) : DER.EMPTY) : DER.sequence();
+  const out = [extension(OID_BASIC_CONSTRAINTS, true, basicConstraints)];
+  if (flags) out.push(extension(OID_KEY_USAGE, true, keyUsageDer(flags)));
+  if (ekuOids.length) out.push(extension(OID_EXTENDED_KEY_USAGE, false, DER.sequence(...ekuOids.map((o) => DER.oid(o)))));
+  out.push(extension(OID_SUBJECT_KEY_IDENTIFIER, false, DER.octetString(subjectKeyId)));
+  // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT KeyIdentifier OPTIONAL, ... }
+  if (issuerKeyId) out.push(extension(OID_AUTHORITY_KEY_IDENTIFIER, false, DER.sequence(DER.tlv(0x80, issuerKeyId))));
+  if (altNames.length) {
+    out.push(extension(OID_SUBJECT_ALT_NAME, emptySubject, DER.sequence(...altNames.map(generalNameDer))));
+  }
   return out;
 }
 

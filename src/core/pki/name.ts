@@ -4,6 +4,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import { badInput, usage } from '../errors.js';
+import { oid as encodeOid, sequence, TAG as DER, tlv } from './der-writer.js';
 
 // ---------------------------------------------------------------------------------------------
 // A minimal DER reader. asn1js.fromBER spends ~55 µs on a three-attribute Name and ~300 µs on a
@@ -200,8 +201,9 @@ class DnParser {
       this.i++;
       values.push(this.attributeTypeAndValue());
     }
+    if (values.length === 1) return new RelativeDistinguishedName(values);
     // A SET OF is encoded in ascending order of its members' encodings (X.690 §11.6).
-    const encoded = values.map((v) => ({ v, der: new Uint8Array(AsnConvert.serialize(v)) }));
+    const encoded = values.map((v) => ({ v, der: encodeAttribute(v) }));
     encoded.sort((a, b) => compareOctets(a.der, b.der));
     return new RelativeDistinguishedName(encoded.map((e) => e.v));
   }
@@ -265,6 +267,13 @@ class DnParser {
       }
       if (MUST_ESCAPE.has(c)) throw this.error(`unescaped "${c}" in the value of ${typeText}: write \\${c}`);
       const cp = text.codePointAt(this.i)!;
+      // ASCII is its own UTF-8, and most names are ASCII: no encoder call, no array per character.
+      if (cp < 0x80) {
+        bytes.push(cp);
+        this.i++;
+        if (c !== ' ') significant = bytes.length;
+        continue;
+      }
       const ch = String.fromCodePoint(cp);
       for (const b of utf8Encoder.encode(ch)) bytes.push(b);
       this.i += ch.length;
@@ -436,7 +445,7 @@ export function escapeValue(value: string): string {
  * BAD_INPUT on DER that is not a Name.
  */
 export function formatName(name: Name | Uint8Array): string {
-  const der = name instanceof Uint8Array ? name : new Uint8Array(AsnConvert.serialize(name));
+  const der = name instanceof Uint8Array ? name : encodeName(name);
   const seq = readTlv(der, 0);
   if (seq.tag !== TAG_SEQUENCE || seq.end !== der.length) throw badInput('not a DER distinguished name');
   return formatNameAt(der, seq);
@@ -472,9 +481,36 @@ export function formatNameAt(der: Uint8Array, seq: Tlv): string {
   return out;
 }
 
-/** The DER of a Name. */
+/**
+ * The DER of a Name. The string types parseName writes are encoded here directly, since a
+ * certificate's subject is encoded on every issue and the schema serializer costs ~30 µs a Name;
+ * anything else an AttributeValue can hold goes through the serializer.
+ */
 export function encodeName(name: Name): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(name));
+  const rdns: Uint8Array[] = [];
+  for (const rdn of name) rdns.push(tlv(DER.SET, ...Array.from(rdn, encodeAttribute)));
+  return sequence(...rdns);
+}
+
+/** One AttributeTypeAndValue, byte for byte as AsnConvert.serialize writes it. */
+function encodeAttribute(atv: AttributeTypeAndValue): Uint8Array {
+  const v = atv.value;
+  const chosen = [v.teletexString, v.printableString, v.universalString, v.utf8String, v.bmpString, v.ia5String, v.anyValue].filter((x) => x !== undefined);
+  let value: Uint8Array | undefined;
+  // A CHOICE is written from its one member; with more than one set, the serializer's order decides.
+  if (chosen.length === 1) {
+    if (v.utf8String !== undefined) value = tlv(DER.UTF8_STRING, utf8Encoder.encode(v.utf8String));
+    else if (v.printableString !== undefined && ASCII.test(v.printableString)) value = tlv(DER.PRINTABLE_STRING, utf8Encoder.encode(v.printableString));
+    else if (v.ia5String !== undefined && ASCII.test(v.ia5String)) value = tlv(DER.IA5_STRING, utf8Encoder.encode(v.ia5String));
+  }
+  if (value) {
+    try {
+      return sequence(encodeOid(atv.type), value);
+    } catch {
+      // not an OID X.690 can write (0.45, say): the serializer's way, whatever it makes of it
+    }
+  }
+  return new Uint8Array(AsnConvert.serialize(atv));
 }
 
 /**

@@ -7,6 +7,7 @@ import * as asn1js from 'asn1js';
 import { AlgorithmIdentifier as PkiAlgorithmIdentifier, PBES2Params, PBKDF2Params } from 'pkijs';
 import type { CbcCipher, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
+import * as DER from './der-writer.js';
 
 /** How a private key (or any PKCS #12 content) is protected by a password; what kyman can write. */
 export type KeyProtection =
@@ -497,6 +498,42 @@ export function encryptPrivateKeyInfo(provider: CryptoProvider, pkcs8: Uint8Arra
   const { algorithm, ciphertext } = encryptWithPassword(provider, protection, password, pkcs8);
   const epki = new EncryptedPrivateKeyInfo({ encryptionAlgorithm: algorithm, encryptedData: new OctetString(ciphertext) });
   return new Uint8Array(AsnConvert.serialize(epki));
+}
+
+/**
+ * Encrypts many private keys for one write of one file, as EncryptedPrivateKeyInfo DER byte for
+ * byte as encryptPrivateKeyInfo writes it. With PBES2 the password-derived key is computed once
+ * and every key gets its own IV: PBKDF2 is the whole cost of adding a key (2 ms at 4096
+ * iterations), and in one file under one password a salt per key buys nothing, since breaking
+ * the password opens every key whatever their salts, and CBC with a fresh random IV is safe for
+ * many messages under one key. Other schemes derive their IV from the salt, so they keep a salt
+ * per key (encryptPrivateKeyInfo). Each EncryptedPrivateKeyInfo still names its own parameters,
+ * so every reader decrypts it on its own.
+ */
+export function keyEncryptor(provider: CryptoProvider, password: string, protection: KeyProtection): (pkcs8: Uint8Array) => Uint8Array {
+  if (protection.scheme !== 'pbes2') return (pkcs8) => encryptPrivateKeyInfo(provider, pkcs8, password, protection);
+  checkIterations(protection.iterations);
+  const cipher = PBES2_CIPHER_BY_OID[PBES2_CIPHER_OID[protection.cipher]];
+  if (!cipher || !PRF_OID[protection.prf]) throw badInput(`cannot write PBES2 with ${protection.prf} and ${protection.cipher}`);
+  const salt = provider.random(checkSaltLength(protection.saltLength));
+  const key = provider.pbkdf2(protection.prf, utf8.encode(password), salt, protection.iterations, cipher.keyLength);
+  // RFC 8018 A.2 PBKDF2-params with keyLength and the PRF written out, as encryptWithPassword has them.
+  const kdf = DER.sequence(
+    DER.oid(OID.pbkdf2),
+    DER.sequence(
+      DER.octetString(salt),
+      DER.integer(protection.iterations),
+      DER.integer(cipher.keyLength),
+      DER.sequence(DER.oid(PRF_OID[protection.prf]), DER.NULL),
+    ),
+  );
+  const pbes2 = DER.oid(OID.pbes2);
+  const cipherOid = DER.oid(PBES2_CIPHER_OID[protection.cipher]);
+  return (pkcs8) => {
+    const iv = provider.random(cipher.ivLength);
+    const algorithm = DER.sequence(pbes2, DER.sequence(kdf, DER.sequence(cipherOid, DER.octetString(iv))));
+    return DER.sequence(algorithm, DER.octetString(provider.cbc(cipher.cipher, key, iv, pkcs8, 'encrypt')));
+  };
 }
 
 /**

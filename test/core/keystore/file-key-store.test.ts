@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import {
   createKeyStore,
   createSelfSignedEntry,
-  openKeyStore,
+  openKeyDatabase,
   softwareProvider,
   KymanError,
   convertKeyStore,
@@ -42,7 +42,7 @@ describe('file key store', function () {
     await createKeyStore(file, { password: PASSWORD });
     const children = Array.from({ length: 8 }, (_, p) => runChild(file, `p${p}`, 25));
     await Promise.all(children.map((c) => c.done));
-    const store = await openKeyStore(file, { password: PASSWORD });
+    const store = await openKeyDatabase(file, { password: PASSWORD });
     const labels = new Set(store.entries().map((e) => e.label));
     assert.equal(labels.size, 200);
     for (let p = 0; p < 8; p++) for (let i = 0; i < 25; i++) assert.ok(labels.has(`p${p}-${i}`), `p${p}-${i} lost`);
@@ -54,13 +54,13 @@ describe('file key store', function () {
     const file = tmp.file('crash.kdb');
     await createKeyStore(file, { password: PASSWORD });
     for (let round = 0; round < 8; round++) {
-      const before = (await openKeyStore(file, { password: PASSWORD })).entries().length;
+      const before = (await openKeyDatabase(file, { password: PASSWORD })).entries().length;
       const child = runChild(file, `r${round}`, 40);
       await new Promise((r) => setTimeout(r, 700 + Math.floor(Math.random() * 900)));
       child.kill();
       await child.done;
       const saved = child.lines.filter((l) => l.startsWith('saved')).length;
-      const after = (await openKeyStore(file, { password: PASSWORD })).entries().length;
+      const after = (await openKeyDatabase(file, { password: PASSWORD })).entries().length;
       // Every save the child reported is there; at most one more (killed after rename, before reporting).
       assert.ok(after === before + saved || after === before + saved + 1, `round ${round}: ${before} + ${saved} reported, ${after} found`);
     }
@@ -83,18 +83,18 @@ describe('file key store', function () {
     const file = tmp.file('bad.kdb');
     const store = await createKeyStore(file, { password: PASSWORD });
     await createSelfSignedEntry(store, 'a', { subject: 'CN=a' });
-    await assert.rejects(openKeyStore(file, { password: 'wrong' }), (e) => codeOf(e) === 'BAD_PASSWORD');
+    await assert.rejects(openKeyDatabase(file, { password: 'wrong' }), (e) => codeOf(e) === 'BAD_PASSWORD');
     const damaged = tmp.file('damaged.kdb');
     const bytes = readFileSync(file);
     bytes[bytes.length - 10] ^= 0xff;
     writeFileSync(damaged, bytes);
-    await assert.rejects(openKeyStore(damaged, { password: PASSWORD }), (e) => codeOf(e) === 'BAD_INPUT' && /damaged/.test((e as Error).message));
+    await assert.rejects(openKeyDatabase(damaged, { password: PASSWORD }), (e) => codeOf(e) === 'BAD_INPUT' && /damaged/.test((e as Error).message));
     const truncated = tmp.file('truncated.kdb');
     writeFileSync(truncated, readFileSync(file).subarray(0, 300));
-    await assert.rejects(openKeyStore(truncated, { password: PASSWORD }), (e) => codeOf(e) === 'BAD_INPUT');
+    await assert.rejects(openKeyDatabase(truncated, { password: PASSWORD }), (e) => codeOf(e) === 'BAD_INPUT');
     const foreign = tmp.file('foreign.kdb');
     writeFileSync(foreign, Buffer.from('hello, I am a text file\n'));
-    await assert.rejects(openKeyStore(foreign, { password: PASSWORD }), (e) => codeOf(e) === 'BAD_INPUT' && /not a key database/.test((e as Error).message));
+    await assert.rejects(openKeyDatabase(foreign, { password: PASSWORD }), (e) => codeOf(e) === 'BAD_INPUT' && /not a key database/.test((e as Error).message));
   });
 
   it('refuses a label that exists and an entry larger than the record length', async () => {
@@ -119,9 +119,9 @@ describe('file key store', function () {
     await createSelfSignedEntry(store, 'a', { subject: 'CN=a' });
     await changeKeyStorePassword(store, 'new-password');
     assert.equal((await readStashFor(file))?.password, 'new-password');
-    const again = await openKeyStore(file, { password: 'new-password' });
+    const again = await openKeyDatabase(file, { password: 'new-password' });
     await again.privateKey('a');
-    await assert.rejects(openKeyStore(file, { password: 'old-password' }), (e) => codeOf(e) === 'BAD_PASSWORD');
+    await assert.rejects(openKeyDatabase(file, { password: 'old-password' }), (e) => codeOf(e) === 'BAD_PASSWORD');
     await writeStashFile(file, 'new-password');
     assert.equal(statSync(file.replace(/kdb$/, 'sth')).mode & 0o777, 0o600);
   });
@@ -129,7 +129,7 @@ describe('file key store', function () {
   it('converts CMS ↔ PKCS #12 keeping labels, trust and the default key', async () => {
     const src = tmp.file('mixed-copy.kdb');
     copyFileSync(path.join(gskitFixtures, 'mixed.kdb'), src);
-    const store = await openKeyStore(src, { password: 'password' });
+    const store = await openKeyDatabase(src, { password: 'password' });
     await store.setDefault('ec-keypair');
     const p12 = await convertKeyStore(store, tmp.file('mixed.p12'), { type: 'pkcs12', password: 'p12-password' });
     assert.deepEqual(p12.entries().map((e) => e.label).sort(), store.entries().map((e) => e.label).sort());
@@ -149,12 +149,12 @@ describe('file key store', function () {
     for (const [name, password, version] of [['zos-v3', 'password', 3], ['ihs-v4', '1qaz2wsx', 4]] as const) {
       const file = tmp.file(`${name}.kdb`);
       copyFileSync(path.join(gskitFixtures, `${name}.kdb`), file);
-      const store = await openKeyStore(file, { password });
+      const store = await openKeyDatabase(file, { password });
       await createSelfSignedEntry(store, 'added', { subject: 'CN=added' });
-      const reopened = await openKeyStore(file, { password });
+      const reopened = await openKeyDatabase(file, { password });
       assert.equal(reopened.info().version, version);
       await reopened.privateKey('added');
-      const upgraded = await openKeyStore(file, { password, upgrade: true });
+      const upgraded = await openKeyDatabase(file, { password, upgrade: true });
       assert.equal(upgraded.info().version, 6);
       for (const e of upgraded.entries()) if (e.hasPrivateKey) await upgraded.privateKey(e.label);
     }

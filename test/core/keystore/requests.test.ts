@@ -7,7 +7,7 @@ import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { publicKeyMatches } from '../../../src/core/pki/certificate.js';
 import { encodePem } from '../../../src/core/pki/pem.js';
-import { changeKeyStorePassword, createKeyStore, openKeyStore, readStashFor } from '../../../src/core/keystore/index.js';
+import { changeKeyStorePassword, createKeyStore, openKeyDatabase, readStashFor } from '../../../src/core/keystore/index.js';
 import { changeRequestStorePassword, createRequest, openRequestStore, receiveCertificate, renewRequest, requestDatabasePathFor } from '../../../src/core/keystore/requests.js';
 import { createSelfSignedEntry } from '../../../src/core/keystore/create-entry.js';
 
@@ -53,7 +53,7 @@ describe('keystore/requests', function () {
       });
 
       it('creates, lists, receives a request into a key entry, and renews it', async () => {
-        const store = await openKeyStore(file, { password: 'pw', provider });
+        const store = await openKeyDatabase(file, { password: 'pw', provider });
         const requests = await openRequestStore(file, { password: 'pw', provider });
         const created = await createRequest(store, requests, 'web', { subject: 'CN=web.example,O=Example', subjectAltNames: ['dns:web.example'] }, provider);
         assert.deepEqual(requests.list().map((r) => [r.label, r.subject, r.renewal]), [['web', 'CN=web.example,O=Example', false]]);
@@ -65,7 +65,7 @@ describe('keystore/requests', function () {
         const cert = sign(created.request, `${type}-web`);
         const result = await receiveCertificate(store, again, cert, {}, provider);
         assert.equal(result.label, 'web');
-        const reopened = await openKeyStore(file, { password: 'pw', provider });
+        const reopened = await openKeyDatabase(file, { password: 'pw', provider });
         const entry = reopened.entry('web');
         assert.equal(entry.hasPrivateKey, true);
         const key = await reopened.privateKey('web');
@@ -80,14 +80,14 @@ describe('keystore/requests', function () {
         const renewed = sign(renewal.request, `${type}-web2`);
         const r2 = await receiveCertificate(reopened, rq, renewed, {}, provider);
         assert.equal(r2.renewed, true);
-        const final = await openKeyStore(file, { password: 'pw', provider });
+        const final = await openKeyDatabase(file, { password: 'pw', provider });
         assert.notDeepEqual(Buffer.from(final.entry('web').certificate), Buffer.from(entry.certificate));
         assert.deepEqual((await final.privateKey('web')).spki, key.spki);
         assert.equal(final.entries().length, 1);
       });
 
       it('refuses a certificate no request is pending for, naming its subject, and changes nothing', async () => {
-        const store = await openKeyStore(file, { password: 'pw', provider });
+        const store = await openKeyDatabase(file, { password: 'pw', provider });
         const requests = await openRequestStore(file, { password: 'pw', provider });
         await createRequest(store, requests, 'a', { subject: 'CN=a' }, provider);
         const before = readFileSync(file);
@@ -96,7 +96,7 @@ describe('keystore/requests', function () {
       });
 
       it('keeps pending keys across a password change', async () => {
-        const store = await openKeyStore(file, { password: 'pw', provider });
+        const store = await openKeyDatabase(file, { password: 'pw', provider });
         const requests = await openRequestStore(file, { password: 'pw', provider });
         const created = await createRequest(store, requests, 'p', { subject: 'CN=p', key: { type: 'rsa', bits: 2048 } }, provider);
         // Changing the database password carries the pending keys along.
@@ -113,7 +113,7 @@ describe('keystore/requests', function () {
     const file = join(dir, 'hdr.kdb');
     await createKeyStore(file, { password: 'stashed', stash: true, provider });
     const stash = (await readStashFor(file, provider))!;
-    const store = await openKeyStore(file, { password: stash.password, provider });
+    const store = await openKeyDatabase(file, { password: stash.password, provider });
     const requests = await openRequestStore(file, { password: stash.password, provider });
     await createRequest(store, requests, 'one', { subject: 'CN=one' }, provider);
     await createRequest(store, requests, 'two', { subject: 'CN=two', key: { type: 'rsa', bits: 4096 } }, provider);

@@ -179,6 +179,33 @@ describe('pki spec: applying', function () {
     assert.equal((await ca.privateKey('issuing-ca')).type, 'ec');
   });
 
+  for (const [what, keyProvider] of [
+    ['a provider that makes many keys at once', provider],
+    ['a provider that makes keys one by one', { ...provider, generateKeyPairs: undefined }],
+  ] as const) {
+    it(`gives each leaf a key of its own type, in runs of one type, with ${what}`, async () => {
+      const keys = ['ec:p256', 'ec:p256', 'ed25519', 'ec:p384', 'ec:p384', 'ec:p384', 'rsa:2048', 'ec:p256'];
+      const lines = ['databases:', '  db: { file: mixed.kdb }', 'certificates:', '  - { label: ca, subject: CN=Mixed CA, key: ec:p256 }'];
+      keys.forEach((key, i) => lines.push(`  - { label: leaf-${i}, issuer: ca, subject: CN=leaf-${i}, key: "${key}", profile: client }`));
+      const dir = tempDir('kyman-pki-mixed-');
+      try {
+        writeFileSync(dir.file('spec.yaml'), lines.join('\n') + '\n');
+        await applyPkiSpec(await loadPkiSpec(dir.file('spec.yaml')), { ...options, provider: keyProvider });
+        const store = await openKeyStore(dir.file('mixed.kdb'), { password: PASSWORD });
+        const spkis = new Set<string>();
+        for (const [i, key] of keys.entries()) {
+          const info = readCertificate(provider, store.entry(`leaf-${i}`).certificate);
+          assert.equal(`${info.publicKey.type}:${info.publicKey.curve ?? info.publicKey.bits ?? ''}`, { 'ec:p256': 'ec:P-256', 'ec:p384': 'ec:P-384', ed25519: 'ed25519:', 'rsa:2048': 'rsa:2048' }[key]);
+          assert.deepEqual((await store.privateKey(`leaf-${i}`)).spki, info.publicKey.spki);
+          spkis.add(Buffer.from(info.publicKey.spki).toString('hex'));
+        }
+        assert.equal(spkis.size, keys.length);
+      } finally {
+        dir.cleanup();
+      }
+    });
+  }
+
   it('reissues what is within its renewal window, by the injected clock', async () => {
     const later = new Date(Date.now() + 70 * 86_400_000);
     const r = await applyPkiSpec(await loadPkiSpec(tmp.file('spec.yaml')), { ...options, dryRun: true, now: later });

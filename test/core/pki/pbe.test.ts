@@ -16,6 +16,7 @@ import {
   describeKeyProtection,
   encryptPrivateKeyInfo,
   encryptWithPassword,
+  keyEncryptor,
   pkcs12Kdf,
   pkcs12PasswordBytes,
   readKeyProtection,
@@ -184,6 +185,47 @@ describe('password-based encryption', () => {
       assert.deepEqual(decryptWithPassword(provider, algorithm, 'pw', ciphertext), data);
     }
     assert.match(describeKeyProtection(DEFAULT_KEY_PROTECTION), /PBES2 \(PBKDF2-HMAC-SHA-256, AES-256-CBC, 2048 iterations\)/);
+  });
+
+  describe('keyEncryptor, for many keys in one write', () => {
+    /** A provider whose random bytes repeat from a fixed seed, so two encryptions can be compared byte for byte. */
+    const seeded = () => {
+      let counter = 0;
+      return createSoftwareProvider({ random: (n) => new Uint8Array(nodeCrypto.createHash('sha512').update(`seed ${counter++}`).digest().subarray(0, n)) });
+    };
+    const pkcs8 = new Uint8Array(nodeCrypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'der', type: 'pkcs8' }));
+    const protections: KeyProtection[] = [
+      { scheme: 'pbes2', prf: 'SHA-384', cipher: 'AES-256-CBC', iterations: 4096, saltLength: 20 },
+      { scheme: 'pbes2', prf: 'SHA-1', cipher: 'AES-128-CBC', iterations: 128, saltLength: 8 },
+      { scheme: 'pbes2', prf: 'SHA-512', cipher: 'DES-EDE3-CBC', iterations: 70000, saltLength: 16 },
+      DEFAULT_KEY_PROTECTION,
+    ];
+    for (const protection of protections) {
+      it(`${describeKeyProtection(protection)}: the first key is what encryptPrivateKeyInfo writes, byte for byte`, () => {
+        const batch = keyEncryptor(seeded(), 'pässword', protection)(pkcs8);
+        assert.equal(hex(batch), hex(encryptPrivateKeyInfo(seeded(), pkcs8, 'pässword', protection)));
+      });
+    }
+
+    it('gives every key its own IV under the one derived key, and each decrypts on its own', () => {
+      const protection = protections[0];
+      const encrypt = keyEncryptor(provider, 'pw', protection);
+      const a = encrypt(pkcs8);
+      const b = encrypt(pkcs8);
+      assert.notEqual(hex(a), hex(b));
+      for (const epki of [a, b]) {
+        assert.deepEqual(readKeyProtection(epki), protection);
+        assert.deepEqual(decryptPrivateKeyInfo(provider, epki, 'pw'), pkcs8);
+        assert.throws(() => decryptPrivateKeyInfo(provider, epki, 'pw!'), isCode('BAD_PASSWORD'));
+      }
+    });
+
+    it('keeps a salt per key for the schemes whose IV comes from the salt', () => {
+      const protection = { scheme: 'pkcs12-3des', iterations: 10, saltLength: 20 } as const;
+      const encrypt = keyEncryptor(provider, 'pw', protection);
+      assert.deepEqual(decryptPrivateKeyInfo(provider, encrypt(pkcs8), 'pw'), pkcs8);
+      assert.notEqual(hex(encrypt(pkcs8).subarray(0, 40)), hex(encrypt(pkcs8).subarray(0, 40)));
+    });
   });
 
   describe('IBM key databases', () => {

@@ -6,6 +6,7 @@
 // later, by whoever wants them.
 
 import * as asn1js from 'asn1js';
+import { sequence } from '../../pki/der-writer.js';
 import { readTlv } from '../../pki/name.js';
 
 /** One TLV's place in a buffer. `start`: identifier octet; `contentStart`..`end`: the content. */
@@ -128,5 +129,5 @@ export function sliceCertificate(der: Uint8Array): CertificateParts | undefined 
 
 /** SEQUENCE { issuer Name, serialNumber } — CMS's IssuerAndSerialNumber — from the two TLVs as they are. */
 export function issuerAndSerialNumber(issuer: Uint8Array, serialNumber: Uint8Array): Uint8Array {
-  return new Uint8Array(new asn1js.Sequence({ value: [new PreEncoded(issuer), new PreEncoded(serialNumber)] }).toBER());
+  return sequence(issuer, serialNumber);
 }
