@@ -18,7 +18,7 @@ import {
   signedParams,
 } from './handshake-tls12.js';
 import { checkPeerChain, sendMessage } from './handshake-tls13.js';
-import { SESSION_LIFETIME_SECONDS, type TlsSession12 as TlsSession } from './session-cache.js';
+import { SESSION_LIFETIME_SECONDS, rememberValidation, type TlsSession12 as TlsSession } from './session-cache.js';
 import { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type PreMasterSecret, type Tls12MasterSecret } from './key-schedule-tls12.js';
 import {
@@ -164,7 +164,7 @@ export class ClientHandshake12 implements Handshaker {
     // RFC 5077 §5.6: a hint of 0 means unspecified; kyman never keeps a session longer than its own limit.
     const hint = this.ticket?.lifetime || SESSION_LIFETIME_SECONDS;
     const original = this.resumed ? this.start.session : undefined;
-    this.ch.newSession({
+    const session: TlsSession = {
       version: 'TLSv1.2',
       cipherSuite: this.suite.name,
       group: this.group.name,
@@ -177,7 +177,9 @@ export class ClientHandshake12 implements Handshaker {
       peerCertificates: this.peerCertificates,
       extendedMasterSecret: true,
       masterSecret: this.master,
-    });
+    };
+    rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
+    this.ch.newSession(session);
   }
 
   /** RFC 5246 §7.4.1.3, RFC 8446 §4.1.3, RFC 7627 §5.2, RFC 5746 §3.4: what the ServerHello must agree to. */

@@ -22,8 +22,8 @@ import {
   sendFinished,
   sendMessage,
 } from './handshake-tls13.js';
-import { KeySchedule, Transcript, type HandshakeSecret, type MasterSecret, type ResumptionMasterSecret, type TrafficSecret } from './key-schedule.js';
-import { SESSION_LIFETIME_SECONDS, session13Usable, sessionUsable, type TlsSession, type TlsSession12, type TlsSession13 } from './session-cache.js';
+import { KeySchedule, Transcript, type EarlySecret, type HandshakeSecret, type MasterSecret, type ResumptionMasterSecret, type TrafficSecret } from './key-schedule.js';
+import { SESSION_LIFETIME_SECONDS, recallValidation, rememberValidation, session13Usable, sessionUsable, type TlsSession, type TlsSession12, type TlsSession13 } from './session-cache.js';
 import {
   CertificateCodec,
   CertificateRequestCodec,
@@ -73,6 +73,7 @@ import {
   type Group,
   type SignatureSchemeInfo,
 } from './suites.js';
+import { handshakeRandom } from './random-pool.js';
 
 /** §4.1.3: extensions a ServerHello may carry; anything else is unsupported_extension. */
 const SERVER_HELLO_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
@@ -111,6 +112,8 @@ export class ClientHandshake13 implements Handshaker {
   /** A TLS 1.3 ticket offered in pre_shared_key (§4.2.11), and whether the server took it. */
   private psk: TlsSession13 | undefined;
   private resumed = false;
+  /** The offered PSK's Early Secret, made for its binder and used again if the server takes it. */
+  private pskEarlySecret: EarlySecret | undefined;
   private master!: MasterSecret;
   private resumptionSecret: ResumptionMasterSecret | undefined;
 
@@ -144,7 +147,7 @@ export class ClientHandshake13 implements Handshaker {
     this.groups = resolveGroups(options.groups);
     this.schemes = resolveSchemes(options.signatureSchemes);
     this.schemes12 = resolveSchemes12(options.signatureSchemes);
-    this.random = options.random ?? ((n) => ch.provider.random(n));
+    this.random = options.random ?? ((n) => handshakeRandom(ch.provider, n));
     if (!this.groups.length || !this.schemes.length) throw usage('groups and signatureSchemes must each name at least one');
     const verify = options.verify ?? true;
     if (verify !== true && verify !== 'insecure') throw usage("verify is true, or 'insecure' to turn certificate checks off");
@@ -218,13 +221,16 @@ export class ClientHandshake13 implements Handshaker {
    */
   private offerSession(session: TlsSession): boolean {
     if ((this.options.verify ?? true) === true) {
+      const at = this.options.now?.() ?? new Date();
       try {
-        this.sessionValidation = checkPeerChain(this.ch.provider, [...session.peerCertificates], {
-          trustAnchors: this.options.trustAnchors ?? [],
-          purpose: 'server',
-          host: this.options.serverName,
-          at: this.options.now?.() ?? new Date(),
-        });
+        this.sessionValidation =
+          recallValidation(session, this.options.trustAnchors, this.options.serverName, at) ??
+          checkPeerChain(this.ch.provider, [...session.peerCertificates], {
+            trustAnchors: this.options.trustAnchors ?? [],
+            purpose: 'server',
+            host: this.options.serverName,
+            at,
+          });
       } catch {
         return false;
       }
@@ -255,7 +261,8 @@ export class ClientHandshake13 implements Handshaker {
     const ks = new KeySchedule(this.ch.provider, this.suiteOf(this.psk!)!);
     const length = ks.suite.hashLength;
     const truncated = raw.subarray(0, raw.length - (2 + 1 + length));
-    const binder = ks.finishedMac(ks.resumptionBinderKey(ks.earlySecret(this.psk!.psk)), this.transcript.hashWith(ks, truncated));
+    this.pskEarlySecret = ks.earlySecret(this.psk!.psk);
+    const binder = ks.finishedMac(ks.resumptionBinderKey(this.pskEarlySecret), this.transcript.hashWith(ks, truncated));
     raw.set(binder, raw.length - length);
   }
 
@@ -425,7 +432,9 @@ export class ClientHandshake13 implements Handshaker {
     }
     this.transcript.add(raw);
     const th = this.transcript.hash(this.ks);
-    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(this.resumed ? this.psk!.psk : undefined), shared);
+    // §4.2.11: the PSK's hash is the suite's (checked above), so the binder's Early Secret is this one.
+    const early = this.resumed ? (this.pskEarlySecret ?? this.ks.earlySecret(this.psk!.psk)) : this.ks.earlySecret();
+    this.handshakeSecret = this.ks.handshakeSecret(early, shared);
     this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
     this.ch.keyLog(NSS.clientHandshake, this.hello.random, this.clientHandshakeSecret);
@@ -567,6 +576,7 @@ export class ClientHandshake13 implements Handshaker {
       lifetimeSeconds: Math.min(t.ticket_lifetime, SESSION_LIFETIME_SECONDS),
       peerCertificates: [...this.peerCertificates],
     };
+    rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
     this.ch.newSession(session);
   }
 

@@ -7,7 +7,7 @@ import { KymanError, usage } from '../errors.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { ALERTS, ALERT_LEVEL_FATAL, ALERT_LEVEL_WARNING, TlsAlertError, fatal, receivedAlert, type AlertName } from './alerts.js';
 import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './messages.js';
-import { ContentType, RecordReader, RecordWriter, type RecordProtection } from './record.js';
+import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, type RecordProtection } from './record.js';
 import type { TlsSession } from './session-cache.js';
 import type { CipherSuiteName, SignatureSchemeName, TlsVersionName } from './suites.js';
 import { traceMessage, type TraceSink } from './trace.js';
@@ -156,6 +156,17 @@ export interface Handshaker {
  * OpenSSL stops at 5 in a row; kyman stops at the same.
  */
 const MAX_WARNING_ALERTS = 5;
+/**
+ * Application data sealed in one tick is written to the transport at once, up to this many bytes:
+ * four full records, one writev instead of four. Also the socket's writable high-water mark, so a
+ * writer of 16 KiB blocks fills a batch before it is told to wait (Node 22's default mark, too).
+ */
+const WRITE_BATCH = 4 * MAX_PLAINTEXT;
+/**
+ * Below this many bytes, a flush's pieces are copied into one buffer: cheaper than a stream write
+ * per piece, and the size of most handshake flights. Full records go as pieces, uncopied.
+ */
+const SMALL_FLUSH = 8 * 1024;
 
 const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
@@ -188,6 +199,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   private closeNotifySent = false;
   private failed = false;
   private paused = false;
+  /** Sealed application data waits in the writer for a flush at the end of this tick. */
+  private flushScheduled = false;
   /** TLS 1.2: the read protection a change_cipher_spec from the peer switches to (RFC 5246 §7.1). */
   private pendingReadProtection: RecordProtection | undefined;
   private tls12Alerts = false;
@@ -198,7 +211,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     makeHandshaker: (channel: HandshakeChannel) => Handshaker,
     options: TlsCommonOptions,
   ) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false });
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, writableHighWaterMark: WRITE_BATCH });
     this.provider = options.provider ?? softwareProvider();
     this.traceSink = options.trace;
     this.tracing = options.trace !== undefined;
@@ -425,6 +438,52 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
       return;
     }
     this.writer.write(ContentType.application_data, chunk);
+    this.written(callback);
+  }
+
+  /** Writes that queued while the transport was busy go out together; small ones share records, so it is one AEAD call per 16 KiB, not per write. */
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
+    if (this.handshaking) {
+      this.secured.then(
+        () => this._writev(chunks, callback),
+        (e) => callback(e),
+      );
+      return;
+    }
+    let group: Buffer[] = [];
+    let size = 0;
+    const frame = () => {
+      if (group.length) this.writer.write(ContentType.application_data, group.length === 1 ? group[0] : Buffer.concat(group, size));
+      group = [];
+      size = 0;
+    };
+    for (const { chunk } of chunks) {
+      if (size + chunk.length > MAX_PLAINTEXT) frame();
+      group.push(chunk);
+      size += chunk.length;
+    }
+    frame();
+    this.written(callback);
+  }
+
+  /**
+   * After application data is sealed: records are gathered, up to WRITE_BATCH bytes, into one write
+   * to the transport at the end of this tick (one writev, not one per 16 KiB record); beyond that, or
+   * with the transport backed up, they go now and the writer waits for the transport to drain.
+   */
+  private written(callback: (error?: Error | null) => void): void {
+    const t = this.transport;
+    if (this.writer.queuedBytes < WRITE_BATCH && t.writableLength < t.writableHighWaterMark) {
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+      callback();
+      return;
+    }
     this.flushWith(callback);
   }
 
@@ -439,6 +498,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Records sealed this tick were acknowledged to the writer: they reach the transport before it goes, as they would have a moment later.
+    if (!error && this.flushScheduled && !this.failed) this.flush();
     if (!this.transport.destroyed) this.transport.destroy();
     const w = this.waiter;
     this.waiter = undefined;
@@ -458,20 +519,29 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     this.flushWith(undefined);
   }
 
-  /** Writes every queued record in one corked burst; the callback runs when the transport can take more. */
+  /** Writes every queued record at once (one write, or one writev of the pieces); the callback runs when the transport can take more. */
   private flushWith(callback: ((error?: Error | null) => void) | undefined): void {
     const parts = this.writer.take();
-    if (parts.length === 0 || !this.transport.writable) {
+    const t = this.transport;
+    if (parts.length === 0 || !t.writable) {
       callback?.();
       return;
     }
-    this.transport.cork();
-    let ok = true;
-    for (const p of parts) ok = this.transport.write(p);
-    this.transport.uncork();
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (parts.length === 1 || total <= SMALL_FLUSH) {
+      // A flight of handshake records is a few small pieces: joined, it is one plain write.
+      t.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, total));
+    } else {
+      t.cork();
+      for (const p of parts) t.write(p);
+      t.uncork();
+    }
     if (!callback) return;
-    if (ok) callback();
-    else this.transport.once('drain', () => callback());
+    // write() says false for any burst above the transport's mark, even one the socket took at once
+    // (a 16 KiB record always is); what is still queued after uncork is what back-pressure is about.
+    if (t.writableLength < t.writableHighWaterMark) callback();
+    else t.once('drain', () => callback());
   }
 
   private sendAlert(name: AlertName): void {

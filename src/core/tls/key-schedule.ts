@@ -1,7 +1,7 @@
 // The TLS 1.3 key schedule (RFC 8446 §7.1): each stage a branded type, so secrets cannot be passed where another belongs.
 
 import type { CryptoProvider } from '../crypto/provider.js';
-import { Writer, concat } from './codec.js';
+import { concat } from './codec.js';
 import type { CipherSuite } from './suites.js';
 
 declare const brand: unique symbol;
@@ -20,12 +20,48 @@ export interface TrafficKeys {
   readonly iv: Uint8Array;
 }
 
+/** "tls13 " ‖ label, encoded once per label: the labels are a handful of constants. */
+const LABELS = new Map<string, Uint8Array>();
+const labelBytes = (label: string): Uint8Array => {
+  let b = LABELS.get(label);
+  if (!b) LABELS.set(label, (b = new TextEncoder().encode(`tls13 ${label}`)));
+  return b;
+};
+
+/**
+ * What the schedule derives from constants alone, per provider and hash: Hash(""), the Early Secret
+ * of a handshake without a PSK, and the salt it gives the Handshake Secret. Worked out through the
+ * provider once instead of in every full handshake.
+ */
+interface ScheduleConstants {
+  readonly emptyHash: Uint8Array;
+  readonly zeroEarly: EarlySecret;
+  readonly zeroEarlyDerived: Uint8Array;
+}
+const CONSTANTS = new WeakMap<CryptoProvider, Map<string, ScheduleConstants>>();
+
 /** The schedule for one negotiated suite; every derivation goes through the provider. */
 export class KeySchedule {
+  private readonly constants: ScheduleConstants;
+  /** The last PSK's Early Secret: the binder and the Handshake Secret both start from it (§7.1). */
+  private early: { psk: Uint8Array; secret: EarlySecret } | undefined;
+
   constructor(
     readonly provider: CryptoProvider,
     readonly suite: CipherSuite,
-  ) {}
+  ) {
+    let byHash = CONSTANTS.get(provider);
+    if (!byHash) CONSTANTS.set(provider, (byHash = new Map()));
+    let c = byHash.get(suite.hash);
+    if (!c) {
+      const emptyHash = provider.hash(suite.hash, new Uint8Array(0));
+      const zero = new Uint8Array(suite.hashLength);
+      const zeroEarly = provider.hkdfExtract(suite.hash, zero, zero) as EarlySecret;
+      c = { emptyHash, zeroEarly, zeroEarlyDerived: this.expandLabel(zeroEarly, 'derived', emptyHash, suite.hashLength) };
+      byHash.set(suite.hash, c);
+    }
+    this.constants = c;
+  }
 
   hash(data: Uint8Array): Uint8Array {
     return this.provider.hash(this.suite.hash, data);
@@ -33,11 +69,14 @@ export class KeySchedule {
 
   /** §7.1 HKDF-Expand-Label(Secret, Label, Context, Length) with HkdfLabel's "tls13 " prefix. */
   expandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
-    const info = new Writer(64)
-      .u16(length)
-      .vec8(new TextEncoder().encode(`tls13 ${label}`))
-      .vec8(context)
-      .finish();
+    const l = labelBytes(label);
+    const info = new Uint8Array(2 + 1 + l.length + 1 + context.length);
+    info[0] = length >>> 8;
+    info[1] = length & 0xff;
+    info[2] = l.length;
+    info.set(l, 3);
+    info[3 + l.length] = context.length;
+    info.set(context, 4 + l.length);
     return this.provider.hkdfExpand(this.suite.hash, secret, info, length);
   }
 
@@ -46,23 +85,22 @@ export class KeySchedule {
     return this.expandLabel(secret, label, transcriptHash, this.suite.hashLength);
   }
 
-  private emptyHash(): Uint8Array {
-    return this.hash(new Uint8Array(0));
-  }
-
   /** Early Secret = HKDF-Extract(0, PSK), with a zero PSK when none is used. */
   earlySecret(psk?: Uint8Array): EarlySecret {
-    return this.provider.hkdfExtract(this.suite.hash, new Uint8Array(this.suite.hashLength), psk ?? new Uint8Array(this.suite.hashLength)) as EarlySecret;
+    if (!psk) return this.constants.zeroEarly;
+    if (this.early?.psk !== psk) this.early = { psk, secret: this.provider.hkdfExtract(this.suite.hash, new Uint8Array(this.suite.hashLength), psk) as EarlySecret };
+    return this.early.secret;
   }
 
   /** binder_key = Derive-Secret(Early Secret, "res binder", "") (§4.2.11.2, §7.1). */
   resumptionBinderKey(early: EarlySecret): BinderKey {
-    return this.derive(early, 'res binder', this.emptyHash()) as BinderKey;
+    return this.derive(early, 'res binder', this.constants.emptyHash) as BinderKey;
   }
 
   /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
   handshakeSecret(early: EarlySecret, sharedSecret: Uint8Array): HandshakeSecret {
-    return this.provider.hkdfExtract(this.suite.hash, this.derive(early, 'derived', this.emptyHash()), sharedSecret) as HandshakeSecret;
+    const salt = early === this.constants.zeroEarly ? this.constants.zeroEarlyDerived : this.derive(early, 'derived', this.constants.emptyHash);
+    return this.provider.hkdfExtract(this.suite.hash, salt, sharedSecret) as HandshakeSecret;
   }
 
   clientHandshakeTrafficSecret(hs: HandshakeSecret, transcriptHash: Uint8Array): TrafficSecret {
@@ -75,7 +113,7 @@ export class KeySchedule {
 
   /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
   masterSecret(hs: HandshakeSecret): MasterSecret {
-    return this.provider.hkdfExtract(this.suite.hash, this.derive(hs, 'derived', this.emptyHash()), new Uint8Array(this.suite.hashLength)) as MasterSecret;
+    return this.provider.hkdfExtract(this.suite.hash, this.derive(hs, 'derived', this.constants.emptyHash), new Uint8Array(this.suite.hashLength)) as MasterSecret;
   }
 
   clientApplicationTrafficSecret(ms: MasterSecret, transcriptHash: Uint8Array): TrafficSecret {
@@ -126,6 +164,11 @@ export class KeySchedule {
  */
 export class Transcript {
   private messages: Uint8Array[] = [];
+  /**
+   * The last hash and what it covered: the same transcript is often hashed twice in a row (the
+   * application secrets and the Finished that follows them, with no message between).
+   */
+  private last: { ks: object; count: number; hash: Uint8Array } | undefined;
 
   add(message: Uint8Array): void {
     this.messages.push(message);
@@ -133,7 +176,11 @@ export class Transcript {
 
   /** Transcript-Hash (§4.4.1); a TLS 1.2 schedule hashes with its PRF hash (RFC 5246 §7.4.9). */
   hash(ks: { hash(data: Uint8Array): Uint8Array }): Uint8Array {
-    return ks.hash(concat(this.messages));
+    const l = this.last;
+    if (l && l.ks === ks && l.count === this.messages.length) return l.hash;
+    const hash = ks.hash(concat(this.messages));
+    this.last = { ks, count: this.messages.length, hash };
+    return hash;
   }
 
   /** The messages themselves: what a TLS 1.2 CertificateVerify signs (RFC 5246 §7.4.8). */
@@ -162,6 +209,7 @@ export class Transcript {
     m[3] = h.length;
     m.set(h, 4);
     this.messages = [m];
+    this.last = undefined;
   }
 }
 

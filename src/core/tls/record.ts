@@ -32,18 +32,27 @@ export interface Record {
 export interface RecordProtection {
   /** The largest TLSCiphertext.length this protection accepts. */
   readonly maxCiphertext: number;
-  /** Seals one fragment of `type`; returns the header and body to send. */
-  seal(type: number, fragment: Uint8Array): [Uint8Array, Uint8Array];
+  /**
+   * Seals one fragment of `type` and appends the record's bytes to `out` in pieces (header first),
+   * for one gathered write: the pieces are not joined, and `fragment` is not kept.
+   */
+  seal(type: number, fragment: Uint8Array, out: Uint8Array[]): void;
   /** Opens one record; `header` is the 5 bytes read. Throws bad_record_mac and friends. */
   open(header: Uint8Array, body: Uint8Array): Record;
 }
+
+/** The TLSInnerPlaintext content type byte (§5.2), indexed by type: shared and only ever read, as sealing reads its input. */
+const TYPE_BYTES: readonly Uint8Array[] = Array.from({ length: ContentType.application_data + 1 }, (_, t) => Uint8Array.of(t));
 
 /** §5.2, §5.3: TLS 1.3 protection with the per-record nonce (IV XOR sequence number) and the header as AAD. */
 export class Tls13Protection implements RecordProtection {
   readonly maxCiphertext = MAX_CIPHERTEXT_TLS13;
   private readonly nonce = new Uint8Array(12);
-  /** The scratch TLSInnerPlaintext: content, type byte. Reused: one record at a time is sealed. */
-  private readonly inner = new Uint8Array(MAX_PLAINTEXT + 1);
+  /**
+   * The scratch TLSInnerPlaintext (content, type byte) for an AEAD without sealParts; reused, as one
+   * record at a time is sealed, and made only when first needed: a handshake makes four protections.
+   */
+  private inner: Uint8Array | undefined;
   /** §5.3: the sequence number. A number is exact to 2^53, far past any key's useful life (§5.5). */
   private seq = 0;
 
@@ -70,15 +79,21 @@ export class Tls13Protection implements RecordProtection {
     return n;
   }
 
-  seal(type: number, fragment: Uint8Array): [Uint8Array, Uint8Array] {
+  seal(type: number, fragment: Uint8Array, out: Uint8Array[]): void {
     const n = fragment.length;
-    this.inner.set(fragment, 0);
-    this.inner[n] = type;
     const length = n + 1 + TAG;
     // §5.2: the outer type is always application_data, the version 0x0303; the header is the AAD.
+    // A fresh header each record: it waits in the transport's queue until written.
     const header = Uint8Array.of(ContentType.application_data, 3, 3, length >>> 8, length & 0xff);
-    const body = this.aead.seal(this.nextNonce(), header, this.inner.subarray(0, n + 1));
-    return [header, body];
+    out.push(header);
+    if (this.aead.sealParts) {
+      for (const piece of this.aead.sealParts(this.nextNonce(), header, [fragment, TYPE_BYTES[type]])) out.push(piece);
+      return;
+    }
+    const inner = (this.inner ??= new Uint8Array(MAX_PLAINTEXT + 1));
+    inner.set(fragment, 0);
+    inner[n] = type;
+    out.push(this.aead.seal(this.nextNonce(), header, inner.subarray(0, n + 1)));
   }
 
   open(header: Uint8Array, body: Uint8Array): Record {
@@ -87,11 +102,12 @@ export class Tls13Protection implements RecordProtection {
     }
     const plain = this.aead.open(this.nextNonce(), header, body);
     if (!plain) throw fatal('bad_record_mac', 'a record did not decrypt: its authentication tag does not verify');
+    // §5.2, §5.4: padding does not lift the limit: the whole TLSInnerPlaintext is at most 2^14 + 1 bytes.
+    if (plain.length > MAX_PLAINTEXT + 1) throw fatal('record_overflow', `a record's inner plaintext is ${plain.length} bytes, more than 2^14 + 1`);
     // §5.4: the content type is the last non-zero byte; zeros after it are padding.
     let end = plain.length - 1;
     while (end >= 0 && plain[end] === 0) end--;
     if (end < 0) throw fatal('unexpected_message', 'a protected record holds only padding, no content type');
-    if (end > MAX_PLAINTEXT) throw fatal('record_overflow', `a record's plaintext is ${end} bytes, more than 2^14`);
     return { type: plain[end], fragment: plain.subarray(0, end) };
   }
 }
@@ -151,16 +167,18 @@ export class Tls12Protection implements RecordProtection {
     this.seq++;
   }
 
-  seal(type: number, fragment: Uint8Array): [Uint8Array, Uint8Array] {
+  seal(type: number, fragment: Uint8Array, out: Uint8Array[]): void {
     this.next(type, fragment.length);
-    const sealed = this.aead.seal(this.nonce, this.aad, fragment);
-    const length = this.explicitLength + sealed.length;
-    const header = Uint8Array.of(type, 3, 3, length >>> 8, length & 0xff);
-    if (!this.explicitLength) return [header, sealed];
-    const body = new Uint8Array(length);
-    body.set(this.nonce.subarray(4, 12), 0);
-    body.set(sealed, 8);
-    return [header, body];
+    // Every AEAD here has a 16-byte tag, so the length is known before sealing and the header goes first.
+    const length = this.explicitLength + fragment.length + TAG;
+    out.push(Uint8Array.of(type, 3, 3, length >>> 8, length & 0xff));
+    // RFC 5288 §3: the explicit nonce is sent as the body's first 8 bytes; a copy, as the nonce buffer is reused.
+    if (this.explicitLength) out.push(this.nonce.slice(4, 12));
+    if (this.aead.sealParts) {
+      for (const piece of this.aead.sealParts(this.nonce, this.aad, [fragment])) out.push(piece);
+    } else {
+      out.push(this.aead.seal(this.nonce, this.aad, fragment));
+    }
   }
 
   open(header: Uint8Array, body: Uint8Array): Record {
@@ -181,67 +199,109 @@ export class Tls12Protection implements RecordProtection {
 export const contentTypeName = (t: number) =>
   ({ 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data' })[t] ?? `content type ${t}`;
 
-const EMPTY = Buffer.alloc(0);
-
-/** Reads records out of the bytes the transport delivers; holds at most one partial record plus what arrived with it. */
+/**
+ * Reads records out of the bytes the transport delivers; holds at most one partial record plus what
+ * arrived with it. Chunks are kept as they came, not joined: a record inside one chunk is read in
+ * place, and only a record that straddles chunks is copied, once, into a buffer of its own.
+ */
 export class RecordReader {
-  private buf: Buffer = EMPTY;
+  private chunks: Buffer[] = [];
+  /** Where the unread bytes begin in chunks[0]. */
   private start = 0;
+  private held = 0;
   /** Read protection; undefined until the peer's first keys (§5.1 TLSPlaintext before that). */
   protection: RecordProtection | undefined;
   /** Records read: zero until the first, which must look like TLS. */
   private count = 0;
+  private scratch: Buffer | undefined;
 
   push(chunk: Buffer): void {
-    if (this.start >= this.buf.length) {
-      this.buf = chunk;
-    } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.start), chunk]);
-    }
-    this.start = 0;
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.held += chunk.length;
   }
 
   /** Bytes held that do not yet make a whole record. */
   get buffered(): number {
-    return this.buf.length - this.start;
+    return this.held;
   }
 
   /** The next whole record, decrypted; undefined when more bytes are needed. */
   next(): Record | undefined {
-    const avail = this.buf.length - this.start;
-    if (avail < HEADER) {
-      if (avail > 0 && this.count === 0) this.checkHeaderStart();
+    if (this.held < HEADER) {
+      if (this.held > 0 && this.count === 0) this.checkHeaderStart();
       return undefined;
     }
-    const b = this.buf;
-    const s = this.start;
-    const type = b[s];
+    const type = this.byteAt(0);
     this.checkHeaderStart();
-    const length = (b[s + 3] << 8) | b[s + 4];
+    const length = (this.byteAt(3) << 8) | this.byteAt(4);
     const max = this.protection ? this.protection.maxCiphertext : MAX_PLAINTEXT;
     // §5.1, §5.2: checked on the header, before the body is waited for, so a peer cannot make us buffer more.
     if (length > max && !(this.protection && type === ContentType.change_cipher_spec && length <= MAX_PLAINTEXT)) {
       throw fatal('record_overflow', `a ${contentTypeName(type)} record of ${length} bytes exceeds the limit of ${max}`);
     }
-    if (avail < HEADER + length) return undefined;
-    const header = b.subarray(s, s + HEADER);
-    const body = b.subarray(s + HEADER, s + HEADER + length);
-    this.start = s + HEADER + length;
+    if (this.held < HEADER + length) return undefined;
+    const record = this.take(HEADER + length);
+    const header = record.subarray(0, HEADER);
+    const body = record.subarray(HEADER);
     this.count++;
     // §5: change_cipher_spec is never protected; everything else is, once keys are set.
     if (this.protection && type !== ContentType.change_cipher_spec) return this.protection.open(header, body);
     return { type, fragment: body };
   }
 
-  private checkHeaderStart(): void {
-    const b = this.buf;
+  /** The unread byte at `i` (i < held); header bytes only, so the walk past chunks[0] is rare and short. */
+  private byteAt(i: number): number {
+    let at = this.start + i;
+    for (const c of this.chunks) {
+      if (at < c.length) return c[at];
+      at -= c.length;
+    }
+    return -1;
+  }
+
+  /**
+   * Removes the next `n` bytes (n <= held): a view when they lie in one chunk, else a copy into the
+   * reader's one scratch buffer (a record is opened, or its fragment copied, before the next read).
+   */
+  private take(n: number): Buffer {
+    const first = this.chunks[0];
     const s = this.start;
-    const type = b[s];
+    let out: Buffer;
+    if (first.length - s >= n) {
+      out = first.subarray(s, s + n);
+      this.start = s + n;
+      if (this.start === first.length) this.dropFirst();
+    } else {
+      // Sized for the largest record either version allows; made on the first record that straddles reads.
+      out = (this.scratch ??= Buffer.allocUnsafe(HEADER + MAX_CIPHERTEXT_TLS12)).subarray(0, n);
+      for (let w = 0; w < n; ) {
+        const c = this.chunks[0];
+        const k = Math.min(n - w, c.length - this.start);
+        c.copy(out, w, this.start, this.start + k);
+        w += k;
+        this.start += k;
+        if (this.start === c.length) this.dropFirst();
+      }
+    }
+    this.held -= n;
+    return out;
+  }
+
+  private dropFirst(): void {
+    this.chunks.shift();
+    this.start = 0;
+  }
+
+  private checkHeaderStart(): void {
+    const type = this.byteAt(0);
     if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
       throw fatal(this.count === 0 ? 'decode_error' : 'unexpected_message', `a record of unknown ${contentTypeName(type)} arrived: the peer does not speak TLS, or the stream is corrupt`);
     }
     // §5.1: legacy_record_version is ignored, except that it must look like TLS (major version 3).
-    if (this.buf.length - s >= 2 && b[s + 1] !== 3) throw fatal('decode_error', `a record with version ${b[s + 1]}.${b[s + 2] ?? '?'} arrived: not TLS`);
+    if (this.held >= 2 && this.byteAt(1) !== 3) {
+      throw fatal('decode_error', `a record with version ${this.byteAt(1)}.${this.held >= 3 ? this.byteAt(2) : '?'} arrived: not TLS`);
+    }
   }
 }
 
@@ -254,6 +314,8 @@ export class RecordWriter {
   private protection: RecordProtection | undefined;
   private queue: Uint8Array[] = [];
   private handshake: Uint8Array[] = [];
+  /** Plaintext bytes framed into the queue since the last take(). */
+  queuedBytes = 0;
 
   /** New keys apply to what is written after; handshake messages written before go out under the old ones. */
   setProtection(p: RecordProtection): void {
@@ -280,11 +342,11 @@ export class RecordWriter {
   /** §5.1: data is split into fragments of at most 2^14 bytes. */
   private frame(type: number, data: Uint8Array): void {
     if (data.length === 0 && type === ContentType.application_data) return;
+    this.queuedBytes += data.length;
     for (let at = 0; at < data.length; at += MAX_PLAINTEXT) {
       const fragment = data.subarray(at, Math.min(data.length, at + MAX_PLAINTEXT));
       if (this.protection && type !== ContentType.change_cipher_spec) {
-        const [header, body] = this.protection.seal(type, fragment);
-        this.queue.push(header, body);
+        this.protection.seal(type, fragment, this.queue);
       } else {
         this.queue.push(Uint8Array.of(type, 3, 3, fragment.length >>> 8, fragment.length & 0xff), fragment.slice());
       }
@@ -296,6 +358,7 @@ export class RecordWriter {
     this.flushHandshake();
     const q = this.queue;
     this.queue = [];
+    this.queuedBytes = 0;
     return q;
   }
 }

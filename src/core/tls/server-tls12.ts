@@ -55,6 +55,7 @@ import {
   type Group,
   type SignatureSchemeInfo,
 } from './suites.js';
+import { handshakeRandom } from './random-pool.js';
 
 /** RFC 8422 §5.1.1 NamedCurve code points of the curves an ECDSA certificate key may be on. */
 const CURVE_GROUP_IDS: Readonly<Record<string, number>> = { 'P-256': 0x0017, 'P-384': 0x0018, 'P-521': 0x0019 };
@@ -113,7 +114,7 @@ export class ServerHandshake12 implements Handshaker {
     this.processClientHello();
     const session = this.checkForResumption();
     if (session) return this.resumeSession(session);
-    this.sessionId = this.store ? this.ch.provider.random(32) : new Uint8Array(0);
+    this.sessionId = this.store ? handshakeRandom(this.ch.provider, 32) : new Uint8Array(0);
     this.sendServerHello();
     this.transcript.add(sendMessage(this.ch, HandshakeType.certificate, { certificate_list: this.options.certificateChain }, Certificate12Codec.encode));
     await this.sendServerKeyExchange();
@@ -237,7 +238,7 @@ export class ServerHandshake12 implements Handshaker {
 
   /** RFC 5246 §7.4.1.3; RFC 8446 §4.1.3 downgrade sentinel when this server could have spoken TLS 1.3. */
   private sendServerHello(): void {
-    const random = Uint8Array.from((this.options.random ?? ((n: number) => this.ch.provider.random(n)))(32));
+    const random = Uint8Array.from((this.options.random ?? ((n: number) => handshakeRandom(this.ch.provider, n)))(32));
     if (this.start.enabled13) random.set(DOWNGRADE_TLS12, 24);
     this.serverRandom = random;
     const extensions: Extension[] = [];

@@ -61,6 +61,7 @@ import {
   type SignatureSchemeInfo,
   type TlsVersionName,
 } from './suites.js';
+import { handshakeRandom } from './random-pool.js';
 
 /** USAGE for a server configuration that cannot work, before any client connects. */
 export function checkServerOptions(options: TlsServerOptions): void {
@@ -125,7 +126,7 @@ export class ServerHandshake13 implements Handshaker {
     this.groups = resolveGroups(options.groups);
     this.schemes = resolveSchemes(options.signatureSchemes);
     this.clientAuth = options.clientAuth ?? 'none';
-    this.random = options.random ?? ((n) => ch.provider.random(n));
+    this.random = options.random ?? ((n) => handshakeRandom(ch.provider, n));
     checkServerOptions(options);
     this.store = (options.resumption ?? true) ? sessionStoreFor(options, ch.provider) : undefined;
   }

@@ -1,9 +1,11 @@
 // TLS 1.2 session resumption state (RFC 5246 §7.3, RFC 5077): what a client keeps to resume, and the server's cache and ticket key.
 
 import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
-import { Reader, Writer, toHex } from './codec.js';
+import type { ValidationResult } from '../pki/validate.js';
+import { Reader, Writer, equalBytes, toHex } from './codec.js';
 import type { Tls12MasterSecret } from './key-schedule-tls12.js';
 import type { CipherSuiteName, Tls12CipherSuiteName } from './suites.js';
+import { handshakeRandom } from './random-pool.js';
 
 /**
  * How long a session may be resumed, on both sides. RFC 5246 §F.1.4 suggests an upper limit of
@@ -70,6 +72,49 @@ export const session13Usable = (s: TlsSession, serverName: string | undefined, n
 
 export const sessionUsable = (s: TlsSession, serverName: string | undefined, now: number): s is TlsSession12 =>
   s.version === 'TLSv1.2' && s.serverName === serverName && now < s.createdAt + s.lifetimeSeconds * 1000 && (s.sessionId.length > 0 || (s.ticket?.length ?? 0) > 0);
+
+/**
+ * What the validation of a session's chain established, kept beside the session object rather than
+ * in it: a session stored and read back (or made up) is validated afresh when offered.
+ */
+interface SessionValidation {
+  readonly anchors: readonly Uint8Array[];
+  readonly host: string | undefined;
+  /** The window, in ms since the epoch, inside every validity period of the path (RFC 5280 §6.1.3 (a)(2)). */
+  readonly from: number;
+  readonly until: number;
+  readonly result: ValidationResult;
+}
+
+const validations = new WeakMap<TlsSession, SessionValidation>();
+
+/** Client side: remembers that `session`'s chain validated against `anchors` for `host`. */
+export function rememberValidation(session: TlsSession, result: ValidationResult | undefined, anchors: readonly Uint8Array[] | undefined, host: string | undefined): void {
+  if (!result?.valid || !anchors?.length) return;
+  let from = -Infinity;
+  let until = Infinity;
+  for (const c of result.chain) {
+    from = Math.max(from, c.notBefore.getTime());
+    until = Math.min(until, c.notAfter.getTime());
+  }
+  validations.set(session, { anchors: anchors.map((a) => Uint8Array.from(a)), host, from, until, result });
+}
+
+/**
+ * Client side: the earlier result, when validating `session`'s chain again now would repeat it: the
+ * same anchors, the same name, and `at` inside every certificate's validity period (the only input
+ * that changes). Go's client likewise keeps the verified chains in the session and only rechecks
+ * expiry and the name before resuming; re-parsing and re-verifying the chain would cost a resumed
+ * handshake more than everything else it does.
+ */
+export function recallValidation(session: TlsSession, anchors: readonly Uint8Array[] | undefined, host: string | undefined, at: Date): ValidationResult | undefined {
+  const v = validations.get(session);
+  if (!v || v.host !== host || !anchors || anchors.length !== v.anchors.length) return undefined;
+  const t = at.getTime();
+  if (t < v.from || t > v.until) return undefined;
+  for (let i = 0; i < anchors.length; i++) if (!equalBytes(anchors[i], v.anchors[i])) return undefined;
+  return v.result;
+}
 
 /** What the server remembers of a session, in its cache or sealed in a ticket. */
 export interface ServerSessionState {
@@ -181,7 +226,7 @@ export class ServerSessionStore {
   }
 
   private sealBytes(aad: Uint8Array, plain: Uint8Array): Uint8Array {
-    const nonce = this.provider.random(NONCE_LENGTH);
+    const nonce = handshakeRandom(this.provider, NONCE_LENGTH);
     const sealed = this.key.seal(nonce, aad, plain);
     const out = new Uint8Array(KEY_NAME_LENGTH + NONCE_LENGTH + sealed.length);
     out.set(this.keyName, 0);
@@ -234,7 +279,16 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** One store per server configuration object: createTlsServer hands every connection the same options. */
 const stores = new WeakMap<object, ServerSessionStore>();
 
-export function sessionStoreFor(options: object, provider: CryptoProvider): ServerSessionStore {
+/**
+ * A store for configurations made per connection from one base (`{ ...options, trace }`, as the test
+ * server makes them to trace each connection apart): under this key they share it, so a ticket one
+ * connection issues, the next can resume with.
+ */
+export const SHARED_SESSION_STORE = Symbol('kyman shared session store');
+
+export function sessionStoreFor(options: object & { [SHARED_SESSION_STORE]?: ServerSessionStore }, provider: CryptoProvider): ServerSessionStore {
+  const shared = options[SHARED_SESSION_STORE];
+  if (shared) return shared;
   let s = stores.get(options);
   if (!s) {
     s = new ServerSessionStore(provider);

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { connect, createTlsServer, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSession13, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
+import { startTestServer } from '../../../src/core/tls/test-server.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
 import { collect, connectTcp, opensslClient, opensslServer, within, type Peer } from './peers.js';
 import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, u16ListExt, type Extension } from '../../../src/core/tls/messages.js';
@@ -86,6 +87,49 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
       assert.equal(up, 'up');
       srv.conns[1].end('down');
       assert.equal((await within(5000, got)).toString(), 'down');
+    });
+
+    it('a resumed client checks no signature: the chain validated for the ticket is not validated again', async () => {
+      const srv = await kymanServer();
+      let verifies = 0;
+      const counting = { ...provider, verify: (...a: Parameters<typeof provider.verify>) => (verifies++, provider.verify(...a)) };
+      const { session } = await firstTicket(srv.port, { provider: counting });
+      assert.ok(verifies > 0, 'the full handshake verified the chain and CertificateVerify');
+      verifies = 0;
+      const c = await kymanClient(srv.port, { session, provider: counting });
+      c.resume();
+      const summary = await within(10_000, c.secured);
+      assert.equal(summary.resumed, true);
+      assert.equal(summary.validation?.valid, true);
+      assert.equal(verifies, 0);
+    });
+
+    it('a session is not offered once its chain would not validate: other trust anchors, or a certificate past its end', async () => {
+      const srv = await kymanServer();
+      const { session } = await firstTicket(srv.port);
+      // Offered, the ticket would resume; not offered, the full handshake meets a chain these anchors do not trust.
+      const other = await kymanClient(srv.port, { session, trustAnchors: [pki.otherRoot.der] });
+      const e1 = await within(10_000, other.secured.then(() => undefined, (e: unknown) => e));
+      assert.ok(e1 instanceof TlsAlertError && e1.alert.name === 'unknown_ca', String(e1));
+
+      const hour = 3_600_000;
+      const short = await pki.issue('short-lived', { type: 'ec', curve: 'P-256' }, { notBefore: new Date(Date.now() - hour), notAfter: new Date(Date.now() + hour) });
+      const shortSrv = await kymanServer({ certificateChain: [short.der], privateKey: short.key });
+      const { session: shortSession } = await firstTicket(shortSrv.port);
+      // Still inside the ticket's two hours, but past the certificate's end.
+      const later = await kymanClient(shortSrv.port, { session: shortSession, now: () => new Date(Date.now() + 1.5 * hour) });
+      const e2 = await within(10_000, later.secured.then(() => undefined, (e: unknown) => e));
+      assert.ok(e2 instanceof TlsAlertError && e2.alert.name === 'certificate_expired', String(e2));
+    });
+
+    it('the test server (kyman tls server) resumes across its connections, though each has a configuration of its own', async () => {
+      const srv = await startTestServer({ host: '127.0.0.1', port: 0, certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, reply: 'echo' });
+      closers.push(() => void srv.close());
+      const { session } = await firstTicket(srv.address.port);
+      const c = await kymanClient(srv.address.port, { session });
+      c.resume();
+      assert.equal((await within(10_000, c.secured)).resumed, true);
+      c.end();
     });
 
     it('resumes after a HelloRetryRequest (binder recomputed over the new transcript)', async () => {
