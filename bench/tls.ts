@@ -58,7 +58,7 @@ function nodeServer(creds: BenchCredentials, sink: boolean): Promise<BenchServer
  * when the server has closed too: destroying the socket at 'secureConnect' can drop the client's
  * Finished, and then neither server ever completes a handshake (or issues its tickets).
  */
-function nodeHandshakeClient(creds: BenchCredentials): HandshakeClient {
+export function nodeHandshakeClient(creds: BenchCredentials): HandshakeClient {
   const ca = encodePem('CERTIFICATE', creds.certificate);
   return (port) =>
     new Promise<void>((resolve, reject) => {

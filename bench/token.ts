@@ -3,39 +3,24 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
 import pkcs11js from 'pkcs11js';
 import { createPkcs11Provider, type Pkcs11Provider } from '../src/core/crypto/pkcs11.js';
 import { SOFTHSM2_MODULES } from '../src/core/crypto/pkcs11-module.js';
 import { initToken } from '../src/core/crypto/pkcs11-tokens.js';
 import { softwareProvider } from '../src/core/crypto/software.js';
-import { benchCredentials, kymanBenchServer, measureHandshakes, type BenchCredentials, type HandshakeClient } from '../src/core/bench/tls.js';
+import { benchCredentials, kymanBenchServer, measureHandshakes, type BenchCredentials } from '../src/core/bench/tls.js';
 import { createCertificate } from '../src/core/pki/certificate.js';
-import { encodePem } from '../src/core/pki/pem.js';
 import type { Figure } from './report.js';
+import { nodeHandshakeClient } from './tls.js';
 
 const HANDSHAKES = 300;
 const SIGNATURES = 3000;
 const PIN = '24681357';
 
-/** Node's tls client: a full TLS 1.3 handshake each time, X25519, the certificate checked. */
-function nodeClient(certificate: Uint8Array): HandshakeClient {
-  const ca = encodePem('CERTIFICATE', certificate);
-  return (port) =>
-    new Promise<void>((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: 'TLSv1.3', ecdhCurve: 'X25519' }, () => {
-        s.destroy();
-        resolve();
-      });
-      s.setNoDelay(true);
-      s.once('error', reject);
-    });
-}
-
 async function handshakesPerSecond(creds: BenchCredentials): Promise<number> {
   const server = await kymanBenchServer(creds, 'handshake');
   try {
-    return (await measureHandshakes(server.port, nodeClient(creds.certificate), HANDSHAKES)).perSecond;
+    return (await measureHandshakes(server.port, nodeHandshakeClient(creds), HANDSHAKES)).perSecond;
   } finally {
     await server.close();
   }
