@@ -85,19 +85,27 @@ export async function ask(message: string): Promise<string> {
   }
 }
 
-/** Asks for a new password twice, hidden, until both agree (three tries). */
-export async function askNewPassword(what: string): Promise<string> {
+/**
+ * A new password asked twice through `askHidden` until both agree (three tries), never empty;
+ * `tell` says what was wrong. The commands and the menu ask and tell in their own ways.
+ */
+export async function agreeOnNewPassword(what: string, askHidden: (message: string) => Promise<string>, tell: (line: string) => void): Promise<string> {
   for (let i = 0; i < 3; i++) {
-    const first = await ask(`New password for ${what}:`);
+    const first = await askHidden(`New password for ${what}:`);
     if (first.length === 0) {
-      process.stderr.write('The password must not be empty.\n');
+      tell('The password must not be empty.');
       continue;
     }
-    const second = await ask('Repeat it:');
+    const second = await askHidden('Repeat it:');
     if (first === second) return first;
-    process.stderr.write('The two passwords differ; try again.\n');
+    tell('The two passwords differ; try again.');
   }
   throw usage('no new password agreed after three tries');
+}
+
+/** Asks for a new password twice, hidden, on stderr, until both agree (three tries). */
+export function askNewPassword(what: string): Promise<string> {
+  return agreeOnNewPassword(what, ask, (line) => process.stderr.write(`${line}\n`));
 }
 
 export interface ResolvedPassword {

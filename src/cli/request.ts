@@ -1,7 +1,6 @@
 // What the req commands share: writing a request file, and rendering a request for people and scripts.
 
-import { promises as fs, constants } from 'node:fs';
-import { conflict, encodePem, writeFileAtomic, type RequestInfo } from '../core/index.js';
+import { conflict, encodePem, fileExists, writeFileAtomic, type RequestInfo } from '../core/index.js';
 import { fields } from './output.js';
 
 /**
@@ -9,7 +8,7 @@ import { fields } from './output.js';
  * bytes, only checks that the file may be written, so a refusal comes before any work.
  */
 export async function writeRequestFile(out: string, request: Uint8Array | undefined, flags: { der?: boolean; force?: boolean }): Promise<void> {
-  if (!flags.force && (await fs.access(out, constants.F_OK).then(() => true, () => false))) {
+  if (!flags.force && (await fileExists(out))) {
     throw conflict(`${out} already exists: choose another name or give --force`);
   }
   if (!request) return;

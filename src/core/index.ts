@@ -10,9 +10,9 @@ export { createSelfSignedEntry, DEFAULT_KEY_SPEC, DEFAULT_DAYS } from './keystor
 export type { SelfSignedOptions } from './keystore/create-entry.js';
 export { signRequest, issueEntry } from './keystore/issue.js';
 export type { IssueOptions, IssueEntryOptions, SignRequestResult } from './keystore/issue.js';
-export { openRequestStore, openPendingRequests, pendingRequestView, RequestStore, createRequest, renewRequest, receiveCertificate, changeRequestStorePassword, requestDatabasePathFor } from './keystore/requests.js';
+export { openRequestStore, openPendingRequests, RequestStore, createRequest, renewRequest, receiveCertificate, changeRequestStorePassword, requestDatabasePathFor } from './keystore/requests.js';
 export type { PendingRequest, PendingRequestStore, OpenRequestStoreOptions, CreateRequestOptions, CreatedRequest, RenewRequestOptions, ReceiveOptions, ReceiveResult } from './keystore/requests.js';
-export { readFileOrFail } from './keystore/file-io.js';
+export { fileExists, readFileOrFail } from './keystore/file-io.js';
 export { loadPkiSpec, parsePkiSpec, applyPkiSpec, parseDuration } from './pki-spec/index.js';
 export type { PkiSpec, DatabaseSpec, CertificateSpec, ApplyPkiOptions, PkiPlan, PkiResult, PkiProgress, PlanAction, PlannedCertificate, PlannedChainCopy } from './pki-spec/index.js';
 export { applyBatch, keyEncryptor } from './keystore/batch.js';

@@ -125,6 +125,9 @@ describe('cert, req and tls commands on a PKCS #11 token', function () {
   it('imports the CA certificate as an anchor, copies a client key onto a token, and never exports a token key', () => {
     ok(kyman(['cert', 'import', caPem, ...srv, '--label', 'ca'], { env }), 'import anchor');
     assert.equal(kymanJson(['cert', 'show', 'ca', ...srv], { env }).trusted, true);
+    // The token's anchors validate its entries, as a database's do.
+    const validated = kymanJson(['cert', 'validate', 'web', ...srv, '--host', 'localhost'], { env });
+    assert.equal(validated.valid, true, validated.__stderr + JSON.stringify(validated));
     ok(kyman(['cert', 'issue', 'client', '--db', caDb, '--ca', 'ca', '--subject', 'CN=Token Client', '--profile', 'client'], { env }), 'issue client');
     const copied = kymanJson(['cert', 'copy', 'client', '--db', caDb, '--to-token', 'cli', '--to-pin', 'env:PIN'], { env });
     assert.equal(copied.__status, 0, copied.__stderr);

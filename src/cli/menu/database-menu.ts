@@ -1,7 +1,5 @@
 // gskkyman's Database Menu: create, open, re-password, resize or delete a key database, or read a certificate file.
 
-import { readFile } from 'node:fs/promises';
-import { fileExists } from './files.js';
 import {
   changeKeyStorePassword,
   changeRecordLength,
@@ -14,12 +12,14 @@ import {
   MAX_RECORD_LENGTH,
   MIN_RECORD_LENGTH,
   notFound,
+  readFileOrFail,
   peekKeyDatabase,
   readCertificate,
   readCertificateFile,
   softwareProvider,
   stashPathFor,
   usage,
+  fileExists,
 } from '../../core/index.js';
 import { certificateText, createdDatabaseText, tokenText } from '../render.js';
 import { askChoice, askNewPassword, askNumber, askPassword, askText, askYesNo } from './forms.js';
@@ -192,11 +192,7 @@ async function deleteDatabase(): Promise<void> {
 
 async function showCertificateFile(): Promise<void> {
   const file = await askText({ message: 'Enter certificate file name (press Escape to go back):' });
-  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw notFound(`${file} does not exist`);
-    throw error;
-  });
-  const ders = readCertificateFile(new Uint8Array(bytes));
+  const ders = readCertificateFile(await readFileOrFail(file));
   const text = ders
     .map((der, i) => certificateText(readCertificate(softwareProvider(), der), ders.length > 1 ? [['Certificate', `${i + 1} of ${ders.length}`]] : []))
     .join('\n\n');

@@ -15,12 +15,12 @@ import {
   softwareProvider,
   writeFileAtomic,
   type ExportFormat,
+  fileExists,
 } from '../../core/index.js';
 import { fields } from '../output.js';
 import { withSpinner } from '../progress.js';
 import { certificateText, entryText, exportedText, keyText } from '../render.js';
 import { askChoice, askNewPassword, askNumber, askText, askYesNo } from './forms.js';
-import { fileExists } from './files.js';
 import { askKeyType, askNames, messageOf, renewalRequest } from './request-menu.js';
 import { chooseFromMenu, commandLine, pause, runAction, showResult, type CommandWord } from './screen.js';
 import { askToken, dbWords, openSession, openTokenSession, PASS_ENV, PIN_ENV, type Session } from './session.js';

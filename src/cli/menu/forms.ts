@@ -4,7 +4,7 @@
 // question leaves every file as it was: the caller catches BackOut and writes nothing.
 
 import * as readline from 'node:readline';
-import { KymanError } from '../../core/index.js';
+import { agreeOnNewPassword } from '../password.js';
 
 /** Thrown when the person presses Escape or Ctrl-C at a question. */
 export class BackOut extends Error {
@@ -109,16 +109,6 @@ export async function askPassword(message: string): Promise<string> {
 }
 
 /** A new password: hidden, asked twice until both agree (three tries), never empty. */
-export async function askNewPassword(what: string): Promise<string> {
-  for (let i = 0; i < 3; i++) {
-    const first = await askPassword(`New password for ${what}:`);
-    if (first.length === 0) {
-      process.stdout.write('The password must not be empty.\n');
-      continue;
-    }
-    const second = await askPassword('Repeat it:');
-    if (first === second) return first;
-    process.stdout.write('The two passwords differ; try again.\n');
-  }
-  throw new KymanError('USAGE', 'no new password agreed after three tries');
+export function askNewPassword(what: string): Promise<string> {
+  return agreeOnNewPassword(what, askPassword, (line) => process.stdout.write(`${line}\n`));
 }

@@ -1,6 +1,5 @@
 // gskkyman's Key Management Menu for an open database: entries, requests, self-signed certificates, imports, default key, stash.
 
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   createSelfSignedEntry,
@@ -8,7 +7,7 @@ import {
   importCertificates,
   importKeyPair,
   isPkcs12,
-  notFound,
+  readFileOrFail,
   parseKeySpec,
   readCertificate,
   softwareProvider,
@@ -138,19 +137,11 @@ async function createSelfSigned(session: Session): Promise<void> {
   showResult(createdEntryText(store.path, entry, info), commandLine(words));
 }
 
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`${file} does not exist`);
-    throw error;
-  }
-}
 
 async function importCertificate(session: Session): Promise<void> {
   const { store } = session;
   const file = await askText({ message: 'Enter import file name (PEM, DER or PKCS #7; press Escape to go back):' });
-  const bytes = await readInput(file);
+  const bytes = await readFileOrFail(file);
   if (isPkcs12(bytes)) throw usage(`${file} is a PKCS #12 file: use "Import a certificate and a private key"`);
   const label = await askText({ message: 'Enter label (Enter to name it from the subject):', optional: true, check: messageOf(checkLabel) });
   const trusted = await askYesNo('Trust CA certificates from this file?', true);
@@ -164,13 +155,13 @@ async function importCertificate(session: Session): Promise<void> {
 async function importKey(session: Session): Promise<void> {
   const { store } = session;
   const file = await askText({ message: 'Enter import file name (PKCS #12, or a certificate file; press Escape to go back):' });
-  const bytes = await readInput(file);
+  const bytes = await readFileOrFail(file);
   let keyFileName: string | undefined;
   let keyFile: Uint8Array | undefined;
   let importPassword: string | undefined;
   if (!isPkcs12(bytes)) {
     keyFileName = await askText({ message: 'Enter the private key file name:' });
-    keyFile = await readInput(keyFileName);
+    keyFile = await readFileOrFail(keyFileName);
     const encrypted = /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(Buffer.from(keyFile).toString('latin1'));
     if (encrypted) importPassword = await askPassword(`Password for ${path.basename(keyFileName)}:`);
   } else {

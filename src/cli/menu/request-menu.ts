@@ -16,12 +16,12 @@ import {
   renewRequest,
   softwareProvider,
   type PendingRequestStore,
+  fileExists,
 } from '../../core/index.js';
 import { lockTimeoutMs } from '../key-database.js';
 import { withSpinner } from '../progress.js';
 import { requestText, writeRequestFile } from '../request.js';
 import { askChoice, askText, askYesNo } from './forms.js';
-import { fileExists } from './files.js';
 import { chooseFromMenu, commandLine, pause, runAction, showResult, type CommandWord } from './screen.js';
 import { dbWords, type Session } from './session.js';
 

@@ -1,7 +1,6 @@
 import { Flags, Args } from '@oclif/core';
-import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { conflict, exportEntry, usage, writeFileAtomic, type ExportFormat } from '../../core/index.js';
+import { conflict, exportEntry, fileExists, usage, writeFileAtomic, type ExportFormat } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { otherPassword } from '../../cli/password.js';
@@ -31,7 +30,7 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
   async run() {
     const format = this.flags.format as ExportFormat;
     const out = this.flags.out;
-    if (!this.flags.force && (await fs.access(out, constants.F_OK).then(() => true, () => false))) {
+    if (!this.flags.force && (await fileExists(out))) {
       throw conflict(`${out} already exists: choose another name or give --force`);
     }
     const { store } = await openStore(this.flags, (m) => this.note(m));

@@ -1,20 +1,11 @@
 import { Args, Flags } from '@oclif/core';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { importCertificates, importKeyPair, isPkcs12, notFound } from '../../core/index.js';
+import { importCertificates, importKeyPair, isPkcs12, readFileOrFail } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { otherPassword, readPasswordSpec } from '../../cli/password.js';
 import { importedText } from '../../cli/render.js';
 
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`${file} does not exist`);
-    throw error;
-  }
-}
 
 export default class CertImport extends KymanCommand<typeof CertImport> {
   static override summary = 'Import certificates, or a certificate with its private key, into the database.';
@@ -38,8 +29,8 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
 
   async run() {
     const { file } = this.args;
-    const bytes = await readInput(file);
-    const keyFile = this.flags['key-file'] ? await readInput(this.flags['key-file']) : undefined;
+    const bytes = await readFileOrFail(file);
+    const keyFile = this.flags['key-file'] ? await readFileOrFail(this.flags['key-file']) : undefined;
     const { store } = await openStore(this.flags, (m) => this.note(m));
     let result;
     if (keyFile || isPkcs12(bytes)) {

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { readFile } from 'node:fs/promises';
-import { encodePem, notFound, readCertificate, readCertificateFile, softwareProvider } from '../../core/index.js';
+import { encodePem, readCertificate, readCertificateFile, readFileOrFail, softwareProvider } from '../../core/index.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { certificateJson, certificateText } from '../../cli/render.js';
 
@@ -12,11 +11,7 @@ export default class CertShowFile extends KymanCommand<typeof CertShowFile> {
   static override flags = { pem: Flags.boolean({ summary: 'Print the certificates as PEM instead.' }) };
 
   async run() {
-    const bytes = await readFile(this.args.file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw notFound(`${this.args.file} does not exist`);
-      throw error;
-    });
-    const ders = readCertificateFile(new Uint8Array(bytes));
+    const ders = readCertificateFile(await readFileOrFail(this.args.file));
     const infos = ders.map((der) => readCertificate(softwareProvider(), der));
     if (this.flags.pem) this.say(ders.map((d) => encodePem('CERTIFICATE', d)).join(''));
     else

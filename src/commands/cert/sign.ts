@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { constants, promises as fs } from 'node:fs';
-import { CERTIFICATE_PROFILES, conflict, encodePem, notFound, signRequest, writeFileAtomic } from '../../core/index.js';
+import { CERTIFICATE_PROFILES, conflict, encodePem, fileExists, readFileOrFail, signRequest, writeFileAtomic } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { certificateJson, certificateText } from '../../cli/render.js';
@@ -30,13 +29,10 @@ export default class CertSign extends KymanCommand<typeof CertSign> {
 
   async run() {
     const out = this.flags.out;
-    if (!this.flags.force && (await fs.access(out, constants.F_OK).then(() => true, () => false))) {
+    if (!this.flags.force && (await fileExists(out))) {
       throw conflict(`${out} already exists: choose another name or give --force`);
     }
-    const request = await fs.readFile(this.args.request).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw notFound(`${this.args.request} does not exist`);
-      throw error;
-    });
+    const request = await readFileOrFail(this.args.request);
     const { store } = await openStore(this.flags, (m) => this.note(m));
     const result = await signRequest(store, this.flags.ca, new Uint8Array(request), {
       profile: this.flags.profile,

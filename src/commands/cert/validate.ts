@@ -1,16 +1,11 @@
 import { Args, Flags } from '@oclif/core';
-import { readFile } from 'node:fs/promises';
-import { notFound, readCertificate, readCertificateFile, softwareProvider, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
+import { fileExists, notFound, readCertificate, readCertificateFile, readFileOrFail, softwareProvider, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { dateText, dayText, out, table } from '../../cli/output.js';
 
 async function readCertificates(file: string): Promise<Uint8Array[]> {
-  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw notFound(`${file} does not exist`);
-    throw error;
-  });
-  return readCertificateFile(new Uint8Array(bytes));
+  return readCertificateFile(await readFileOrFail(file));
 }
 
 export default class CertValidate extends KymanCommand<typeof CertValidate> {
@@ -38,7 +33,7 @@ export default class CertValidate extends KymanCommand<typeof CertValidate> {
     if (Number.isNaN(at.getTime())) throw usage(`--at ${this.flags.at} is not a date: use ISO 8601, e.g. 2030-01-01T00:00:00Z`);
     const target = this.args.certificate;
     let store: KeyStore | undefined;
-    if (this.flags.db) store = (await openStore(this.flags, (m) => this.note(m))).store;
+    if (this.flags.db || this.flags.token) store = (await openStore(this.flags, (m) => this.note(m))).store;
 
     let leaf: Uint8Array;
     const intermediates: Uint8Array[] = [];
@@ -46,8 +41,7 @@ export default class CertValidate extends KymanCommand<typeof CertValidate> {
     if (store?.has(target)) {
       leaf = store.entry(target).certificate;
     } else {
-      const exists = await readFile(target).then(() => true, () => false);
-      if (!exists) throw notFound(store ? `no entry labelled "${target}" in ${store.path}, and no file ${target}` : `${target} does not exist`);
+      if (!(await fileExists(target))) throw notFound(store ? `no entry labelled "${target}" in ${store.path}, and no file ${target}` : `${target} does not exist`);
       const [first, ...rest] = await readCertificates(target);
       leaf = first;
       intermediates.push(...rest);

@@ -113,15 +113,15 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array, mode = 0o
   await dirHandle?.close();
 }
 
-/** Reads a whole file, turning "no such file" into NOT_FOUND with the name. */
-export async function readFileOrFail(file: string, what = 'file'): Promise<Uint8Array> {
+/** Reads a whole file, turning "no such file" into NOT_FOUND with the name (and `what` it is, when given). */
+export async function readFileOrFail(file: string, what?: string): Promise<Uint8Array> {
   try {
     const b = await fs.readFile(file);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw notFound(`${what} ${file} does not exist`);
-    if (code === 'EISDIR') throw badInput(`${file} is a folder, not a ${what}`);
+    if (code === 'ENOENT') throw notFound(`${what ? `${what} ` : ''}${file} does not exist`);
+    if (code === 'EISDIR') throw badInput(`${file} is a folder, not a ${what ?? 'file'}`);
     if (code === 'EACCES' || code === 'EPERM') throw new KymanError('FAILED', `cannot read ${file}: permission denied`);
     throw error;
   }
