@@ -1,12 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import {
   credentialsFrom,
   keyOperationsFor,
   keyOperationsOf,
-  TOKEN_GROUPS,
-  notFound,
+  readFileOrFail,
   softwareProvider,
   probe,
   readCertificateFile,
@@ -82,17 +80,11 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       }
     }
     for (const file of f['ca-file'] ?? []) {
-      const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
-        throw e.code === 'ENOENT' ? notFound(`${file} does not exist`) : e;
-      });
-      anchors.push(...readCertificateFile(new Uint8Array(bytes)));
+      anchors.push(...readCertificateFile(await readFileOrFail(file)));
     }
     if (f.insecure) this.note('--insecure: the server\'s certificate is not checked, so anyone between here and the server could pose as it');
     else if (anchors.length === 0) throw usage('no trust anchors: give --ca-file FILE or --db with a trusted CA entry (or --insecure, for tests only)');
 
-    // Asked to agree keys on the token: offer only the groups it can do.
-    const tokenKx = provider ? keyOperationsOf(provider).placement.keyAgreement === 'token' : false;
-    const groups = listFlag(f.groups) ?? (tokenKx ? [...TOKEN_GROUPS] : undefined);
     const report = await probe({
       host,
       port,
@@ -102,7 +94,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       verify: f.insecure ? 'insecure' : true,
       ...(clientChain ? { certificateChain: clientChain, privateKey: clientKey } : {}),
       ...(listFlag(f.suites) ? { cipherSuites: listFlag(f.suites) as CipherSuiteName[] } : {}),
-      ...(groups ? { groups } : {}),
+      ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
       ...(f.trace ? { trace: tracePrinter(this.jsonEnabled()) } : {}),

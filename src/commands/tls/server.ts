@@ -3,7 +3,6 @@ import {
   credentialsFrom,
   keyOperationsFor,
   keyOperationsOf,
-  TOKEN_GROUPS,
   failed,
   startTestServer,
   trustAnchorsOf,
@@ -74,8 +73,6 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     let onceFailure: string | undefined;
     const printTrace = f.trace ? tracePrinter(json) : undefined;
     const keyOperations = keyOperationsOf(creds.provider);
-    // Asked to agree keys on the token: offer only the groups it can do (a client with another share gets a HelloRetryRequest).
-    const groups = listFlag(f.groups) ?? (keyOperations.placement.keyAgreement === 'token' ? [...TOKEN_GROUPS] : undefined);
 
     const server = await startTestServer({
       host: f.host,
@@ -88,7 +85,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       clientAuth,
       ...(clientAuth !== 'none' ? { clientTrustAnchors: anchors } : {}),
       ...(listFlag(f.suites) ? { cipherSuites: listFlag(f.suites) as CipherSuiteName[] } : {}),
-      ...(groups ? { groups } : {}),
+      ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
       keyLog: keyLogFrom(f.keylog),

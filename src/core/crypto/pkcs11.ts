@@ -74,6 +74,9 @@ const PSS_HASH: Partial<Record<HashAlgorithm, { hashAlg: number; mgf: number }>>
 
 const GROUP_CURVE: Partial<Record<KeyExchangeGroup, NamedCurve>> = { secp256r1: 'P-256', secp384r1: 'P-384' };
 
+/** The groups whose key agreement a token does (CKM_ECDH1_DERIVE on the NIST curves). */
+export const TOKEN_GROUPS: readonly KeyExchangeGroup[] = ['secp256r1', 'secp384r1'];
+
 /** RFC 8017 §9.2: DigestInfo with the hash's OID and NULL parameters, what CKM_RSA_PKCS signs. */
 function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Buffer {
   const info = new DigestInfo({
@@ -310,6 +313,9 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
       if (gcmOnToken) notice(`${algorithm} is not a token mechanism: it runs in software`);
       return fallback.aead(algorithm, key);
     },
+    // Asked to agree keys on the token: the engine then offers only the groups it can do there
+    // (a client that sent another share gets a HelloRetryRequest).
+    ...(ecdhOnToken ? { preferredGroups: TOKEN_GROUPS } : {}),
     generateKeyShare(group, privateKey) {
       const curve = GROUP_CURVE[group];
       if (ecdhOnToken && curve && !privateKey) return tokenKeyShare(group, curve);
@@ -381,8 +387,6 @@ export function keyOperationsOf(provider: CryptoProvider): KeyOperations {
   return { provider: provider.name, placement: { sign: 'software', keyAgreement: 'software', aead: 'software' }, notices: [] };
 }
 
-/** The groups whose key agreement a token does (CKM_ECDH1_DERIVE on the NIST curves). */
-export const TOKEN_GROUPS: readonly KeyExchangeGroup[] = ['secp256r1', 'secp384r1'];
 
 /**
  * Where one handshake's operations ran, from what it agreed: key agreement only for a group the

@@ -99,6 +99,11 @@ export interface CryptoProvider {
    * transcripts in tests, never for real use.
    */
   generateKeyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare;
+  /**
+   * Optional: the groups this provider agrees keys in where asked to (a token's ECDH), in
+   * preference order. The TLS engine offers only these when the application names no groups.
+   */
+  readonly preferredGroups?: readonly KeyExchangeGroup[];
 
   generateKeyPair(spec: KeySpec): Promise<PrivateKeyHandle>;
   /**

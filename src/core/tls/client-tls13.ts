@@ -144,7 +144,7 @@ export class ClientHandshake13 implements Handshaker {
     this.versions = resolveVersions(options.versions, options.cipherSuites);
     this.suites = this.versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [];
     this.suites12 = this.versions.includes('TLSv1.2') ? resolveSuites12(options.cipherSuites) : [];
-    this.groups = resolveGroups(options.groups);
+    this.groups = resolveGroups(options.groups, ch.provider);
     this.schemes = resolveSchemes(options.signatureSchemes);
     this.schemes12 = resolveSchemes12(options.signatureSchemes);
     this.random = options.random ?? ((n) => handshakeRandom(ch.provider, n));

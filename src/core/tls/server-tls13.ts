@@ -67,7 +67,7 @@ import { handshakeRandom } from './random-pool.js';
 export function checkServerOptions(options: TlsServerOptions): void {
   resolveVersions(options.versions, options.cipherSuites);
   resolveSuites(options.cipherSuites);
-  resolveGroups(options.groups);
+  resolveGroups(options.groups, options.provider);
   resolveSchemes(options.signatureSchemes);
   if (!options.certificateChain?.length || !options.privateKey) throw usage('a TLS server needs certificateChain and privateKey');
   const mode = options.clientAuth ?? 'none';
@@ -123,7 +123,7 @@ export class ServerHandshake13 implements Handshaker {
   ) {
     this.versions = resolveVersions(options.versions, options.cipherSuites);
     this.suites = this.versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [];
-    this.groups = resolveGroups(options.groups);
+    this.groups = resolveGroups(options.groups, ch.provider);
     this.schemes = resolveSchemes(options.signatureSchemes);
     this.clientAuth = options.clientAuth ?? 'none';
     this.random = options.random ?? ((n) => handshakeRandom(ch.provider, n));

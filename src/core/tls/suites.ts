@@ -1,6 +1,6 @@
 // What TLS 1.3 can negotiate, as data: cipher suites, key-exchange groups and signature schemes (RFC 8446 §4.2.3, §4.2.7, §B.4).
 
-import type { AeadAlgorithm, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, SignatureScheme } from '../crypto/provider.js';
+import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, SignatureScheme } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 
 export interface CipherSuite {
@@ -283,7 +283,9 @@ export function resolveVersions(versions: readonly string[] | undefined, suiteNa
   return out;
 }
 
-export function resolveGroups(names: readonly string[] | undefined): Group[] {
+/** The configured groups, else the provider's preferred ones, else every group the engine speaks. */
+export function resolveGroups(names: readonly string[] | undefined, provider?: CryptoProvider): Group[] {
+  names ??= provider?.preferredGroups;
   if (!names) return [...GROUPS];
   return names.map((n) => GROUPS.find((g) => g.name === GROUP_ALIASES[n.toLowerCase()]) ?? fail('group', n, GROUPS.map((g) => g.name)));
 }

@@ -5,6 +5,7 @@ import { createPkcs11Provider, type Pkcs11Provider } from '../../../src/core/cry
 import { createSoftwareProvider } from '../../../src/core/crypto/software.js';
 import type { KeySpec, SignatureScheme } from '../../../src/core/crypto/provider.js';
 import { KymanError } from '../../../src/core/errors.js';
+import { resolveGroups } from '../../../src/core/tls/suites.js';
 import { SOFTHSM2, softHsm, type SoftHsm } from './pkcs11-helpers.js';
 
 const PIN = '5678';
@@ -90,6 +91,7 @@ describe('PKCS #11 provider on SoftHSM2', function () {
 
   it('reports placement: signing on the token, the rest in software by default', () => {
     assert.deepEqual(provider.placement(), { sign: 'token', keyAgreement: 'software', aead: 'software' });
+    assert.equal(provider.preferredGroups, undefined, 'signing only: the engine keeps its own groups');
     assert.deepEqual(notices, []);
   });
 
@@ -97,6 +99,10 @@ describe('PKCS #11 provider on SoftHSM2', function () {
     const all = createPkcs11Provider({ module: SOFTHSM2, tokenLabel: 'kyman-test', pin: PIN, tokenOps: 'all' });
     try {
       assert.deepEqual(all.placement(), { sign: 'token', keyAgreement: 'token', aead: 'token' });
+      // The engine offers the groups the token agrees keys in, unless the application names others.
+      assert.deepEqual(all.preferredGroups, ['secp256r1', 'secp384r1']);
+      assert.deepEqual(resolveGroups(undefined, all).map((g) => g.name), ['secp256r1', 'secp384r1']);
+      assert.deepEqual(resolveGroups(['x25519'], all).map((g) => g.name), ['x25519']);
       for (const group of ['secp256r1', 'secp384r1'] as const) {
         const mine = all.generateKeyShare(group);
         const theirs = software.generateKeyShare(group);
