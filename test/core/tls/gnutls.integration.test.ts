@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { connect, createTlsServer, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSocket } from '../../../src/core/tls/index.js';
 import { makePki, provider, type Issued, type TestPki } from './fixtures.js';
-import { connectPeer, gnutlsClient, gnutlsServer, sha256, within, type Peer } from './peers.js';
+import { connectPeer, gnutlsClient, gnutlsServer, sha256, within, type Peer, waitFor, listenKyman } from './peers.js';
 
 // GnuTLS priority strings (gnutls_priority_init(3)): versions, AEADs and groups, each narrowed to one.
 const VERSIONS = [
@@ -129,21 +128,7 @@ describe('tls interop with gnutls', function () {
   describe('gnutls-cli → kyman server', () => {
     async function kymanServer(options: Partial<TlsServerOptions> = {}) {
       const tls = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, ...options });
-      const accepted: TlsSocket[] = [];
-      const server = net.createServer((s) => {
-        const c = tls.accept(s);
-        c.on('error', () => undefined);
-        accepted.push(c);
-        sockets.push(c);
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as net.AddressInfo).port;
-      const next = async () => {
-        await waitFor(() => accepted.length > 0);
-        return accepted.shift()!;
-      };
-      const close = () => within(5000, new Promise<void>((r) => server.close(() => r())), 'server close');
-      return { port, next, close };
+      return listenKyman(tls, (c) => sockets.push(c));
     }
 
     /**
@@ -250,10 +235,3 @@ describe('tls interop with gnutls', function () {
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

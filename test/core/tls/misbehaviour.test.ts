@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { CryptoProvider } from '../../../src/core/crypto/index.js';
 import { connect, createTlsServer, TlsAlertError, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { connectTcp, within } from './peers.js';
+import { connectTcp, within, listenKyman } from './peers.js';
 
 /** A raw TCP server that answers every connection with `reply` and records what the client sent. */
 async function rawServer(reply: (s: net.Socket) => void) {
@@ -30,18 +30,9 @@ describe('tls 1.3 against a misbehaving peer', function () {
 
   async function kymanServer(serverProvider: CryptoProvider = provider, extra: object = {}) {
     const tls = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider: serverProvider, ...extra });
-    const conns: TlsSocket[] = [];
-    const server = net.createServer((s) => {
-      const c = tls.accept(s);
-      c.on('error', () => undefined);
-      conns.push(c);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => {
-      for (const c of conns) c.destroy();
-      server.close();
-    });
-    return { port: (server.address() as net.AddressInfo).port, conns };
+    const listening = await listenKyman(tls);
+    closers.push(() => void listening.close());
+    return { ...listening };
   }
 
   const client = async (port: number, extra: object = {}) =>

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createTlsServer, listen, TlsAlertError, type TlsServerOptions, type TlsSocket } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, sha256, within } from './peers.js';
+import { collect, connectTcp, sha256, within, waitFor } from './peers.js';
 
 describe("tls 1.3 interop with Node's tls", function () {
   this.timeout(30_000);
@@ -139,10 +139,3 @@ describe("tls 1.3 interop with Node's tls", function () {
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

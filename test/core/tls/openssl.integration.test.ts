@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, TlsAlertError, createTlsServer, type TlsClientOptions, type TlsSocket, type HandshakeSummary, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, type Peer } from './peers.js';
-import * as net from 'node:net';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, type Peer, waitFor, listenKyman } from './peers.js';
 
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'] as const;
 const GROUPS = [
@@ -214,27 +213,7 @@ describe('tls 1.3 interop with openssl', function () {
   describe('openssl s_client → kyman server', () => {
     async function kymanServer(options: Partial<Parameters<typeof createTlsServer>[0]> = {}) {
       const tls = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, ...options });
-      const accepted: TlsSocket[] = [];
-      const all: TlsSocket[] = [];
-      const server = net.createServer((s) => {
-        const c = tls.accept(s);
-        c.on('error', () => undefined);
-        accepted.push(c);
-        all.push(c);
-        sockets.push(c);
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as net.AddressInfo).port;
-      const next = async () => {
-        await waitFor(() => accepted.length > 0);
-        return accepted.shift()!;
-      };
-      const close = () => {
-        // A failed assertion may leave a connection open; it must not keep the server (and the test) waiting.
-        for (const c of all) c.destroy();
-        return within(5000, new Promise<void>((r) => server.close(() => r())), 'server close');
-      };
-      return { server, port, next, close };
+      return listenKyman(tls, (c) => sockets.push(c));
     }
 
     for (const suite of SUITES) {
@@ -352,13 +331,6 @@ function keyUpdates(events: TraceEvent[], direction: 'sent' | 'received'): strin
   return events.filter((e) => e.direction === direction && e.message === 'KeyUpdate').map((e) => String(e.fields[0].value));
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function readUntil(s: TlsSocket, marker: string): Promise<string> {
   let text = '';

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { TlsServer, TlsSocket } from '../../../src/core/tls/index.js';
 
 /** A port free a moment ago: openssl -quiet does not say which port it bound, so we choose. */
 export async function freePort(): Promise<number> {
@@ -189,3 +190,48 @@ export const TLS12_GROUPS = [
   ['secp256r1', 'P-256'],
   ['secp384r1', 'P-384'],
 ] as const;
+
+/** Waits (bounded, polling every 10 ms) until `cond` holds. */
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A kyman TLS server listening on 127.0.0.1 (any free port) for a test. */
+export interface KymanTestServer {
+  port: number;
+  /** Every connection accepted so far. */
+  conns: TlsSocket[];
+  /** The next connection not yet handed out, waiting (bounded) for it. */
+  next(): Promise<TlsSocket>;
+  /** Ends every connection (a failed assertion may leave one open) and stops listening. */
+  close(): Promise<void>;
+}
+
+/** `onConnection` sees each accepted connection too (a suite's own clean-up list, say). */
+export async function listenKyman(tls: TlsServer, onConnection?: (c: TlsSocket) => void): Promise<KymanTestServer> {
+  const conns: TlsSocket[] = [];
+  let handedOut = 0;
+  const server = net.createServer((s) => {
+    const c = tls.accept(s);
+    c.on('error', () => undefined);
+    conns.push(c);
+    onConnection?.(c);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    conns,
+    async next() {
+      await waitFor(() => conns.length > handedOut);
+      return conns[handedOut++];
+    },
+    close() {
+      for (const c of conns) c.destroy();
+      return within(5000, new Promise<void>((r) => server.close(() => r())), 'server close');
+    },
+  };
+}

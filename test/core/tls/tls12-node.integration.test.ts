@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, listen, TlsAlertError, type TlsSession, type TlsServerOptions, type TlsSocket } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, sha256, within, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES } from './peers.js';
+import { collect, connectTcp, sha256, within, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor } from './peers.js';
 
 
 describe("tls 1.2 interop with Node's tls (maxVersion TLSv1.2)", function () {
@@ -207,10 +207,3 @@ describe("tls 1.2 interop with Node's tls (maxVersion TLSv1.2)", function () {
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { connect, createTlsServer, TlsAlertError, type TlsSession, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, type Peer, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES } from './peers.js';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, type Peer, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor, listenKyman } from './peers.js';
 
 
 /** OpenSSL 3.0 has no -no_ems flag; this configuration turns the extended master secret off for s_server and s_client. */
@@ -226,26 +225,7 @@ describe('tls 1.2 interop with openssl', function () {
   describe('openssl s_client -tls1_2 → kyman server', () => {
     async function kymanServer(options: Partial<TlsServerOptions> = {}) {
       const tls = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, ...options });
-      const accepted: TlsSocket[] = [];
-      const all: TlsSocket[] = [];
-      const server = net.createServer((s) => {
-        const c = tls.accept(s);
-        c.on('error', () => undefined);
-        accepted.push(c);
-        all.push(c);
-        sockets.push(c);
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as net.AddressInfo).port;
-      const next = async () => {
-        await waitFor(() => accepted.length > 0);
-        return accepted.shift()!;
-      };
-      const close = () => {
-        for (const c of all) c.destroy();
-        return within(5000, new Promise<void>((r) => server.close(() => r())), 'server close');
-      };
-      return { port, next, close };
+      return listenKyman(tls, (c) => sockets.push(c));
     }
 
     SUITES.forEach(([suite, opensslSuite, kind], i) => {
@@ -431,13 +411,6 @@ describe('tls 1.2 interop with openssl', function () {
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function readUntil(s: TlsSocket, marker: string): Promise<string> {
   let text = '';

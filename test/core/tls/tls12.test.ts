@@ -7,7 +7,7 @@ import { ExtensionType, ServerHelloCodec, TLS11, TLS12, ext, type Extension } fr
 import { ContentType, Tls12Protection } from '../../../src/core/tls/record.js';
 import { connect, createTlsServer, TlsAlertError, type TlsSession, type TlsSession12, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, sha256, within } from './peers.js';
+import { collect, connectTcp, sha256, within, listenKyman } from './peers.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -113,18 +113,9 @@ describe('tls 1.2 in the engine, kyman to kyman', function () {
 
   async function kymanServer(extra: Partial<TlsServerOptions> = {}) {
     const tls = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, ...extra });
-    const conns: TlsSocket[] = [];
-    const server = net.createServer((s) => {
-      const c = tls.accept(s);
-      c.on('error', () => undefined);
-      conns.push(c);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => {
-      for (const c of conns) c.destroy();
-      server.close();
-    });
-    return { port: (server.address() as net.AddressInfo).port, conns };
+    const listening = await listenKyman(tls);
+    closers.push(() => void listening.close());
+    return { ...listening };
   }
 
   async function client(port: number, extra: Partial<TlsClientOptions> = {}): Promise<TlsSocket> {

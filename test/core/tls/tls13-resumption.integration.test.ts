@@ -6,7 +6,7 @@ import * as tls from 'node:tls';
 import { connect, createTlsServer, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSession13, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { startTestServer } from '../../../src/core/tls/test-server.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, within, type Peer } from './peers.js';
+import { collect, connectTcp, opensslClient, opensslServer, within, type Peer, waitFor, listenKyman } from './peers.js';
 import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, u16ListExt, type Extension } from '../../../src/core/tls/messages.js';
 import { randomBytes } from 'node:crypto';
 
@@ -22,18 +22,9 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
   async function kymanServer(options: Partial<TlsServerOptions> = {}) {
     const config: TlsServerOptions = { certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, versions: ['TLSv1.3'], ...options };
     const tlsServer = createTlsServer(config);
-    const conns: TlsSocket[] = [];
-    const server = net.createServer((s) => {
-      const c = tlsServer.accept(s);
-      c.on('error', () => undefined);
-      conns.push(c);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => {
-      for (const c of conns) c.destroy();
-      server.close();
-    });
-    return { port: (server.address() as net.AddressInfo).port, conns, config };
+    const listening = await listenKyman(tlsServer);
+    closers.push(() => void listening.close());
+    return { ...listening, config };
   }
 
   async function kymanClient(port: number, options: Partial<TlsClientOptions> = {}): Promise<TlsSocket> {
@@ -313,10 +304,3 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
