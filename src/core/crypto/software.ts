@@ -164,21 +164,59 @@ const ECDH_CURVE: Record<Exclude<KeyExchangeGroup, 'x25519'>, string> = { secp25
 /** PKCS #8 prefix of an X25519 private key (RFC 8410): the raw 32-byte scalar follows. */
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
+/** An X25519 key pair ready for one exchange: the private key, and the public key's 32 raw bytes. */
+interface X25519Pair {
+  readonly privateKey: nodeCrypto.KeyObject;
+  readonly publicKey: Uint8Array;
+}
+
+/**
+ * X25519 pairs made ahead of need in libuv's thread pool, so that a handshake on the main thread
+ * only does the exchange: generating a pair costs about as much as the exchange itself. Each
+ * pair is handed out once and dropped after its one exchange, exactly as one made on the spot
+ * (RFC 8446 §4.2.8, RFC 7748 §6.1): the pool only moves the work earlier and onto another core.
+ * It holds a handful, is filled when one is taken, and a taker finding it empty generates inline.
+ */
+const X25519_READY = 8;
+const x25519Ready: X25519Pair[] = [];
+let x25519Pending = 0;
+
+/** The SPKI of an X25519 key is a fixed 12-byte prefix and the 32-byte key (RFC 8410 §4). */
+const x25519Raw = (spki: Buffer): Uint8Array => u8(spki.subarray(spki.length - 32));
+
+function refillX25519(): void {
+  while (x25519Ready.length + x25519Pending < X25519_READY) {
+    x25519Pending++;
+    nodeCrypto.generateKeyPair('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' } }, (err, publicKey, privateKey) => {
+      x25519Pending--;
+      if (!err) x25519Ready.push({ privateKey: privateKey as unknown as nodeCrypto.KeyObject, publicKey: x25519Raw(publicKey as unknown as Buffer) });
+    });
+  }
+}
+
+function freshX25519(): X25519Pair {
+  const ready = x25519Ready.pop();
+  refillX25519();
+  if (ready) return ready;
+  const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' } });
+  return { privateKey: privateKey as unknown as nodeCrypto.KeyObject, publicKey: x25519Raw(publicKey as unknown as Buffer) };
+}
+
 function keyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare {
   if (group === 'x25519') {
-    // The raw 32-byte keys travel as JWK, not DER: OpenSSL 3's DER decoders cost about 80 µs a
-    // key, JWK a few, and there are two per handshake on each side.
+    // The peer's 32 raw bytes travel as JWK, not DER: OpenSSL 3's DER decoders cost about 80 µs a
+    // key, JWK a few.
     let priv: nodeCrypto.KeyObject;
-    let pub: nodeCrypto.KeyObject;
+    let publicKey: Uint8Array;
     if (privateKey) {
       priv = nodeCrypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
-      pub = nodeCrypto.createPublicKey(priv);
+      publicKey = u8(Buffer.from(nodeCrypto.createPublicKey(priv).export({ format: 'jwk' }).x!, 'base64url'));
     } else {
-      ({ privateKey: priv, publicKey: pub } = nodeCrypto.generateKeyPairSync('x25519'));
+      ({ privateKey: priv, publicKey } = freshX25519());
     }
     return {
       group,
-      publicKey: u8(Buffer.from(pub.export({ format: 'jwk' }).x!, 'base64url')),
+      publicKey,
       deriveSecret(peer) {
         if (peer.length !== 32) throw new Error('an X25519 public key is 32 bytes');
         const x = Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('base64url');

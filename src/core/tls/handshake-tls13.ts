@@ -136,6 +136,12 @@ export async function readFinished(ch: HandshakeChannel, transcript: Transcript,
   transcript.add(raw);
 }
 
+/** §4.4.4: the peer's Finished, when the transcript already holds the one it must be (the server's view without client authentication). */
+export async function readPredictedFinished(ch: HandshakeChannel, expected: Uint8Array, side: 'server' | 'client'): Promise<void> {
+  const { message } = await readMessage(ch, HandshakeType.finished, FinishedCodec.decode);
+  if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
+}
+
 export function sendFinished(ch: HandshakeChannel, transcript: Transcript, ks: KeySchedule, base: TrafficSecret): void {
   const verify_data = ks.finishedMac(base, transcript.hash(ks));
   transcript.add(sendMessage(ch, HandshakeType.finished, { verify_data }, FinishedCodec.encode));

@@ -1,6 +1,6 @@
 // The TLS 1.3 server handshake (RFC 8446 §2, §4), one method per step; the server's flight is buffered and written once.
 
-import type { KeyShare } from '../crypto/provider.js';
+import type { CryptoProvider, KeyShare } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
@@ -14,6 +14,7 @@ import {
   protectionFor,
   readCertificateVerify,
   readFinished,
+  readPredictedFinished,
   readMessage,
   sendCertificate,
   sendFinished,
@@ -29,6 +30,7 @@ import {
   ClientHelloCodec,
   EncryptedExtensionsCodec,
   ExtensionType,
+  FinishedCodec,
   HELLO_RETRY_REQUEST_RANDOM,
   HandshakeType,
   NewSessionTicketCodec,
@@ -73,6 +75,33 @@ export function checkServerOptions(options: TlsServerOptions): void {
   const mode = options.clientAuth ?? 'none';
   if (mode !== 'none' && mode !== 'optional' && mode !== 'required') throw usage(`clientAuth is none, optional or required, not ${String(mode)}`);
   if (mode !== 'none' && !options.clientTrustAnchors?.length) throw usage('clientAuth needs clientTrustAnchors to check client certificates against');
+}
+
+/** What a server configuration resolves to: worked out once per options object, not per connection. */
+interface ServerConfig {
+  readonly versions: TlsVersionName[];
+  readonly suites: CipherSuite[];
+  readonly groups: Group[];
+  readonly schemes: SignatureSchemeInfo[];
+}
+const CONFIGS = new WeakMap<TlsServerOptions, WeakMap<object, ServerConfig>>();
+
+function serverConfig(options: TlsServerOptions, provider: CryptoProvider): ServerConfig {
+  let byProvider = CONFIGS.get(options);
+  if (!byProvider) CONFIGS.set(options, (byProvider = new WeakMap()));
+  let config = byProvider.get(provider);
+  if (!config) {
+    checkServerOptions(options);
+    const versions = resolveVersions(options.versions, options.cipherSuites);
+    config = {
+      versions,
+      suites: versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [],
+      groups: resolveGroups(options.groups, provider),
+      schemes: resolveSchemes(options.signatureSchemes),
+    };
+    byProvider.set(provider, config);
+  }
+  return config;
 }
 
 /** §4.2.11: identities looked at per ClientHello; a cheap ClientHello must not cause unbounded ticket decryption (Go's maxClientPSKIdentities). */
@@ -121,13 +150,9 @@ export class ServerHandshake13 implements Handshaker {
     private readonly ch: HandshakeChannel,
     private readonly options: TlsServerOptions,
   ) {
-    this.versions = resolveVersions(options.versions, options.cipherSuites);
-    this.suites = this.versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [];
-    this.groups = resolveGroups(options.groups, ch.provider);
-    this.schemes = resolveSchemes(options.signatureSchemes);
+    ({ versions: this.versions, suites: this.suites, groups: this.groups, schemes: this.schemes } = serverConfig(options, ch.provider));
     this.clientAuth = options.clientAuth ?? 'none';
     this.random = options.random ?? ((n) => handshakeRandom(ch.provider, n));
-    checkServerOptions(options);
     this.store = (options.resumption ?? true) ? sessionStoreFor(options, ch.provider) : undefined;
   }
 
@@ -166,15 +191,37 @@ export class ServerHandshake13 implements Handshaker {
       await makeCertificateVerify(this.ch, this.transcript, this.ks, this.options.privateKey, this.scheme, 'server');
     }
     sendFinished(this.ch, this.transcript, this.ks, this.serverHandshakeSecret);
-    this.ch.flush();
     const [clientApp, serverApp] = this.deriveApplicationSecrets();
-    if (this.clientAuth !== 'none' && !this.psk) await this.readClientCertificate();
-    await readFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret, 'client');
+    const askedForCertificate = this.clientAuth !== 'none' && !this.psk;
+    // §4.6.1: a server that asks for no certificate knows the client's Finished already, so its
+    // tickets can go with this flight instead of a write of their own a round trip later (as Go does).
+    const clientFinished = askedForCertificate ? undefined : this.predictClientFinished();
+    if (clientFinished) this.sendNewSessionTickets();
+    this.ch.flush();
+    if (clientFinished) {
+      await readPredictedFinished(this.ch, clientFinished, 'client');
+    } else {
+      await this.readClientCertificate();
+      await readFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret, 'client');
+    }
     this.ch.setReadProtection(protectionFor(this.ks, clientApp));
     this.ch.allowChangeCipherSpec(false);
     this.appKeys = new ApplicationKeys(this.ch, this.ks, serverApp, clientApp);
-    this.sendNewSessionTickets();
+    if (!clientFinished) {
+      this.sendNewSessionTickets();
+      this.ch.flush();
+    }
     return this.summary();
+  }
+
+  /**
+   * §4.4.4: the client's Finished as it must arrive, added to the transcript now so that the
+   * resumption master secret (§7.1) can be derived before it does.
+   */
+  private predictClientFinished(): Uint8Array {
+    const verify_data = this.ks.finishedMac(this.clientHandshakeSecret, this.transcript.hash(this.ks));
+    this.transcript.add(FinishedCodec.encode({ verify_data }));
+    return verify_data;
   }
 
   /** §4.1.2 */
@@ -291,7 +338,7 @@ export class ServerHandshake13 implements Handshaker {
     }
   }
 
-  /** §4.6.1: tickets after the handshake, each the PSK and parameters sealed under the server's ticket key. */
+  /** §4.6.1: tickets, queued under the application keys, each the PSK and parameters sealed under the server's ticket key. */
   private sendNewSessionTickets(): void {
     const modes = findExtension(this.clientHello.extensions, ExtensionType.psk_key_exchange_modes);
     // §4.2.9: a client that offers no psk_dhe_ke could not use a ticket.
@@ -313,7 +360,6 @@ export class ServerHandshake13 implements Handshaker {
       });
       sendMessage(this.ch, HandshakeType.new_session_ticket, { ticket_lifetime: SESSION_LIFETIME_SECONDS, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: [] }, NewSessionTicketCodec.encode);
     }
-    this.ch.flush();
   }
 
   /** §4.1.4: asks for a share of the group we chose; ClientHello1 becomes a message_hash in the transcript. */

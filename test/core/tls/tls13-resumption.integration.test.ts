@@ -80,6 +80,29 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
       assert.equal((await within(5000, got)).toString(), 'down');
     });
 
+    it('the ticket goes with the server flight when no certificate is asked for, after the client Finished when one is', async () => {
+      const order = async (options: Partial<TlsServerOptions>, clientOptions: Partial<TlsClientOptions>) => {
+        const events: TraceEvent[] = [];
+        const srv = await kymanServer({ ...options, trace: (e) => events.push(e) });
+        const { session } = await firstTicket(srv.port, clientOptions);
+        await within(5000, srv.conns[0].secured);
+        const seen = names(events).filter((n) => /Finished|NewSessionTicket/.test(n));
+        // The ticket resumes: an early ticket's PSK came from the predicted client Finished, which the client then sent.
+        const again = await kymanClient(srv.port, { ...clientOptions, session });
+        assert.equal((await within(10_000, again.secured)).resumed, true);
+        return { seen, session };
+      };
+      // §4.6.1: the client's Finished is known in advance, so the ticket's PSK can be derived before it arrives.
+      const early = await order({}, {});
+      assert.deepEqual(early.seen, ['sent Finished', 'sent NewSessionTicket', 'received Finished']);
+      const mutual = await order(
+        { clientAuth: 'required', clientTrustAnchors: [pki.root.der] },
+        { certificateChain: [pki.client.der], privateKey: pki.client.key },
+      );
+      assert.deepEqual(mutual.seen, ['sent Finished', 'received Finished', 'sent NewSessionTicket']);
+      assert.equal(mutual.session.peerCertificates.length, 1);
+    });
+
     it('a resumed client checks no signature: the chain validated for the ticket is not validated again', async () => {
       const srv = await kymanServer();
       let verifies = 0;
