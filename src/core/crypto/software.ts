@@ -59,27 +59,14 @@ function handleFor(keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
 }
 
 /**
- * SubjectPublicKeyInfo DER up to the public key, for the keys whose SPKI is that prefix and the
- * raw key: EC with an uncompressed point (RFC 5480 §2), Ed25519 (RFC 8410 §4).
+ * A handle for a new EC or Ed25519 key whose SPKI the generating job encoded (publicKeyEncoding):
+ * the encoding then runs in the thread pool with the generation, not on this thread, where OpenSSL
+ * 3's DER encoder and key details cost ~200 µs a key. (Exporting the new public key as JWK here
+ * instead would be cheap, but can deadlock in Node 20: see x25519Pair.)
  */
-const SPKI_PREFIX: Record<NamedCurve | 'ed25519', Buffer> = {
-  'P-256': Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'),
-  'P-384': Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex'),
-  'P-521': Buffer.from('30819b301006072a8648ce3d020106052b8104002303818600', 'hex'),
-  ed25519: Buffer.from('302a300506032b6570032100', 'hex'),
-};
-
-/**
- * A handle for a new EC or Ed25519 key, its SPKI put together from the public key's JWK: the same
- * bytes as handleFor's, without OpenSSL 3's DER encoder and key details, which cost ~200 µs a key
- * on this thread, several times the key generation itself.
- */
-function newKeyHandle(spec: Exclude<KeySpec, { type: 'rsa' }>, publicKey: nodeCrypto.KeyObject, keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
-  const jwk = publicKey.export({ format: 'jwk' });
-  const x = Buffer.from(jwk.x!, 'base64url');
-  if (spec.type === 'ed25519') return { provider: 'software', type: 'ed25519', spki: u8(Buffer.concat([SPKI_PREFIX.ed25519, x])), extractable: true, keyObject };
-  const point = [Uint8Array.of(4), x, Buffer.from(jwk.y!, 'base64url')];
-  return { provider: 'software', type: 'ec', curve: spec.curve, spki: u8(Buffer.concat([SPKI_PREFIX[spec.curve], ...point])), extractable: true, keyObject };
+function newKeyHandle(spec: Exclude<KeySpec, { type: 'rsa' }>, spki: Buffer, keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
+  if (spec.type === 'ed25519') return { provider: 'software', type: 'ed25519', spki: u8(spki), extractable: true, keyObject };
+  return { provider: 'software', type: 'ec', curve: spec.curve, spki: u8(spki), extractable: true, keyObject };
 }
 
 function keyObjectOf(key: PrivateKeyHandle): nodeCrypto.KeyObject {
@@ -161,59 +148,25 @@ function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
 }
 
 const ECDH_CURVE: Record<Exclude<KeyExchangeGroup, 'x25519'>, string> = { secp256r1: 'prime256v1', secp384r1: 'secp384r1', secp521r1: 'secp521r1' };
-/** PKCS #8 prefix of an X25519 private key (RFC 8410): the raw 32-byte scalar follows. */
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-
-/** An X25519 key pair ready for one exchange: the private key, and the public key's 32 raw bytes. */
-interface X25519Pair {
-  readonly privateKey: nodeCrypto.KeyObject;
-  readonly publicKey: Uint8Array;
-}
 
 /**
- * X25519 pairs made ahead of need in libuv's thread pool, so that a handshake on the main thread
- * only does the exchange: generating a pair costs about as much as the exchange itself. Each
- * pair is handed out once and dropped after its one exchange, exactly as one made on the spot
- * (RFC 8446 §4.2.8, RFC 7748 §6.1): the pool only moves the work earlier and onto another core.
- * It holds a handful, is filled when one is taken, and a taker finding it empty generates inline.
+ * An X25519 pair from a 32-byte scalar (RFC 7748 §5 clamps it, so any 32 random bytes are a key).
+ * The scalar is imported rather than generated with generateKeyPairSync: exporting the public key
+ * of a pair Node's key generator made can deadlock, when a garbage collection during the export
+ * finalises the generator's job, which takes the key's lock the export holds (seen in Node 20).
+ * A key that was imported has no such job, and costs about the same to make.
  */
-const X25519_READY = 8;
-const x25519Ready: X25519Pair[] = [];
-let x25519Pending = 0;
-
-/** The SPKI of an X25519 key is a fixed 12-byte prefix and the 32-byte key (RFC 8410 §4). */
-const x25519Raw = (spki: Buffer): Uint8Array => u8(spki.subarray(spki.length - 32));
-
-function refillX25519(): void {
-  while (x25519Ready.length + x25519Pending < X25519_READY) {
-    x25519Pending++;
-    nodeCrypto.generateKeyPair('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' } }, (err, publicKey, privateKey) => {
-      x25519Pending--;
-      if (!err) x25519Ready.push({ privateKey: privateKey as unknown as nodeCrypto.KeyObject, publicKey: x25519Raw(publicKey as unknown as Buffer) });
-    });
-  }
-}
-
-function freshX25519(): X25519Pair {
-  const ready = x25519Ready.pop();
-  refillX25519();
-  if (ready) return ready;
-  const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' } });
-  return { privateKey: privateKey as unknown as nodeCrypto.KeyObject, publicKey: x25519Raw(publicKey as unknown as Buffer) };
+function x25519Pair(scalar: Uint8Array): { privateKey: nodeCrypto.KeyObject; publicKey: Uint8Array } {
+  const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.byteLength).toString('base64url');
+  // JWK, not DER, both ways: OpenSSL 3's DER coders cost about 80 µs a key, JWK a few. The import computes the public key.
+  const privateKey = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+  const x = nodeCrypto.createPublicKey(privateKey).export({ format: 'jwk' }).x!;
+  return { privateKey, publicKey: u8(Buffer.from(x, 'base64url')) };
 }
 
 function keyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare {
   if (group === 'x25519') {
-    // The peer's 32 raw bytes travel as JWK, not DER: OpenSSL 3's DER decoders cost about 80 µs a
-    // key, JWK a few.
-    let priv: nodeCrypto.KeyObject;
-    let publicKey: Uint8Array;
-    if (privateKey) {
-      priv = nodeCrypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
-      publicKey = u8(Buffer.from(nodeCrypto.createPublicKey(priv).export({ format: 'jwk' }).x!, 'base64url'));
-    } else {
-      ({ privateKey: priv, publicKey } = freshX25519());
-    }
+    const { privateKey: priv, publicKey } = x25519Pair(privateKey ?? nodeCrypto.randomBytes(32));
     return {
       group,
       publicKey,
@@ -321,13 +274,14 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
     },
     async generateKeyPairs(spec: KeySpec, count: number) {
       if (spec.type === 'rsa') return Promise.all(Array.from({ length: count }, () => this.generateKeyPair(spec)));
-      const options = spec.type === 'ec' ? { namedCurve: NODE_CURVE[spec.curve] } : {};
+      const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+      const options = spec.type === 'ec' ? { namedCurve: NODE_CURVE[spec.curve], publicKeyEncoding } : { publicKeyEncoding };
       const one = () =>
         new Promise<PrivateKeyHandle>((resolve, reject) =>
-          nodeCrypto.generateKeyPair(spec.type as 'ec', options as nodeCrypto.ECKeyPairKeyObjectOptions, (err, pub, priv) => {
+          nodeCrypto.generateKeyPair(spec.type as 'ec', options as nodeCrypto.ECKeyPairOptions<'der', never>, (err, pub: unknown, priv: unknown) => {
             try {
               if (err) throw err;
-              resolve(newKeyHandle(spec, pub, priv));
+              resolve(newKeyHandle(spec, pub as Buffer, priv as nodeCrypto.KeyObject));
             } catch (e) {
               reject(e);
             }
