@@ -187,7 +187,8 @@ export class ServerHandshake12 implements Handshaker {
 
   /** RFC 5077 §3.3: the sealed session, sent after the client's Finished (or our ServerHello when resuming). */
   private sendNewSessionTicket(state: ServerSessionState): void {
-    const message = { ticket_lifetime_hint: SESSION_LIFETIME_SECONDS, ticket: this.store!.seal(state) };
+    const now = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
+    const message = { ticket_lifetime_hint: SESSION_LIFETIME_SECONDS, ticket: this.store!.seal(state, now) };
     this.transcript.add(sendMessage(this.ch, HandshakeType.new_session_ticket, message, NewSessionTicket12Codec.encode));
   }
 

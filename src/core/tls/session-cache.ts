@@ -20,6 +20,13 @@ const MAX_TICKET = 65_535;
 /** RFC 5077 §4: the key_name that tells our tickets from others', and the AEAD nonce. */
 const KEY_NAME_LENGTH = 16;
 const NONCE_LENGTH = 12;
+/**
+ * How long one ticket key seals new tickets (RFC 5077 §5.5, RFC 8446 §4.6.1: ticket keys should
+ * change regularly, so that one key, if it leaks, opens only the sessions of a short while; a
+ * TLS 1.2 ticket carries the master secret). A retired key still opens the tickets it sealed
+ * until they lapse, SESSION_LIFETIME_SECONDS later, and is then forgotten.
+ */
+export const TICKET_KEY_ROTATION_SECONDS = 3600;
 
 /**
  * A TLS 1.2 session as the client keeps it to resume: pass it back as `session` to connect().
@@ -186,22 +193,48 @@ function decodeState13(b: Uint8Array): ServerTicketState13 {
 /** Additional data that keeps a TLS 1.2 ticket from opening as a TLS 1.3 one, and the reverse. */
 const TLS13_TICKET_LABEL = new TextEncoder().encode('kyman tls13 ticket');
 
+/** One ticket key: its public name (the first bytes of every ticket it seals) and when it began to seal. */
+interface TicketKey {
+  readonly name: Uint8Array;
+  readonly nameHex: string;
+  readonly aead: AeadKey;
+  /** Seconds since the epoch. */
+  readonly since: number;
+}
+
 /**
  * The server's resumption state, shared by every connection of one server configuration: sessions
- * by id (RFC 5246 §7.4.1.2), and the key that seals tickets (RFC 5077 §4: key_name ‖ nonce ‖ AEAD(state)).
+ * by id (RFC 5246 §7.4.1.2), and the keys that seal tickets (RFC 5077 §4: key_name ‖ nonce ‖
+ * AEAD(state)). The newest key seals; it is replaced every TICKET_KEY_ROTATION_SECONDS by the
+ * clock the server is given, and the ones before it only open, while their tickets can be valid.
  */
 export class ServerSessionStore {
   private readonly cache = new Map<string, ServerSessionState>();
-  private readonly keyName: Uint8Array;
-  private readonly key: AeadKey;
+  /** Newest first. */
+  private keys: TicketKey[] = [];
 
-  constructor(private readonly provider: CryptoProvider) {
-    this.keyName = provider.random(KEY_NAME_LENGTH);
-    this.key = provider.aead('AES-256-GCM', provider.random(32));
+  constructor(private readonly provider: CryptoProvider) {}
+
+  /** How many ticket keys are held: the sealing one and the retired ones that still open live tickets. */
+  get ticketKeyCount(): number {
+    return this.keys.length;
   }
 
   private fresh(s: ServerSessionState, nowSeconds: number): boolean {
     return nowSeconds >= s.createdAt && nowSeconds < s.createdAt + SESSION_LIFETIME_SECONDS;
+  }
+
+  /** Rotates and forgets keys as `nowSeconds` requires; returns the keys then held, the sealing one first. */
+  private keysAt(nowSeconds: number): TicketKey[] {
+    const newest = this.keys[0];
+    if (!newest || nowSeconds >= newest.since + TICKET_KEY_ROTATION_SECONDS) {
+      const name = this.provider.random(KEY_NAME_LENGTH);
+      this.keys.unshift({ name, nameHex: toHex(name), aead: this.provider.aead('AES-256-GCM', this.provider.random(32)), since: nowSeconds });
+    }
+    // A key retired when the next one came stops opening once the last ticket it sealed has lapsed.
+    const keys = this.keys;
+    this.keys = keys.filter((_, i) => i === 0 || nowSeconds < keys[i - 1].since + SESSION_LIFETIME_SECONDS);
+    return this.keys;
   }
 
   put(sessionId: Uint8Array, state: ServerSessionState): void {
@@ -216,35 +249,42 @@ export class ServerSessionStore {
     return s && this.fresh(s, nowSeconds) ? s : undefined;
   }
 
-  seal(state: ServerSessionState): Uint8Array {
-    return this.sealBytes(this.keyName, encodeState(state));
+  /** RFC 5077 §4: a TLS 1.2 ticket, sealed under the key in use at `nowSeconds`. */
+  seal(state: ServerSessionState, nowSeconds: number): Uint8Array {
+    return this.sealBytes(this.keysAt(nowSeconds)[0], undefined, encodeState(state));
   }
 
   /** RFC 8446 §4.6.1: a TLS 1.3 ticket is self-contained, key_name ‖ nonce ‖ AEAD(state), like RFC 5077's. */
   seal13(state: ServerTicketState13): Uint8Array {
-    return this.sealBytes(concatBytes(this.keyName, TLS13_TICKET_LABEL), encodeState13(state));
+    return this.sealBytes(this.keysAt(state.createdAt)[0], TLS13_TICKET_LABEL, encodeState13(state));
   }
 
-  private sealBytes(aad: Uint8Array, plain: Uint8Array): Uint8Array {
+  /** The additional data: the key name, and for TLS 1.3 a label, so a ticket of one version never opens as the other's. */
+  private static aad(key: TicketKey, label: Uint8Array | undefined): Uint8Array {
+    return label ? concatBytes(key.name, label) : key.name;
+  }
+
+  private sealBytes(key: TicketKey, label: Uint8Array | undefined, plain: Uint8Array): Uint8Array {
     const nonce = handshakeRandom(this.provider, NONCE_LENGTH);
-    const sealed = this.key.seal(nonce, aad, plain);
+    const sealed = key.aead.seal(nonce, ServerSessionStore.aad(key, label), plain);
     const out = new Uint8Array(KEY_NAME_LENGTH + NONCE_LENGTH + sealed.length);
-    out.set(this.keyName, 0);
+    out.set(key.name, 0);
     out.set(nonce, KEY_NAME_LENGTH);
     out.set(sealed, KEY_NAME_LENGTH + NONCE_LENGTH);
     return out;
   }
 
-  private openBytes(ticket: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
+  private openBytes(ticket: Uint8Array, label: Uint8Array | undefined, nowSeconds: number): Uint8Array | undefined {
     if (ticket.length > MAX_TICKET || ticket.length < KEY_NAME_LENGTH + NONCE_LENGTH + 16) return undefined;
-    const name = ticket.subarray(0, KEY_NAME_LENGTH);
-    if (toHex(name) !== toHex(this.keyName)) return undefined;
-    return this.key.open(ticket.subarray(KEY_NAME_LENGTH, KEY_NAME_LENGTH + NONCE_LENGTH), aad, ticket.subarray(KEY_NAME_LENGTH + NONCE_LENGTH)) ?? undefined;
+    const name = toHex(ticket.subarray(0, KEY_NAME_LENGTH));
+    const key = this.keysAt(nowSeconds).find((k) => k.nameHex === name);
+    if (!key) return undefined;
+    return key.aead.open(ticket.subarray(KEY_NAME_LENGTH, KEY_NAME_LENGTH + NONCE_LENGTH), ServerSessionStore.aad(key, label), ticket.subarray(KEY_NAME_LENGTH + NONCE_LENGTH)) ?? undefined;
   }
 
   /** RFC 5077 §3.4: a ticket that is not ours, or does not open, or has lapsed, just means a full handshake. */
   open(ticket: Uint8Array, nowSeconds: number): ServerSessionState | undefined {
-    const plain = this.openBytes(ticket, this.keyName);
+    const plain = this.openBytes(ticket, undefined, nowSeconds);
     if (!plain) return undefined;
     let state: ServerSessionState;
     try {
@@ -257,7 +297,7 @@ export class ServerSessionStore {
 
   /** RFC 8446 §4.2.11: an identity that is not our ticket, or has lapsed, is skipped (a full handshake if none fits). */
   open13(ticket: Uint8Array, nowSeconds: number): ServerTicketState13 | undefined {
-    const plain = this.openBytes(ticket, concatBytes(this.keyName, TLS13_TICKET_LABEL));
+    const plain = this.openBytes(ticket, TLS13_TICKET_LABEL, nowSeconds);
     if (!plain) return undefined;
     let state: ServerTicketState13;
     try {

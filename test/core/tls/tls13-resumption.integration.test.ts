@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { connect, createTlsServer, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSession13, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { startTestServer } from '../../../src/core/tls/test-server.js';
+import { TICKET_KEY_ROTATION_SECONDS } from '../../../src/core/tls/session-cache.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
 import { collect, connectTcp, opensslClient, opensslServer, within, type Peer, waitFor, listenKyman } from './peers.js';
 import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, u16ListExt, type Extension } from '../../../src/core/tls/messages.js';
@@ -101,6 +102,22 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
       );
       assert.deepEqual(mutual.seen, ['sent Finished', 'received Finished', 'sent NewSessionTicket']);
       assert.equal(mutual.session.peerCertificates.length, 1);
+    });
+
+    it('resumes across a ticket key rotation, and the ticket it then gets is under the new key', async () => {
+      let clock = Date.now();
+      const now = () => new Date(clock);
+      const srv = await kymanServer({ now });
+      const { session } = await firstTicket(srv.port, { now });
+      clock += (TICKET_KEY_ROTATION_SECONDS + 60) * 1000;
+      const c = await kymanClient(srv.port, { session, now });
+      const renewed = new Promise<TlsSession>((r) => c.once('session', r));
+      c.resume();
+      assert.equal((await within(10_000, c.secured)).resumed, true);
+      const next = (await within(5000, renewed)) as TlsSession13;
+      assert.notEqual(Buffer.from(next.ticket.subarray(0, 16)).toString('hex'), Buffer.from(session.ticket.subarray(0, 16)).toString('hex'));
+      const again = await kymanClient(srv.port, { session: next, now });
+      assert.equal((await within(10_000, again.secured)).resumed, true);
     });
 
     it('a resumed client checks no signature: the chain validated for the ticket is not validated again', async () => {
