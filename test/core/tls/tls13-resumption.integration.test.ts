@@ -6,6 +6,9 @@ import * as tls from 'node:tls';
 import { connect, createTlsServer, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSession13, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { startTestServer } from '../../../src/core/tls/test-server.js';
 import { TICKET_KEY_ROTATION_SECONDS } from '../../../src/core/tls/session-cache.js';
+import { protectionFor } from '../../../src/core/tls/handshake-tls13.js';
+import { KeySchedule, type TrafficSecret } from '../../../src/core/tls/key-schedule.js';
+import { CIPHER_SUITES } from '../../../src/core/tls/suites.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
 import { collect, connectTcp, opensslClient, opensslServer, within, type Peer, waitFor, listenKyman } from './peers.js';
 import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, u16ListExt, type Extension } from '../../../src/core/tls/messages.js';
@@ -264,6 +267,73 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
       const c = await kymanClient(srv.port, { session: { ...session, ticket: randomBytes(session.ticket.length) } });
       c.resume();
       assert.equal((await within(10_000, c.secured)).resumed, false);
+    });
+  });
+
+  describe('a misbehaving server', () => {
+    /**
+     * A proxy between a kyman client and a kyman server that rewrites the ticket_lifetime of the
+     * server's first NewSessionTicket: the server's key log gives the proxy its application traffic
+     * secret, so it opens that record (sequence number 0), edits it and seals it again.
+     */
+    async function ticketLifetimeRewritten(lifetime: number): Promise<Error> {
+      let serverTraffic: Uint8Array | undefined;
+      const srv = await kymanServer({
+        cipherSuites: ['TLS_AES_128_GCM_SHA256'],
+        keyLog: (line) => {
+          const [label, , secret] = line.split(' ');
+          if (label === 'SERVER_TRAFFIC_SECRET_0') serverTraffic = Buffer.from(secret, 'hex');
+        },
+      });
+      const ks = new KeySchedule(provider, CIPHER_SUITES.find((x) => x.name === 'TLS_AES_128_GCM_SHA256')!);
+      let rewritten = false;
+      const proxy = net.createServer((down) => {
+        const up = net.connect(srv.port, '127.0.0.1');
+        down.pipe(up);
+        let held = Buffer.alloc(0);
+        up.on('data', (chunk: Buffer) => {
+          held = Buffer.concat([held, chunk]);
+          while (held.length >= 5 && held.length >= 5 + held.readUInt16BE(3)) {
+            const record = held.subarray(0, 5 + held.readUInt16BE(3));
+            held = held.subarray(record.length);
+            down.write(rewritten || !serverTraffic || record[0] !== 23 ? record : rewrite(record));
+          }
+        });
+        up.on('error', () => down.destroy());
+        down.on('error', () => up.destroy());
+      });
+      const rewrite = (record: Buffer): Buffer => {
+        try {
+          const opened = protectionFor(ks, serverTraffic as TrafficSecret).open(record.subarray(0, 5), record.subarray(5));
+          // new_session_ticket: type 4, a 3-byte length, then ticket_lifetime.
+          if (opened.type !== 22 || opened.fragment[0] !== 4) return record;
+          const message = Buffer.from(opened.fragment);
+          message.writeUInt32BE(lifetime, 4);
+          const out: Uint8Array[] = [];
+          protectionFor(ks, serverTraffic as TrafficSecret).seal(22, message, out);
+          rewritten = true;
+          return Buffer.concat(out);
+        } catch {
+          return record; // Not the first record under the application keys: the handshake's own.
+        }
+      };
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      closers.push(() => proxy.close());
+      const c = await kymanClient((proxy.address() as net.AddressInfo).port);
+      const error = new Promise<Error>((r) => c.once('error', r));
+      c.resume();
+      await within(10_000, c.secured);
+      const e = await within(5000, error, 'the client refusing the ticket');
+      assert.ok(rewritten, 'the proxy found the ticket');
+      return e;
+    }
+
+    it('a ticket_lifetime over seven days: the client sends illegal_parameter (§4.6.1)', async () => {
+      const e = await ticketLifetimeRewritten(604_801);
+      assert.ok(e instanceof TlsAlertError, String(e));
+      assert.equal(e.alert.name, 'illegal_parameter');
+      assert.equal(e.direction, 'sent');
+      assert.match(e.message, /seven days/);
     });
   });
 
