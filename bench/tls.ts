@@ -32,7 +32,7 @@ const ROUNDS = 3;
 const WARMUP_HANDSHAKES = 100;
 const BULK_WARMUP_MB = 32;
 
-export function nodeServer(creds: BenchCredentials, sink: boolean): Promise<BenchServer> {
+function nodeServer(creds: BenchCredentials, sink: boolean): Promise<BenchServer> {
   const server = tls.createServer(
     {
       cert: encodePem('CERTIFICATE', creds.certificate),
