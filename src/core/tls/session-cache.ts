@@ -233,7 +233,9 @@ export class ServerSessionStore {
     }
     // A key retired when the next one came stops opening once the last ticket it sealed has lapsed.
     const keys = this.keys;
-    this.keys = keys.filter((_, i) => i === 0 || nowSeconds < keys[i - 1].since + SESSION_LIFETIME_SECONDS);
+    if (keys.length > 1 && nowSeconds >= keys[keys.length - 2].since + SESSION_LIFETIME_SECONDS) {
+      this.keys = keys.filter((_, i) => i === 0 || nowSeconds < keys[i - 1].since + SESSION_LIFETIME_SECONDS);
+    }
     return this.keys;
   }
 
