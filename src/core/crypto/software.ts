@@ -59,14 +59,36 @@ function handleFor(keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
 }
 
 /**
- * A handle for a new EC or Ed25519 key whose SPKI the generating job encoded (publicKeyEncoding):
- * the encoding then runs in the thread pool with the generation, not on this thread, where OpenSSL
- * 3's DER encoder and key details cost ~200 µs a key. (Exporting the new public key as JWK here
- * instead would be cheap, but can deadlock in Node 20: see x25519Pair.)
+ * A new key pair, made in libuv's thread pool. Its handle is put together from the spec and the
+ * SPKI the generating job encoded there (publicKeyEncoding), not read back from the key: on this
+ * thread OpenSSL 3's DER encoder and key details cost ~200 µs a key, and in Node 20 reading a
+ * generated key's details (asymmetricKeyDetails) or exporting it as JWK can deadlock, when a
+ * garbage collection during the call finalises the generating job, which waits for the key's lock
+ * the call holds (seen with gdb on a hung process).
  */
-function newKeyHandle(spec: Exclude<KeySpec, { type: 'rsa' }>, spki: Buffer, keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
-  if (spec.type === 'ed25519') return { provider: 'software', type: 'ed25519', spki: u8(spki), extractable: true, keyObject };
-  return { provider: 'software', type: 'ec', curve: spec.curve, spki: u8(spki), extractable: true, keyObject };
+function generateKeyHandle(spec: KeySpec): Promise<SoftwareKeyHandle> {
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+  const options =
+    spec.type === 'rsa'
+      ? { modulusLength: spec.bits, publicExponent: 0x10001, publicKeyEncoding }
+      : spec.type === 'ec'
+        ? { namedCurve: NODE_CURVE[spec.curve], publicKeyEncoding }
+        : { publicKeyEncoding };
+  return new Promise((resolve, reject) =>
+    nodeCrypto.generateKeyPair(spec.type as 'ec', options as nodeCrypto.ECKeyPairOptions<'der', never>, (err, pub: unknown, priv: unknown) => {
+      if (err) return reject(err);
+      const spki = u8(pub as Buffer);
+      const keyObject = priv as nodeCrypto.KeyObject;
+      switch (spec.type) {
+        case 'rsa':
+          return resolve({ provider: 'software', type: 'rsa', bits: spec.bits, spki, extractable: true, keyObject });
+        case 'ec':
+          return resolve({ provider: 'software', type: 'ec', curve: spec.curve, spki, extractable: true, keyObject });
+        case 'ed25519':
+          return resolve({ provider: 'software', type: 'ed25519', spki, extractable: true, keyObject });
+      }
+    }),
+  );
 }
 
 function keyObjectOf(key: PrivateKeyHandle): nodeCrypto.KeyObject {
@@ -152,8 +174,7 @@ const ECDH_CURVE: Record<Exclude<KeyExchangeGroup, 'x25519'>, string> = { secp25
 /**
  * An X25519 pair from a 32-byte scalar (RFC 7748 §5 clamps it, so any 32 random bytes are a key).
  * The scalar is imported rather than generated with generateKeyPairSync: exporting the public key
- * of a pair Node's key generator made can deadlock, when a garbage collection during the export
- * finalises the generator's job, which takes the key's lock the export holds (seen in Node 20).
+ * of a pair Node's key generator made can deadlock (see generateKeyHandle).
  * A key that was imported has no such job, and costs about the same to make.
  */
 function x25519Pair(scalar: Uint8Array): { privateKey: nodeCrypto.KeyObject; publicKey: Uint8Array } {
@@ -256,39 +277,8 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
     },
     aead: aeadKey,
     generateKeyShare: keyShare,
-    async generateKeyPair(spec: KeySpec) {
-      const generate = (type: string, opts: object) =>
-        new Promise<nodeCrypto.KeyObject>((resolve, reject) =>
-          nodeCrypto.generateKeyPair(type as 'ec', opts as nodeCrypto.ECKeyPairKeyObjectOptions, (err, _pub, priv) =>
-            err ? reject(err) : resolve(priv),
-          ),
-        );
-      switch (spec.type) {
-        case 'rsa':
-          return handleFor(await generate('rsa', { modulusLength: spec.bits, publicExponent: 0x10001 }));
-        case 'ec':
-          return handleFor(await generate('ec', { namedCurve: NODE_CURVE[spec.curve] }));
-        case 'ed25519':
-          return handleFor(await generate('ed25519', {}));
-      }
-    },
-    async generateKeyPairs(spec: KeySpec, count: number) {
-      if (spec.type === 'rsa') return Promise.all(Array.from({ length: count }, () => this.generateKeyPair(spec)));
-      const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
-      const options = spec.type === 'ec' ? { namedCurve: NODE_CURVE[spec.curve], publicKeyEncoding } : { publicKeyEncoding };
-      const one = () =>
-        new Promise<PrivateKeyHandle>((resolve, reject) =>
-          nodeCrypto.generateKeyPair(spec.type as 'ec', options as nodeCrypto.ECKeyPairOptions<'der', never>, (err, pub: unknown, priv: unknown) => {
-            try {
-              if (err) throw err;
-              resolve(newKeyHandle(spec, pub as Buffer, priv as nodeCrypto.KeyObject));
-            } catch (e) {
-              reject(e);
-            }
-          }),
-        );
-      return Promise.all(Array.from({ length: count }, one));
-    },
+    generateKeyPair: generateKeyHandle,
+    generateKeyPairs: (spec: KeySpec, count: number) => Promise.all(Array.from({ length: count }, () => generateKeyHandle(spec))),
     importPrivateKey(pkcs8) {
       return handleFor(nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }));
     },
