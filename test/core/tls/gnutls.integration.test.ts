@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createTlsServer, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSocket } from '../../../src/core/tls/index.js';
 import { makePki, provider, type Issued, type TestPki } from './fixtures.js';
-import { connectPeer, gnutlsClient, gnutlsServer, sha256, within, type Peer, waitFor, listenKyman } from './peers.js';
+import { connectPeer, gnutlsClient, gnutlsServer, sha256, within, stoppedAfterEach, type Peer, waitFor, listenKyman } from './peers.js';
 
 // GnuTLS priority strings (gnutls_priority_init(3)): versions, AEADs and groups, each narrowed to one.
 const VERSIONS = [
@@ -27,14 +27,9 @@ const priority = (version: string, aead = '+CIPHER-ALL', group = '+GROUP-ALL') =
 describe('tls interop with gnutls', function () {
   this.timeout(30_000);
   let pki: TestPki;
-  const peers: Peer[] = [];
-  const sockets: TlsSocket[] = [];
+  const { peers, sockets } = stoppedAfterEach();
   before(async () => (pki = await makePki()));
   after(() => pki.cleanup());
-  afterEach(() => {
-    for (const p of peers.splice(0)) p.stop();
-    for (const s of sockets.splice(0)) s.destroy();
-  });
 
   describe('kyman client → gnutls-serv --echo', () => {
     // --crlf keeps the echo byte-exact; -a: no CertificateRequest unless a test asks for one.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, TlsAlertError, createTlsServer, type TlsClientOptions, type TlsSocket, type HandshakeSummary, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, type Peer, waitFor, listenKyman } from './peers.js';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach, type Peer, waitFor, listenKyman } from './peers.js';
 
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'] as const;
 const GROUPS = [
@@ -14,14 +14,9 @@ const GROUPS = [
 describe('tls 1.3 interop with openssl', function () {
   this.timeout(30_000);
   let pki: TestPki;
-  const peers: Peer[] = [];
-  const sockets: TlsSocket[] = [];
+  const { peers, sockets } = stoppedAfterEach();
   before(async () => (pki = await makePki()));
   after(() => pki.cleanup());
-  afterEach(() => {
-    for (const p of peers.splice(0)) p.stop();
-    for (const s of sockets.splice(0)) s.destroy();
-  });
 
   const serverArgs = (cert = pki.ecdsa) => ['-tls1_3', '-cert', cert.certFile, '-key', cert.keyFile];
 

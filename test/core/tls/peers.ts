@@ -8,6 +8,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TlsServer, TlsSocket } from '../../../src/core/tls/index.js';
 
+/**
+ * The peers and kyman sockets a test starts, in lists an interop suite shares: each test's are
+ * stopped after it, whether it passed or not.
+ */
+export function stoppedAfterEach(): { peers: Peer[]; sockets: TlsSocket[] } {
+  const peers: Peer[] = [];
+  const sockets: TlsSocket[] = [];
+  afterEach(() => {
+    for (const p of peers.splice(0)) p.stop();
+    for (const s of sockets.splice(0)) s.destroy();
+  });
+  return { peers, sockets };
+}
+
 /** A port free a moment ago: openssl -quiet does not say which port it bound, so we choose. */
 export async function freePort(): Promise<number> {
   const s = net.createServer();

@@ -12,7 +12,7 @@ import { handshakeRandom } from '../../../src/core/tls/random-pool.js';
 import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, Tls12Protection, Tls13Protection } from '../../../src/core/tls/record.js';
 import { SOFTHSM2, softHsm } from '../crypto/pkcs11-helpers.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, type Peer } from './peers.js';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach } from './peers.js';
 
 const KEY = Uint8Array.from(randomBytes(16));
 const IV = Uint8Array.from(randomBytes(12));
@@ -84,14 +84,9 @@ function pipePair(): { a: Duplex; b: Duplex; fromA: Buffer[]; fromB: Buffer[] } 
 describe('tls record layer', function () {
   this.timeout(30_000);
   let pki: TestPki;
-  const peers: Peer[] = [];
-  const sockets: TlsSocket[] = [];
+  const { peers, sockets } = stoppedAfterEach();
   before(async () => (pki = await makePki()));
   after(() => pki.cleanup());
-  afterEach(() => {
-    for (const p of peers.splice(0)) p.stop();
-    for (const s of sockets.splice(0)) s.destroy();
-  });
 
   /** A kyman client and server over `pipePair`, handshake done. */
   async function kymanPair(options: { provider?: CryptoProvider; versions?: TlsVersionName[]; cipherSuites?: CipherSuiteName[] } = {}) {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createTlsServer, TlsAlertError, type TlsSession, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, type Peer, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor, listenKyman } from './peers.js';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach, type Peer, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor, listenKyman } from './peers.js';
 
 
 /** OpenSSL 3.0 has no -no_ems flag; this configuration turns the extended master secret off for s_server and s_client. */
@@ -21,18 +21,13 @@ describe('tls 1.2 interop with openssl', function () {
   this.timeout(30_000);
   let pki: TestPki;
   let noEms: string;
-  const peers: Peer[] = [];
-  const sockets: TlsSocket[] = [];
+  const { peers, sockets } = stoppedAfterEach();
   before(async () => {
     pki = await makePki();
     noEms = join(pki.dir, 'no-ems.cnf');
     writeFileSync(noEms, NO_EMS_CONF);
   });
   after(() => pki.cleanup());
-  afterEach(() => {
-    for (const p of peers.splice(0)) p.stop();
-    for (const s of sockets.splice(0)) s.destroy();
-  });
 
   const certFor = (kind: 'ecdsa' | 'rsa') => (kind === 'ecdsa' ? pki.ecdsa : pki.rsa);
   const serverArgs = (kind: 'ecdsa' | 'rsa' = 'ecdsa') => ['-tls1_2', '-cert', certFor(kind).certFile, '-key', certFor(kind).keyFile];
