@@ -389,9 +389,11 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
       assert.match(peer.stdout().toString(), /resumed/);
     });
 
-    it('openssl s_client -sess_out / -sess_in → kyman server: "Reused, TLSv1.3"', async () => {
-      const srv = await kymanServer();
-      const file = join(pki.dir, 'openssl.sess');
+    /** openssl s_client saves the session of a full handshake, then resumes with it; the server's clock moves on `shift` ms between. */
+    async function opensslResumes(shift: number) {
+      let clock = Date.now();
+      const srv = await kymanServer({ now: () => new Date(clock) });
+      const file = join(pki.dir, `openssl-${shift}.sess`);
       const run = async (args: string[], index: number, ready: () => boolean) => {
         const peer = opensslClient(srv.port, ['-tls1_3', '-CAfile', pki.root.certFile, '-verify_return_error', '-servername', 'localhost', ...args]);
         peers.push(peer);
@@ -407,10 +409,15 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
       const first = await run(['-sess_out', file], 0, () => existsSync(file));
       assert.equal(first.summary.resumed, false);
       assert.ok(existsSync(file), 'openssl wrote the session');
+      clock += shift;
       const second = await run(['-sess_in', file], 1, () => true);
       assert.equal(second.summary.resumed, true);
       assert.match(second.out, /Reused, TLSv1\.3/);
-    });
+    }
+
+    it('openssl s_client -sess_out / -sess_in → kyman server: "Reused, TLSv1.3"', () => opensslResumes(0));
+
+    it('openssl s_client resumes after the server has rotated its ticket key', () => opensslResumes((TICKET_KEY_ROTATION_SECONDS + 60) * 1000));
   });
 });
 
