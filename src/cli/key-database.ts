@@ -30,8 +30,7 @@ export function lockTimeoutMs(): number | undefined {
 }
 
 /** Opens `--db` (a file: the commands that change a file's own properties), telling the person where a wrong password came from. */
-export async function openDatabase(flags: StoreFlags, warn: (message: string) => void): Promise<{ store: FileKeyStore; password: string }> {
-  if (flags.token) throw usage('this command works on key database files; tokens are managed with "kyman token"');
+export async function openDatabase(flags: DatabaseFlags, warn: (message: string) => void): Promise<{ store: FileKeyStore; password: string }> {
   const file = requireDb(flags);
   const resolved = await databasePassword(file, flags.pass);
   if (resolved.warning) warn(resolved.warning);
@@ -84,7 +83,7 @@ export async function openStore(flags: StoreFlags, warn: (message: string) => vo
   if (!usesToken(flags)) {
     const moduleGiven = flags.module !== undefined && flags.module !== process.env.KYMAN_PKCS11_MODULE;
     if (moduleGiven || flags['token-ops']) throw usage('--module and --token-ops apply to a token: give --token LABEL');
-    return openDatabase({ ...flags, token: undefined }, warn);
+    return openDatabase(flags, warn);
   }
   if (flags.upgrade) throw usage('--upgrade applies to CMS database files, not tokens');
   const pin = await tokenPin(flags, flags.token!, warn);

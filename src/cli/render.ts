@@ -134,8 +134,8 @@ export function createdDatabaseText(file: string, d: { type: 'cms' | 'pkcs12'; v
   );
 }
 
-/** `token show`'s text: the token's details, then its objects. */
-export function tokenText(token: TokenDetails, withPrivate: boolean): string {
+/** `token show`'s text: the token's details, then its objects; `pinHint` says how this reader gives a PIN (a flag, or a menu answer). */
+export function tokenText(token: TokenDetails, withPrivate: boolean, pinHint = 'the PIN'): string {
   const head = fields([
     ['Label', token.label],
     ['Module', token.module],
@@ -145,7 +145,7 @@ export function tokenText(token: TokenDetails, withPrivate: boolean): string {
     ['User PIN set', token.userPinInitialized ? 'yes' : 'no'],
     ['PIN length', `${token.minPinLength}–${token.maxPinLength}`],
     ['Mechanisms', token.mechanisms.join(' ')],
-    ['Objects', `${token.objects.length}${withPrivate ? '' : ' public (give the PIN to see private ones)'}`],
+    ['Objects', `${token.objects.length}${withPrivate ? '' : ` public (give ${pinHint} to see private ones)`}`],
   ]);
   if (!token.objects.length) return head;
   return `${head}\n\n${table<TokenObject>(token.objects, [

@@ -129,12 +129,14 @@ describe('cert, req and tls commands on a PKCS #11 token', function () {
     const validated = kymanJson(['cert', 'validate', 'web', ...srv, '--host', 'localhost'], { env });
     assert.equal(validated.valid, true, validated.__stderr + JSON.stringify(validated));
     ok(kyman(['cert', 'issue', 'client', '--db', caDb, '--ca', 'ca', '--subject', 'CN=Token Client', '--profile', 'client'], { env }), 'issue client');
-    const copied = kymanJson(['cert', 'copy', 'client', '--db', caDb, '--to-token', 'cli', '--to-pin', 'env:PIN'], { env });
+    // KYMAN_TOKEN naming the target does not make it the source: the explicit --db is.
+    const copied = kymanJson(['cert', 'copy', 'client', '--db', caDb, '--to-token', 'cli', '--to-pin', 'env:PIN'], { env: { ...env, KYMAN_TOKEN: 'cli' } });
     assert.equal(copied.__status, 0, copied.__stderr);
     assert.equal(copied.withKey, true);
     const objects = hsm.run('pkcs11-tool', ['--module', SOFTHSM2, '--token-label', 'cli', '--login', '--pin', '55667788', '--list-objects', '--type', 'privkey']).stdout;
     assert.match(objects, /label:\s+client[\s\S]*Access:\s+sensitive/);
     ok(kyman(['cert', 'import', caPem, ...cli, '--label', 'ca'], { env }), 'anchor on cli');
+    expectCleanFailure(kyman(['cert', 'copy', 'client', ...cli, '--to-token', 'cli'], { env }), 2, /same token as the source/);
     // Out of a token: the certificate alone, and only when asked.
     expectCleanFailure(kyman(['cert', 'copy', 'client', ...cli, '--to-db', caDb], { env }), 2, /never leaves it.*--cert-only/);
     expectCleanFailure(kyman(['cert', 'export', 'web', ...srv, '--out', t.file('web.p12'), '--format', 'pkcs12', '--export-pass', 'pass:x'], { env }), 2, /never leaves it/);

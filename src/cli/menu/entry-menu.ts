@@ -149,7 +149,8 @@ async function copyToOther(session: Session, label: string): Promise<void> {
     'db',
   );
   let certificateOnly = false;
-  if (entry.hasPrivateKey && !(await session.store.privateKey(label)).extractable) {
+  // A file's keys always copy; only a token's are asked for (not a file's, which would decrypt the key twice).
+  if (entry.hasPrivateKey && session.store.type === 'pkcs11' && !(await session.store.privateKey(label)).extractable) {
     certificateOnly = await askYesNo(`The private key of "${label}" cannot leave ${session.store.path}. Copy the certificate alone?`, true);
     if (!certificateOnly) {
       showResult(`"${label}" was not copied.`);

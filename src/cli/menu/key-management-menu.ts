@@ -199,7 +199,6 @@ async function showDefault(session: Session): Promise<void> {
 }
 
 async function storePassword(session: Session): Promise<void> {
-  if (session.store.type === 'pkcs11') throw usage('a token\'s PIN is not stashed: scripts give it with --pin env:VAR or --pin file:PATH');
   // The session's password opened the database, so the stash never holds a wrong one.
   const stash = await writeStashFile(session.store.path, session.password);
   showResult(
@@ -210,6 +209,6 @@ async function storePassword(session: Session): Promise<void> {
 
 async function showRecordLength(session: Session): Promise<void> {
   const { store } = session;
-  if (store.type !== 'cms') throw usage(`${store.path} is ${store.type === 'pkcs11' ? 'a token' : 'a PKCS #12 file'}: only CMS databases have a record length`);
+  if (store.type !== 'cms') throw usage(`${store.path} is a PKCS #12 file: only CMS databases have a record length`);
   showResult(`${store.path}: record length ${store.info().recordLength} bytes`, commandLine(['kyman', 'db', 'record-length', ...(await dbWords(store.path))]));
 }

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { copyEntry, readCertificate, usage } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
-import { openStore } from '../../cli/key-database.js';
+import { openStore, usesToken } from '../../cli/key-database.js';
 import { certificateJson } from '../../cli/render.js';
 
 export default class CertCopy extends KymanCommand<typeof CertCopy> {
@@ -30,7 +30,8 @@ export default class CertCopy extends KymanCommand<typeof CertCopy> {
     const f = this.flags;
     if (f['to-db'] && (f['to-pin'] || f['to-module'])) throw usage('--to-pin and --to-module apply to --to-token');
     if (f['to-token'] && f['to-pass']) throw usage('--to-pass applies to --to-db; a token takes --to-pin');
-    if (f['to-token'] !== undefined && f['to-token'] === f.token) throw usage('the target is the same token as the source: use "kyman cert rename" to change a label');
+    // Before a second login to the same token; copyEntry refuses any store copied onto itself.
+    if (f['to-token'] !== undefined && usesToken(f) && f['to-token'] === f.token) throw usage('the target is the same token as the source: use "kyman cert rename" to change a label');
     const warn = (m: string) => this.note(m);
     const { store: source } = await openStore(f, warn);
     const { store: target } = f['to-token']

@@ -23,7 +23,7 @@ export default class TokenShow extends KymanCommand<typeof TokenShow> {
       pin = r.password;
     }
     const token = showToken(this.flags.module, this.args.label, pin);
-    this.say(tokenText(token, pin !== undefined).replace('give the PIN', 'give --pin'));
+    this.say(tokenText(token, pin !== undefined, '--pin'));
     return { token };
   }
 }
