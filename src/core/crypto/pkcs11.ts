@@ -75,7 +75,7 @@ const PSS_HASH: Partial<Record<HashAlgorithm, { hashAlg: number; mgf: number }>>
 const GROUP_CURVE: Partial<Record<KeyExchangeGroup, NamedCurve>> = { secp256r1: 'P-256', secp384r1: 'P-384' };
 
 /** The groups whose key agreement a token does (CKM_ECDH1_DERIVE on the NIST curves). */
-export const TOKEN_GROUPS: readonly KeyExchangeGroup[] = ['secp256r1', 'secp384r1'];
+export const TOKEN_GROUPS = Object.keys(GROUP_CURVE) as readonly KeyExchangeGroup[];
 
 /** RFC 8017 §9.2: DigestInfo with the hash's OID and NULL parameters, what CKM_RSA_PKCS signs. */
 function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Buffer {

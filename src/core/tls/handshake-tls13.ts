@@ -128,18 +128,19 @@ export async function readCertificateVerify(
   return scheme;
 }
 
-/** §4.4.4: the peer's Finished, checked against the transcript so far. */
+/** §4.4.4: the peer's Finished, checked against the transcript so far, which then takes it. */
 export async function readFinished(ch: HandshakeChannel, transcript: Transcript, ks: KeySchedule, base: TrafficSecret, side: 'server' | 'client'): Promise<void> {
-  const expected = ks.finishedMac(base, transcript.hash(ks));
-  const { message, raw } = await readMessage(ch, HandshakeType.finished, FinishedCodec.decode);
-  if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
-  transcript.add(raw);
+  transcript.add(await readExpectedFinished(ch, ks.finishedMac(base, transcript.hash(ks)), side));
 }
 
-/** §4.4.4: the peer's Finished, when the transcript already holds the one it must be (the server's view without client authentication). */
-export async function readPredictedFinished(ch: HandshakeChannel, expected: Uint8Array, side: 'server' | 'client'): Promise<void> {
-  const { message } = await readMessage(ch, HandshakeType.finished, FinishedCodec.decode);
+/**
+ * §4.4.4: the peer's Finished, which must carry `expected`; returns the message. The server that
+ * predicted the client's Finished (no client authentication) has its transcript hold it already.
+ */
+export async function readExpectedFinished(ch: HandshakeChannel, expected: Uint8Array, side: 'server' | 'client'): Promise<Uint8Array> {
+  const { message, raw } = await readMessage(ch, HandshakeType.finished, FinishedCodec.decode);
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
+  return raw;
 }
 
 export function sendFinished(ch: HandshakeChannel, transcript: Transcript, ks: KeySchedule, base: TrafficSecret): void {

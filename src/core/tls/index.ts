@@ -4,7 +4,9 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ClientHandshake13 } from './client-tls13.js';
 import { TlsSocket, type TlsClientOptions, type TlsServerOptions } from './connection.js';
-import { ServerHandshake13, checkServerOptions } from './server-tls13.js';
+import { ServerHandshake13, serverContext } from './server-tls13.js';
+import { softwareProvider } from '../crypto/software.js';
+import type { TraceSink } from './trace.js';
 
 /** Starts a client handshake (TLS 1.3 or 1.2, as `versions` allows and the server chooses) over `socket`; the returned TlsSocket emits 'secure' with the summary. */
 export function connect(options: TlsClientOptions & { socket: Duplex }): TlsSocket {
@@ -13,14 +15,23 @@ export function connect(options: TlsClientOptions & { socket: Duplex }): TlsSock
 }
 
 export interface TlsServer {
-  /** Runs the server handshake over an accepted connection. */
-  accept(socket: Duplex): TlsSocket;
+  /** Runs the server handshake over an accepted connection; `trace` watches this connection alone. */
+  accept(socket: Duplex, connection?: { trace?: TraceSink }): TlsSocket;
 }
 
-/** A TLS server configuration (TLS 1.3 and 1.2 unless `versions` says otherwise); options are checked now, so a mistake shows before the first client. */
+/**
+ * A TLS server configuration (TLS 1.3 and 1.2 unless `versions` says otherwise). Options are checked
+ * and resolved now, so a mistake shows before the first client; its connections share one ticket
+ * key and session cache.
+ */
 export function createTlsServer(options: TlsServerOptions): TlsServer {
-  checkServerOptions(options);
-  return { accept: (socket) => new TlsSocket(socket, (ch) => new ServerHandshake13(ch, options), options) };
+  const context = serverContext(options, options.provider ?? softwareProvider());
+  return {
+    accept(socket, connection) {
+      const o = connection?.trace ? { ...options, trace: connection.trace } : options;
+      return new TlsSocket(socket, (ch) => new ServerHandshake13(ch, o, context), o);
+    },
+  };
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 } from './handshake-tls12.js';
 import { checkPeerChain, sendMessage } from './handshake-tls13.js';
 import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
-import { SESSION_LIFETIME_SECONDS, sessionStoreFor, type ServerSessionState, type ServerSessionStore } from './session-cache.js';
+import { SESSION_LIFETIME_SECONDS, type ServerSessionState, type ServerSessionStore } from './session-cache.js';
 import type { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type PreMasterSecret, type Tls12MasterSecret } from './key-schedule-tls12.js';
 import {
@@ -70,6 +70,8 @@ export interface ServerTls12Start {
   readonly suites: readonly CipherSuite12[];
   readonly groups: readonly Group[];
   readonly schemes: readonly SignatureSchemeInfo[];
+  /** RFC 5077, RFC 5246 §7.3: resumption state shared by this server's connections; undefined when turned off. */
+  readonly store: ServerSessionStore | undefined;
   readonly started: number;
 }
 
@@ -107,7 +109,7 @@ export class ServerHandshake12 implements Handshaker {
     this.transcript = start.transcript;
     this.hello = start.clientHello;
     this.clientAuth = options.clientAuth ?? 'none';
-    this.store = (options.resumption ?? true) ? sessionStoreFor(options, ch.provider) : undefined;
+    this.store = start.store;
   }
 
   async run(): Promise<HandshakeSummary> {

@@ -14,7 +14,7 @@ import {
   protectionFor,
   readCertificateVerify,
   readFinished,
-  readPredictedFinished,
+  readExpectedFinished,
   readMessage,
   sendCertificate,
   sendFinished,
@@ -23,7 +23,7 @@ import {
 import { equalBytes } from './codec.js';
 import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
 import { KeySchedule, Transcript, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
-import { SESSION_LIFETIME_SECONDS, sessionStoreFor, type ServerSessionStore, type ServerTicketState13 } from './session-cache.js';
+import { SESSION_LIFETIME_SECONDS, ServerSessionStore, type ServerTicketState13 } from './session-cache.js';
 import {
   CertificateCodec,
   CertificateRequestCodec,
@@ -59,6 +59,7 @@ import {
   resolveSuites12,
   resolveVersions,
   type CipherSuite,
+  type CipherSuite12,
   type Group,
   type SignatureSchemeInfo,
   type TlsVersionName,
@@ -66,7 +67,7 @@ import {
 import { handshakeRandom } from './random-pool.js';
 
 /** USAGE for a server configuration that cannot work, before any client connects. */
-export function checkServerOptions(options: TlsServerOptions): void {
+function checkServerOptions(options: TlsServerOptions): void {
   resolveVersions(options.versions, options.cipherSuites);
   resolveSuites(options.cipherSuites);
   resolveGroups(options.groups, options.provider);
@@ -77,31 +78,34 @@ export function checkServerOptions(options: TlsServerOptions): void {
   if (mode !== 'none' && !options.clientTrustAnchors?.length) throw usage('clientAuth needs clientTrustAnchors to check client certificates against');
 }
 
-/** What a server configuration resolves to: worked out once per options object, not per connection. */
-interface ServerConfig {
+/**
+ * What a server configuration resolves to, worked out once by createTlsServer for all its
+ * connections: the enabled versions, suites, groups and schemes, and the resumption state they share.
+ */
+export interface ServerContext {
   readonly versions: TlsVersionName[];
   readonly suites: CipherSuite[];
+  readonly suites12: CipherSuite12[];
   readonly groups: Group[];
   readonly schemes: SignatureSchemeInfo[];
+  readonly schemes12: SignatureSchemeInfo[];
+  /** RFC 8446 §4.6.1, RFC 5077: tickets and the session cache; undefined when resumption is off. */
+  readonly store: ServerSessionStore | undefined;
 }
-const CONFIGS = new WeakMap<TlsServerOptions, WeakMap<object, ServerConfig>>();
 
-function serverConfig(options: TlsServerOptions, provider: CryptoProvider): ServerConfig {
-  let byProvider = CONFIGS.get(options);
-  if (!byProvider) CONFIGS.set(options, (byProvider = new WeakMap()));
-  let config = byProvider.get(provider);
-  if (!config) {
-    checkServerOptions(options);
-    const versions = resolveVersions(options.versions, options.cipherSuites);
-    config = {
-      versions,
-      suites: versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [],
-      groups: resolveGroups(options.groups, provider),
-      schemes: resolveSchemes(options.signatureSchemes),
-    };
-    byProvider.set(provider, config);
-  }
-  return config;
+/** Checks `options` (USAGE for a configuration that cannot work) and resolves them for `provider`. */
+export function serverContext(options: TlsServerOptions, provider: CryptoProvider): ServerContext {
+  checkServerOptions(options);
+  const versions = resolveVersions(options.versions, options.cipherSuites);
+  return {
+    versions,
+    suites: versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [],
+    suites12: resolveSuites12(options.cipherSuites),
+    groups: resolveGroups(options.groups, provider),
+    schemes: resolveSchemes(options.signatureSchemes),
+    schemes12: resolveSchemes12(options.signatureSchemes),
+    store: (options.resumption ?? true) ? new ServerSessionStore(provider) : undefined,
+  };
 }
 
 /** §4.2.11: identities looked at per ClientHello; a cheap ClientHello must not cause unbounded ticket decryption (Go's maxClientPSKIdentities). */
@@ -149,11 +153,11 @@ export class ServerHandshake13 implements Handshaker {
   constructor(
     private readonly ch: HandshakeChannel,
     private readonly options: TlsServerOptions,
+    private readonly context: ServerContext,
   ) {
-    ({ versions: this.versions, suites: this.suites, groups: this.groups, schemes: this.schemes } = serverConfig(options, ch.provider));
+    ({ versions: this.versions, suites: this.suites, groups: this.groups, schemes: this.schemes, store: this.store } = context);
     this.clientAuth = options.clientAuth ?? 'none';
     this.random = options.random ?? ((n) => handshakeRandom(ch.provider, n));
-    this.store = (options.resumption ?? true) ? sessionStoreFor(options, ch.provider) : undefined;
   }
 
   async run(): Promise<HandshakeSummary> {
@@ -165,9 +169,10 @@ export class ServerHandshake13 implements Handshaker {
         clientHello: this.clientHello,
         transcript: this.transcript,
         enabled13: this.versions.includes('TLSv1.3'),
-        suites: resolveSuites12(this.options.cipherSuites),
+        suites: this.context.suites12,
         groups: this.groups,
-        schemes: resolveSchemes12(this.options.signatureSchemes),
+        schemes: this.context.schemes12,
+        store: this.store,
         started: this.started,
       });
       return this.tls12.run();
@@ -199,7 +204,7 @@ export class ServerHandshake13 implements Handshaker {
     if (clientFinished) this.sendNewSessionTickets();
     this.ch.flush();
     if (clientFinished) {
-      await readPredictedFinished(this.ch, clientFinished, 'client');
+      await readExpectedFinished(this.ch, clientFinished, 'client');
     } else {
       await this.readClientCertificate();
       await readFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret, 'client');

@@ -2,7 +2,7 @@
 
 import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
 import type { ValidationResult } from '../pki/validate.js';
-import { Reader, Writer, equalBytes, toHex } from './codec.js';
+import { Reader, Writer, concat, equalBytes, toHex } from './codec.js';
 import type { Tls12MasterSecret } from './key-schedule-tls12.js';
 import type { CipherSuiteName, Tls12CipherSuiteName } from './suites.js';
 import { handshakeRandom } from './random-pool.js';
@@ -198,6 +198,9 @@ interface TicketKey {
   readonly name: Uint8Array;
   readonly nameHex: string;
   readonly aead: AeadKey;
+  /** The additional data: the key name, and for TLS 1.3 a label, so a ticket of one version never opens as the other's. */
+  readonly aad12: Uint8Array;
+  readonly aad13: Uint8Array;
   /** Seconds since the epoch. */
   readonly since: number;
 }
@@ -229,7 +232,8 @@ export class ServerSessionStore {
     const newest = this.keys[0];
     if (!newest || nowSeconds >= newest.since + TICKET_KEY_ROTATION_SECONDS) {
       const name = this.provider.random(KEY_NAME_LENGTH);
-      this.keys.unshift({ name, nameHex: toHex(name), aead: this.provider.aead('AES-256-GCM', this.provider.random(32)), since: nowSeconds });
+      const aead = this.provider.aead('AES-256-GCM', this.provider.random(32));
+      this.keys.unshift({ name, nameHex: toHex(name), aead, aad12: name, aad13: concat([name, TLS13_TICKET_LABEL]), since: nowSeconds });
     }
     // A key retired when the next one came stops opening once the last ticket it sealed has lapsed.
     const keys = this.keys;
@@ -253,22 +257,17 @@ export class ServerSessionStore {
 
   /** RFC 5077 §4: a TLS 1.2 ticket, sealed under the key in use at `nowSeconds`. */
   seal(state: ServerSessionState, nowSeconds: number): Uint8Array {
-    return this.sealBytes(this.keysAt(nowSeconds)[0], undefined, encodeState(state));
+    return this.sealBytes(this.keysAt(nowSeconds)[0], 12, encodeState(state));
   }
 
-  /** RFC 8446 §4.6.1: a TLS 1.3 ticket is self-contained, key_name ‖ nonce ‖ AEAD(state), like RFC 5077's. */
+  /** RFC 8446 §4.6.1: a TLS 1.3 ticket is self-contained, key_name ‖ nonce ‖ AEAD(state), like RFC 5077's; sealed now, at state.createdAt. */
   seal13(state: ServerTicketState13): Uint8Array {
-    return this.sealBytes(this.keysAt(state.createdAt)[0], TLS13_TICKET_LABEL, encodeState13(state));
+    return this.sealBytes(this.keysAt(state.createdAt)[0], 13, encodeState13(state));
   }
 
-  /** The additional data: the key name, and for TLS 1.3 a label, so a ticket of one version never opens as the other's. */
-  private static aad(key: TicketKey, label: Uint8Array | undefined): Uint8Array {
-    return label ? concatBytes(key.name, label) : key.name;
-  }
-
-  private sealBytes(key: TicketKey, label: Uint8Array | undefined, plain: Uint8Array): Uint8Array {
+  private sealBytes(key: TicketKey, version: 12 | 13, plain: Uint8Array): Uint8Array {
     const nonce = handshakeRandom(this.provider, NONCE_LENGTH);
-    const sealed = key.aead.seal(nonce, ServerSessionStore.aad(key, label), plain);
+    const sealed = key.aead.seal(nonce, version === 13 ? key.aad13 : key.aad12, plain);
     const out = new Uint8Array(KEY_NAME_LENGTH + NONCE_LENGTH + sealed.length);
     out.set(key.name, 0);
     out.set(nonce, KEY_NAME_LENGTH);
@@ -276,17 +275,17 @@ export class ServerSessionStore {
     return out;
   }
 
-  private openBytes(ticket: Uint8Array, label: Uint8Array | undefined, nowSeconds: number): Uint8Array | undefined {
+  private openBytes(ticket: Uint8Array, version: 12 | 13, nowSeconds: number): Uint8Array | undefined {
     if (ticket.length > MAX_TICKET || ticket.length < KEY_NAME_LENGTH + NONCE_LENGTH + 16) return undefined;
     const name = toHex(ticket.subarray(0, KEY_NAME_LENGTH));
     const key = this.keysAt(nowSeconds).find((k) => k.nameHex === name);
     if (!key) return undefined;
-    return key.aead.open(ticket.subarray(KEY_NAME_LENGTH, KEY_NAME_LENGTH + NONCE_LENGTH), ServerSessionStore.aad(key, label), ticket.subarray(KEY_NAME_LENGTH + NONCE_LENGTH)) ?? undefined;
+    return key.aead.open(ticket.subarray(KEY_NAME_LENGTH, KEY_NAME_LENGTH + NONCE_LENGTH), version === 13 ? key.aad13 : key.aad12, ticket.subarray(KEY_NAME_LENGTH + NONCE_LENGTH)) ?? undefined;
   }
 
   /** RFC 5077 §3.4: a ticket that is not ours, or does not open, or has lapsed, just means a full handshake. */
   open(ticket: Uint8Array, nowSeconds: number): ServerSessionState | undefined {
-    const plain = this.openBytes(ticket, undefined, nowSeconds);
+    const plain = this.openBytes(ticket, 12, nowSeconds);
     if (!plain) return undefined;
     let state: ServerSessionState;
     try {
@@ -299,7 +298,7 @@ export class ServerSessionStore {
 
   /** RFC 8446 §4.2.11: an identity that is not our ticket, or has lapsed, is skipped (a full handshake if none fits). */
   open13(ticket: Uint8Array, nowSeconds: number): ServerTicketState13 | undefined {
-    const plain = this.openBytes(ticket, TLS13_TICKET_LABEL, nowSeconds);
+    const plain = this.openBytes(ticket, 13, nowSeconds);
     if (!plain) return undefined;
     let state: ServerTicketState13;
     try {
@@ -309,32 +308,4 @@ export class ServerSessionStore {
     }
     return nowSeconds >= state.createdAt && nowSeconds < state.createdAt + SESSION_LIFETIME_SECONDS ? state : undefined;
   }
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
-/** One store per server configuration object: createTlsServer hands every connection the same options. */
-const stores = new WeakMap<object, ServerSessionStore>();
-
-/**
- * A store for configurations made per connection from one base (`{ ...options, trace }`, as the test
- * server makes them to trace each connection apart): under this key they share it, so a ticket one
- * connection issues, the next can resume with.
- */
-export const SHARED_SESSION_STORE = Symbol('kyman shared session store');
-
-export function sessionStoreFor(options: object & { [SHARED_SESSION_STORE]?: ServerSessionStore }, provider: CryptoProvider): ServerSessionStore {
-  const shared = options[SHARED_SESSION_STORE];
-  if (shared) return shared;
-  let s = stores.get(options);
-  if (!s) {
-    s = new ServerSessionStore(provider);
-    stores.set(options, s);
-  }
-  return s;
 }

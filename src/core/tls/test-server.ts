@@ -7,7 +7,6 @@ import { conflict, failed, usage } from '../errors.js';
 import { readCertificate } from '../pki/certificate.js';
 import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type TlsSocket, type TraceEvent } from './index.js';
 import { describeHandshakeFailure, type TlsVersionName } from './probe.js';
-import { SHARED_SESSION_STORE, ServerSessionStore } from './session-cache.js';
 
 export type ReplyMode = 'echo' | 'http' | 'auto';
 
@@ -74,10 +73,8 @@ export interface TestServer {
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, ...tls } = options;
   const provider: CryptoProvider = tls.provider ?? softwareProvider();
-  // Checked now, so a mistake shows before the first client.
-  createTlsServer({ ...tls, provider });
-  // Each connection gets a configuration of its own (for its trace); they share one ticket key and session cache.
-  const sessions = { [SHARED_SESSION_STORE]: new ServerSessionStore(provider) };
+  // Checked now, so a mistake shows before the first client; its connections share one ticket key and session cache.
+  const tlsServer = createTlsServer({ ...tls, provider });
   const live = new Set<TlsSocket>();
   let resolveFinished!: (r: { ok: boolean }) => void;
   const finished = new Promise<{ ok: boolean }>((r) => (resolveFinished = r));
@@ -97,7 +94,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       if (e.direction === 'sent' && e.message === 'CertificateVerify') serverScheme = String(e.fields.find((f) => f.name === 'algorithm')?.value ?? '');
       onTrace?.(e, remote);
     };
-    const conn = createTlsServer({ ...tls, provider, trace, ...sessions }).accept(tcp);
+    const conn = tlsServer.accept(tcp, { trace });
     live.add(conn);
     const bytes = { received: 0, sent: 0 };
     let ok = false;
