@@ -2,7 +2,7 @@
 // prompt), or a token with its PIN.
 
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyDatabase, openKeyStore, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
+import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
 import { canPrompt, databasePassword, PASSWORD_SPEC_HELP, readPasswordSpec, ask } from './password.js';
 
 export interface DatabaseFlags {
@@ -88,7 +88,7 @@ export async function openStore(flags: StoreFlags, warn: (message: string) => vo
   if (flags.upgrade) throw usage('--upgrade applies to CMS database files, not tokens');
   const pin = await tokenPin(flags, flags.token!, warn);
   const tokenOps = flags['token-ops'] as 'sign' | 'all' | undefined;
-  const store = await openKeyStore(`pkcs11:token=${encodeURIComponent(flags.token!)}`, { password: pin, module: flags.module, tokenOps, onNotice: warn });
+  const store = openTokenKeyStore({ tokenLabel: flags.token!, module: flags.module, pin, tokenOps, onNotice: warn });
   return { store, password: pin };
 }
 

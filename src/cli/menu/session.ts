@@ -1,7 +1,7 @@
 // An open key database in the menu: the store, its password, and how a script would give that password.
 
 import * as path from 'node:path';
-import { badPassword, isPkcs11Uri, KymanError, listTokens, notFound, openKeyDatabase, openKeyStore, parsePkcs11Uri, readStashFor, stashPathFor, type FileKeyStore, type KeyStore } from '../../core/index.js';
+import { badPassword, isPkcs11Uri, KymanError, listTokens, notFound, openKeyDatabase, openTokenKeyStore, parsePkcs11Uri, readStashFor, stashPathFor, type FileKeyStore, type KeyStore } from '../../core/index.js';
 import { lockTimeoutMs } from '../key-database.js';
 import { askChoice, askPassword } from './forms.js';
 
@@ -24,7 +24,7 @@ export interface FileSession extends Session {
 /** Logs in to a token (its PIN asked, hidden) and opens it as a key store. */
 export async function openTokenSession(label: string): Promise<Session> {
   const pin = await askPassword(`User PIN for token "${label}":`);
-  const store = await openKeyStore(`pkcs11:token=${encodeURIComponent(label)}`, { password: pin });
+  const store = openTokenKeyStore({ tokenLabel: label, pin });
   return { store, password: pin };
 }
 

@@ -11,6 +11,7 @@ import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs1
 import { P11, type Handle } from '../crypto/pkcs11-module.js';
 import type { KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { conflict, notFound, usage } from '../errors.js';
+import { sameBytes } from './cms/header.js';
 import { readCertificationRequest } from '../pki/csr.js';
 import { checkLabel } from './file-key-store.js';
 import type { Pkcs11KeyStore } from './pkcs11-key-store.js';
@@ -23,8 +24,6 @@ interface TokenRequest {
   readonly object: Handle;
   readonly view: PendingRequest;
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 /** The pending requests kept on a token, over the token key store's login. */
 export class TokenRequestStore implements PendingRequestStore {
@@ -88,20 +87,20 @@ export class TokenRequestStore implements PendingRequestStore {
 
   /** The token key whose public key is the request's: by label first, then any key on the token. */
   private keyFor(request: PendingRequest): Pkcs11KeyHandle | undefined {
-    const all = this.token.find([{ type: P11.CKA_CLASS, value: P11.CKO_PRIVATE_KEY }]);
-    const labelled = this.token.find([
-      { type: P11.CKA_CLASS, value: P11.CKO_PRIVATE_KEY },
-      { type: P11.CKA_LABEL, value: request.label },
-    ]);
-    for (const object of [...labelled, ...all]) {
-      try {
-        const key = keyHandleFor(this.token, object);
-        if (sameBytes(key.spki, request.spki)) return key;
-      } catch {
-        // A key whose public half the token does not hold cannot be this request's: skip it.
+    const matching = (objects: Handle[]): Pkcs11KeyHandle | undefined => {
+      for (const object of objects) {
+        try {
+          const key = keyHandleFor(this.token, object);
+          if (sameBytes(key.spki, request.spki)) return key;
+        } catch {
+          // A key whose public half the token does not hold cannot be this request's: skip it.
+        }
       }
-    }
-    return undefined;
+      return undefined;
+    };
+    const privateKeys = { type: P11.CKA_CLASS, value: P11.CKO_PRIVATE_KEY };
+    const labelled = this.token.find([privateKeys, { type: P11.CKA_LABEL, value: request.label }]);
+    return matching(labelled) ?? matching(this.token.find([privateKeys]).filter((o) => !labelled.some((l) => l.equals(o))));
   }
 
   async privateKey(label: string): Promise<PrivateKeyHandle> {

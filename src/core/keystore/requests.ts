@@ -527,7 +527,7 @@ export interface ReceiveResult {
  * places, never in neither. FAILED when no pending request has the certificate's key: the file
  * is a good certificate, the key database just has nothing waiting for it.
  */
-export async function receiveCertificate(keyStore: KeyStore, requests: PendingRequestStore, fileBytes: Uint8Array, options: ReceiveOptions = {}, provider: CryptoProvider = keyStore.provider): Promise<ReceiveResult> {
+export async function receiveCertificate(keyStore: KeyStore, requests: PendingRequestStore, fileBytes: Uint8Array, options: ReceiveOptions = {}): Promise<ReceiveResult> {
   const certificates = readCertificateFile(fileBytes);
   const pending = requests.list();
   let match: { cert: Uint8Array; request: PendingRequest } | undefined;

@@ -433,7 +433,7 @@ export class ClientHandshake13 implements Handshaker {
     this.transcript.add(raw);
     const th = this.transcript.hash(this.ks);
     // §4.2.11: the PSK's hash is the suite's (checked above), so the binder's Early Secret is this one.
-    const early = this.resumed ? (this.pskEarlySecret ?? this.ks.earlySecret(this.psk!.psk)) : this.ks.earlySecret();
+    const early = this.resumed ? this.pskEarlySecret! : this.ks.earlySecret();
     this.handshakeSecret = this.ks.handshakeSecret(early, shared);
     this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);

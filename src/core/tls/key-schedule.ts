@@ -43,8 +43,6 @@ const CONSTANTS = new WeakMap<CryptoProvider, Map<string, ScheduleConstants>>();
 /** The schedule for one negotiated suite; every derivation goes through the provider. */
 export class KeySchedule {
   private readonly constants: ScheduleConstants;
-  /** The last PSK's Early Secret: the binder and the Handshake Secret both start from it (§7.1). */
-  private early: { psk: Uint8Array; secret: EarlySecret } | undefined;
 
   constructor(
     readonly provider: CryptoProvider,
@@ -85,11 +83,13 @@ export class KeySchedule {
     return this.expandLabel(secret, label, transcriptHash, this.suite.hashLength);
   }
 
-  /** Early Secret = HKDF-Extract(0, PSK), with a zero PSK when none is used. */
+  /**
+   * Early Secret = HKDF-Extract(0, PSK), with a zero PSK when none is used. The binder and the
+   * Handshake Secret both start from a PSK's (§7.1): callers keep it rather than derive it twice.
+   */
   earlySecret(psk?: Uint8Array): EarlySecret {
     if (!psk) return this.constants.zeroEarly;
-    if (this.early?.psk !== psk) this.early = { psk, secret: this.provider.hkdfExtract(this.suite.hash, new Uint8Array(this.suite.hashLength), psk) as EarlySecret };
-    return this.early.secret;
+    return this.provider.hkdfExtract(this.suite.hash, new Uint8Array(this.suite.hashLength), psk) as EarlySecret;
   }
 
   /** binder_key = Derive-Secret(Early Secret, "res binder", "") (§4.2.11.2, §7.1). */

@@ -22,7 +22,7 @@ import {
 } from './handshake-tls13.js';
 import { equalBytes } from './codec.js';
 import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
-import { KeySchedule, Transcript, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
+import { KeySchedule, Transcript, type EarlySecret, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
 import { SESSION_LIFETIME_SECONDS, ServerSessionStore, type ServerTicketState13 } from './session-cache.js';
 import {
   CertificateCodec,
@@ -147,7 +147,7 @@ export class ServerHandshake13 implements Handshaker {
   /** RFC 8446 §4.6.1 tickets, sealed under the key session-cache.ts keeps; undefined when resumption is off. */
   private readonly store: ServerSessionStore | undefined;
   /** The ticket the client resumes with, and its index among the offered identities (§4.2.11). */
-  private psk: { state: ServerTicketState13; index: number } | undefined;
+  private psk: { state: ServerTicketState13; index: number; early: EarlySecret } | undefined;
   private master!: MasterSecret;
 
   constructor(
@@ -335,10 +335,11 @@ export class ServerHandshake13 implements Handshaker {
       if (!suite || suite.hash !== this.suite.hash || state.serverName !== this.serverName) continue;
       // §4.2.11.2: the binder over the transcript up to this ClientHello without its binders.
       const truncated = this.clientHelloRaw.subarray(0, this.clientHelloRaw.length - offer.bindersLength);
-      const binderKey = this.ks.resumptionBinderKey(this.ks.earlySecret(state.psk));
+      const early = this.ks.earlySecret(state.psk);
+      const binderKey = this.ks.resumptionBinderKey(early);
       const expected = this.ks.finishedMac(binderKey, this.transcript.hashReplacingLast(this.ks, truncated));
       if (!equalBytes(offer.binders[index], expected)) throw fatal('decrypt_error', 'the PSK binder does not verify');
-      this.psk = { state, index };
+      this.psk = { state, index, early };
       return;
     }
   }
@@ -438,7 +439,7 @@ export class ServerHandshake13 implements Handshaker {
     this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, sh, ServerHelloCodec.encode));
     this.sendCompatibilityChangeCipherSpec();
     const th = this.transcript.hash(this.ks);
-    this.handshakeSecret = this.ks.handshakeSecret(this.ks.earlySecret(this.psk?.state.psk), shared);
+    this.handshakeSecret = this.ks.handshakeSecret(this.psk?.early ?? this.ks.earlySecret(), shared);
     this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
     this.ch.keyLog(NSS.clientHandshake, this.clientHello.random, this.clientHandshakeSecret);

@@ -63,7 +63,7 @@ describe('keystore/requests', function () {
         await assert.rejects(createRequest(store, again, 'web', { subject: 'CN=x' }, provider), (e: unknown) => e instanceof KymanError && e.code === 'CONFLICT');
 
         const cert = sign(created.request, `${type}-web`);
-        const result = await receiveCertificate(store, again, cert, {}, provider);
+        const result = await receiveCertificate(store, again, cert);
         assert.equal(result.label, 'web');
         const reopened = await openKeyDatabase(file, { password: 'pw', provider });
         const entry = reopened.entry('web');
@@ -78,7 +78,7 @@ describe('keystore/requests', function () {
         assert.deepEqual(renewal.info.publicKey.spki, key.spki);
         assert.equal(rq.get('web').renewal, true);
         const renewed = sign(renewal.request, `${type}-web2`);
-        const r2 = await receiveCertificate(reopened, rq, renewed, {}, provider);
+        const r2 = await receiveCertificate(reopened, rq, renewed);
         assert.equal(r2.renewed, true);
         const final = await openKeyDatabase(file, { password: 'pw', provider });
         assert.notDeepEqual(Buffer.from(final.entry('web').certificate), Buffer.from(entry.certificate));
@@ -91,7 +91,7 @@ describe('keystore/requests', function () {
         const requests = await openRequestStore(file, { password: 'pw', provider });
         await createRequest(store, requests, 'a', { subject: 'CN=a' }, provider);
         const before = readFileSync(file);
-        await assert.rejects(receiveCertificate(store, requests, readFileSync(ca.cert), {}, provider), (e: unknown) => e instanceof KymanError && e.code === 'FAILED' && e.message.includes('CN=Test CA'));
+        await assert.rejects(receiveCertificate(store, requests, readFileSync(ca.cert)), (e: unknown) => e instanceof KymanError && e.code === 'FAILED' && e.message.includes('CN=Test CA'));
         assert.deepEqual(readFileSync(file), before);
       });
 

@@ -112,14 +112,18 @@ function rawChoice(record: CmsRecord): Uint8Array {
   return r.whole(choice);
 }
 
+/** The record CHOICE's alternatives, context-specific and constructed: [1] a certificate, [2] a key pair. */
+const CHOICE_CERTIFICATE = 0xa1;
+const CHOICE_KEY_PAIR = 0xa2;
+
 /** The CHOICE element's DER, the record's own parts carried as they are. */
 function choiceElement(record: CmsRecord): Uint8Array {
   switch (record.kind) {
     case 'certificate':
-      return DER.tlv(0xa1, singleSequence(record.certificate, 'certificate', record.label));
+      return DER.tlv(CHOICE_CERTIFICATE, singleSequence(record.certificate, 'certificate', record.label));
     case 'key-pair':
       return DER.tlv(
-        0xa2,
+        CHOICE_KEY_PAIR,
         DER.sequence(
           singleSequence(record.certificate, 'certificate', record.label),
           singleSequence(record.encryptedPrivateKey, 'encrypted private key', record.label),
@@ -136,7 +140,7 @@ export function prepareSlot(record: CmsRecord, recordNumber: number): PreparedSl
   const label = utf8Encoder.encode(record.label);
   // Written with the DER writer, not asn1js, which took ~120 µs a record: more than the rest of
   // writing a slot. The VisibleString holds the label's own bytes (UTF-8, as the slot holds it).
-  const der = DER.sequence(DER.integer(recordNumber), choiceElement(record), DER.tlv(TAG.VISIBLE_STRING, label), encodeFlags(record));
+  const der = DER.sequence(DER.integer(recordNumber), choiceElement(record), DER.tlv(DER.TAG.VISIBLE_STRING, label), encodeFlags(record));
   const modelled = record.kind === 'certificate' || record.kind === 'key-pair';
   // A raw record read without its slot tail gets five empty pairs (u32 20, 20 zero bytes):
   // *unverified*, no IBM file with such a record has been seen.
