@@ -8,7 +8,6 @@ import {
   kymanBenchServer,
   kymanBulkClient,
   kymanHandshakeClient,
-  kymanResumedHandshakeClient,
   listenForBench,
   measureBulk,
   measureHandshakes,
@@ -137,7 +136,7 @@ export async function benchTls(): Promise<Figure[]> {
 
     // Resumption against a full handshake, both ends kyman as in `kyman tls bench --resumed`: one ticket, reused.
     const full = kymanHandshakeClient(creds);
-    const resumed = kymanResumedHandshakeClient(creds, await benchSession(kymanPort, creds));
+    const resumed = kymanHandshakeClient(creds, await benchSession(kymanPort, creds));
     for (let i = 0; i < WARMUP_HANDSHAKES; i++) {
       await full(kymanPort);
       await resumed(kymanPort);

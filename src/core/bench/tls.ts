@@ -98,15 +98,21 @@ export type HandshakeClient = (port: number) => Promise<void>;
 /** Sends `bytes` in BULK_WRITE_SIZE writes and resolves when the server acknowledges them all. */
 export type BulkClient = (port: number, bytes: number) => Promise<void>;
 
-/** The kyman client, checking the server's certificate as a real client would. */
-export function kymanHandshakeClient(creds: BenchCredentials, groups: readonly string[] = ['x25519']): HandshakeClient {
+/**
+ * The kyman client, checking the server's certificate as a real client would. Given a `session`,
+ * it resumes with it each time (psk_dhe_ke: a fresh X25519 exchange, no certificate, no signature),
+ * as `openssl s_time -reuse` reuses one session; a server that declines the ticket fails the
+ * measurement rather than turning it into one of full handshakes.
+ */
+export function kymanHandshakeClient(creds: BenchCredentials, session?: TlsSession, groups: readonly string[] = ['x25519']): HandshakeClient {
   return async (port) => {
     const tcp = net.connect(port, '127.0.0.1');
     tcp.setNoDelay(true);
-    const socket = connect({ socket: tcp, provider: creds.provider, serverName: 'localhost', trustAnchors: [creds.certificate], groups });
+    const socket = connect({ socket: tcp, provider: creds.provider, serverName: 'localhost', trustAnchors: [creds.certificate], groups, ...(session ? { session } : {}) });
     socket.on('error', () => undefined);
-    await socket.secured;
+    const summary = await socket.secured;
     socket.destroy();
+    if (session && !summary.resumed) throw failed('the bench server did not resume the session: resumed handshakes cannot be measured');
   };
 }
 
@@ -130,23 +136,6 @@ export async function benchSession(port: number, creds: BenchCredentials, groups
   } finally {
     socket.destroy();
   }
-}
-
-/**
- * The kyman client resuming with `session` each time (psk_dhe_ke: a fresh X25519 exchange, no
- * certificate, no signature), as `openssl s_time -reuse` reuses one session. A server that declines
- * the ticket fails the measurement rather than turning it into one of full handshakes.
- */
-export function kymanResumedHandshakeClient(creds: BenchCredentials, session: TlsSession, groups: readonly string[] = ['x25519']): HandshakeClient {
-  return async (port) => {
-    const tcp = net.connect(port, '127.0.0.1');
-    tcp.setNoDelay(true);
-    const socket = connect({ socket: tcp, provider: creds.provider, serverName: 'localhost', trustAnchors: [creds.certificate], groups, session });
-    socket.on('error', () => undefined);
-    const summary = await socket.secured;
-    socket.destroy();
-    if (!summary.resumed) throw failed('the bench server did not resume the session: resumed handshakes cannot be measured');
-  };
 }
 
 /** Announces and writes `bytes` to `stream` in 16 KiB writes, honouring back-pressure, and resolves when the server's acknowledgement arrives. */
@@ -276,7 +265,7 @@ export async function runTlsBench(options: TlsBenchOptions = {}): Promise<TlsBen
     handshakes = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds), count, (d, t) => options.onProgress?.('handshakes', d, t));
     if (options.resumed) {
       const session = await benchSession(hsServer.port, creds);
-      const figures = await measureHandshakes(hsServer.port, kymanResumedHandshakeClient(creds, session), count, (d, t) => options.onProgress?.('resumed', d, t));
+      const figures = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds, session), count, (d, t) => options.onProgress?.('resumed', d, t));
       resumed = { ...figures, speedup: figures.perSecond / handshakes.perSecond };
     }
   } finally {

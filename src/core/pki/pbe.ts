@@ -530,6 +530,7 @@ export function keyEncryptor(provider: CryptoProvider, password: string, protect
   const pbes2 = DER.oid(OID.pbes2);
   const cipherOid = DER.oid(PBES2_CIPHER_OID[protection.cipher]);
   return (pkcs8) => {
+    if (!isPrivateKeyInfo(pkcs8)) throw badInput('the key to encrypt is not a PKCS #8 PrivateKeyInfo');
     const iv = provider.random(cipher.ivLength);
     const algorithm = DER.sequence(pbes2, DER.sequence(kdf, DER.sequence(cipherOid, DER.octetString(iv))));
     return DER.sequence(algorithm, DER.octetString(provider.cbc(cipher.cipher, key, iv, pkcs8, 'encrypt')));

@@ -5,7 +5,7 @@ import {
   benchCredentials,
   benchSession,
   kymanBenchServer,
-  kymanResumedHandshakeClient,
+  kymanHandshakeClient,
   measureHandshakes,
   runTlsBench,
   type BenchServer,
@@ -51,7 +51,7 @@ describe('tls bench', function () {
     servers.push(issuer, other);
     const session = await within(10_000, benchSession(issuer.port, creds));
     // Another server's ticket does not open there (its ticket key differs): a full handshake.
-    const e = await within(10_000, measureHandshakes(other.port, kymanResumedHandshakeClient(creds, session), 2).then(() => undefined, (err: unknown) => err));
+    const e = await within(10_000, measureHandshakes(other.port, kymanHandshakeClient(creds, session), 2).then(() => undefined, (err: unknown) => err));
     assert.ok(e instanceof KymanError && /did not resume/.test(e.message), String(e));
   });
 
