@@ -19,7 +19,7 @@ import {
   type BulkFigures,
   type HandshakeFigures,
   type HandshakeClient,
-} from '../src/core/bench/tls.js';
+} from '../src/core/tools/tls-bench.js';
 import { encodePem } from '../src/core/pki/pem.js';
 import type { Figure } from './report.js';
 

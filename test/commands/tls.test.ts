@@ -9,7 +9,7 @@ import { createSelfSignedEntry } from '../../src/core/keystore/create-entry.js';
 import { issueEntry } from '../../src/core/keystore/issue.js';
 import { encodePem } from '../../src/core/pki/pem.js';
 import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../helpers/cli.js';
-import { opensslClient, opensslServer, within, type Peer } from '../core/tls/peers.js';
+import { opensslClient, opensslServer, within, type Peer } from '../helpers/peers.js';
 
 const provider = createSoftwareProvider();
 

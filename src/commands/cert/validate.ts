@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { fileExists, notFound, readCertificate, readCertificateFile, readFileOrFail, softwareProvider, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
+import { fileExists, intermediatesOf, notFound, readCertificateFile, readFileOrFail, softwareProvider, trustAnchorsOf, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { dateText, dayText, out, table } from '../../cli/output.js';
@@ -47,15 +47,8 @@ export default class CertValidate extends KymanCommand<typeof CertValidate> {
       intermediates.push(...rest);
     }
     if (store) {
-      // GSKit marks every key entry trusted; a signed leaf must still chain to its CA, so the
-      // leaf's own entry anchors only a self-signed certificate.
-      const leafKey = Buffer.from(leaf).toString('base64');
-      const leafSelfSigned = readCertificate(softwareProvider(), leaf).selfSigned;
-      for (const e of store.entries()) {
-        if (Buffer.from(e.certificate).toString('base64') === leafKey && !leafSelfSigned) continue;
-        if (e.trusted) anchors.push(e.certificate);
-        else intermediates.push(e.certificate);
-      }
+      anchors.push(...trustAnchorsOf(store));
+      intermediates.push(...intermediatesOf(store));
     }
     for (const file of this.flags['ca-file'] ?? []) anchors.push(...(await readCertificates(file)));
     if (anchors.length === 0) throw usage('no trust anchors: give --ca-file FILE, or --db with trusted entries');

@@ -10,7 +10,8 @@ import { badInput, conflict, usage } from '../errors.js';
 import { publicKeyMatches } from '../pki/certificate.js';
 import { keyEncryptor } from '../pki/pbe.js';
 import type { StoredEntry } from './backend.js';
-import { backendFor, checkLabel, FileKeyStore } from './file-key-store.js';
+import { backendFor, FileKeyStore } from './file-key-store.js';
+import { checkLabel } from './labels.js';
 import { readFileOrFail, withFileLock, writeFileAtomic } from './file-io.js';
 
 /** One change: a key pair (new, or replacing the entry's certificate and key), or a CA certificate. */

@@ -5,7 +5,7 @@ import { conflict } from '../errors.js';
 import { createCertificate } from '../pki/certificate.js';
 import { parseName } from '../pki/name.js';
 import { parseSubjectAltName } from '../pki/general-name.js';
-import { checkLabel } from './file-key-store.js';
+import { checkLabel } from './labels.js';
 import type { KeyStore, KeyStoreEntry } from './types.js';
 
 export interface SelfSignedOptions {

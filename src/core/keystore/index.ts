@@ -18,7 +18,8 @@ import type { KeyStore } from './types.js';
 import { changeRequestStorePassword } from './requests.js';
 
 export type { KeyStore, KeyStoreEntry, KeyStoreInfo, KeyStoreType, AddOptions } from './types.js';
-export { FileKeyStore, checkLabel, MAX_LABEL_LENGTH } from './file-key-store.js';
+export { FileKeyStore } from './file-key-store.js';
+export { checkLabel, MAX_LABEL_LENGTH } from './labels.js';
 export { stashPathFor, readStash, writeStash } from './stash.js';
 export type { CmsVersion, CmsDatabase, CmsRecord } from './cms/index.js';
 export { readCmsDatabase, writeCmsDatabase, newCmsDatabase, cmsKeyProtection, isCmsFile, peekCmsHeader } from './cms/index.js';

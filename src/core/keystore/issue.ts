@@ -8,7 +8,7 @@ import { parseSubjectAltName } from '../pki/general-name.js';
 import { parseName } from '../pki/name.js';
 import { parseProfile, profileOptions, type CertificateProfile } from '../pki/profile.js';
 import { DEFAULT_DAYS, DEFAULT_KEY_SPEC } from './create-entry.js';
-import { checkLabel } from './file-key-store.js';
+import { checkLabel } from './labels.js';
 import type { KeyStore, KeyStoreEntry } from './types.js';
 
 /** CA/Browser Forum Baseline Requirements §7.1: at least 64 bits of CSPRNG output; we give 128. */

@@ -11,9 +11,9 @@ import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs1
 import { P11, type Handle } from '../crypto/pkcs11-module.js';
 import type { KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { conflict, notFound, usage } from '../errors.js';
-import { sameBytes } from './cms/header.js';
+import { equalBytes } from '../bytes.js';
 import { readCertificationRequest } from '../pki/csr.js';
-import { checkLabel } from './file-key-store.js';
+import { checkLabel } from './labels.js';
 import type { Pkcs11KeyStore } from './pkcs11-key-store.js';
 import { pendingRequestView, type PendingRequest, type PendingRequestStore } from './requests.js';
 
@@ -91,7 +91,7 @@ export class TokenRequestStore implements PendingRequestStore {
       for (const object of objects) {
         try {
           const key = keyHandleFor(this.token, object);
-          if (sameBytes(key.spki, request.spki)) return key;
+          if (equalBytes(key.spki, request.spki)) return key;
         } catch {
           // A key whose public half the token does not hold cannot be this request's: skip it.
         }
@@ -123,7 +123,7 @@ export class TokenRequestStore implements PendingRequestStore {
     this.reload();
     if (!isPkcs11Key(key) || key.token !== this.tokenLabel) throw usage(`the key for pending request "${label}" must be on token "${this.tokenLabel}"`);
     const info = readCertificationRequest(this.store.provider, request);
-    if (!sameBytes(info.publicKey.spki, key.spki)) throw usage(`the key given for pending request "${label}" is not the request's key`);
+    if (!equalBytes(info.publicKey.spki, key.spki)) throw usage(`the key given for pending request "${label}" is not the request's key`);
     if (this.has(label)) throw conflict(`label "${label}" is already a pending request on token "${this.tokenLabel}"`);
     this.token.run(`storing request "${label}" on token "${this.tokenLabel}"`, (s, lib) =>
       lib.C_CreateObject(s, [

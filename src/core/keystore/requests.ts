@@ -29,7 +29,7 @@ import type { Pkcs12Bag } from '../pki/pkcs12.js';
 import type { StoredEntry, StoreImage } from './backend.js';
 import { DEFAULT_RECORD_LENGTH, cmsKeyProtection, isCmsFile, newCmsDatabase, peekCmsHeader, readCmsDatabase, writeCmsDatabase, type CmsDatabase } from './cms/index.js';
 import { readRequestRecord, requestRecord } from './cms/request-record.js';
-import { checkLabel } from './file-key-store.js';
+import { checkLabel } from './labels.js';
 import type { KeyStore } from './types.js';
 import type { Pkcs11KeyStore } from './pkcs11-key-store.js';
 import { TokenRequestStore } from './pkcs11-requests.js';

@@ -6,6 +6,7 @@
 
 import type { CryptoProvider } from '../crypto/provider.js';
 import { badInput, usage } from '../errors.js';
+import { concat } from '../bytes.js';
 
 const V1_SIZE = 129;
 const V8_SIZE = 193;
@@ -19,27 +20,21 @@ const SEED_TEXT = new TextEncoder().encode(
 );
 const STATE_START = new Uint8Array([0x01, 0x01, 0x02, 0x03, 0x05, 0x08]);
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 /** B, the v8 check value: SHA-256(0x01 ‖ A). */
-const checkValue = (provider: CryptoProvider, a: Uint8Array) => provider.hash('SHA-256', concat(new Uint8Array([0x01]), a));
+const checkValue = (provider: CryptoProvider, a: Uint8Array) => provider.hash('SHA-256', concat([new Uint8Array([0x01]), a]));
 
 /** The 129-byte v8 keystream from A and B (format facts, "Stash file", steps 1–5). */
 function keystream(provider: CryptoProvider, a: Uint8Array, b: Uint8Array): Uint8Array {
-  let s = provider.hash('SHA-256', concat(a, b));
+  let s = provider.hash('SHA-256', concat([a, b]));
   while (s[8] !== 0x03) s = provider.hash('SHA-256', s);
   for (let i = 0; i < 64; i++) s = provider.hash('SHA-256', s);
   const seed = provider.hmac('SHA-256', s, SEED_TEXT);
   let state = provider.hmac('SHA-256', seed, STATE_START);
   let ks: Uint8Array = new Uint8Array(0);
   while (ks.length < V1_SIZE) {
-    ks = concat(ks, provider.hmac('SHA-256', seed, state));
-    state = concat(ks, state);
+    ks = concat([ks, provider.hmac('SHA-256', seed, state)]);
+    state = concat([ks, state]);
   }
   return ks.subarray(0, V1_SIZE);
 }

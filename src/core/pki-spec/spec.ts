@@ -7,7 +7,7 @@ import { badInput, KymanError, usage } from '../errors.js';
 import { formatGeneralName, parseSubjectAltName } from '../pki/general-name.js';
 import { formatName, parseName } from '../pki/name.js';
 import { parseProfile, type CertificateProfile } from '../pki/profile.js';
-import { checkLabel } from '../keystore/file-key-store.js';
+import { checkLabel } from '../keystore/labels.js';
 import { checkRecordLength } from '../keystore/index.js';
 
 export interface DatabaseSpec {

@@ -24,7 +24,8 @@ import { describeKey } from '../crypto/provider.js';
 import { badInput, failed, KymanError, usage } from '../errors.js';
 import * as DER from './der-writer.js';
 import { formatGeneralName, parseIpAddress, parseSubjectAltName } from './general-name.js';
-import { decodeOid, encodeName, expectTlv, formatNameAt, namesMatch, parseName, readTlv, toHex, type Tlv } from './name.js';
+import { decodeOid, encodeName, expectTlv, formatNameAt, namesMatch, parseName, readTlv, type Tlv } from './name.js';
+import { toHex } from '../bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Object identifiers and names

@@ -4,7 +4,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { GeneralName } from '@peculiar/asn1-x509';
 import { usage } from '../errors.js';
-import { formatName, toHex } from './name.js';
+import { toHex } from '../bytes.js';
+import { formatName } from './name.js';
 
 const SAN_HINT = 'use dns:NAME, ip:ADDRESS, email:ADDRESS or uri:URI';
 

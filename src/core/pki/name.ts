@@ -5,6 +5,7 @@ import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName 
 import * as asn1js from 'asn1js';
 import { badInput, usage } from '../errors.js';
 import { oid as encodeOid, sequence, TAG as DER, tlv } from './der-writer.js';
+import { toHex } from '../bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // A minimal DER reader. asn1js.fromBER spends ~55 µs on a three-attribute Name and ~300 µs on a
@@ -82,14 +83,6 @@ export function decodeOid(der: Uint8Array, start: number, end: number): string {
   return text;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Lower-case hex of `bytes`, optionally joined by `separator`. */
-export function toHex(bytes: Uint8Array, separator = ''): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (i && separator ? separator : '') + HEX[bytes[i]];
-  return s;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Attribute types
@@ -432,7 +425,7 @@ export function escapeValue(value: string): string {
     if (c === '"' || c === '+' || c === ',' || c === ';' || c === '<' || c === '>' || c === '\\') out += '\\' + c;
     else if ((c === '#' || c === ' ') && i === 0) out += '\\' + c;
     else if (c === ' ' && i === last) out += '\\ ';
-    else if (code < 0x20 || code === 0x7f) out += '\\' + HEX[code].toUpperCase();
+    else if (code < 0x20 || code === 0x7f) out += '\\' + code.toString(16).padStart(2, '0').toUpperCase();
     else out += c;
   }
   return out;

@@ -35,6 +35,7 @@ import {
   pkcs12PasswordBytes,
 } from './pbe.js';
 import { ContentInfoOut, ShallowAnyConverter, derOptions } from './pkcs7.js';
+import { asBytes, compareBytes, equalBytes } from '../bytes.js';
 
 export interface Pkcs12Bag {
   type: 'certificate' | 'key';
@@ -116,15 +117,8 @@ export function isPkcs12(bytes: Uint8Array): boolean {
   return bytes[i] === 0x06 && bytes[i + 1] === 0x09 && bytes[i + 2] === 0x2a && bytes[i + 3] === 0x86 && bytes[i + 4] === 0x48;
 }
 
-const u8 = (b: ArrayBuffer | ArrayBufferView): Uint8Array =>
-  b instanceof Uint8Array ? b : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b);
+const u8 = asBytes;
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
-}
 
 /** The contents of an OCTET STRING TLV, primitive or (BER) constructed. */
 function octetStringValue(der: ArrayBuffer | Uint8Array, what: string): Uint8Array {
@@ -502,11 +496,6 @@ function safeBag(bagId: string, value: ArrayBuffer, bag: Pkcs12Bag): SafeBag {
   });
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
 
 function sortDer(values: ArrayBuffer[]): ArrayBuffer[] {
   return values.length < 2 ? values : [...values].sort((a, b) => compareBytes(u8(a), u8(b)));

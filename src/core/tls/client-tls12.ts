@@ -4,7 +4,7 @@ import { usage } from '../errors.js';
 import { summarizeCertificate } from '../pki/certificate.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
-import { equalBytes } from './codec.js';
+import { equalBytes } from '../bytes.js';
 import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
 import {
   NSS_CLIENT_RANDOM,

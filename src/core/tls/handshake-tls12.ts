@@ -1,7 +1,7 @@
 // The TLS 1.2 steps client and server share (RFC 5246 §7.4): reading with HelloRequest ignored, certificates, signatures, ChangeCipherSpec and Finished.
 
 import { fatal } from './alerts.js';
-import { equalBytes } from './codec.js';
+import { equalBytes } from '../bytes.js';
 import type { HandshakeChannel, HandshakeMessage } from './connection.js';
 import { expectMessage, sendMessage } from './handshake-tls13.js';
 import type { Transcript } from './key-schedule.js';

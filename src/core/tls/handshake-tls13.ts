@@ -4,7 +4,7 @@ import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { KymanError } from '../errors.js';
 import { validateChain, type ValidationPurpose, type ValidationResult } from '../pki/validate.js';
 import { fatal, type AlertName } from './alerts.js';
-import { equalBytes } from './codec.js';
+import { equalBytes } from '../bytes.js';
 import type { HandshakeChannel, HandshakeMessage } from './connection.js';
 import { KeySchedule, Transcript, certificateVerifyContent, type TrafficSecret } from './key-schedule.js';
 import {

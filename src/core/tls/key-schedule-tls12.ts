@@ -1,7 +1,7 @@
 // The TLS 1.2 key schedule (RFC 5246 §5, §6.3, §8.1; RFC 7627 §4): the PRF, the extended master secret, the key block and Finished.
 
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
-import { concat } from './codec.js';
+import { concat } from '../bytes.js';
 import type { CipherSuite12 } from './suites.js';
 
 declare const brand: unique symbol;

@@ -1,7 +1,7 @@
 // The TLS 1.3 key schedule (RFC 8446 §7.1): each stage a branded type, so secrets cannot be passed where another belongs.
 
 import type { CryptoProvider } from '../crypto/provider.js';
-import { concat } from './codec.js';
+import { concat } from '../bytes.js';
 import type { CipherSuite } from './suites.js';
 
 declare const brand: unique symbol;

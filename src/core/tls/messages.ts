@@ -1,7 +1,8 @@
 // Handshake messages (RFC 8446 §4): one type and one encode/decode pair per message, fields named as the RFC names them.
 
 import { fatal } from './alerts.js';
-import { Reader, Writer, toHex } from './codec.js';
+import { toHex } from '../bytes.js';
+import { Reader, Writer } from './codec.js';
 
 /** RFC 8446 §4 HandshakeType. */
 export const HandshakeType = {

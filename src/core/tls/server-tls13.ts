@@ -20,7 +20,7 @@ import {
   sendFinished,
   sendMessage,
 } from './handshake-tls13.js';
-import { equalBytes } from './codec.js';
+import { equalBytes } from '../bytes.js';
 import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
 import { KeySchedule, Transcript, type EarlySecret, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
 import { SESSION_LIFETIME_SECONDS, ServerSessionStore, type ServerTicketState13 } from './session-cache.js';

@@ -2,7 +2,8 @@
 
 import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
 import type { ValidationResult } from '../pki/validate.js';
-import { Reader, Writer, concat, equalBytes, toHex } from './codec.js';
+import { concat, equalBytes, toHex } from '../bytes.js';
+import { Reader, Writer } from './codec.js';
 import type { Tls12MasterSecret } from './key-schedule-tls12.js';
 import type { CipherSuiteName, Tls12CipherSuiteName } from './suites.js';
 import { handshakeRandom } from './random-pool.js';

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createTlsServer, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSocket } from '../../../src/core/tls/index.js';
-import { makePki, provider, type Issued, type TestPki } from './fixtures.js';
-import { connectPeer, gnutlsClient, gnutlsServer, sha256, within, stoppedAfterEach, type Peer, waitFor, listenKyman } from './peers.js';
+import { makePki, provider, type Issued, type TestPki } from '../../helpers/tls-credentials.js';
+import { connectPeer, gnutlsClient, gnutlsServer, sha256, within, stoppedAfterEach, type Peer, waitFor, listenKyman } from '../../helpers/peers.js';
 
 // GnuTLS priority strings (gnutls_priority_init(3)): versions, AEADs and groups, each narrowed to one.
 const VERSIONS = [

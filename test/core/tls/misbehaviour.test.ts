@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import type { CryptoProvider } from '../../../src/core/crypto/index.js';
 import { connect, createTlsServer, TlsAlertError, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { connectTcp, within, listenKyman } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { connectTcp, within, listenKyman } from '../../helpers/peers.js';
 
 /** A raw TCP server that answers every connection with `reply` and records what the client sent. */
 async function rawServer(reply: (s: net.Socket) => void) {

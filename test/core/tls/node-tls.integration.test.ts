@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createTlsServer, listen, TlsAlertError, type TlsServerOptions, type TlsSocket } from '../../../src/core/tls/index.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, sha256, within, waitFor } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { collect, connectTcp, sha256, within, waitFor } from '../../helpers/peers.js';
 
 describe("tls 1.3 interop with Node's tls", function () {
   this.timeout(30_000);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, TlsAlertError, createTlsServer, type TlsClientOptions, type TlsSocket, type HandshakeSummary, type TraceEvent } from '../../../src/core/tls/index.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach, type Peer, waitFor, listenKyman } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach, type Peer, waitFor, listenKyman } from '../../helpers/peers.js';
 
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'] as const;
 const GROUPS = [

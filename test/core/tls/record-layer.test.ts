@@ -11,8 +11,8 @@ import { connect, createTlsServer, TlsAlertError, type CipherSuiteName, type Tls
 import { handshakeRandom } from '../../../src/core/tls/random-pool.js';
 import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, Tls12Protection, Tls13Protection } from '../../../src/core/tls/record.js';
 import { SOFTHSM2, softHsm } from '../crypto/pkcs11-helpers.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach } from '../../helpers/peers.js';
 
 const KEY = Uint8Array.from(randomBytes(16));
 const IV = Uint8Array.from(randomBytes(12));

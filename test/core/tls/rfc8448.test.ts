@@ -15,8 +15,8 @@ import {
 } from '../../../src/core/tls/messages.js';
 import { ContentType, Tls13Protection } from '../../../src/core/tls/record.js';
 import { suiteById } from '../../../src/core/tls/suites.js';
-import { provider } from './fixtures.js';
-import { within } from './peers.js';
+import { provider } from '../../helpers/tls-credentials.js';
+import { within } from '../../helpers/peers.js';
 
 const h = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

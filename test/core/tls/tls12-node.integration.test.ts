@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, listen, TlsAlertError, type TlsSession, type TlsServerOptions, type TlsSocket } from '../../../src/core/tls/index.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, sha256, within, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { collect, connectTcp, sha256, within, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor } from '../../helpers/peers.js';
 
 
 describe("tls 1.2 interop with Node's tls (maxVersion TLSv1.2)", function () {

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createTlsServer, TlsAlertError, type TlsSession, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach, type Peer, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor, listenKyman } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach, type Peer, TLS12_GROUPS as GROUPS, TLS12_SUITES as SUITES, waitFor, listenKyman } from '../../helpers/peers.js';
 
 
 /** OpenSSL 3.0 has no -no_ems flag; this configuration turns the extended master secret off for s_server and s_client. */

@@ -6,8 +6,8 @@ import { prf } from '../../../src/core/tls/key-schedule-tls12.js';
 import { ExtensionType, ServerHelloCodec, TLS11, TLS12, ext, type Extension } from '../../../src/core/tls/messages.js';
 import { ContentType, Tls12Protection } from '../../../src/core/tls/record.js';
 import { connect, createTlsServer, TlsAlertError, type TlsSession, type TlsSession12, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, sha256, within, listenKyman } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { collect, connectTcp, sha256, within, listenKyman } from '../../helpers/peers.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -4,13 +4,13 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { connect, createTlsServer, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSession, type TlsSession13, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
-import { startTestServer } from '../../../src/core/tls/test-server.js';
+import { startTestServer } from '../../../src/core/tools/test-server.js';
 import { TICKET_KEY_ROTATION_SECONDS } from '../../../src/core/tls/session-cache.js';
 import { protectionFor } from '../../../src/core/tls/handshake-tls13.js';
 import { KeySchedule, type TrafficSecret } from '../../../src/core/tls/key-schedule.js';
 import { CIPHER_SUITES } from '../../../src/core/tls/suites.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { collect, connectTcp, opensslClient, opensslServer, within, type Peer, waitFor, listenKyman } from './peers.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { collect, connectTcp, opensslClient, opensslServer, within, type Peer, waitFor, listenKyman } from '../../helpers/peers.js';
 import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, u16ListExt, type Extension } from '../../../src/core/tls/messages.js';
 import { randomBytes } from 'node:crypto';
 

@@ -18,8 +18,8 @@ import {
   isCmsVersion,
   passwordBytes,
   passwordVerifier,
-  sameBytes,
 } from './header.js';
+import { equalBytes } from '../../bytes.js';
 import { prepareSlot, readSlot, writeSlot } from './record.js';
 import type { CmsDatabase, CmsFileType, CmsHeaderInfo, CmsVersion } from './types.js';
 
@@ -134,9 +134,9 @@ export function readCmsDatabase(provider: CryptoProvider, bytes: Uint8Array, pas
 
   // Verifier first: a wrong password fails it, a damaged slot does not (format facts).
   const verifier = bytes.subarray(FIXED_HEADER_SIZE, FIXED_HEADER_SIZE + macSize);
-  if (!sameBytes(passwordVerifier(provider, version, bytes, pw), verifier)) throw badPassword(`wrong password for ${name}`);
+  if (!equalBytes(passwordVerifier(provider, version, bytes, pw), verifier)) throw badPassword(`wrong password for ${name}`);
   const mac = new Uint8Array(bytes.subarray(FIXED_HEADER_SIZE + macSize, headerSize));
-  if (!sameBytes(macOfFile(provider, version, bytes, recordLength, pw), mac)) {
+  if (!equalBytes(macOfFile(provider, version, bytes, recordLength, pw), mac)) {
     throw badInput(`${name} is damaged: its integrity check failed`);
   }
 

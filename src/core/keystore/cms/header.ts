@@ -2,6 +2,7 @@
 
 import type { CryptoProvider } from '../../crypto/provider.js';
 import type { CmsFileType, CmsVersion } from './types.js';
+import { concat } from '../../bytes.js';
 
 /** Bytes 0x00..0x2F are the same in every version; the verifier follows, then the MAC. */
 export const FIXED_HEADER_SIZE = 0x30;
@@ -43,15 +44,6 @@ export function fileTypeOfTag(bytes: Uint8Array): CmsFileType | undefined {
 const utf8 = new TextEncoder();
 export const passwordBytes = (password: string): Uint8Array => utf8.encode(password);
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * The password verifier over bytes 0x00..0x2F (magic, tag, record length, count, salt):
@@ -59,7 +51,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
  */
 export function passwordVerifier(provider: CryptoProvider, version: CmsVersion, file: Uint8Array, password: Uint8Array): Uint8Array {
   const covered = file.subarray(0, FIXED_HEADER_SIZE);
-  if (version === 3) return provider.hash('MD5', concat(covered, password));
+  if (version === 3) return provider.hash('MD5', concat([covered, password]));
   return provider.hmac(LAYOUT[version].hash, password, covered);
 }
 
@@ -77,7 +69,7 @@ export function integrityMac(
   password: Uint8Array,
 ): Uint8Array {
   if (version !== 3) return provider.hmac(LAYOUT[version].hash, password, joined(head, slots));
-  const mac = provider.hash('MD5', concat(head, password));
+  const mac = provider.hash('MD5', concat([head, password]));
   const buffer = new Uint8Array(recordLength + password.length);
   buffer.set(password, recordLength);
   for (let at = 0; at < slots.length; at += recordLength) {
@@ -95,13 +87,6 @@ export function integrityMac(
  */
 function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset) return new Uint8Array(a.buffer, a.byteOffset, a.length + b.length);
-  return concat(a, b);
+  return concat([a, b]);
 }
 
-/** Compares two byte strings without stopping at the first difference. */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}

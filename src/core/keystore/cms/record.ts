@@ -15,7 +15,7 @@ import type { CryptoProvider } from '../../crypto/provider.js';
 import { badInput, usage, type KymanError } from '../../errors.js';
 import * as DER from '../../pki/der-writer.js';
 import { CONTEXT, TAG, TlvReader, UNIVERSAL, issuerAndSerialNumber, sliceCertificate } from './der.js';
-import { sameBytes } from './header.js';
+import { equalBytes } from '../../bytes.js';
 import type { CmsRecord, CmsRecordKind, CmsVersion } from './types.js';
 
 const RECORD_TYPE = 1;
@@ -278,7 +278,7 @@ export function readSlot(ctx: SlotReadContext, offset: number, recordNumber: num
   p += 4;
   if (labelLength > end - p - 4) throw damaged('its label runs past the end of its slot');
   const labelBytes = bytes.subarray(p, p + labelLength);
-  if (!sameBytes(labelBytes, reader.content(labelTlv))) throw damaged('the label in its slot differs from the label in its DER');
+  if (!equalBytes(labelBytes, reader.content(labelTlv))) throw damaged('the label in its slot differs from the label in its DER');
   let label: string;
   try {
     label = utf8Decoder.decode(labelBytes);
@@ -322,7 +322,7 @@ export function readSlot(ctx: SlotReadContext, offset: number, recordNumber: num
     if (!digests) throw damaged('its certificate is not an X.509 certificate');
     digests.forEach((digest, i) => {
       const at = p + i * (4 + DIGEST_SIZE) + 4;
-      if (!sameBytes(digest, bytes.subarray(at, at + DIGEST_SIZE))) throw damaged(`its certificate digest ${i + 1} does not match`);
+      if (!equalBytes(digest, bytes.subarray(at, at + DIGEST_SIZE))) throw damaged(`its certificate digest ${i + 1} does not match`);
     });
   }
   digestsRead.set(record.certificate!, bytes.subarray(p, p + DIGESTS_SIZE));

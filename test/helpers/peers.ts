@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { TlsServer, TlsSocket } from '../../../src/core/tls/index.js';
+import type { TlsServer, TlsSocket } from '../../src/core/tls/index.js';
 
 /**
  * The peers and kyman sockets a test starts, in lists an interop suite shares: each test's are

@@ -3,13 +3,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { CryptoProvider } from './crypto/provider.js';
-import { softwareProvider } from './crypto/software.js';
-import { createKeyStore } from './keystore/index.js';
-import { createSelfSignedEntry } from './keystore/create-entry.js';
-import { issueEntry } from './keystore/issue.js';
-import { credentialsFrom, probe, trustAnchorsOf, type ProbeReport } from './tls/probe.js';
-import { startTestServer, type ConnectionReport } from './tls/test-server.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { softwareProvider } from '../crypto/software.js';
+import { createKeyStore } from '../keystore/index.js';
+import { createSelfSignedEntry } from '../keystore/create-entry.js';
+import { issueEntry } from '../keystore/issue.js';
+import { credentialsFrom, trustAnchorsOf } from '../keystore/credentials.js';
+import { probe, type ProbeReport } from './probe.js';
+import { startTestServer, type ConnectionReport } from './test-server.js';
 
 export type DemoStep = 'database' | 'ca' | 'server-certificate' | 'client-certificate' | 'server' | 'handshake';
 

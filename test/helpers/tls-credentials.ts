@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSoftwareProvider, type KeySpec, type PrivateKeyHandle } from '../../../src/core/crypto/index.js';
-import { createCertificate } from '../../../src/core/pki/certificate.js';
-import { encodePem } from '../../../src/core/pki/pem.js';
+import { createSoftwareProvider, type KeySpec, type PrivateKeyHandle } from '../../src/core/crypto/index.js';
+import { createCertificate } from '../../src/core/pki/certificate.js';
+import { encodePem } from '../../src/core/pki/pem.js';
 
 export const provider = createSoftwareProvider();
 const DAY = 86_400_000;

@@ -5,8 +5,8 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { conflict, failed, usage } from '../errors.js';
 import { readCertificate } from '../pki/certificate.js';
-import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type TlsSocket, type TraceEvent } from './index.js';
-import { describeHandshakeFailure, type TlsVersionName } from './probe.js';
+import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type TlsSocket, type TlsVersionName, type TraceEvent } from '../tls/index.js';
+import { describeHandshakeFailure } from './probe.js';
 
 export type ReplyMode = 'echo' | 'http' | 'auto';
 

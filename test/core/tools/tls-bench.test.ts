@@ -10,9 +10,9 @@ import {
   runTlsBench,
   type BenchServer,
   type TlsBenchPhase,
-} from '../../../src/core/bench/tls.js';
+} from '../../../src/core/tools/tls-bench.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { within } from './peers.js';
+import { within } from '../../helpers/peers.js';
 
 describe('tls bench', function () {
   this.timeout(60_000);

@@ -1,16 +1,12 @@
 // Test handshakes as `kyman tls client` runs them: connect, handshake, report what was agreed and how the chain validated.
 
-import { appendFileSync, closeSync, openSync, fchmodSync } from 'node:fs';
 import * as net from 'node:net';
-import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { failed, KymanError, usage } from '../errors.js';
 import { readCertificate, type CertificateInfo } from '../pki/certificate.js';
-import { orderChain } from '../pki/chain.js';
 import { validateChain, type ValidationReason } from '../pki/validate.js';
-import type { KeyStore } from '../keystore/types.js';
-import * as engine from './index.js';
-import { connect, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsSocket, type TraceSink } from './index.js';
+import { connect, TLS_VERSIONS, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsSocket, type TlsVersionName, type TraceSink } from '../tls/index.js';
 
 /** How long `probe` waits for more data after the last it got, when it sent some and the peer keeps the connection open. */
 export const DEFAULT_IDLE_MS = 1500;
@@ -24,27 +20,8 @@ export const MAX_REPLY_BYTES = 1 << 20;
  */
 export const CLIENT_AUTH_GRACE_MS = 300;
 
-export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
-
-/**
- * The versions the engine can speak, asked of the engine at run time rather than written down
- * here: TLS 1.2 is being added, and when it lands the engine exports the versions it speaks
- * (as `TLS_VERSIONS`, `SUPPORTED_VERSIONS` or `PROTOCOL_VERSIONS`); until then it speaks 1.3 only.
- */
-export function engineVersions(): TlsVersionName[] {
-  const exported = engine as unknown as Record<string, unknown>;
-  for (const name of ['TLS_VERSIONS', 'SUPPORTED_VERSIONS', 'PROTOCOL_VERSIONS']) {
-    const v = exported[name];
-    if (Array.isArray(v)) {
-      const names = v.map((x) => (typeof x === 'string' ? x : (x as { name?: string })?.name)).map(normaliseVersion);
-      return names.filter((n): n is TlsVersionName => n !== undefined);
-    }
-  }
-  return ['TLSv1.3'];
-}
-
-const normaliseVersion = (v: unknown): TlsVersionName | undefined => {
-  const s = String(v ?? '').toLowerCase().replace(/[^0-9.]/g, '');
+const normaliseVersion = (v: string): TlsVersionName | undefined => {
+  const s = v.toLowerCase().replace(/[^0-9.]/g, '');
   return s === '1.2' ? 'TLSv1.2' : s === '1.3' ? 'TLSv1.3' : undefined;
 };
 
@@ -56,61 +33,10 @@ export function versionOptions(requested: string | undefined): { versions?: TlsV
   if (requested === undefined) return {};
   const v = normaliseVersion(requested);
   if (!v) throw usage(`--tls ${requested} is not a TLS version: use 1.2 or 1.3`);
-  const available = engineVersions();
-  if (!available.includes(v)) {
-    throw usage(`${v.replace('v', ' ')} is not available yet: kyman's TLS engine speaks ${available.map((a) => a.replace('v', ' ')).join(' and ')} only`);
+  if (!TLS_VERSIONS.includes(v)) {
+    throw usage(`${v.replace('v', ' ')} is not available: kyman's TLS engine speaks ${TLS_VERSIONS.map((a) => a.replace('v', ' ')).join(' and ')} only`);
   }
-  // With one version only there is nothing to choose.
-  return available.length > 1 ? { versions: [v] } : {};
-}
-
-/** A key log sink that appends NSS key log lines to `file`, creating it 0600 (Wireshark reads it while it grows). */
-export function keyLogFile(file: string): (line: string) => void {
-  try {
-    const fd = openSync(file, 'a', 0o600);
-    fchmodSync(fd, 0o600);
-    closeSync(fd);
-  } catch (e) {
-    throw usage(`cannot write the key log file ${file}: ${(e as Error).message}`, e);
-  }
-  return (line) => appendFileSync(file, `${line}\n`, { mode: 0o600 });
-}
-
-/** The certificates and key a database entry brings to a handshake, and the anchors its trusted entries give. */
-export interface StoreCredentials {
-  label: string;
-  certificateChain: Uint8Array[];
-  privateKey: PrivateKeyHandle;
-  /** The provider that holds the key (the token's, for a token): hand it to the engine as `provider`. */
-  provider: CryptoProvider;
-}
-
-/**
- * The trust anchors of a database: trusted entries that are CA or self-signed certificates.
- * GSKit marks every key entry trusted; a signed leaf must still chain to its CA, so a leaf does
- * not anchor anything by itself (as `cert validate` treats it).
- */
-export function trustAnchorsOf(store: KeyStore, provider: CryptoProvider = softwareProvider()): Uint8Array[] {
-  return store
-    .entries()
-    .filter((e) => e.trusted)
-    .filter((e) => {
-      const info = readCertificate(provider, e.certificate);
-      return info.isCA || info.selfSigned;
-    })
-    .map((e) => e.certificate);
-}
-
-/** The entry `label` (or the default key) as a chain (its certificate and the issuers the database holds) and its private key. */
-export async function credentialsFrom(store: KeyStore, label: string | undefined, provider: CryptoProvider = store.provider): Promise<StoreCredentials> {
-  const entry = label === undefined ? store.defaultEntry() : store.entry(label);
-  if (!entry) throw usage(`${store.path} has no default key: give --label, or set one with "kyman cert default LABEL --db ${store.path}"`);
-  if (!entry.hasPrivateKey) throw usage(`"${entry.label}" in ${store.path} has no private key, so it cannot be used for a handshake: choose an entry with a key`);
-  const others = store.entries().filter((e) => e.label !== entry.label).map((e) => e.certificate);
-  const chain = orderChain(provider, entry.certificate, others);
-  // The root is left out, as servers usually do: the peer has it or does not trust it.
-  const sent = chain.length > 1 && readCertificate(provider, chain[chain.length - 1]).selfSigned ? chain.slice(0, -1) : chain;
-  return { label: entry.label, certificateChain: sent, privateKey: await store.privateKey(entry.label), provider };
+  return { versions: [v] };
 }
 
 /** One certificate as a report shows it. */

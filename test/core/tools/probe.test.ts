@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { KymanError } from '../../../src/core/errors.js';
-import { runDemo } from '../../../src/core/demo.js';
+import { runDemo } from '../../../src/core/tools/demo.js';
 import { fatal, receivedAlert } from '../../../src/core/tls/alerts.js';
-import { describeHandshakeFailure, probe, versionOptions } from '../../../src/core/tls/probe.js';
-import { startTestServer, type ConnectionReport, type TestServer } from '../../../src/core/tls/test-server.js';
-import { makePki, provider, type TestPki } from './fixtures.js';
-import { within } from './peers.js';
+import { describeHandshakeFailure, probe, versionOptions } from '../../../src/core/tools/probe.js';
+import { startTestServer, type ConnectionReport, type TestServer } from '../../../src/core/tools/test-server.js';
+import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
+import { within } from '../../helpers/peers.js';
 
 describe('tls probe and test server', function () {
   this.timeout(30_000);

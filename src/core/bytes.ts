@@ -1,0 +1,43 @@
+// Byte-string helpers every layer uses: joining, comparing, ordering and hex.
+
+/** The parts joined into one new array. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Compares two byte strings without stopping at the first difference: for MACs, check values and anything a peer sent. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/** Orders byte strings as DER orders a SET OF (X.690 §11.6): byte by byte, a shorter prefix first. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex of `bytes`, optionally joined by `separator`. */
+export function toHex(bytes: Uint8Array, separator = ''): string {
+  if (!separator) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += (i ? separator : '') + HEX[bytes[i]];
+  return s;
+}
+
+/** A view of any buffer or typed array as bytes, without copying. */
+export const asBytes = (b: ArrayBuffer | ArrayBufferView): Uint8Array =>
+  b instanceof Uint8Array ? b : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b);
