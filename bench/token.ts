@@ -9,7 +9,7 @@ import { SOFTHSM2_MODULES } from '../src/core/crypto/pkcs11-module.js';
 import { initToken } from '../src/core/crypto/pkcs11-tokens.js';
 import { softwareProvider } from '../src/core/crypto/software.js';
 import { benchCredentials, kymanBenchServer, measureHandshakes, type BenchCredentials } from '../src/core/tools/tls-bench.js';
-import { createCertificate } from '../src/core/pki/certificate.js';
+import { createCertificate } from '../src/core/pki/certificate/index.js';
 import type { Figure } from './report.js';
 import { nodeHandshakeClient } from './tls.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createSoftwareProvider, type PrivateKeyHandle } from '../../src/core/crypto/index.js';
-import { createCertificate, type CertificateOptions } from '../../src/core/pki/certificate.js';
+import { createCertificate, type CertificateOptions } from '../../src/core/pki/certificate/index.js';
 import { encodePem } from '../../src/core/pki/pem.js';
 import { kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSoftwareProvider, type KeySpec, type PrivateKeyHandle } from '../../src/core/crypto/index.js';
-import { createCertificate } from '../../src/core/pki/certificate.js';
+import { createCertificate } from '../../src/core/pki/certificate/index.js';
 import { encodePem } from '../../src/core/pki/pem.js';
 
 export const provider = createSoftwareProvider();

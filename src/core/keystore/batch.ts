@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, usage } from '../errors.js';
-import { publicKeyMatches } from '../pki/certificate.js';
+import { publicKeyMatches } from '../pki/certificate/index.js';
 import { keyEncryptor } from '../pki/pbe.js';
 import type { StoredEntry } from './backend.js';
 import { backendFor, FileKeyStore } from './file-key-store.js';

@@ -2,7 +2,7 @@
 
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { conflict } from '../errors.js';
-import { createCertificate } from '../pki/certificate.js';
+import { createCertificate } from '../pki/certificate/index.js';
 import { parseName } from '../pki/name.js';
 import { parseSubjectAltName } from '../pki/general-name.js';
 import { checkLabel } from './labels.js';

@@ -3,7 +3,7 @@
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { usage } from '../errors.js';
-import { readCertificate } from '../pki/certificate.js';
+import { readCertificate } from '../pki/certificate/index.js';
 import { orderChain } from '../pki/chain.js';
 import type { KeyStore } from './types.js';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, notFound, usage, KymanError } from '../errors.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
-import { publicKeyMatches, summarizeCertificate } from '../pki/certificate.js';
+import { publicKeyMatches, summarizeCertificate } from '../pki/certificate/index.js';
 import type { FileBackend, StoredEntry, StoreImage } from './backend.js';
 import { cmsBackend } from './cms-backend.js';
 import { isCmsFile } from './cms/index.js';

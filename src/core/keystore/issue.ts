@@ -2,7 +2,7 @@
 
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, KymanError, notFound, usage } from '../errors.js';
-import { createCertificate, readCertificate, type CertificateInfo, type SignatureHash } from '../pki/certificate.js';
+import { createCertificate, readCertificate, type CertificateInfo, type SignatureHash } from '../pki/certificate/index.js';
 import { readCertificationRequest } from '../pki/csr.js';
 import { parseSubjectAltName } from '../pki/general-name.js';
 import { parseName } from '../pki/name.js';

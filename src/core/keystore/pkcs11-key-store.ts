@@ -7,7 +7,7 @@ import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs1
 import { P11, type Handle } from '../crypto/pkcs11-module.js';
 import type { KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, notFound, usage } from '../errors.js';
-import { publicKeyMatches, summarizeCertificate } from '../pki/certificate.js';
+import { publicKeyMatches, summarizeCertificate } from '../pki/certificate/index.js';
 import { checkLabel } from './labels.js';
 import type { AddOptions, KeyStore, KeyStoreEntry, KeyStoreInfo } from './types.js';
 

@@ -10,7 +10,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { encryptPrivateKeyInfo, type KeyProtection } from '../pki/pbe.js';
 import { readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
-import { summarizeCertificate } from '../pki/certificate.js';
+import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { FileBackend, StoredEntry, StoreImage } from './backend.js';
 
 export interface Pkcs12Meta {

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, failed, KymanError, notFound, usage } from '../errors.js';
-import { publicKeyMatches, readCertificate, summarizeCertificate, type SignatureHash } from '../pki/certificate.js';
+import { publicKeyMatches, readCertificate, summarizeCertificate, type SignatureHash } from '../pki/certificate/index.js';
 import { parseSubjectAltName } from '../pki/general-name.js';
 import { parseName } from '../pki/name.js';
 import { readCertificateFile } from '../pki/certificate-file.js';

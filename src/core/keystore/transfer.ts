@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
-import { summarizeCertificate, publicKeyMatches } from '../pki/certificate.js';
+import { summarizeCertificate, publicKeyMatches } from '../pki/certificate/index.js';
 import { readCertificateFile } from '../pki/certificate-file.js';
 import { orderChain } from '../pki/chain.js';
 import { encodePem } from '../pki/pem.js';

@@ -3,7 +3,7 @@
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { KymanError, usage } from '../errors.js';
-import { createCertificate, readCertificate, verifyCertificateSignature, type CertificateInfo } from '../pki/certificate.js';
+import { createCertificate, readCertificate, verifyCertificateSignature, type CertificateInfo } from '../pki/certificate/index.js';
 import { profileOptions } from '../pki/profile.js';
 import { applyBatch, type BatchChange } from '../keystore/batch.js';
 import { fileExists } from '../keystore/file-io.js';

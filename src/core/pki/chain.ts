@@ -1,7 +1,7 @@
 // Putting certificates in chain order: from a leaf up through the issuers found among candidates.
 
 import type { CryptoProvider } from '../crypto/provider.js';
-import { readCertificate, verifyCertificateSignature, type CertificateInfo } from './certificate.js';
+import { readCertificate, verifyCertificateSignature, type CertificateInfo } from './certificate/index.js';
 
 /** A chain may not be longer than this: a loop or a hostile bundle must not run on. */
 export const MAX_CHAIN_LENGTH = 10;

@@ -8,9 +8,10 @@ import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier, Attribute, BasicConstraints, Extension, Extensions, SubjectAlternativeName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { CryptoProvider, NamedCurve, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, failed, usage } from '../errors.js';
-import { signatureAlgorithmIdentifier, signatureAlgorithmName, signatureSchemeFor, signatureSchemeOf, type SignatureHash } from './certificate.js';
+import { signatureAlgorithmIdentifier, signatureAlgorithmName, signatureSchemeFor, signatureSchemeOf, type SignatureHash } from './certificate/index.js';
 import { formatGeneralName, parseSubjectAltName } from './general-name.js';
-import { expectTlv, formatNameAt, parseName, readTlv, type Tlv } from './name.js';
+import { expectTlv, readTlv, type Tlv } from '../der/reader.js';
+import { formatNameAt, parseName } from './name.js';
 import { decodePem, isPem } from './pem.js';
 
 const OID_SUBJECT_ALT_NAME = '2.5.29.17';

@@ -1,7 +1,7 @@
 // The pki layer's door: names, general names and certificates.
 export { parseName, formatName, escapeValue, encodeName, namesMatch } from './name.js';
 export { parseSubjectAltName, formatGeneralName, parseIpAddress, formatIpAddress } from './general-name.js';
-export * from './certificate.js';
+export * from './certificate/index.js';
 export { decodePem, encodePem, encodePemBlocks, isPem } from './pem.js';
 export type { PemBlock } from './pem.js';
 export { readCertificateFile } from './certificate-file.js';

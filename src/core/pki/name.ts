@@ -1,88 +1,12 @@
-// Distinguished names: RFC 4514 strings to X.501 Names and back, and the small DER reader the fast paths share.
+// Distinguished names: RFC 4514 strings to X.501 Names and back.
 
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import { badInput, usage } from '../errors.js';
-import { oid as encodeOid, sequence, TAG as DER, tlv } from './der-writer.js';
-import { toHex } from '../bytes.js';
-
-// ---------------------------------------------------------------------------------------------
-// A minimal DER reader. asn1js.fromBER spends ~55 µs on a three-attribute Name and ~300 µs on a
-// certificate; listing 10,000 entries must take well under a second, so the read-only hot paths
-// (formatName, summarizeCertificate) walk tag-length-value headers here instead. Everything that
-// builds a structure still goes through @peculiar/asn1-schema.
-// ---------------------------------------------------------------------------------------------
-
-/** One DER tag-length-value: `der[valueStart, end)` is the contents, `der[start, end)` the whole. */
-export interface Tlv {
-  readonly tag: number;
-  readonly start: number;
-  readonly valueStart: number;
-  readonly end: number;
-}
-
-/** DER lengths over 16 MiB are not certificates; refusing them keeps the arithmetic exact. */
-const MAX_DER_LENGTH_OCTETS = 3;
-
-/**
- * Reads the TLV at `offset`, which must end by `limit`. Only what X.509 uses: low tag numbers
- * and definite lengths (X.690 §10.1 forbids the indefinite form in DER).
- */
-export function readTlv(der: Uint8Array, offset: number, limit: number = der.length): Tlv {
-  if (offset + 2 > limit) throw badInput(`truncated DER at offset ${offset}`);
-  const tag = der[offset];
-  if ((tag & 0x1f) === 0x1f) throw badInput(`unsupported high-number DER tag at offset ${offset}`);
-  let length = der[offset + 1];
-  let valueStart = offset + 2;
-  if (length & 0x80) {
-    const octets = length & 0x7f;
-    if (octets === 0) throw badInput(`indefinite length at offset ${offset}: not DER`);
-    if (octets > MAX_DER_LENGTH_OCTETS || valueStart + octets > limit) throw badInput(`bad DER length at offset ${offset}`);
-    length = 0;
-    for (let i = 0; i < octets; i++) length = length * 256 + der[valueStart + i];
-    valueStart += octets;
-  }
-  const end = valueStart + length;
-  if (end > limit) throw badInput(`DER value at offset ${offset} runs past its container`);
-  return { tag, start: offset, valueStart, end };
-}
-
-/** Reads the TLV at `offset` and insists on its tag; `what` names it in the error. */
-export function expectTlv(der: Uint8Array, offset: number, limit: number, tag: number, what: string): Tlv {
-  const tlv = readTlv(der, offset, limit);
-  if (tlv.tag !== tag) throw badInput(`expected ${what} at offset ${offset}`);
-  return tlv;
-}
-
-/** Dotted-decimal text of an OBJECT IDENTIFIER's contents (X.690 §8.19). */
-export function decodeOid(der: Uint8Array, start: number, end: number): string {
-  if (start >= end || (der[end - 1] & 0x80) !== 0) throw badInput(`malformed OBJECT IDENTIFIER at offset ${start}`);
-  let text = '';
-  let value = 0;
-  let big: bigint | undefined;
-  let first = true;
-  for (let i = start; i < end; i++) {
-    const b = der[i];
-    if (big !== undefined) big = (big << 7n) | BigInt(b & 0x7f);
-    else if (value > 0x3ffffffffff) big = (BigInt(value) << 7n) | BigInt(b & 0x7f); // past 2^42: stay exact
-    else value = value * 128 + (b & 0x7f);
-    if (b & 0x80) continue;
-    const arc = big ?? BigInt(value);
-    if (first) {
-      // The first octets carry two arcs: 40 * X + Y, with X at most 2 (X.690 §8.19.4).
-      const x = arc < 40n ? 0n : arc < 80n ? 1n : 2n;
-      text = `${x}.${arc - 40n * x}`;
-      first = false;
-    } else {
-      text += `.${big ?? value}`;
-    }
-    value = 0;
-    big = undefined;
-  }
-  return text;
-}
-
+import { oid as encodeOid, sequence, TAG as DER, tlv } from '../der/writer.js';
+import { decodeOid, expectTlv, readTlv, type Tlv } from '../der/reader.js';
+import { compareBytes, equalBytes, toHex } from '../bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Attribute types
@@ -197,7 +121,8 @@ class DnParser {
     if (values.length === 1) return new RelativeDistinguishedName(values);
     // A SET OF is encoded in ascending order of its members' encodings (X.690 §11.6).
     const encoded = values.map((v) => ({ v, der: encodeAttribute(v) }));
-    encoded.sort((a, b) => compareOctets(a.der, b.der));
+    // Complete TLVs are never proper prefixes of each other, so byte order is X.690's padded order.
+    encoded.sort((a, b) => compareBytes(a.der, b.der));
     return new RelativeDistinguishedName(encoded.map((e) => e.v));
   }
 
@@ -330,15 +255,6 @@ function encodeValue(typeText: string, value: string, info: AttributeTypeInfo | 
   }
 }
 
-/** X.690 §11.6 ordering: compare as octet strings, the shorter padded with zeros at the end. */
-function compareOctets(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d) return d;
-  }
-  return 0;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Formatting to RFC 4514
@@ -511,7 +427,7 @@ function encodeAttribute(atv: AttributeTypeAndValue): Uint8Array {
  * space squeezing of RFC 5280 §7.1 (a close approximation of RFC 4518 string preparation).
  */
 export function namesMatch(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length === b.length && a.every((x, i) => x === b[i])) return true;
+  if (equalBytes(a, b)) return true;
   const fold = (der: Uint8Array) => formatName(der).toLowerCase().replace(/ +/g, ' ');
   return fold(a) === fold(b);
 }

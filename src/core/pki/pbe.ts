@@ -7,7 +7,7 @@ import * as asn1js from 'asn1js';
 import { AlgorithmIdentifier as PkiAlgorithmIdentifier, PBES2Params, PBKDF2Params } from 'pkijs';
 import type { CbcCipher, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
-import * as DER from './der-writer.js';
+import * as DER from '../der/writer.js';
 
 /** How a private key (or any PKCS #12 content) is protected by a password; what kyman can write. */
 export type KeyProtection =

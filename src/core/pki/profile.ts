@@ -1,7 +1,7 @@
 // Certificate profiles: what a server, client or CA certificate says about its key's uses (RFC 5280 §4.2.1.3, §4.2.1.12).
 
 import { usage } from '../errors.js';
-import type { CertificateOptions, PublicKeyInfo } from './certificate.js';
+import type { CertificateOptions, PublicKeyInfo } from './certificate/index.js';
 
 export type CertificateProfile = 'server' | 'client' | 'ca' | 'any';
 export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = ['server', 'client', 'ca', 'any'];

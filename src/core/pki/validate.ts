@@ -4,7 +4,7 @@ import { domainToASCII } from 'node:url';
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { Certificate, GeneralName, NameConstraints, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { readCertificate, verifyCertificateSignature, type CertificateInfo } from './certificate.js';
+import { readCertificate, verifyCertificateSignature, type CertificateInfo } from './certificate/index.js';
 import { formatIpAddress, parseIpAddress } from './general-name.js';
 import { MAX_CHAIN_LENGTH } from './chain.js';
 

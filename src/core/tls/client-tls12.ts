@@ -1,7 +1,7 @@
 // The TLS 1.2 client handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ServerHello on, one method per step.
 
 import { usage } from '../errors.js';
-import { summarizeCertificate } from '../pki/certificate.js';
+import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
 import { equalBytes } from '../bytes.js';

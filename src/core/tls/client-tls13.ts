@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type { KeyShare } from '../crypto/provider.js';
 import { usage } from '../errors.js';
-import { summarizeCertificate } from '../pki/certificate.js';
+import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
 import { ClientHandshake12 } from './client-tls12.js';

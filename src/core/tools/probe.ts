@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { failed, KymanError, usage } from '../errors.js';
-import { readCertificate, type CertificateInfo } from '../pki/certificate.js';
+import { readCertificate, type CertificateInfo } from '../pki/certificate/index.js';
 import { validateChain, type ValidationReason } from '../pki/validate.js';
 import { connect, TLS_VERSIONS, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsSocket, type TlsVersionName, type TraceSink } from '../tls/index.js';
 

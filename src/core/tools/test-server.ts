@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { conflict, failed, usage } from '../errors.js';
-import { readCertificate } from '../pki/certificate.js';
+import { readCertificate } from '../pki/certificate/index.js';
 import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type TlsSocket, type TlsVersionName, type TraceEvent } from '../tls/index.js';
 import { describeHandshakeFailure } from './probe.js';
 

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { failed } from '../errors.js';
-import { createCertificate } from '../pki/certificate.js';
+import { createCertificate } from '../pki/certificate/index.js';
 import { connect, createTlsServer, type TlsServerOptions, type TlsSession, type TlsSocket } from '../tls/index.js';
 
 /** Bulk data goes in writes of this size, as most applications and benchmarks write it (one full record each). */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { publicKeyMatches } from '../../../src/core/pki/certificate.js';
+import { publicKeyMatches } from '../../../src/core/pki/certificate/index.js';
 import { encodePem } from '../../../src/core/pki/pem.js';
 import { changeKeyStorePassword, createKeyStore, openKeyDatabase, readStashFor } from '../../../src/core/keystore/index.js';
 import { changeRequestStorePassword, createRequest, openRequestStore, receiveCertificate, renewRequest, requestDatabasePathFor } from '../../../src/core/keystore/requests.js';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createPkcs11Provider, type Pkcs11Provider } from '../../../src/core/crypto/pkcs11.js';
 import { createSoftwareProvider } from '../../../src/core/crypto/software.js';
 import { Pkcs11KeyStore } from '../../../src/core/keystore/pkcs11-key-store.js';
-import { createCertificate } from '../../../src/core/pki/certificate.js';
+import { createCertificate } from '../../../src/core/pki/certificate/index.js';
 import { encodePem } from '../../../src/core/pki/pem.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { SOFTHSM2, softHsm, type SoftHsm } from '../crypto/pkcs11-helpers.js';

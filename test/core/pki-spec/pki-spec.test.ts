@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { softwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { readCertificate } from '../../../src/core/pki/certificate.js';
+import { readCertificate } from '../../../src/core/pki/certificate/index.js';
 import { validateChain } from '../../../src/core/pki/validate.js';
 import { openKeyStore } from '../../../src/core/keystore/index.js';
 import { applyPkiSpec, loadPkiSpec, parsePkiSpec, type PkiSpec } from '../../../src/core/pki-spec/index.js';

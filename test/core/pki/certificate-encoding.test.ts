@@ -22,9 +22,10 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import { createSoftwareProvider, type KeySpec, type PrivateKeyHandle } from '../../../src/core/crypto/index.js';
-import { createCertificate, readCertificate, signatureAlgorithmIdentifier, signatureSchemeFor, type CertificateOptions } from '../../../src/core/pki/certificate.js';
+import { createCertificate, readCertificate, signatureAlgorithmIdentifier, signatureSchemeFor, type CertificateOptions } from '../../../src/core/pki/certificate/index.js';
 import { parseSubjectAltName } from '../../../src/core/pki/general-name.js';
-import { encodeName, parseName, readTlv } from '../../../src/core/pki/name.js';
+import { encodeName, parseName } from '../../../src/core/pki/name.js';
+import { readTlv } from '../../../src/core/der/reader.js';
 
 const provider = createSoftwareProvider();
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

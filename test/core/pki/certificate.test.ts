@@ -19,7 +19,7 @@ import {
   verifyCertificateSignature,
   type CertificateInfo,
   type CertificateOptions,
-} from '../../../src/core/pki/certificate.js';
+} from '../../../src/core/pki/certificate/index.js';
 
 const provider = createSoftwareProvider();
 const hex = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');

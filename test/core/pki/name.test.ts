@@ -7,7 +7,7 @@ import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { createCertificate } from '../../../src/core/pki/certificate.js';
+import { createCertificate } from '../../../src/core/pki/certificate/index.js';
 import { formatName, parseName } from '../../../src/core/pki/name.js';
 
 const hex = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');

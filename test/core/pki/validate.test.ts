@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSoftwareProvider, type PrivateKeyHandle } from '../../../src/core/crypto/index.js';
-import { createCertificate, readCertificate, type CertificateOptions } from '../../../src/core/pki/certificate.js';
+import { createCertificate, readCertificate, type CertificateOptions } from '../../../src/core/pki/certificate/index.js';
 import { decodePem, encodePem } from '../../../src/core/pki/pem.js';
 import { dnsNameMatches, matchesHost, validateChain } from '../../../src/core/pki/validate.js';
 

@@ -3,7 +3,6 @@
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { badInput, badPassword, conflict, usage } from '../../errors.js';
 import type { KeyProtection } from '../../pki/pbe.js';
-import { TlvReader } from './der.js';
 import {
   FIXED_HEADER_SIZE,
   LAYOUT,
@@ -141,7 +140,7 @@ export function readCmsDatabase(provider: CryptoProvider, bytes: Uint8Array, pas
   }
 
   const ctx = {
-    reader: new TlvReader(bytes),
+    bytes,
     view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     recordLength,
     digestProvider: options.verifyDigests ? provider : undefined,

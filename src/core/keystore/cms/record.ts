@@ -13,8 +13,9 @@
 
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { badInput, usage, type KymanError } from '../../errors.js';
-import * as DER from '../../pki/der-writer.js';
-import { CONTEXT, TAG, TlvReader, UNIVERSAL, issuerAndSerialNumber, sliceCertificate } from './der.js';
+import * as DER from '../../der/writer.js';
+import { isConstructed, TAG_CLASS, tagClassOf, tagNumberOf, tryReadTlv, valueOf, wholeOf } from '../../der/reader.js';
+import { issuerAndSerialNumber, sliceCertificate } from './certificate-parts.js';
 import { equalBytes } from '../../bytes.js';
 import type { CmsRecord, CmsRecordKind, CmsVersion } from './types.js';
 
@@ -95,7 +96,7 @@ export interface PreparedSlot {
 /** A whole DER SEQUENCE, or an error naming what it should have been. */
 function singleSequence(der: Uint8Array | undefined, what: string, label: string): Uint8Array {
   if (!der) throw usage(`entry "${label}" has no ${what}`);
-  const tlv = new TlvReader(der).expect(0, der.length, UNIVERSAL, TAG.SEQUENCE, true);
+  const tlv = tryReadTlv(der, 0, der.length, DER.TAG.SEQUENCE);
   if (!tlv || tlv.end !== der.length) throw badInput(`entry "${label}": its ${what} is not DER`);
   return der;
 }
@@ -104,12 +105,11 @@ function singleSequence(der: Uint8Array | undefined, what: string, label: string
 function rawChoice(record: CmsRecord): Uint8Array {
   const raw = record.raw;
   if (!raw) throw usage(`entry "${record.label}" is a ${record.kind} record kept as it was read, but its DER is missing`);
-  const r = new TlvReader(raw);
-  const seq = r.expect(0, raw.length, UNIVERSAL, TAG.SEQUENCE, true);
-  const int = seq && r.expect(seq.contentStart, seq.end, UNIVERSAL, TAG.INTEGER, false);
-  const choice = int && r.at(int.end, seq.end);
-  if (!choice || choice.tagClass !== CONTEXT) throw badInput(`entry "${record.label}": its record DER is not a CMS record`);
-  return r.whole(choice);
+  const seq = tryReadTlv(raw, 0, raw.length, DER.TAG.SEQUENCE);
+  const int = seq && tryReadTlv(raw, seq.valueStart, seq.end, DER.TAG.INTEGER);
+  const choice = int && tryReadTlv(raw, int.end, seq.end);
+  if (!choice || tagClassOf(choice.tag) !== TAG_CLASS.CONTEXT) throw badInput(`entry "${record.label}": its record DER is not a CMS record`);
+  return wholeOf(raw, choice);
 }
 
 /** The record CHOICE's alternatives, context-specific and constructed: [1] a certificate, [2] a key pair. */
@@ -215,7 +215,8 @@ export function writeSlot(provider: CryptoProvider, out: Uint8Array, offset: num
 // Reading
 
 export interface SlotReadContext {
-  readonly reader: TlvReader;
+  /** The whole file. */
+  readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly recordLength: number;
   /** When set, the five digests are recomputed and compared (costs five SHA-1 a record). */
@@ -244,8 +245,7 @@ function trimZeros(bytes: Uint8Array): Uint8Array {
  * keys come back as views into the file's bytes: nothing is copied or parsed further.
  */
 export function readSlot(ctx: SlotReadContext, offset: number, recordNumber: number): CmsRecord {
-  const { reader, view, recordLength } = ctx;
-  const bytes = reader.bytes;
+  const { bytes, view, recordLength } = ctx;
   const damaged = (what: string) => ctx.damaged(recordNumber, what);
   const end = offset + recordLength;
   if (recordLength < FIXED_FIELDS_SIZE) throw damaged('its slot is too small to hold a record');
@@ -260,16 +260,16 @@ export function readSlot(ctx: SlotReadContext, offset: number, recordNumber: num
   const derEnd = p + derLength;
 
   // The record DER.
-  const seq = reader.expect(p, derEnd, UNIVERSAL, TAG.SEQUENCE, true);
+  const seq = tryReadTlv(bytes, p, derEnd, DER.TAG.SEQUENCE);
   if (!seq || seq.end !== derEnd) throw damaged('its DER is not a SEQUENCE of the length its slot gives');
-  const int = reader.expect(seq.contentStart, seq.end, UNIVERSAL, TAG.INTEGER, false);
-  if (!int || smallInteger(reader.content(int)) !== recordNumber) throw damaged('its DER holds another record number');
-  const choice = reader.at(int.end, seq.end);
-  if (!choice || choice.tagClass !== CONTEXT || !choice.constructed) throw damaged('its DER holds no [n] entry element');
-  const labelTlv = reader.expect(choice.end, seq.end, UNIVERSAL, TAG.VISIBLE_STRING, false);
-  const flagsTlv = labelTlv && reader.expect(labelTlv.end, seq.end, UNIVERSAL, TAG.BIT_STRING, false);
+  const int = tryReadTlv(bytes, seq.valueStart, seq.end, DER.TAG.INTEGER);
+  if (!int || smallInteger(valueOf(bytes, int)) !== recordNumber) throw damaged('its DER holds another record number');
+  const choice = tryReadTlv(bytes, int.end, seq.end);
+  if (!choice || tagClassOf(choice.tag) !== TAG_CLASS.CONTEXT || !isConstructed(choice.tag)) throw damaged('its DER holds no [n] entry element');
+  const labelTlv = tryReadTlv(bytes, choice.end, seq.end, DER.TAG.VISIBLE_STRING);
+  const flagsTlv = labelTlv && tryReadTlv(bytes, labelTlv.end, seq.end, DER.TAG.BIT_STRING);
   if (!labelTlv || !flagsTlv || flagsTlv.end !== seq.end) throw damaged('its DER does not end in a label and flags');
-  const flags = decodeFlags(reader.content(flagsTlv));
+  const flags = decodeFlags(valueOf(bytes, flagsTlv));
   if (!flags) throw damaged('its flags are not a BIT STRING');
 
   // The label, then the reserved field.
@@ -278,7 +278,7 @@ export function readSlot(ctx: SlotReadContext, offset: number, recordNumber: num
   p += 4;
   if (labelLength > end - p - 4) throw damaged('its label runs past the end of its slot');
   const labelBytes = bytes.subarray(p, p + labelLength);
-  if (!equalBytes(labelBytes, reader.content(labelTlv))) throw damaged('the label in its slot differs from the label in its DER');
+  if (!equalBytes(labelBytes, valueOf(bytes, labelTlv))) throw damaged('the label in its slot differs from the label in its DER');
   let label: string;
   try {
     label = utf8Decoder.decode(labelBytes);
@@ -287,7 +287,7 @@ export function readSlot(ctx: SlotReadContext, offset: number, recordNumber: num
   }
   p += labelLength + 4; // reserved: not checked, GSKit 8 and z/OS put different things there
 
-  const kind: CmsRecordKind = CHOICE_KIND[choice.tagNumber] ?? 'unknown';
+  const kind: CmsRecordKind = CHOICE_KIND[tagNumberOf(choice.tag)] ?? 'unknown';
   const record: CmsRecord = { label, kind, trusted: flags.trusted, isDefault: flags.isDefault };
   if (flags.otherFlags) record.otherFlags = flags.otherFlags;
 
@@ -298,18 +298,18 @@ export function readSlot(ctx: SlotReadContext, offset: number, recordNumber: num
   }
 
   if (kind === 'certificate') {
-    const certificate = reader.expect(choice.contentStart, choice.end, UNIVERSAL, TAG.SEQUENCE, true);
+    const certificate = tryReadTlv(bytes, choice.valueStart, choice.end, DER.TAG.SEQUENCE);
     if (!certificate || certificate.end !== choice.end) throw damaged('its [1] element is not one certificate');
-    record.certificate = reader.whole(certificate);
+    record.certificate = wholeOf(bytes, certificate);
   } else {
-    const pair = reader.expect(choice.contentStart, choice.end, UNIVERSAL, TAG.SEQUENCE, true);
-    const certificate = pair && reader.expect(pair.contentStart, pair.end, UNIVERSAL, TAG.SEQUENCE, true);
-    const key = pair && certificate && reader.expect(certificate.end, pair.end, UNIVERSAL, TAG.SEQUENCE, true);
+    const pair = tryReadTlv(bytes, choice.valueStart, choice.end, DER.TAG.SEQUENCE);
+    const certificate = pair && tryReadTlv(bytes, pair.valueStart, pair.end, DER.TAG.SEQUENCE);
+    const key = pair && certificate && tryReadTlv(bytes, certificate.end, pair.end, DER.TAG.SEQUENCE);
     if (!pair || pair.end !== choice.end || !certificate || !key || key.end !== pair.end) {
       throw damaged('its [2] element is not a certificate and an encrypted private key');
     }
-    record.certificate = reader.whole(certificate);
-    record.encryptedPrivateKey = reader.whole(key);
+    record.certificate = wholeOf(bytes, certificate);
+    record.encryptedPrivateKey = wholeOf(bytes, key);
   }
 
   // The five digests.

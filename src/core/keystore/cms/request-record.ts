@@ -17,9 +17,9 @@
 // The slot's five digests are written as five empty pairs (record.ts), since there is no
 // certificate to digest.
 
-import * as asn1js from 'asn1js';
 import { badInput } from '../../errors.js';
-import { CONTEXT, PreEncoded, TAG, TlvReader, UNIVERSAL } from './der.js';
+import { contextTag, tryReadTlv, wholeOf } from '../../der/reader.js';
+import * as DER from '../../der/writer.js';
 import type { CmsRecord } from './types.js';
 
 /** The `[0]` CHOICE tag number. */
@@ -40,15 +40,9 @@ export interface RequestRecordContent {
  * placeholders: the codec takes only the CHOICE element from it and writes the slot's own.
  */
 export function requestRecord(label: string, content: RequestRecordContent): CmsRecord {
-  const choice = new asn1js.Constructed({
-    idBlock: { tagClass: CONTEXT, tagNumber: REQUEST_CHOICE },
-    value: [new asn1js.Sequence({ value: [new PreEncoded(content.request), new PreEncoded(content.encryptedPrivateKey)] })],
-  });
-  const raw = new Uint8Array(
-    new asn1js.Sequence({
-      value: [new asn1js.Integer({ value: 0 }), choice, new asn1js.VisibleString({ value: '' }), new asn1js.BitString({ valueHex: new Uint8Array(0), unusedBits: 0 })],
-    }).toBER(),
-  );
+  // The request and key are carried byte for byte: re-encoding either risks changing it.
+  const choice = DER.tlv(contextTag(REQUEST_CHOICE), DER.sequence(content.request, content.encryptedPrivateKey));
+  const raw = DER.sequence(DER.integer(0), choice, DER.tlv(DER.TAG.VISIBLE_STRING), DER.tlv(DER.TAG.BIT_STRING, Uint8Array.of(0)));
   return { label, kind: 'request', raw, trusted: true, isDefault: false, otherFlags: content.renewal ? RENEWAL_FLAG : undefined };
 }
 
@@ -57,18 +51,18 @@ export function readRequestRecord(record: CmsRecord): RequestRecordContent {
   const raw = record.raw;
   const bad = () => badInput(`request record "${record.label}" is not [0] { CertificationRequest, EncryptedPrivateKeyInfo }, the layout kyman reads`);
   if (record.kind !== 'request' || !raw) throw bad();
-  const r = new TlvReader(raw);
-  const seq = r.expect(0, raw.length, UNIVERSAL, TAG.SEQUENCE, true);
-  const int = seq && r.expect(seq.contentStart, seq.end, UNIVERSAL, TAG.INTEGER, false);
-  const choice = int && r.at(int.end, seq.end);
-  if (!choice || choice.tagClass !== CONTEXT || choice.tagNumber !== REQUEST_CHOICE || !choice.constructed) throw bad();
-  const pair = r.expect(choice.contentStart, choice.end, UNIVERSAL, TAG.SEQUENCE, true);
-  const request = pair && r.expect(pair.contentStart, pair.end, UNIVERSAL, TAG.SEQUENCE, true);
-  const key = pair && request && r.expect(request.end, pair.end, UNIVERSAL, TAG.SEQUENCE, true);
+  const { SEQUENCE, INTEGER } = DER.TAG;
+  const seq = tryReadTlv(raw, 0, raw.length, SEQUENCE);
+  const int = seq && tryReadTlv(raw, seq.valueStart, seq.end, INTEGER);
+  const choice = int && tryReadTlv(raw, int.end, seq.end, contextTag(REQUEST_CHOICE));
+  if (!choice) throw bad();
+  const pair = tryReadTlv(raw, choice.valueStart, choice.end, SEQUENCE);
+  const request = pair && tryReadTlv(raw, pair.valueStart, pair.end, SEQUENCE);
+  const key = pair && request && tryReadTlv(raw, request.end, pair.end, SEQUENCE);
   if (!pair || pair.end !== choice.end || !request || !key || key.end !== pair.end) throw bad();
   return {
-    request: r.whole(request).slice(),
-    encryptedPrivateKey: r.whole(key).slice(),
+    request: wholeOf(raw, request).slice(),
+    encryptedPrivateKey: wholeOf(raw, key).slice(),
     renewal: ((record.otherFlags ?? 0) & RENEWAL_FLAG) !== 0,
   };
 }

@@ -1,4 +1,4 @@
-// A small DER writer for structures assembled from parts already encoded or fixed (X.690).
+// The DER writer for what kyman writes: TLVs assembled from parts already encoded or fixed (X.690).
 //
 // @peculiar/asn1-schema builds a tree of asn1js objects and walks it twice to write a few hundred
 // bytes: about a millisecond for a small certificate, most of the cost of issuing one. Where the

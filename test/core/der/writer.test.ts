@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Time } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
-import * as DER from '../../../src/core/pki/der-writer.js';
+import * as DER from '../../../src/core/der/writer.js';
 
 const hex = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
 
-describe('pki/der-writer', () => {
+describe('der/writer', () => {
   it('writes INTEGERs as asn1js does, a zero octet first where the top bit is set', () => {
     for (const n of [0, 1, 127, 128, 255, 256, 2048, 4096, 32767, 32768, 65535, 2 ** 24, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER]) {
       assert.equal(hex(DER.integer(n)), hex(new asn1js.Integer({ value: n }).toBER()), String(n));
