@@ -2,10 +2,11 @@
 
 import { AsnConvert, AsnParser, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { ECParameters, ECPrivateKey, id_ecPublicKey, id_secp256r1, id_secp384r1, id_secp521r1 } from '@peculiar/asn1-ecc';
+import { ECParameters, ECPrivateKey } from '@peculiar/asn1-ecc';
 import { RSAPrivateKey, RSAPublicKey, id_rsaEncryption } from '@peculiar/asn1-rsa';
 import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { badInput, usage } from '../errors.js';
+import { OID, OID_OF_CURVE } from '../der/oids.js';
 import type { KeySpec, KeyType, NamedCurve, PrivateKeyHandle } from './provider.js';
 import { CKK_EC_EDWARDS, CKM_EC_EDWARDS_KEY_PAIR_GEN, P11, type Handle, type TokenSession } from './pkcs11-module.js';
 
@@ -24,8 +25,8 @@ export interface Pkcs11KeyHandle extends PrivateKeyHandle {
 export const isPkcs11Key = (key: PrivateKeyHandle): key is Pkcs11KeyHandle =>
   key.provider === 'pkcs11' && (key as Partial<Pkcs11KeyHandle>).object !== undefined;
 
-const ID_ED25519 = '1.3.101.112';
-const CURVE_OID: Record<NamedCurve, string> = { 'P-256': id_secp256r1, 'P-384': id_secp384r1, 'P-521': id_secp521r1 };
+const ID_ED25519 = OID.id_Ed25519;
+const CURVE_OID: Record<NamedCurve, string> = OID_OF_CURVE;
 const CURVE_BYTES: Record<NamedCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 export const coordinateBytes = (curve: NamedCurve) => CURVE_BYTES[curve];
 
@@ -69,7 +70,7 @@ export function ecSpki(curve: NamedCurve, point: Uint8Array): Uint8Array {
   return new Uint8Array(
     der(
       new SubjectPublicKeyInfo({
-        algorithm: new AlgorithmIdentifier({ algorithm: id_ecPublicKey, parameters: AsnConvert.serialize(new ECParameters({ namedCurve: CURVE_OID[curve] })) }),
+        algorithm: new AlgorithmIdentifier({ algorithm: OID.id_ecPublicKey, parameters: AsnConvert.serialize(new ECParameters({ namedCurve: CURVE_OID[curve] })) }),
         subjectPublicKey: ab(point),
       }),
     ),
@@ -96,7 +97,7 @@ export function readSpki(spki: Uint8Array): { type: KeyType; curve?: NamedCurve;
   const info = AsnParser.parse(spki, SubjectPublicKeyInfo);
   const key = Buffer.from(info.subjectPublicKey);
   switch (info.algorithm.algorithm) {
-    case id_ecPublicKey: {
+    case OID.id_ecPublicKey: {
       const oid = AsnParser.parse(info.algorithm.parameters!, ECParameters).namedCurve;
       const curve = (Object.keys(CURVE_OID) as NamedCurve[]).find((c) => CURVE_OID[c] === oid);
       if (!curve) throw usage(`EC curve ${oid} is not one kyman puts on a token`);
@@ -222,7 +223,7 @@ export function privateValuesOf(pkcs8: Uint8Array): { keyType: number; values: {
         ],
       };
     }
-    case id_ecPublicKey: {
+    case OID.id_ecPublicKey: {
       const k = AsnParser.parse(body, ECPrivateKey);
       const params = info.privateKeyAlgorithm.parameters ? Buffer.from(info.privateKeyAlgorithm.parameters) : der(k.parameters);
       return { keyType: P11.CKK_EC, values: [{ type: P11.CKA_EC_PARAMS, value: params }, { type: P11.CKA_VALUE, value: Buffer.from(k.privateKey.buffer) }] };

@@ -4,6 +4,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { DigestInfo } from '@peculiar/asn1-rsa';
 import { usage } from '../errors.js';
+import { HASH_OID } from '../der/oids.js';
 import type { AeadAlgorithm, AeadKey, CryptoProvider, HashAlgorithm, KeyExchangeGroup, KeyShare, KeySpec, NamedCurve, PrivateKeyHandle } from './provider.js';
 import { softwareProvider } from './software.js';
 import { CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, P11, TokenSession, ckrOf, defaultModulePath, pkcs11Error, type Handle } from './pkcs11-module.js';
@@ -57,13 +58,6 @@ export interface Pkcs11Provider extends CryptoProvider {
   close(): void;
 }
 
-const HASH_OID: Record<HashAlgorithm, string> = {
-  MD5: '1.2.840.113549.2.5',
-  'SHA-1': '1.3.14.3.2.26',
-  'SHA-256': '2.16.840.1.101.3.4.2.1',
-  'SHA-384': '2.16.840.1.101.3.4.2.2',
-  'SHA-512': '2.16.840.1.101.3.4.2.3',
-};
 
 const PSS_HASH: Partial<Record<HashAlgorithm, { hashAlg: number; mgf: number }>> = {
   'SHA-1': { hashAlg: P11.CKM_SHA_1, mgf: P11.CKG_MGF1_SHA1 },

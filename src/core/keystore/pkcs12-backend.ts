@@ -10,6 +10,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { encryptPrivateKeyInfo, type KeyProtection } from '../pki/pbe.js';
 import { readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
+import { OID } from '../der/oids.js';
 import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { FileBackend, StoredEntry, StoreImage } from './backend.js';
 
@@ -18,7 +19,7 @@ export interface Pkcs12Meta {
 }
 
 /** The EKU OID keytool puts in the trusted-usage attribute: trusted for any purpose. */
-const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+const ANY_EXTENDED_KEY_USAGE = OID.anyExtendedKeyUsage;
 /** OpenSSL 3's default iteration count for PKCS #12 keys and MAC. */
 const PKCS12_ITERATIONS = 2048;
 

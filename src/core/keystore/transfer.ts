@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
+import { OID } from '../der/oids.js';
 import { summarizeCertificate, publicKeyMatches } from '../pki/certificate/index.js';
 import { readCertificateFile } from '../pki/certificate-file.js';
 import { orderChain } from '../pki/chain.js';
@@ -182,7 +183,7 @@ export async function exportEntry(store: KeyStore, label: string, options: Expor
         bags.push({ type: 'key', encrypted: true, data: encryptPrivateKeyInfo(provider, pkcs8, password, protection), friendlyName: label, localKeyId });
       }
       // A certificate alone carries keytool's trusted-usage attribute, so Java sees a trustedCertEntry.
-      bags.push({ type: 'certificate', data: entry.certificate, friendlyName: label, localKeyId: pkcs8 ? localKeyId : undefined, trustedUsage: pkcs8 ? undefined : ['2.5.29.37.0'] });
+      bags.push({ type: 'certificate', data: entry.certificate, friendlyName: label, localKeyId: pkcs8 ? localKeyId : undefined, trustedUsage: pkcs8 ? undefined : [OID.anyExtendedKeyUsage] });
       for (const c of chain.slice(1)) bags.push({ type: 'certificate', data: c });
       return { bytes: writePkcs12(provider, bags, password, { legacy: options.legacy }), certificates: chain.length, withKey: !!pkcs8 };
     }

@@ -11,22 +11,10 @@ import { badInput, failed, usage } from '../errors.js';
 import { signatureAlgorithmIdentifier, signatureAlgorithmName, signatureSchemeFor, signatureSchemeOf, type SignatureHash } from './certificate/index.js';
 import { formatGeneralName, parseSubjectAltName } from './general-name.js';
 import { expectTlv, readTlv, type Tlv } from '../der/reader.js';
+import { CURVE_BY_OID, OID } from '../der/oids.js';
 import { formatNameAt, parseName } from './name.js';
 import { decodePem, isPem } from './pem.js';
 
-const OID_SUBJECT_ALT_NAME = '2.5.29.17';
-const OID_BASIC_CONSTRAINTS = '2.5.29.19';
-/** Microsoft's older attribute for the same Extensions (certreq.exe and some appliances still write it). */
-const OID_MS_CERT_EXTENSIONS = '1.3.6.1.4.1.311.2.1.14';
-const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
-const OID_RSASSA_PSS = '1.2.840.113549.1.1.10';
-const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const OID_ED25519 = '1.3.101.112';
-const CURVE_BY_OID: Readonly<Record<string, NamedCurve>> = {
-  '1.2.840.10045.3.1.7': 'P-256',
-  '1.3.132.0.34': 'P-384',
-  '1.3.132.0.35': 'P-521',
-};
 
 /** PEM labels of a request: RFC 7468 §7, and the one Netscape and keytool wrote before it. */
 const REQUEST_LABELS: ReadonlySet<string> = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
@@ -82,7 +70,7 @@ export async function createCertificationRequest(provider: CryptoProvider, optio
   const attributes: Attribute[] = [];
   if (altNames.length) {
     const san = new Extension({
-      extnID: OID_SUBJECT_ALT_NAME,
+      extnID: OID.id_ce_subjectAltName,
       critical: subject.length === 0,
       extnValue: new OctetString(AsnConvert.serialize(new SubjectAlternativeName(altNames))),
     });
@@ -157,7 +145,7 @@ export function readCertificationRequest(provider: CryptoProvider, input: Uint8A
   };
 
   for (const attribute of reqInfo.attributes ?? []) {
-    if (attribute.type !== id_pkcs9_at_extensionRequest && attribute.type !== OID_MS_CERT_EXTENSIONS) continue;
+    if (attribute.type !== id_pkcs9_at_extensionRequest && attribute.type !== OID.msCertExtensions) continue;
     for (const value of attribute.values) {
       let extensions: Extensions;
       try {
@@ -172,10 +160,10 @@ export function readCertificationRequest(provider: CryptoProvider, input: Uint8A
         result.extensions.push({ oid: ext.extnID, critical: ext.critical, value: extValue });
         if (!first) continue;
         try {
-          if (ext.extnID === OID_SUBJECT_ALT_NAME) result.subjectAltNames = Array.from(AsnParser.parse(extValue, SubjectAlternativeName), formatGeneralName);
-          if (ext.extnID === OID_BASIC_CONSTRAINTS) result.isCA = AsnParser.parse(extValue, BasicConstraints).cA;
+          if (ext.extnID === OID.id_ce_subjectAltName) result.subjectAltNames = Array.from(AsnParser.parse(extValue, SubjectAlternativeName), formatGeneralName);
+          if (ext.extnID === OID.id_ce_basicConstraints) result.isCA = AsnParser.parse(extValue, BasicConstraints).cA;
         } catch (e) {
-          throw badInput(`the certificate request asks for a malformed ${ext.extnID === OID_SUBJECT_ALT_NAME ? 'subjectAltName' : 'basicConstraints'} extension`, e);
+          throw badInput(`the certificate request asks for a malformed ${ext.extnID === OID.id_ce_subjectAltName ? 'subjectAltName' : 'basicConstraints'} extension`, e);
         }
       }
     }
@@ -224,8 +212,8 @@ function verifyRequest(provider: CryptoProvider, info: Uint8Array, algorithm: Al
 function describeSpki(spki: SubjectPublicKeyInfo): Omit<RequestInfo['publicKey'], 'spki'> {
   const algorithmOid = spki.algorithm.algorithm;
   switch (algorithmOid) {
-    case OID_RSA_ENCRYPTION:
-    case OID_RSASSA_PSS: {
+    case OID.rsaEncryption:
+    case OID.id_RSASSA_PSS: {
       try {
         const key = AsnParser.parse(spki.subjectPublicKey, RSAPublicKey);
         const modulus = new Uint8Array(key.modulus);
@@ -237,7 +225,7 @@ function describeSpki(spki: SubjectPublicKeyInfo): Omit<RequestInfo['publicKey']
         throw badInput('the certificate request holds a malformed RSA public key', e);
       }
     }
-    case OID_EC_PUBLIC_KEY: {
+    case OID.id_ecPublicKey: {
       let curve: NamedCurve | undefined;
       try {
         const params = spki.algorithm.parameters;
@@ -248,7 +236,7 @@ function describeSpki(spki: SubjectPublicKeyInfo): Omit<RequestInfo['publicKey']
       }
       return curve ? { type: 'ec', curve, algorithmOid } : { type: 'ec', algorithmOid };
     }
-    case OID_ED25519:
+    case OID.id_Ed25519:
       return { type: 'ed25519', algorithmOid };
     default:
       return { type: 'other', algorithmOid };

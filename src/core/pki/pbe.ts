@@ -8,6 +8,7 @@ import { AlgorithmIdentifier as PkiAlgorithmIdentifier, PBES2Params, PBKDF2Param
 import type { CbcCipher, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
 import * as DER from '../der/writer.js';
+import { HMAC_OID, OID } from '../der/oids.js';
 
 /** How a private key (or any PKCS #12 content) is protected by a password; what kyman can write. */
 export type KeyProtection =
@@ -42,43 +43,16 @@ export const DEFAULT_KEY_PROTECTION: KeyProtection = {
 export const MAX_ITERATIONS = 10_000_000;
 
 // ---------------------------------------------------------------------------------------------
-// Object identifiers
-
-const OID = {
-  pbes2: '1.2.840.113549.1.5.13', // RFC 8018 A.4
-  pbkdf2: '1.2.840.113549.1.5.12', // RFC 8018 A.2
-  pbeWithMD2AndDES: '1.2.840.113549.1.5.1',
-  pbeWithMD5AndDES: '1.2.840.113549.1.5.3', // RFC 8018 A.3
-  pbeWithMD5AndRC2: '1.2.840.113549.1.5.6',
-  pbeWithSHA1AndDES: '1.2.840.113549.1.5.10',
-  pbeWithSHA1AndRC2: '1.2.840.113549.1.5.11',
-  pkcs12With128BitRC4: '1.2.840.113549.1.12.1.1', // RFC 7292 C
-  pkcs12With40BitRC4: '1.2.840.113549.1.12.1.2',
-  pkcs12With3KeyTripleDES: '1.2.840.113549.1.12.1.3',
-  pkcs12With2KeyTripleDES: '1.2.840.113549.1.12.1.4',
-  pkcs12With128BitRC2: '1.2.840.113549.1.12.1.5',
-  pkcs12With40BitRC2: '1.2.840.113549.1.12.1.6',
-  desCbc: '1.3.14.3.2.7',
-  desEde3Cbc: '1.2.840.113549.3.7',
-  rc2Cbc: '1.2.840.113549.3.2',
-  aes128Cbc: '2.16.840.1.101.3.4.1.2',
-  aes192Cbc: '2.16.840.1.101.3.4.1.22',
-  aes256Cbc: '2.16.840.1.101.3.4.1.42',
-} as const;
+// Object identifiers (their names and values: der/oids.ts)
 
 /** RFC 8018 B.1.1/B.1.2 PRFs. hmacWithSHA224 (…2.8) is not here: the CryptoProvider has no SHA-224. */
 const PRF_BY_OID: Record<string, HashAlgorithm> = {
-  '1.2.840.113549.2.7': 'SHA-1',
-  '1.2.840.113549.2.9': 'SHA-256',
-  '1.2.840.113549.2.10': 'SHA-384',
-  '1.2.840.113549.2.11': 'SHA-512',
+  [OID.id_hmacWithSHA1]: 'SHA-1',
+  [OID.id_hmacWithSHA256]: 'SHA-256',
+  [OID.id_hmacWithSHA384]: 'SHA-384',
+  [OID.id_hmacWithSHA512]: 'SHA-512',
 };
-const PRF_OID: Record<'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512', string> = {
-  'SHA-1': '1.2.840.113549.2.7',
-  'SHA-256': '1.2.840.113549.2.9',
-  'SHA-384': '1.2.840.113549.2.10',
-  'SHA-512': '1.2.840.113549.2.11',
-};
+const PRF_OID = HMAC_OID;
 
 interface CipherInfo {
   cipher: CbcCipher;
@@ -86,17 +60,17 @@ interface CipherInfo {
   ivLength: number;
 }
 const PBES2_CIPHER_BY_OID: Record<string, CipherInfo> = {
-  [OID.aes128Cbc]: { cipher: 'AES-128-CBC', keyLength: 16, ivLength: 16 },
-  [OID.aes192Cbc]: { cipher: 'AES-192-CBC', keyLength: 24, ivLength: 16 },
-  [OID.aes256Cbc]: { cipher: 'AES-256-CBC', keyLength: 32, ivLength: 16 },
-  [OID.desEde3Cbc]: { cipher: 'DES-EDE3-CBC', keyLength: 24, ivLength: 8 },
-  [OID.desCbc]: { cipher: 'DES-CBC', keyLength: 8, ivLength: 8 },
+  [OID.aes128_CBC]: { cipher: 'AES-128-CBC', keyLength: 16, ivLength: 16 },
+  [OID.aes192_CBC]: { cipher: 'AES-192-CBC', keyLength: 24, ivLength: 16 },
+  [OID.aes256_CBC]: { cipher: 'AES-256-CBC', keyLength: 32, ivLength: 16 },
+  [OID.des_EDE3_CBC]: { cipher: 'DES-EDE3-CBC', keyLength: 24, ivLength: 8 },
+  [OID.desCBC]: { cipher: 'DES-CBC', keyLength: 8, ivLength: 8 },
 };
 const PBES2_CIPHER_OID: Record<'AES-128-CBC' | 'AES-192-CBC' | 'AES-256-CBC' | 'DES-EDE3-CBC', string> = {
-  'AES-128-CBC': OID.aes128Cbc,
-  'AES-192-CBC': OID.aes192Cbc,
-  'AES-256-CBC': OID.aes256Cbc,
-  'DES-EDE3-CBC': OID.desEde3Cbc,
+  'AES-128-CBC': OID.aes128_CBC,
+  'AES-192-CBC': OID.aes192_CBC,
+  'AES-256-CBC': OID.aes256_CBC,
+  'DES-EDE3-CBC': OID.des_EDE3_CBC,
 };
 
 /** RFC 7292 Appendix C: the PKCS #12 PBE schemes; SHA-1 is their only hash. */
@@ -107,10 +81,10 @@ interface Pkcs12Scheme {
   effectiveBits?: number;
 }
 const PKCS12_SCHEMES: Record<string, Pkcs12Scheme> = {
-  [OID.pkcs12With3KeyTripleDES]: { name: 'pbeWithSHAAnd3-KeyTripleDES-CBC', cipher: 'DES-EDE3-CBC', keyLength: 24 },
-  [OID.pkcs12With2KeyTripleDES]: { name: 'pbeWithSHAAnd2-KeyTripleDES-CBC', cipher: 'DES-EDE3-CBC', keyLength: 16 },
-  [OID.pkcs12With128BitRC2]: { name: 'pbeWithSHAAnd128BitRC2-CBC', cipher: 'RC2-CBC', keyLength: 16, effectiveBits: 128 },
-  [OID.pkcs12With40BitRC2]: { name: 'pbeWithSHAAnd40BitRC2-CBC', cipher: 'RC2-CBC', keyLength: 5, effectiveBits: 40 },
+  [OID.pbeWithSHAAnd3_KeyTripleDES_CBC]: { name: 'pbeWithSHAAnd3-KeyTripleDES-CBC', cipher: 'DES-EDE3-CBC', keyLength: 24 },
+  [OID.pbeWithSHAAnd2_KeyTripleDES_CBC]: { name: 'pbeWithSHAAnd2-KeyTripleDES-CBC', cipher: 'DES-EDE3-CBC', keyLength: 16 },
+  [OID.pbeWithSHAAnd128BitRC2_CBC]: { name: 'pbeWithSHAAnd128BitRC2-CBC', cipher: 'RC2-CBC', keyLength: 16, effectiveBits: 128 },
+  [OID.pbewithSHAAnd40BitRC2_CBC]: { name: 'pbeWithSHAAnd40BitRC2-CBC', cipher: 'RC2-CBC', keyLength: 5, effectiveBits: 40 },
 };
 
 /** RFC 8018 §6.1 / A.3: PBES1 derives a 64-bit key and a 64-bit IV with PBKDF1. */
@@ -120,10 +94,10 @@ interface Pbes1Scheme {
   cipher: 'DES-CBC' | 'RC2-CBC';
 }
 const PBES1_SCHEMES: Record<string, Pbes1Scheme> = {
-  [OID.pbeWithMD5AndDES]: { name: 'pbeWithMD5AndDES-CBC', hash: 'MD5', cipher: 'DES-CBC' },
-  [OID.pbeWithSHA1AndDES]: { name: 'pbeWithSHA1AndDES-CBC', hash: 'SHA-1', cipher: 'DES-CBC' },
-  [OID.pbeWithMD5AndRC2]: { name: 'pbeWithMD5AndRC2-CBC', hash: 'MD5', cipher: 'RC2-CBC' },
-  [OID.pbeWithSHA1AndRC2]: { name: 'pbeWithSHA1AndRC2-CBC', hash: 'SHA-1', cipher: 'RC2-CBC' },
+  [OID.pbeWithMD5AndDES_CBC]: { name: 'pbeWithMD5AndDES-CBC', hash: 'MD5', cipher: 'DES-CBC' },
+  [OID.pbeWithSHA1AndDES_CBC]: { name: 'pbeWithSHA1AndDES-CBC', hash: 'SHA-1', cipher: 'DES-CBC' },
+  [OID.pbeWithMD5AndRC2_CBC]: { name: 'pbeWithMD5AndRC2-CBC', hash: 'MD5', cipher: 'RC2-CBC' },
+  [OID.pbeWithSHA1AndRC2_CBC]: { name: 'pbeWithSHA1AndRC2-CBC', hash: 'SHA-1', cipher: 'RC2-CBC' },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +233,7 @@ function parsePbes2(params: ArrayBuffer | null | undefined): ParsedPbe {
   let kdf: PBKDF2Params;
   try {
     pbes2 = PBES2Params.fromBER(params);
-    if (pbes2.keyDerivationFunc.algorithmId !== OID.pbkdf2) {
+    if (pbes2.keyDerivationFunc.algorithmId !== OID.id_PBKDF2) {
       throw badInput(`PBES2 with key derivation ${pbes2.keyDerivationFunc.algorithmId} is not supported (only PBKDF2)`);
     }
     kdf = new PBKDF2Params({ schema: pbes2.keyDerivationFunc.algorithmParams });
@@ -270,7 +244,7 @@ function parsePbes2(params: ArrayBuffer | null | undefined): ParsedPbe {
   if (!(kdf.salt instanceof asn1js.OctetString)) throw badInput('PBKDF2 with an otherSource salt is not supported');
   const salt = kdf.salt.valueBlock.valueHexView;
   // RFC 8018 A.2: the PRF defaults to hmacWithSHA1 when absent.
-  const prfOid = kdf.prf?.algorithmId ?? '1.2.840.113549.2.7';
+  const prfOid = kdf.prf?.algorithmId ?? OID.id_hmacWithSHA1;
   const prf = PRF_BY_OID[prfOid];
   if (!prf) throw badInput(`PBKDF2 with PRF ${prfOid} is not supported (hmacWithSHA1/256/384/512 are)`);
   const encOid = pbes2.encryptionScheme.algorithmId;
@@ -295,7 +269,7 @@ function parsePbes2(params: ArrayBuffer | null | undefined): ParsedPbe {
 
 function parseAlgorithm(algorithm: AlgorithmIdentifier): ParsedPbe {
   const oid = algorithm.algorithm;
-  if (oid === OID.pbes2) return parsePbes2(algorithm.parameters);
+  if (oid === OID.id_PBES2) return parsePbes2(algorithm.parameters);
   const p12 = PKCS12_SCHEMES[oid];
   if (p12) return { kind: 'pkcs12', scheme: p12, ...parsePbeParameter(algorithm.parameters, p12.name) };
   const p1 = PBES1_SCHEMES[oid];
@@ -304,7 +278,7 @@ function parseAlgorithm(algorithm: AlgorithmIdentifier): ParsedPbe {
     if (p.salt.length !== 8) throw badInput(`${p1.name} needs an 8-byte salt, this one has ${p.salt.length}`);
     return { kind: 'pbes1', scheme: p1, ...p };
   }
-  if (oid === OID.pkcs12With128BitRC4 || oid === OID.pkcs12With40BitRC4 || oid === OID.pbeWithMD2AndDES) {
+  if (oid === OID.pbeWithSHAAnd128BitRC4 || oid === OID.pbeWithSHAAnd40BitRC4 || oid === OID.pbeWithMD2AndDES_CBC) {
     throw badInput(`password-based encryption ${oid} (RC4 or MD2) is not supported`);
   }
   throw badInput(`unknown password-based encryption algorithm ${oid}`);
@@ -370,19 +344,19 @@ export function encryptWithPassword(
         prf: new PkiAlgorithmIdentifier({ algorithmId: PRF_OID[protection.prf], algorithmParams: new asn1js.Null() }),
       });
       const pbes2 = new PBES2Params({
-        keyDerivationFunc: new PkiAlgorithmIdentifier({ algorithmId: OID.pbkdf2, algorithmParams: kdfParams.toSchema() }),
+        keyDerivationFunc: new PkiAlgorithmIdentifier({ algorithmId: OID.id_PBKDF2, algorithmParams: kdfParams.toSchema() }),
         encryptionScheme: new PkiAlgorithmIdentifier({
           algorithmId: PBES2_CIPHER_OID[protection.cipher],
           algorithmParams: new asn1js.OctetString({ valueHex: iv }),
         }),
       });
-      const algorithm = new AlgorithmIdentifier({ algorithm: OID.pbes2, parameters: pbes2.toSchema().toBER() });
+      const algorithm = new AlgorithmIdentifier({ algorithm: OID.id_PBES2, parameters: pbes2.toSchema().toBER() });
       const parsed: ParsedPbe = { kind: 'pbes2', prf: protection.prf, salt, iterations: protection.iterations, cipher, iv };
       return { algorithm, ciphertext: runCipher(provider, parsed, { text: password }, data, 'encrypt') };
     }
     case 'pkcs12-3des':
     case 'pkcs12-rc2-40': {
-      const oid = protection.scheme === 'pkcs12-3des' ? OID.pkcs12With3KeyTripleDES : OID.pkcs12With40BitRC2;
+      const oid = protection.scheme === 'pkcs12-3des' ? OID.pbeWithSHAAnd3_KeyTripleDES_CBC : OID.pbewithSHAAnd40BitRC2_CBC;
       const salt = provider.random(checkSaltLength(protection.saltLength));
       const algorithm = new AlgorithmIdentifier({
         algorithm: oid,
@@ -394,10 +368,10 @@ export function encryptWithPassword(
     case 'pbes1-md5-des': {
       const salt = provider.random(8);
       const algorithm = new AlgorithmIdentifier({
-        algorithm: OID.pbeWithMD5AndDES,
+        algorithm: OID.pbeWithMD5AndDES_CBC,
         parameters: AsnConvert.serialize(new PBEParameter({ salt: copyBuffer(salt), iterationCount: protection.iterations })),
       });
-      const parsed: ParsedPbe = { kind: 'pbes1', scheme: PBES1_SCHEMES[OID.pbeWithMD5AndDES], salt, iterations: protection.iterations };
+      const parsed: ParsedPbe = { kind: 'pbes1', scheme: PBES1_SCHEMES[OID.pbeWithMD5AndDES_CBC], salt, iterations: protection.iterations };
       return { algorithm, ciphertext: runCipher(provider, parsed, { text: password }, data, 'encrypt') };
     }
     default:
@@ -519,7 +493,7 @@ export function keyEncryptor(provider: CryptoProvider, password: string, protect
   const key = provider.pbkdf2(protection.prf, utf8.encode(password), salt, protection.iterations, cipher.keyLength);
   // RFC 8018 A.2 PBKDF2-params with keyLength and the PRF written out, as encryptWithPassword has them.
   const kdf = DER.sequence(
-    DER.oid(OID.pbkdf2),
+    DER.oid(OID.id_PBKDF2),
     DER.sequence(
       DER.octetString(salt),
       DER.integer(protection.iterations),
@@ -527,7 +501,7 @@ export function keyEncryptor(provider: CryptoProvider, password: string, protect
       DER.sequence(DER.oid(PRF_OID[protection.prf]), DER.NULL),
     ),
   );
-  const pbes2 = DER.oid(OID.pbes2);
+  const pbes2 = DER.oid(OID.id_PBES2);
   const cipherOid = DER.oid(PBES2_CIPHER_OID[protection.cipher]);
   return (pkcs8) => {
     if (!isPrivateKeyInfo(pkcs8)) throw badInput('the key to encrypt is not a PKCS #8 PrivateKeyInfo');

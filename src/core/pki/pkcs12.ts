@@ -4,6 +4,7 @@ import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-s
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { ContentInfo, id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { OID } from '../der/oids.js';
 import {
   AuthenticatedSafe,
   CertBag,
@@ -68,25 +69,23 @@ export interface Pkcs12WriteOptions {
 }
 
 // PKCS #9 attributes (RFC 2985 §5.5.1/§5.5.2) and Oracle's trusted-certificate attribute.
-const id_friendlyName = '1.2.840.113549.1.9.20';
-const id_localKeyId = '1.2.840.113549.1.9.21';
-const id_oracleTrustedKeyUsage = '2.16.840.1.113894.746875.1.1';
-const id_pbmac1 = '1.2.840.113549.1.5.14';
-const id_pbkdf2 = '1.2.840.113549.1.5.12';
+const id_friendlyName = OID.pkcs_9_at_friendlyName;
+const id_localKeyId = OID.pkcs_9_at_localKeyId;
+const id_oracleTrustedKeyUsage = OID.oracleTrustedKeyUsage;
 
 const MAC_HASH_BY_OID: Record<string, HashAlgorithm> = {
-  '1.3.14.3.2.26': 'SHA-1',
-  '2.16.840.1.101.3.4.2.1': 'SHA-256',
-  '2.16.840.1.101.3.4.2.2': 'SHA-384',
-  '2.16.840.1.101.3.4.2.3': 'SHA-512',
+  [OID.id_sha1]: 'SHA-1',
+  [OID.id_sha256]: 'SHA-256',
+  [OID.id_sha384]: 'SHA-384',
+  [OID.id_sha512]: 'SHA-512',
 };
 const HMAC_HASH_BY_OID: Record<string, HashAlgorithm> = {
-  '1.2.840.113549.2.7': 'SHA-1',
-  '1.2.840.113549.2.9': 'SHA-256',
-  '1.2.840.113549.2.10': 'SHA-384',
-  '1.2.840.113549.2.11': 'SHA-512',
+  [OID.id_hmacWithSHA1]: 'SHA-1',
+  [OID.id_hmacWithSHA256]: 'SHA-256',
+  [OID.id_hmacWithSHA384]: 'SHA-384',
+  [OID.id_hmacWithSHA512]: 'SHA-512',
 };
-const MAC_OID: Partial<Record<HashAlgorithm, string>> = { 'SHA-1': '1.3.14.3.2.26', 'SHA-256': '2.16.840.1.101.3.4.2.1' };
+const MAC_OID: Partial<Record<HashAlgorithm, string>> = { 'SHA-1': OID.id_sha1, 'SHA-256': OID.id_sha256 };
 const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 /** RFC 8018 A.5 `PBMAC1-params`, which neither @peculiar/asn1-* nor pkijs models. */
@@ -228,7 +227,7 @@ function verifyMac(
 ): { ok: boolean; algorithm: string; pbmac1: boolean } {
   const algOid = macData.mac.digestAlgorithm.algorithm;
   const expected = u8(macData.mac.digest.buffer);
-  if (algOid === id_pbmac1) {
+  if (algOid === OID.id_PBMAC1) {
     // RFC 9579 §5: the key is PBKDF2 of the password (UTF-8, as PBES2 uses it); the MacData
     // salt and iteration count are not used.
     const { hash, key } = pbmac1Key(provider, macData.mac.digestAlgorithm, form.text);
@@ -250,7 +249,7 @@ function pbmac1Key(provider: CryptoProvider, algorithm: AlgorithmIdentifier, pas
   const params = parse(algorithm.parameters, PBMAC1Params, 'the PKCS #12 PBMAC1 parameters');
   const hash = HMAC_HASH_BY_OID[params.messageAuthScheme.algorithm];
   if (!hash) throw badInput(`the PKCS #12 PBMAC1 MAC uses ${params.messageAuthScheme.algorithm}, which is not supported`);
-  if (params.keyDerivationFunc.algorithm !== id_pbkdf2 || !params.keyDerivationFunc.parameters) {
+  if (params.keyDerivationFunc.algorithm !== OID.id_PBKDF2 || !params.keyDerivationFunc.parameters) {
     throw badInput('the PKCS #12 PBMAC1 MAC does not use PBKDF2');
   }
   let kdf: PBKDF2Params;
@@ -259,7 +258,7 @@ function pbmac1Key(provider: CryptoProvider, algorithm: AlgorithmIdentifier, pas
   } catch (e) {
     throw badInput('the PKCS #12 PBMAC1 PBKDF2 parameters are damaged', e);
   }
-  const prf = HMAC_HASH_BY_OID[kdf.prf?.algorithmId ?? '1.2.840.113549.2.7'];
+  const prf = HMAC_HASH_BY_OID[kdf.prf?.algorithmId ?? OID.id_hmacWithSHA1];
   if (!prf || !(kdf.salt instanceof asn1js.OctetString)) throw badInput('the PKCS #12 PBMAC1 PBKDF2 parameters are not supported');
   // RFC 9579 §6.1: keyLength must be present; it says how long the HMAC key is.
   const keyLength = kdf.keyLength ?? 0;

@@ -17,6 +17,9 @@ import {
 import { CertificateChoices, CertificateSet, ContentInfo, EncapsulatedContentInfo, SignedData, id_data, id_signedData } from '@peculiar/asn1-cms';
 import type { Certificate } from '@peculiar/asn1-x509';
 import { KymanError, badInput } from '../errors.js';
+import { berHeaderLength } from '../der/reader.js';
+import * as DER from '../der/writer.js';
+import { OID } from '../der/oids.js';
 import { decodePem, isPem } from './pem.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -117,21 +120,18 @@ export class ContentInfoOut extends ContentInfo {
 /** Whether DER bytes start like a ContentInfo: SEQUENCE { OBJECT IDENTIFIER 1.2.840.113549.1.7.… */
 export function isPkcs7(bytes: Uint8Array): boolean {
   if (bytes.length < 16 || bytes[0] !== 0x30) return false;
-  const i = headerLength(bytes, 0);
+  const i = berHeaderLength(bytes, 0);
   if (i < 0) return false;
-  // 06 09 2A 86 48 86 F7 0D 01 07 xx: the pkcs-7 arc.
-  const oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07];
-  return oid.every((b, k) => bytes[i + k] === b);
+  // 06 09 2A 86 48 86 F7 0D 01 07 xx: a content type under the pkcs-7 arc.
+  const prefix = PKCS7_ARC_PREFIX;
+  return prefix.every((b, k) => bytes[i + k] === b);
 }
 
-/** Bytes taken by a tag and length at `offset`, or -1 when there is no well-formed header. */
-function headerLength(bytes: Uint8Array, offset: number): number {
-  if (offset + 2 > bytes.length) return -1;
-  const l = bytes[offset + 1];
-  if (l <= 0x80) return 2; // short form, or BER indefinite length
-  const n = l & 0x7f;
-  return n > 4 || offset + 2 + n > bytes.length ? -1 : 2 + n;
-}
+/** An OBJECT IDENTIFIER TLV's first octets for any OID one arc under pkcs-7 (its length octet counts that arc). */
+const PKCS7_ARC_PREFIX = (() => {
+  const arc = DER.oid(OID.pkcs_7);
+  return [arc[0], arc[1] + 1, ...arc.subarray(2)];
+})();
 
 /** PEM labels under which PKCS #7 certificate bundles travel (RFC 7468 §8 and older OpenSSL). */
 export const PKCS7_LABELS: ReadonlySet<string> = new Set(['PKCS7', 'CMS', 'PKCS #7 SIGNED DATA']);

@@ -5,6 +5,7 @@ import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { Certificate, GeneralName, NameConstraints, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { readCertificate, verifyCertificateSignature, type CertificateInfo } from './certificate/index.js';
+import { OID } from '../der/oids.js';
 import { formatIpAddress, parseIpAddress } from './general-name.js';
 import { MAX_CHAIN_LENGTH } from './chain.js';
 
@@ -54,11 +55,6 @@ export interface ValidationResult {
   reason?: ValidationReason;
 }
 
-const OID_BASIC_CONSTRAINTS = '2.5.29.19';
-const OID_KEY_USAGE = '2.5.29.15';
-const OID_EXTENDED_KEY_USAGE = '2.5.29.37';
-const OID_NAME_CONSTRAINTS = '2.5.29.30';
-const OID_COMMON_NAME = '2.5.4.3';
 
 /**
  * Critical extensions this module processes, or whose criticality changes nothing here:
@@ -68,15 +64,15 @@ const OID_COMMON_NAME = '2.5.4.3';
  * inhibitAnyPolicy could, and so are not on the list.
  */
 const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([
-  OID_BASIC_CONSTRAINTS,
-  OID_KEY_USAGE,
-  OID_EXTENDED_KEY_USAGE,
-  OID_NAME_CONSTRAINTS,
-  '2.5.29.17', // subjectAltName (critical when the subject is empty, §4.2.1.6)
-  '2.5.29.18', // issuerAltName
-  '2.5.29.14', // subjectKeyIdentifier
-  '2.5.29.35', // authorityKeyIdentifier
-  '2.5.29.32', // certificatePolicies
+  OID.id_ce_basicConstraints,
+  OID.id_ce_keyUsage,
+  OID.id_ce_extKeyUsage,
+  OID.id_ce_nameConstraints,
+  OID.id_ce_subjectAltName, // critical when the subject is empty, §4.2.1.6
+  OID.id_ce_issuerAltName,
+  OID.id_ce_subjectKeyIdentifier,
+  OID.id_ce_authorityKeyIdentifier,
+  OID.id_ce_certificatePolicies,
 ]);
 
 /** How many paths the search may finish before it stops: a hostile bundle of cross-certificates must not make it run on. */
@@ -222,14 +218,14 @@ function checkPath(provider: CryptoProvider, path: readonly Node[], at: Date, pu
         }
       }
       // §6.1.4 (n): when keyUsage is present, keyCertSign must be set.
-      if (hasExtension(cert, OID_KEY_USAGE) && !cert.keyUsage.includes('keyCertSign')) {
+      if (hasExtension(cert, OID.id_ce_keyUsage) && !cert.keyUsage.includes('keyCertSign')) {
         return fail('key-usage', `CA key usage lacks keyCertSign: ${who} may not sign certificates`);
       }
       // Not RFC 5280, but what OpenSSL, NSS and Chrome do: an EKU on a CA limits the chain below it.
       if (purpose !== 'any' && !allowsPurpose(cert, purpose)) {
         return fail('purpose', `${who} (a CA) limits its chain to ${cert.extendedKeyUsage.join(', ')}, not ${purposeEku(purpose)}`);
       }
-      const nc = cert.extensions.some((e) => e.oid === OID_NAME_CONSTRAINTS) ? readNameConstraints(path[i].parsed) : undefined;
+      const nc = cert.extensions.some((e) => e.oid === OID.id_ce_nameConstraints) ? readNameConstraints(path[i].parsed) : undefined;
       if (nc) constraints.push(nc);
     }
   }
@@ -253,7 +249,7 @@ const purposeEku = (purpose: ValidationPurpose) => (purpose === 'server' ? 'serv
 
 /** RFC 5280 §4.2.1.12: no EKU means any purpose; otherwise the purpose or anyExtendedKeyUsage must be there. */
 function allowsPurpose(cert: CertificateInfo, purpose: ValidationPurpose): boolean {
-  if (purpose === 'any' || !hasExtension(cert, OID_EXTENDED_KEY_USAGE)) return true;
+  if (purpose === 'any' || !hasExtension(cert, OID.id_ce_extKeyUsage)) return true;
   return cert.extendedKeyUsage.includes(purposeEku(purpose)) || cert.extendedKeyUsage.includes('anyExtendedKeyUsage');
 }
 
@@ -266,7 +262,7 @@ function leafPurposeProblem(leaf: CertificateInfo, purpose: ValidationPurpose): 
   if (!allowsPurpose(leaf, purpose)) {
     return { code: 'purpose', message: `extended key usage ${leaf.extendedKeyUsage.join(', ') || '(empty)'} does not allow ${purposeEku(purpose)}` };
   }
-  if (hasExtension(leaf, OID_KEY_USAGE)) {
+  if (hasExtension(leaf, OID.id_ce_keyUsage)) {
     const wanted = purpose === 'server' ? ['digitalSignature', 'keyEncipherment', 'keyAgreement'] : ['digitalSignature', 'keyAgreement'];
     if (!wanted.some((u) => leaf.keyUsage.includes(u))) {
       return { code: 'key-usage', message: `key usage ${leaf.keyUsage.join(', ') || '(empty)'} allows no TLS ${purpose} use (needs ${wanted.join(' or ')})` };
@@ -331,7 +327,7 @@ export function matchesHost(cert: CertificateInfo, host: string, parsed?: Certif
 
 function commonNames(cert: Certificate): string[] {
   const out: string[] = [];
-  for (const rdn of cert.tbsCertificate.subject) for (const atv of rdn) if (atv.type === OID_COMMON_NAME) out.push(atv.value.toString());
+  for (const rdn of cert.tbsCertificate.subject) for (const atv of rdn) if (atv.type === OID.id_at_commonName) out.push(atv.value.toString());
   return out;
 }
 
@@ -340,7 +336,7 @@ function commonNames(cert: Certificate): string[] {
 // ---------------------------------------------------------------------------------------------
 
 function readNameConstraints(cert: Certificate): NameConstraints | undefined {
-  const ext = cert.tbsCertificate.extensions?.find((e) => e.extnID === OID_NAME_CONSTRAINTS);
+  const ext = cert.tbsCertificate.extensions?.find((e) => e.extnID === OID.id_ce_nameConstraints);
   return ext ? AsnParser.parse(ext.extnValue, NameConstraints) : undefined;
 }
 

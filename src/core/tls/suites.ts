@@ -2,6 +2,8 @@
 
 import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, SignatureScheme } from '../crypto/provider.js';
 import { usage } from '../errors.js';
+import { readSpkiAlgorithm } from '../der/spki.js';
+import { CURVE_BY_OID, OID } from '../der/oids.js';
 
 export interface CipherSuite {
   readonly id: number;
@@ -185,35 +187,33 @@ export const schemeById = (id: number) => SIGNATURE_SCHEMES.find((s) => s.id ===
 /** The schemes offered in signature_algorithms by default: every one allowed in a TLS 1.3 CertificateVerify. */
 export const DEFAULT_HANDSHAKE_SCHEMES: readonly SignatureSchemeName[] = SIGNATURE_SCHEMES.filter((s) => s.handshake).map((s) => s.name);
 
-// DER of the algorithm OIDs that tell key kinds apart inside a SubjectPublicKeyInfo.
-const OID_RSA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-const OID_RSASSA_PSS = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
-const OID_EC = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-const OID_P256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-const OID_P384 = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
-const OID_P521 = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23];
-const OID_ED25519 = [0x06, 0x03, 0x2b, 0x65, 0x70];
-
-/** Whether `needle` occurs in the first bytes of `spki` (the AlgorithmIdentifier sits there). */
-function hasOid(spki: Uint8Array, needle: readonly number[]): boolean {
-  const limit = Math.min(spki.length, 40) - needle.length;
-  outer: for (let i = 0; i <= limit; i++) {
-    for (let j = 0; j < needle.length; j++) if (spki[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/** The kind and curve of a public key, from its SubjectPublicKeyInfo DER. */
+/**
+ * The kind and curve of a public key, read from its SubjectPublicKeyInfo's AlgorithmIdentifier
+ * (RFC 5280 §4.1.2.7): the algorithm OID and, for EC keys, the namedCurve OID in its parameters
+ * (RFC 5480 §2.1.1). Undefined for DER that is not a SubjectPublicKeyInfo or a key kind TLS here
+ * cannot sign with.
+ */
 export function keyKindOf(spki: Uint8Array): { key: SchemeKey; curve?: NamedCurve } | undefined {
-  if (hasOid(spki, OID_RSASSA_PSS)) return { key: 'rsa-pss' };
-  if (hasOid(spki, OID_RSA)) return { key: 'rsa' };
-  if (hasOid(spki, OID_ED25519)) return { key: 'ed25519' };
-  if (hasOid(spki, OID_EC)) {
-    const curve = hasOid(spki, OID_P256) ? 'P-256' : hasOid(spki, OID_P384) ? 'P-384' : hasOid(spki, OID_P521) ? 'P-521' : undefined;
-    return curve ? { key: 'ec', curve } : undefined;
+  let algorithm: { algorithm: string; parametersOid?: string };
+  try {
+    algorithm = readSpkiAlgorithm(spki);
+  } catch {
+    return undefined;
   }
-  return undefined;
+  switch (algorithm.algorithm) {
+    case OID.id_RSASSA_PSS:
+      return { key: 'rsa-pss' };
+    case OID.rsaEncryption:
+      return { key: 'rsa' };
+    case OID.id_Ed25519:
+      return { key: 'ed25519' };
+    case OID.id_ecPublicKey: {
+      const curve = algorithm.parametersOid === undefined ? undefined : CURVE_BY_OID[algorithm.parametersOid];
+      return curve ? { key: 'ec', curve } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Whether a key of this kind can make (or check) signatures of this scheme. */

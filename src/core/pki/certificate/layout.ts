@@ -4,8 +4,9 @@ import { describeKey, type NamedCurve } from '../../crypto/provider.js';
 import { badInput, KymanError } from '../../errors.js';
 import { decodeOid, expectTlv, readTlv, type Tlv } from '../../der/reader.js';
 import { readSpkiLayout } from '../../der/spki.js';
+import * as DER from '../../der/writer.js';
 import { CURVE_BY_OID, OID } from '../../der/oids.js';
-import { toHex } from '../../bytes.js';
+import { equalBytes, toHex } from '../../bytes.js';
 import type { PublicKeyInfo } from './types.js';
 
 const KEY_ALGORITHM_NAMES: Readonly<Record<string, string>> = {
@@ -169,8 +170,8 @@ export function describePublicKey(key: Pick<PublicKeyInfo, 'type' | 'curve' | 'b
   return describeKey(key as { type: 'rsa' | 'ec' | 'ed25519'; curve?: NamedCurve; bits?: number });
 }
 
-/** The contents of id-ce-basicConstraints' OID (2.5.29.19), compared in place so a listing decodes no OID. */
-const BASIC_CONSTRAINTS_OID_OCTETS = [0x55, 0x1d, 0x13];
+/** The contents of id-ce-basicConstraints' OID, compared in place so a listing decodes no OID. */
+const BASIC_CONSTRAINTS_OID_OCTETS = DER.oid(OID.id_ce_basicConstraints).subarray(2);
 
 /** basicConstraints cA, straight from the DER: the only extension a listing needs. */
 export function readIsCA(der: Uint8Array, extensions: Tlv | undefined): boolean {
@@ -178,7 +179,7 @@ export function readIsCA(der: Uint8Array, extensions: Tlv | undefined): boolean 
   for (let p = extensions.valueStart; p < extensions.end; ) {
     const ext = expectTlv(der, p, extensions.end, 0x30, 'an Extension');
     const oid = expectTlv(der, ext.valueStart, ext.end, 0x06, 'an extension OID');
-    if (oid.end - oid.valueStart === 3 && BASIC_CONSTRAINTS_OID_OCTETS.every((b, i) => der[oid.valueStart + i] === b)) {
+    if (equalBytes(der.subarray(oid.valueStart, oid.end), BASIC_CONSTRAINTS_OID_OCTETS)) {
       let value = readTlv(der, oid.end, ext.end);
       if (value.tag === 0x01) value = readTlv(der, value.end, ext.end);
       if (value.tag !== 0x04) throw badInput('malformed basicConstraints extension');
