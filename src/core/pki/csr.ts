@@ -1,18 +1,21 @@
 // PKCS #10 certificate requests (RFC 2986): making them through a CryptoProvider and reading anyone's.
 
-import { AsnConvert, AsnParser, OctetString } from '@peculiar/asn1-schema';
-import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
-import { ExtensionRequest, id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
+import { AsnParser } from '@peculiar/asn1-schema';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { RSAPublicKey } from '@peculiar/asn1-rsa';
-import { AlgorithmIdentifier, Attribute, BasicConstraints, Extension, Extensions, SubjectAlternativeName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, BasicConstraints, Extensions, SubjectAlternativeName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { CryptoProvider, NamedCurve, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, failed, usage } from '../errors.js';
-import { signatureAlgorithmIdentifier, signatureAlgorithmName, signatureSchemeFor, signatureSchemeOf, type SignatureHash } from './certificate/index.js';
+import { signatureAlgorithmName, signatureSchemeFor, signatureSchemeOf, type SignatureHash } from './certificate/index.js';
+import { signatureAlgorithmDer } from './certificate/signature-algorithms.js';
+import { encodeExtension, encodeGeneralName } from './certificate/extensions.js';
 import { formatGeneralName, parseSubjectAltName } from './general-name.js';
-import { expectTlv, readTlv, type Tlv } from '../der/reader.js';
+import { contextTag, expectTlv, readTlv, type Tlv } from '../der/reader.js';
+import * as DER from '../der/writer.js';
 import { CURVE_BY_OID, OID } from '../der/oids.js';
-import { formatNameAt, parseName } from './name.js';
+import { encodeName, formatNameAt, parseName } from './name.js';
 import { decodePem, isPem } from './pem.js';
 
 
@@ -59,31 +62,24 @@ export async function createCertificationRequest(provider: CryptoProvider, optio
   const altNames = (options.subjectAltNames ?? []).map(parseSubjectAltName);
   // RFC 5280 §4.1.2.6: an empty subject is only allowed with a critical subjectAltName.
   if (subject.length === 0 && altNames.length === 0) throw usage('the subject is empty, so the request needs at least one subject alternative name');
-  let spki: SubjectPublicKeyInfo;
   try {
-    spki = AsnParser.parse(options.key.spki, SubjectPublicKeyInfo);
+    AsnParser.parse(options.key.spki, SubjectPublicKeyInfo);
   } catch (e) {
     throw badInput('the key has no valid SubjectPublicKeyInfo', e);
   }
   if (options.rsaPss && options.key.type !== 'rsa') throw usage('RSASSA-PSS signs with RSA keys only');
 
-  const attributes: Attribute[] = [];
+  // RFC 2986 §4.1 Attributes: the SANs as an extensionRequest (RFC 2985 §5.4.2) holding Extensions.
+  const attributes: Uint8Array[] = [];
   if (altNames.length) {
-    const san = new Extension({
-      extnID: OID.id_ce_subjectAltName,
-      critical: subject.length === 0,
-      extnValue: new OctetString(AsnConvert.serialize(new SubjectAlternativeName(altNames))),
-    });
-    attributes.push(new Attribute({ type: id_pkcs9_at_extensionRequest, values: [AsnConvert.serialize(new ExtensionRequest([san]))] }));
+    const san = encodeExtension(OID.id_ce_subjectAltName, subject.length === 0, DER.sequence(...altNames.map(encodeGeneralName)));
+    attributes.push(DER.sequence(DER.oid(id_pkcs9_at_extensionRequest), DER.tlv(DER.TAG.SET, DER.sequence(san))));
   }
-  const info = new CertificationRequestInfo({ version: 0, subject, subjectPKInfo: spki, attributes: new Attributes(attributes) });
-  const infoDer = new Uint8Array(AsnConvert.serialize(info));
+  // CertificationRequestInfo ::= SEQUENCE { version INTEGER (v1 = 0), subject, subjectPKInfo, attributes [0] IMPLICIT SET OF }
+  const infoDer = DER.sequence(DER.integer(0), encodeName(subject), options.key.spki, DER.tlv(contextTag(0), ...attributes));
   const scheme = signatureSchemeFor(options.key, options.signatureHash, options.rsaPss ?? false);
-  const signatureAlgorithm = signatureAlgorithmIdentifier(scheme);
   const signature = await provider.sign(options.key, scheme, infoDer);
-  const der = new Uint8Array(
-    AsnConvert.serialize(new CertificationRequest({ certificationRequestInfo: info, signatureAlgorithm, signature: signature.slice().buffer })),
-  );
+  const der = DER.sequence(infoDer, signatureAlgorithmDer(scheme), DER.bitString(signature));
 
   // What was signed must be what was written, and the signature must verify: a faulty token
   // key should fail here, not at the CA.

@@ -2,7 +2,7 @@
 
 import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { ContentInfo, id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
+import { id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { OID } from '../der/oids.js';
 import {

@@ -1,10 +1,12 @@
 // Certificate signature algorithms (RFC 3279, RFC 4055, RFC 5758, RFC 8410): names, the schemes that verify them, and their AlgorithmIdentifiers.
 
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
+import { AsnParser } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import type { HashAlgorithm, NamedCurve, PrivateKeyHandle, SignatureScheme } from '../../crypto/provider.js';
 import { usage } from '../../errors.js';
+import { contextTag } from '../../der/reader.js';
+import * as DER from '../../der/writer.js';
 import { byOid, HASH_OID, OID } from '../../der/oids.js';
 import type { SignatureHash } from './types.js';
 
@@ -62,25 +64,32 @@ export function signatureSchemeFor(key: Pick<PrivateKeyHandle, 'type' | 'curve'>
 
 /**
  * The AlgorithmIdentifier for a scheme, encoded as its RFC says: ECDSA with absent parameters
- * (RFC 5758 §3.2), RSA PKCS #1 v1.5 with NULL (RFC 4055 §5), RSASSA-PSS with every parameter
- * spelled out and NULL hash parameters (RFC 4055 §2.1, §3.1), Ed25519 absent (RFC 8410 §3).
+ * (RFC 5758 §3.2), RSA PKCS #1 v1.5 with NULL (RFC 4055 §5), RSASSA-PSS with NULL hash
+ * parameters and every parameter spelled out but those equal to their DEFAULT, which DER leaves
+ * out (RFC 4055 §3.1, X.690 §11.5), Ed25519 absent (RFC 8410 §3).
  */
 export function signatureAlgorithmIdentifier(scheme: SignatureScheme): AlgorithmIdentifier {
-  if (scheme.type === 'ed25519') return new AlgorithmIdentifier({ algorithm: OID.id_Ed25519 });
+  return AsnParser.parse(signatureAlgorithmDer(scheme), AlgorithmIdentifier);
+}
+
+/** RFC 4055 §3.1 RSASSA-PSS-params DEFAULTs: SHA-1, MGF1 with SHA-1, a 20-octet salt, trailerField 1. */
+const PSS_DEFAULT_HASH: HashAlgorithm = 'SHA-1';
+const PSS_DEFAULT_SALT_LENGTH = 20;
+
+function encodeSignatureAlgorithm(scheme: SignatureScheme): Uint8Array {
+  if (scheme.type === 'ed25519') return DER.sequence(DER.oid(OID.id_Ed25519));
   if (scheme.type === 'rsa-pss') {
-    const hash = new AlgorithmIdentifier({ algorithm: HASH_OID[scheme.hash], parameters: null });
-    const params = new RsaSaPssParams({
-      hashAlgorithm: hash,
-      maskGenAlgorithm: new AlgorithmIdentifier({ algorithm: OID.id_mgf1, parameters: AsnConvert.serialize(hash) }),
-      saltLength: scheme.saltLength,
-    });
-    return new AlgorithmIdentifier({ algorithm: OID.id_RSASSA_PSS, parameters: AsnConvert.serialize(params) });
+    const hash = DER.sequence(DER.oid(HASH_OID[scheme.hash]), DER.NULL);
+    const params = DER.sequence(
+      scheme.hash === PSS_DEFAULT_HASH ? DER.EMPTY : DER.tlv(contextTag(0), hash),
+      scheme.hash === PSS_DEFAULT_HASH ? DER.EMPTY : DER.tlv(contextTag(1), DER.sequence(DER.oid(OID.id_mgf1), hash)),
+      scheme.saltLength === PSS_DEFAULT_SALT_LENGTH ? DER.EMPTY : DER.tlv(contextTag(2), DER.integer(scheme.saltLength)),
+    );
+    return DER.sequence(DER.oid(OID.id_RSASSA_PSS), params);
   }
   const entry = SIGNATURE_ALGORITHMS.find((a) => a.scheme?.type === scheme.type && a.scheme.hash === scheme.hash);
   if (!entry) throw usage(`no certificate signature algorithm for ${scheme.type} with ${scheme.hash}`);
-  return scheme.type === 'ecdsa'
-    ? new AlgorithmIdentifier({ algorithm: entry.oid })
-    : new AlgorithmIdentifier({ algorithm: entry.oid, parameters: null });
+  return scheme.type === 'ecdsa' ? DER.sequence(DER.oid(entry.oid)) : DER.sequence(DER.oid(entry.oid), DER.NULL);
 }
 
 /** The scheme that verifies a signature made with `alg`, or undefined when we cannot verify it. */
@@ -104,13 +113,15 @@ export function signatureSchemeOf(alg: AlgorithmIdentifier): SignatureScheme | u
   return { type: 'rsa-pss', hash, saltLength: params.saltLength };
 }
 
-/** Signature AlgorithmIdentifiers by scheme: a handful recur, and the schema classes spell out RSASSA-PSS's parameters. */
+/** Signature AlgorithmIdentifiers by scheme: a handful recur on every certificate and request. */
 const signatureAlgorithmCache = new Map<string, Uint8Array>();
+
+/** The DER of the AlgorithmIdentifier for `scheme` (see signatureAlgorithmIdentifier); callers must not change it. */
 export function signatureAlgorithmDer(scheme: SignatureScheme): Uint8Array {
   const id = JSON.stringify(scheme);
   let encoded = signatureAlgorithmCache.get(id);
   if (!encoded) {
-    encoded = new Uint8Array(AsnConvert.serialize(signatureAlgorithmIdentifier(scheme)));
+    encoded = encodeSignatureAlgorithm(scheme);
     signatureAlgorithmCache.set(id, encoded);
   }
   return encoded;
