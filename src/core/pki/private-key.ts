@@ -1,11 +1,12 @@
 // Reading private key files: PKCS #8 (plain or encrypted), and OpenSSL's traditional PKCS #1 and SEC1 forms.
 
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { ECPrivateKey, id_ecPublicKey } from '@peculiar/asn1-ecc';
-import { id_rsaEncryption } from '@peculiar/asn1-rsa';
+import { ECPrivateKey } from '@peculiar/asn1-ecc';
 import { badInput, usage } from '../errors.js';
+import { contextTag } from '../der/reader.js';
+import * as DER from '../der/writer.js';
+import { OID } from '../der/oids.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { decodePem, encodePem, isPem } from './pem.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, type KeyProtection } from './pbe.js';
@@ -13,15 +14,13 @@ import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, type KeyProtection } from
 /** How kyman encrypts a key it writes to a file: PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC. */
 export const EXPORT_KEY_PROTECTION: KeyProtection = { scheme: 'pbes2', prf: 'SHA-256', cipher: 'AES-256-CBC', iterations: 600_000, saltLength: 16 };
 
-const NULL_PARAMS = new Uint8Array([0x05, 0x00]);
+/** RFC 5208 PrivateKeyInfo ::= SEQUENCE { version INTEGER (0), privateKeyAlgorithm AlgorithmIdentifier, privateKey OCTET STRING }. */
+const privateKeyInfo = (algorithm: Uint8Array, privateKey: Uint8Array): Uint8Array =>
+  DER.sequence(DER.integer(0), algorithm, DER.octetString(privateKey));
 
 /** RFC 5208 PrivateKeyInfo around a PKCS #1 RSAPrivateKey. */
 function wrapPkcs1(der: Uint8Array): Uint8Array {
-  const info = new PrivateKeyInfo({
-    privateKeyAlgorithm: new AlgorithmIdentifier({ algorithm: id_rsaEncryption, parameters: NULL_PARAMS.buffer.slice(0) }),
-    privateKey: new OctetString(der),
-  });
-  return new Uint8Array(AsnConvert.serialize(info));
+  return privateKeyInfo(DER.sequence(DER.oid(OID.rsaEncryption), DER.NULL), der);
 }
 
 /** RFC 5915 §5: a SEC1 ECPrivateKey becomes PKCS #8 with the curve moved to the algorithm parameters. */
@@ -29,13 +28,13 @@ function wrapSec1(der: Uint8Array): Uint8Array {
   const ec = AsnConvert.parse(der, ECPrivateKey);
   const curve = ec.parameters?.namedCurve;
   if (!curve) throw badInput('the EC private key names no curve, so it cannot be used');
-  const params = AsnConvert.serialize(ec.parameters!);
-  const inner = new ECPrivateKey({ version: 1, privateKey: ec.privateKey, publicKey: ec.publicKey });
-  const info = new PrivateKeyInfo({
-    privateKeyAlgorithm: new AlgorithmIdentifier({ algorithm: id_ecPublicKey, parameters: params }),
-    privateKey: new OctetString(AsnConvert.serialize(inner)),
-  });
-  return new Uint8Array(AsnConvert.serialize(info));
+  // ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING, [0] parameters OPTIONAL, [1] publicKey BIT STRING OPTIONAL }
+  const inner = DER.sequence(
+    DER.integer(1),
+    DER.octetString(new Uint8Array(ec.privateKey.buffer)),
+    ec.publicKey ? DER.tlv(contextTag(1), DER.bitString(new Uint8Array(ec.publicKey))) : DER.EMPTY,
+  );
+  return privateKeyInfo(DER.sequence(DER.oid(OID.id_ecPublicKey), DER.oid(curve)), inner);
 }
 
 function looksLikePkcs8(der: Uint8Array): boolean {
