@@ -3,7 +3,6 @@
 import {
   AsnAnyConverter,
   AsnArray,
-  AsnConvert,
   AsnParser,
   AsnProp,
   AsnPropTypes,
@@ -14,10 +13,9 @@ import {
   type IAsnConvertible,
   type IAsnParseOptions,
 } from '@peculiar/asn1-schema';
-import { CertificateChoices, CertificateSet, ContentInfo, EncapsulatedContentInfo, SignedData, id_data, id_signedData } from '@peculiar/asn1-cms';
-import type { Certificate } from '@peculiar/asn1-x509';
+import { CertificateSet, ContentInfo, SignedData, id_data, id_signedData } from '@peculiar/asn1-cms';
 import { KymanError, badInput } from '../errors.js';
-import { berHeaderLength } from '../der/reader.js';
+import { berHeaderLength, contextTag, readTlv } from '../der/reader.js';
 import * as DER from '../der/writer.js';
 import { OID } from '../der/oids.js';
 import { decodePem, isPem } from './pem.js';
@@ -208,21 +206,23 @@ export function readPkcs7Der(der: Uint8Array): Uint8Array[] {
  * degenerate SignedData carries certificates only). The certificates go in as given.
  */
 export function writePkcs7(certificates: readonly Uint8Array[]): Uint8Array {
-  const choices = certificates.map((der, i) => {
-    let value: EncodedValue;
+  certificates.forEach((der, i) => {
+    let tlv;
     try {
-      value = EncodedValue.parse(der);
+      tlv = readTlv(der, 0);
     } catch (e) {
       throw badInput(`certificate ${i + 1} to bundle is not DER`, e);
     }
-    if (!value.isSequence || value.byteLength !== der.length) throw badInput(`certificate ${i + 1} to bundle is not one DER SEQUENCE`);
-    // CertificateChoices wants a Certificate; an EncodedValue serializes to the same bytes.
-    return new CertificateChoices({ certificate: value as unknown as Certificate });
+    if (tlv.tag !== DER.TAG.SEQUENCE || tlv.end !== der.length) throw badInput(`certificate ${i + 1} to bundle is not one DER SEQUENCE`);
   });
-  const signed = new SignedData({
-    version: 1,
-    encapContentInfo: new EncapsulatedContentInfo({ eContentType: id_data }),
-    certificates: new CertificateSet(choices),
-  });
-  return new Uint8Array(AsnConvert.serialize(ContentInfoOut.of(id_signedData, EncodedValue.of(signed))));
+  // SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo, certificates [0] IMPLICIT SET OF OPTIONAL, signerInfos SET }
+  const signed = DER.sequence(
+    DER.integer(1),
+    DER.tlv(DER.TAG.SET),
+    DER.sequence(DER.oid(id_data)),
+    DER.tlv(contextTag(0), ...certificates),
+    DER.tlv(DER.TAG.SET),
+  );
+  // ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT ANY }
+  return DER.sequence(DER.oid(id_signedData), DER.tlv(contextTag(0), signed));
 }
