@@ -15,7 +15,7 @@ import { readStash, stashPathFor, writeStash } from './stash.js';
 import type { FileBackend } from './backend.js';
 import { isPkcs11Uri, parsePkcs11Uri, Pkcs11KeyStore } from './pkcs11-key-store.js';
 import type { KeyStore } from './types.js';
-import { changeRequestStorePassword } from './requests.js';
+import { changeRequestStorePassword } from './requests/actions.js';
 
 export type { KeyStore, KeyStoreEntry, KeyStoreInfo, KeyStoreType, AddOptions } from './types.js';
 export { FileKeyStore } from './file-key-store.js';

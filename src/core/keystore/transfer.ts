@@ -12,17 +12,8 @@ import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
 import { writePkcs7 } from '../pki/pkcs7.js';
 import { isPkcs12, readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
 import { encryptedPrivateKeyPem, readPrivateKeyFile, EXPORT_KEY_PROTECTION } from '../pki/private-key.js';
+import { labelFor } from './labels.js';
 import type { KeyStore, KeyStoreEntry } from './types.js';
-
-/** A label for a certificate that came without one: its subject's CN, else the whole subject. */
-export function labelFor(certificate: Uint8Array, taken: (label: string) => boolean): string {
-  const subject = summarizeCertificate(certificate).subject;
-  const cn = /(?:^|,)CN=((?:\\.|[^,])+)/.exec(subject)?.[1]?.replace(/\\(.)/g, '$1');
-  const base = (cn ?? subject ?? 'certificate').slice(0, 100) || 'certificate';
-  let label = base;
-  for (let n = 2; taken(label); n++) label = `${base} (${n})`;
-  return label;
-}
 
 export interface ImportResult {
   added: KeyStoreEntry[];
