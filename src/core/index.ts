@@ -16,7 +16,8 @@ export type { PendingRequest, PendingRequestStore, OpenRequestStoreOptions, Crea
 export { fileExists, readFileOrFail } from './keystore/file-io.js';
 export { loadPkiSpec, parsePkiSpec, applyPkiSpec, parseDuration } from './pki-spec/index.js';
 export type { PkiSpec, DatabaseSpec, CertificateSpec, ApplyPkiOptions, PkiPlan, PkiResult, PkiProgress, PlanAction, PlannedCertificate, PlannedChainCopy } from './pki-spec/index.js';
-export { applyBatch, keyEncryptor } from './keystore/batch.js';
+export { applyBatch } from './keystore/batch.js';
+export { keyEncryptor } from './pki/pbe.js';
 export type { BatchChange, BatchOptions, BatchResult } from './keystore/batch.js';
 export { connect, createTlsServer, listen, TlsSocket, TlsAlertError, ALERTS, formatTraceEvent, CIPHER_SUITES, GROUPS, SIGNATURE_SCHEMES } from './tls/index.js';
 export type { TlsServer, TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode, Alert, AlertName, TraceEvent, TraceField, TraceSink, CipherSuiteName, GroupName, SignatureSchemeName } from './tls/index.js';
