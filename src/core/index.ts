@@ -11,7 +11,7 @@ export { createSelfSignedEntry, DEFAULT_KEY_SPEC, DEFAULT_DAYS } from './keystor
 export type { SelfSignedOptions } from './keystore/create-entry.js';
 export { signRequest, issueEntry } from './keystore/issue.js';
 export type { IssueOptions, IssueEntryOptions, SignRequestResult } from './keystore/issue.js';
-export { openRequestStore, openPendingRequests, RequestStore, createRequest, renewRequest, receiveCertificate, changeRequestStorePassword, requestDatabasePathFor } from './keystore/requests/index.js';
+export { openRequestStore, openPendingRequests, RequestStore, describeRequestKey, createRequest, renewRequest, receiveCertificate, changeRequestStorePassword, requestDatabasePathFor } from './keystore/requests/index.js';
 export type { PendingRequest, PendingRequestStore, OpenRequestStoreOptions, CreateRequestOptions, CreatedRequest, RenewRequestOptions, ReceiveOptions, ReceiveResult } from './keystore/requests/index.js';
 export { fileExists, readFileOrFail } from './keystore/file-io.js';
 export { loadPkiSpec, parsePkiSpec, applyPkiSpec, parseDuration } from './pki-spec/index.js';

@@ -1,7 +1,7 @@
 // Pending certificate requests, beside a key store as gskkyman keeps them: the request layer's door.
 
 export type { PendingRequest, PendingRequestStore, OpenRequestStoreOptions } from './types.js';
-export { pendingRequestView } from './view.js';
+export { pendingRequestView, describeRequestKey } from './view.js';
 export { requestDatabasePathFor } from './cms-container.js';
 export { RequestStore, openRequestStore } from './file-store.js';
 export { TokenRequestStore, REQUEST_APPLICATION, RENEWAL_APPLICATION } from './token-store.js';
