@@ -1,6 +1,6 @@
 // What the req commands share: writing a request file, and rendering a request for people and scripts.
 
-import { conflict, encodePem, fileExists, writeFileAtomic, type RequestInfo } from '../core/index.js';
+import { conflict, describeRequestKey, encodePem, fileExists, writeFileAtomic, type RequestInfo } from '../core/index.js';
 import { fields } from './output.js';
 
 /**
@@ -17,19 +17,11 @@ export async function writeRequestFile(out: string, request: Uint8Array | undefi
   await writeFileAtomic(out, bytes, 0o644);
 }
 
-export function requestKeyText(info: RequestInfo): string {
-  const k = info.publicKey;
-  if (k.type === 'rsa') return `RSA ${k.bits}`;
-  if (k.type === 'ec') return k.curve ? `EC ${k.curve}` : 'EC (unnamed curve)';
-  if (k.type === 'ed25519') return 'Ed25519';
-  return k.algorithmOid;
-}
-
 export function requestText(info: RequestInfo, extra: ReadonlyArray<readonly [string, string | undefined]> = []): string {
   return fields([
     ...extra,
     ['Subject', info.subject || '(empty)'],
-    ['Key', requestKeyText(info)],
+    ['Key', describeRequestKey(info)],
     ['Alt names', info.subjectAltNames.length ? info.subjectAltNames.join(', ') : undefined],
     ['Asks for CA', info.isCA ? 'yes' : undefined],
     ['Signature', `${info.signatureAlgorithm}, ${info.signatureValid ? 'verifies' : 'DOES NOT VERIFY'}`],
@@ -39,7 +31,7 @@ export function requestText(info: RequestInfo, extra: ReadonlyArray<readonly [st
 export function requestJson(info: RequestInfo) {
   return {
     subject: info.subject,
-    key: requestKeyText(info),
+    key: describeRequestKey(info),
     subjectAltNames: info.subjectAltNames,
     isCA: info.isCA,
     signatureAlgorithm: info.signatureAlgorithm,

@@ -5,12 +5,13 @@
 // lock, re-read the file, change a copy, write it atomically, release — but once for the list.
 
 import * as path from 'node:path';
+import { equalBytes } from '../bytes.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, usage } from '../errors.js';
 import { publicKeyMatches } from '../pki/certificate/index.js';
 import { keyEncryptor } from '../pki/pbe.js';
 import type { StoredEntry } from './backend.js';
-import { backendFor, FileKeyStore } from './file-key-store.js';
+import { backendFor } from './file-key-store.js';
 import { checkLabel } from './labels.js';
 import { readFileOrFail, withFileLock, writeFileAtomic } from './file-io.js';
 
@@ -24,11 +25,6 @@ export interface BatchOptions {
   provider: CryptoProvider;
   lockTimeoutMs?: number;
 }
-
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) => a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
-
-// The library's index exports it from here.
-export { keyEncryptor };
 
 export interface BatchResult {
   added: number;
@@ -67,7 +63,7 @@ export async function applyBatch(file: string, changes: readonly BatchChange[], 
       for (const c of changes) {
         const existing = byLabel.get(c.label);
         if (c.kind === 'certificate') {
-          if (image.entries.some((e) => sameBytes(e.certificate, c.certificate))) {
+          if (image.entries.some((e) => e.certificate !== undefined && equalBytes(e.certificate, c.certificate))) {
             result.unchanged++;
             continue;
           }
@@ -107,9 +103,4 @@ export async function applyBatch(file: string, changes: readonly BatchChange[], 
     },
     { timeoutMs: options.lockTimeoutMs },
   );
-}
-
-/** Re-opens a database after a batch, for callers that go on with a FileKeyStore. */
-export async function reopenAfterBatch(file: string, options: BatchOptions): Promise<FileKeyStore> {
-  return FileKeyStore.open(file, options);
 }

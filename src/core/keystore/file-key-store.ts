@@ -1,6 +1,7 @@
 // Key databases held in one file (CMS .kdb or PKCS #12), with every change locked and atomic.
 
 import * as path from 'node:path';
+import { equalBytes } from '../bytes.js';
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, notFound, usage, KymanError } from '../errors.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
@@ -25,9 +26,6 @@ export function backendFor(bytes: Uint8Array, name: string): FileBackend<unknown
 function view(e: StoredEntry): KeyStoreEntry {
   return { label: e.label, certificate: e.certificate!, hasPrivateKey: e.kind === 'key-pair', trusted: e.trusted, isDefault: e.isDefault };
 }
-
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) =>
-  a !== undefined && a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
 export interface OpenOptions {
   password: string;
@@ -284,7 +282,7 @@ export class FileKeyStore implements KeyStore {
 
   #refuseDuplicate(image: StoreImage<unknown>, label: string, certificate: Uint8Array): void {
     if (image.entries.some((e) => e.label === label)) throw conflict(`label "${label}" already exists in ${this.#name}`);
-    const same = image.entries.find((e) => e.certificate && sameBytes(e.certificate, certificate));
+    const same = image.entries.find((e) => e.certificate && equalBytes(e.certificate, certificate));
     if (same) throw conflict(`this certificate is already in ${this.#name} as "${same.label}"`);
   }
 
@@ -297,7 +295,7 @@ export class FileKeyStore implements KeyStore {
       this.path,
       async () => {
         const current = await readFileOrFail(this.path, 'key database');
-        const fresh = sameBytes(this.#bytes, current)
+        const fresh = equalBytes(this.#bytes, current)
           ? this.#image
           : this.#backend.decode(this.#provider, current, this.#password, this.#name);
         const copy: StoreImage<unknown> = { entries: fresh.entries.map((e) => ({ ...e })), meta: structuredCloneMeta(fresh.meta) };

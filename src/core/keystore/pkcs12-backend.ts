@@ -7,6 +7,7 @@
 //   keytool and kyman agree; a key entry is never an anchor here.
 // - the default key: the first key entry in the file, as most tools read a one-key PKCS #12.
 
+import { equalBytes } from '../bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { encryptPrivateKeyInfo, type KeyProtection } from '../pki/pbe.js';
 import { readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
@@ -22,8 +23,6 @@ export interface Pkcs12Meta {
 const ANY_EXTENDED_KEY_USAGE = OID.anyExtendedKeyUsage;
 /** OpenSSL 3's default iteration count for PKCS #12 keys and MAC. */
 const PKCS12_ITERATIONS = 2048;
-
-const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : '');
 
 function labelFromSubject(certificate: Uint8Array): string {
   try {
@@ -54,7 +53,7 @@ export const pkcs12Backend: FileBackend<Pkcs12Meta> = {
     const entries: StoredEntry[] = [];
     for (const cert of certs) {
       const key =
-        keys.find((k) => !usedKeys.has(k) && k.localKeyId && cert.localKeyId && hex(k.localKeyId) === hex(cert.localKeyId)) ??
+        keys.find((k) => !usedKeys.has(k) && k.localKeyId && cert.localKeyId && equalBytes(k.localKeyId, cert.localKeyId)) ??
         keys.find((k) => !usedKeys.has(k) && !k.localKeyId && k.friendlyName && k.friendlyName === cert.friendlyName);
       if (key) usedKeys.add(key);
       const label = uniqueLabel(cert.friendlyName ?? key?.friendlyName ?? labelFromSubject(cert.data), taken);

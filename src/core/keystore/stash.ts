@@ -2,11 +2,14 @@
 //
 // Version 1 (129 bytes): password ‖ NUL ‖ padding, every byte XORed with 0xF5.
 // Version 8 (193 bytes): A (32 random) ‖ B = SHA-256(01 ‖ A) ‖ C = v1 buffer XOR keystream(A, B).
-// Anyone who can read the file can recover the password; the facade writes it with mode 0600.
+// Anyone who can read the file can recover the password, so writeStashFile makes it 0600.
 
+import { promises as fs } from 'node:fs';
+import { concat, equalBytes } from '../bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
+import { softwareProvider } from '../crypto/software.js';
 import { badInput, usage } from '../errors.js';
-import { concat } from '../bytes.js';
+import { fileExists, readFileOrFail, writeFileAtomic } from './file-io.js';
 
 const V1_SIZE = 129;
 const V8_SIZE = 193;
@@ -60,7 +63,7 @@ export function readStash(provider: CryptoProvider, bytes: Uint8Array): string {
   const a = bytes.subarray(0, A_SIZE);
   const b = bytes.subarray(A_SIZE, A_SIZE + B_SIZE);
   const expected = checkValue(provider, a);
-  if (expected.some((x, i) => x !== b[i])) throw badInput('not a stash file, or a damaged one: its check value does not match');
+  if (!equalBytes(expected, b)) throw badInput('not a stash file, or a damaged one: its check value does not match');
   const ks = keystream(provider, a, b);
   return passwordOfV1(bytes.subarray(A_SIZE + B_SIZE).map((x, i) => x ^ ks[i]));
 }
@@ -95,4 +98,23 @@ export function stashPathFor(databasePath: string): string {
   // A dot that starts the file name (".kdb") is not an extension.
   const base = dot > slash + 1 ? databasePath.slice(0, dot) : databasePath;
   return `${base}.sth`;
+}
+
+/** Writes the stash file beside a database (0600, atomically) and returns its path. */
+export async function writeStashFile(databaseFile: string, password: string, provider: CryptoProvider = softwareProvider()): Promise<string> {
+  const stashFile = stashPathFor(databaseFile);
+  await writeFileAtomic(stashFile, writeStash(provider, password), 0o600);
+  await fs.chmod(stashFile, 0o600);
+  return stashFile;
+}
+
+/** Reads the stash beside a database, if there is one. */
+export async function readStashFor(databaseFile: string, provider: CryptoProvider = softwareProvider()): Promise<{ path: string; password: string } | undefined> {
+  const stashFile = stashPathFor(databaseFile);
+  if (!(await fileExists(stashFile))) return undefined;
+  return { path: stashFile, password: readStash(provider, await readFileOrFail(stashFile, 'stash file')) };
+}
+
+export async function readStashFile(stashFile: string, provider: CryptoProvider = softwareProvider()): Promise<string> {
+  return readStash(provider, await readFileOrFail(stashFile, 'stash file'));
 }

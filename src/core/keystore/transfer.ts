@@ -1,6 +1,7 @@
 // Moving certificates and keys in and out of key databases: PEM, DER, PKCS #7 and PKCS #12.
 
 import * as path from 'node:path';
+import { equalBytes } from '../bytes.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
@@ -13,17 +14,8 @@ import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
 import { writePkcs7 } from '../pki/pkcs7.js';
 import { isPkcs12, readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
 import { encryptedPrivateKeyPem, readPrivateKeyFile, EXPORT_KEY_PROTECTION } from '../pki/private-key.js';
+import { labelFor } from './labels.js';
 import type { KeyStore, KeyStoreEntry } from './types.js';
-
-/** A label for a certificate that came without one: its subject's CN, else the whole subject. */
-export function labelFor(certificate: Uint8Array, taken: (label: string) => boolean): string {
-  const subject = summarizeCertificate(certificate).subject;
-  const cn = /(?:^|,)CN=((?:\\.|[^,])+)/.exec(subject)?.[1]?.replace(/\\(.)/g, '$1');
-  const base = (cn ?? subject ?? 'certificate').slice(0, 100) || 'certificate';
-  let label = base;
-  for (let n = 2; taken(label); n++) label = `${base} (${n})`;
-  return label;
-}
 
 export interface ImportResult {
   added: KeyStoreEntry[];
@@ -45,7 +37,7 @@ export async function importCertificates(store: KeyStore, bytes: Uint8Array, opt
 async function addCertificates(store: KeyStore, certificates: readonly Uint8Array[], options: ImportCertificatesOptions): Promise<ImportResult> {
   const result: ImportResult = { added: [], skipped: [] };
   for (const [i, der] of certificates.entries()) {
-    const existing = store.entries().find((e) => Buffer.compare(Buffer.from(e.certificate), Buffer.from(der)) === 0);
+    const existing = store.entries().find((e) => equalBytes(e.certificate, der));
     if (existing) {
       if (certificates.length === 1) throw conflict(`this certificate is already in ${path.basename(store.path)} as "${existing.label}"`);
       result.skipped.push({ label: existing.label, subject: summarizeCertificate(der).subject });
@@ -109,7 +101,7 @@ export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options:
   const result: ImportResult = { added: [await store.addKeyPair(label, certificate, handle, { isDefault: options.isDefault })], skipped: [] };
   if (options.withChain) {
     for (const der of orderChain(provider, certificate, others).slice(1)) {
-      const existing = store.entries().find((e) => Buffer.compare(Buffer.from(e.certificate), Buffer.from(der)) === 0);
+      const existing = store.entries().find((e) => equalBytes(e.certificate, der));
       if (existing) result.skipped.push({ label: existing.label, subject: summarizeCertificate(der).subject });
       else result.added.push(await store.addCertificate(labelFor(der, (l) => store.has(l)), der, { trusted: true }));
     }

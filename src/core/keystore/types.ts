@@ -66,3 +66,10 @@ export interface KeyStore {
   rename(label: string, newLabel: string): Promise<KeyStoreEntry>;
   delete(label: string): Promise<void>;
 }
+
+/** How a key database file is opened or created: its password, the provider, how long to wait for a lock. */
+export interface PasswordOptions {
+  password: string;
+  provider?: CryptoProvider;
+  lockTimeoutMs?: number;
+}

@@ -1,5 +1,6 @@
 // Comparing a PKI spec with the key databases it names, and making what is missing or changed.
 
+import { equalBytes } from '../bytes.js';
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { KymanError, usage } from '../errors.js';
@@ -7,7 +8,8 @@ import { createCertificate, readCertificate, verifyCertificateSignature, type Ce
 import { profileOptions } from '../pki/profile.js';
 import { applyBatch, type BatchChange } from '../keystore/batch.js';
 import { fileExists } from '../keystore/file-io.js';
-import { createKeyStore, openKeyDatabase } from '../keystore/index.js';
+import { createKeyStore } from '../keystore/create.js';
+import { openKeyDatabase } from '../keystore/open.js';
 import { stashPathFor } from '../keystore/stash.js';
 import type { FileKeyStore } from '../keystore/file-key-store.js';
 import { canonicalSans, type CertificateSpec, type DatabaseSpec, type PkiSpec } from './spec.js';
@@ -201,7 +203,7 @@ export async function applyPkiSpec(spec: PkiSpec, options: ApplyPkiOptions): Pro
     let action: PlannedChainCopy['action'] = 'add';
     if (store && caPlan.action === 'unchanged') {
       const caCert = stores.get(caPlan.database)!.entry(label).certificate;
-      const same = store.entries().some((e) => Buffer.from(e.certificate).equals(Buffer.from(caCert)));
+      const same = store.entries().some((e) => equalBytes(e.certificate, caCert));
       action = same ? 'unchanged' : store.has(label) ? 'update' : 'add';
     } else if (store?.has(label)) {
       action = 'update';

@@ -8,7 +8,7 @@ import { formatGeneralName, parseSubjectAltName } from '../pki/general-name.js';
 import { formatName, parseName } from '../pki/name.js';
 import { parseProfile, type CertificateProfile } from '../pki/profile.js';
 import { checkLabel } from '../keystore/labels.js';
-import { checkRecordLength } from '../keystore/index.js';
+import { checkRecordLength } from '../keystore/create.js';
 
 export interface DatabaseSpec {
   /** The name the certificates use for it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, copyFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   createKeyStore,
@@ -8,13 +8,9 @@ import {
   openKeyDatabase,
   softwareProvider,
   KymanError,
-  convertKeyStore,
-  changeKeyStorePassword,
   changeRecordLength,
-  writeStashFile,
-  readStashFor,
 } from '../../../src/core/index.js';
-import { repoRoot, tempDir, gskitFixtures } from '../../helpers/cli.js';
+import { repoRoot, tempDir } from '../../helpers/cli.js';
 
 const PASSWORD = 'concurrency-pass';
 
@@ -111,52 +107,5 @@ describe('file key store', function () {
     await changeRecordLength(store, 5000);
     await createSelfSignedEntry(store, 'big', { subject: 'CN=big', key: { type: 'rsa', bits: 4096 } });
     await assert.rejects(changeRecordLength(store, 1500), (e) => codeOf(e) === 'CONFLICT' && /"big"/.test((e as Error).message));
-  });
-
-  it('changes the password, re-encrypting keys and rewriting the stash', async () => {
-    const file = tmp.file('pw.kdb');
-    const store = await createKeyStore(file, { password: 'old-password', stash: true });
-    await createSelfSignedEntry(store, 'a', { subject: 'CN=a' });
-    await changeKeyStorePassword(store, 'new-password');
-    assert.equal((await readStashFor(file))?.password, 'new-password');
-    const again = await openKeyDatabase(file, { password: 'new-password' });
-    await again.privateKey('a');
-    await assert.rejects(openKeyDatabase(file, { password: 'old-password' }), (e) => codeOf(e) === 'BAD_PASSWORD');
-    await writeStashFile(file, 'new-password');
-    assert.equal(statSync(file.replace(/kdb$/, 'sth')).mode & 0o777, 0o600);
-  });
-
-  it('converts CMS ↔ PKCS #12 keeping labels, trust and the default key', async () => {
-    const src = tmp.file('mixed-copy.kdb');
-    copyFileSync(path.join(gskitFixtures, 'mixed.kdb'), src);
-    const store = await openKeyDatabase(src, { password: 'password' });
-    await store.setDefault('ec-keypair');
-    const p12 = await convertKeyStore(store, tmp.file('mixed.p12'), { type: 'pkcs12', password: 'p12-password' });
-    assert.deepEqual(p12.entries().map((e) => e.label).sort(), store.entries().map((e) => e.label).sort());
-    assert.equal(p12.defaultEntry()?.label, 'ec-keypair');
-    const back = await convertKeyStore(p12, tmp.file('back.kdb'), { type: 'cms', password: 'kdb-password' });
-    assert.equal(back.defaultEntry()?.label, 'ec-keypair');
-    for (const e of store.entries()) {
-      const b = back.entry(e.label);
-      assert.deepEqual(b.certificate, e.certificate);
-      assert.equal(b.hasPrivateKey, e.hasPrivateKey);
-      if (!e.hasPrivateKey) assert.equal(b.trusted, e.trusted);
-      else assert.deepEqual((await back.privateKey(e.label)).spki, (await store.privateKey(e.label)).spki);
-    }
-  });
-
-  it('keeps a v3 or v4 database at its version unless upgraded', async () => {
-    for (const [name, password, version] of [['zos-v3', 'password', 3], ['ihs-v4', '1qaz2wsx', 4]] as const) {
-      const file = tmp.file(`${name}.kdb`);
-      copyFileSync(path.join(gskitFixtures, `${name}.kdb`), file);
-      const store = await openKeyDatabase(file, { password });
-      await createSelfSignedEntry(store, 'added', { subject: 'CN=added' });
-      const reopened = await openKeyDatabase(file, { password });
-      assert.equal(reopened.info().version, version);
-      await reopened.privateKey('added');
-      const upgraded = await openKeyDatabase(file, { password, upgrade: true });
-      assert.equal(upgraded.info().version, 6);
-      for (const e of upgraded.entries()) if (e.hasPrivateKey) await upgraded.privateKey(e.label);
-    }
   });
 });

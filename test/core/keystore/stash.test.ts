@@ -3,12 +3,13 @@
 
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { softwareProvider } from '../../../src/core/crypto/software.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { readStash, stashPathFor, writeStash } from '../../../src/core/keystore/stash.js';
+import { readStash, readStashFile, readStashFor, stashPathFor, writeStash, writeStashFile } from '../../../src/core/keystore/stash.js';
+import { tempDir } from '../../helpers/cli.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
@@ -104,5 +105,22 @@ describe('stash files', () => {
     assert.equal(stashPathFor('a.b/key'), 'a.b/key.sth');
     assert.equal(stashPathFor('C:\\keys\\x.kdb'), 'C:\\keys\\x.sth');
     assert.equal(stashPathFor('dir/.kdb'), 'dir/.kdb.sth');
+  });
+
+  it('writes the stash beside a database (0600) and reads it back, or says there is none', async () => {
+    const tmp = tempDir('kyman-stash-');
+    try {
+      const db = tmp.file('web.kdb');
+      assert.equal(await readStashFor(db, provider), undefined);
+      const written = await writeStashFile(db, 'stashed password', provider);
+      assert.equal(written, tmp.file('web.sth'));
+      assert.equal(statSync(written).mode & 0o777, 0o600);
+      assert.equal(readFileSync(written).length, 193);
+      assert.deepEqual(await readStashFor(db, provider), { path: written, password: 'stashed password' });
+      assert.equal(await readStashFile(written, provider), 'stashed password');
+      await assert.rejects(readStashFile(tmp.file('none.sth'), provider), (e: unknown) => e instanceof KymanError && e.code === 'NOT_FOUND');
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -7,15 +7,16 @@
 // `pkcs11-tool --keypairgen` would leave), or an entry's key for a renewal. The key never leaves
 // the token, so receiving the certificate only stores it beside the key with the key's CKA_ID.
 
-import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs11-keys.js';
-import { P11, type Handle } from '../crypto/pkcs11-module.js';
-import type { KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
-import { conflict, notFound, usage } from '../errors.js';
-import { equalBytes } from '../bytes.js';
-import { readCertificationRequest } from '../pki/csr.js';
-import { checkLabel } from './labels.js';
-import type { Pkcs11KeyStore } from './pkcs11-key-store.js';
-import { pendingRequestView, type PendingRequest, type PendingRequestStore } from './requests.js';
+import { equalBytes } from '../../bytes.js';
+import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../../crypto/pkcs11-keys.js';
+import { P11, type Handle } from '../../crypto/pkcs11-module.js';
+import type { KeySpec, PrivateKeyHandle } from '../../crypto/provider.js';
+import { conflict, notFound, usage } from '../../errors.js';
+import { readCertificationRequest } from '../../pki/csr.js';
+import { checkLabel } from '../labels.js';
+import type { Pkcs11KeyStore } from '../pkcs11-key-store.js';
+import type { PendingRequest, PendingRequestStore } from './types.js';
+import { pendingRequestView } from './view.js';
 
 export const REQUEST_APPLICATION = 'kyman request';
 export const RENEWAL_APPLICATION = 'kyman renewal request';

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { createSoftwareProvider } from '../../../src/core/crypto/software.js';
-import { KymanError } from '../../../src/core/errors.js';
-import { createSelfSignedEntry } from '../../../src/core/keystore/create-entry.js';
-import { createKeyStore, openKeyStore, parsePkcs11Uri } from '../../../src/core/keystore/index.js';
-import { issueEntry } from '../../../src/core/keystore/issue.js';
-import { Pkcs11KeyStore } from '../../../src/core/keystore/pkcs11-key-store.js';
-import { createRequest, openPendingRequests, receiveCertificate } from '../../../src/core/keystore/requests.js';
-import { copyEntry } from '../../../src/core/keystore/transfer.js';
-import type { KeyStore } from '../../../src/core/keystore/types.js';
-import { readCertificationRequest } from '../../../src/core/pki/csr.js';
-import { signRequest } from '../../../src/core/keystore/issue.js';
-import { tempDir } from '../../helpers/cli.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from '../crypto/pkcs11-helpers.js';
+import { createSoftwareProvider } from '../../../../src/core/crypto/software.js';
+import { KymanError } from '../../../../src/core/errors.js';
+import { createSelfSignedEntry } from '../../../../src/core/keystore/create-entry.js';
+import { createKeyStore, openKeyStore } from '../../../../src/core/keystore/index.js';
+import { issueEntry } from '../../../../src/core/keystore/issue.js';
+import { Pkcs11KeyStore } from '../../../../src/core/keystore/pkcs11-key-store.js';
+import { createRequest, openPendingRequests, receiveCertificate } from '../../../../src/core/keystore/requests/index.js';
+import { copyEntry } from '../../../../src/core/keystore/transfer.js';
+import type { KeyStore } from '../../../../src/core/keystore/types.js';
+import { readCertificationRequest } from '../../../../src/core/pki/csr.js';
+import { signRequest } from '../../../../src/core/keystore/issue.js';
+import { tempDir } from '../../../helpers/cli.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../crypto/pkcs11-helpers.js';
 
 const PIN = '97539753';
 const is = (code: string) => (e: unknown) => e instanceof KymanError && e.code === code;
@@ -40,13 +40,6 @@ describe('a token as a key store: pending requests, copies, and opening by URI',
       .stdout.split('\n')
       .map((l) => /^\s+label:\s+(.*)$/.exec(l)?.[1])
       .filter(Boolean);
-
-  it('reads RFC 7512 URIs', () => {
-    assert.deepEqual(parsePkcs11Uri('pkcs11:token=web'), { tokenLabel: 'web' });
-    assert.deepEqual(parsePkcs11Uri('pkcs11:manufacturer=SoftHSM%20project;token=My%20HSM?module-path=/usr/lib/x.so'), { tokenLabel: 'My HSM', module: '/usr/lib/x.so' });
-    assert.throws(() => parsePkcs11Uri('pkcs11:object=key'), is('USAGE'));
-    assert.throws(() => parsePkcs11Uri('pkcs11:token=%zz'), is('USAGE'));
-  });
 
   it('openKeyStore gives the same KeyStore for a token as for a file, with the token\'s provider', async () => {
     assert.equal(store.type, 'pkcs11');

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
-import { KymanError } from '../../../src/core/errors.js';
-import { publicKeyMatches } from '../../../src/core/pki/certificate/index.js';
-import { encodePem } from '../../../src/core/pki/pem.js';
-import { changeKeyStorePassword, createKeyStore, openKeyDatabase, readStashFor } from '../../../src/core/keystore/index.js';
-import { changeRequestStorePassword, createRequest, openRequestStore, receiveCertificate, renewRequest, requestDatabasePathFor } from '../../../src/core/keystore/requests.js';
-import { createSelfSignedEntry } from '../../../src/core/keystore/create-entry.js';
+import { createSoftwareProvider } from '../../../../src/core/crypto/index.js';
+import { KymanError } from '../../../../src/core/errors.js';
+import { publicKeyMatches } from '../../../../src/core/pki/certificate/index.js';
+import { encodePem } from '../../../../src/core/pki/pem.js';
+import { changeKeyStorePassword, createKeyStore, openKeyDatabase } from '../../../../src/core/keystore/index.js';
+import { changeRequestStorePassword, createRequest, openRequestStore, receiveCertificate, renewRequest } from '../../../../src/core/keystore/requests/index.js';
 
 const provider = createSoftwareProvider();
 
@@ -19,13 +18,7 @@ function ok(command: string, args: string[]): string {
   return r.stdout;
 }
 
-/** Independent of kyman's codec: the header as the format facts describe it. */
-function cmsHeader(bytes: Uint8Array) {
-  const b = Buffer.from(bytes);
-  return { magic: b.subarray(0, 2).toString('hex'), version: b[2], typeByte: b[3], tag: b.subarray(8, 16).toString('latin1'), recordLength: b.readUInt32BE(0x10), count: b.readUInt32BE(0x14), size: b.length };
-}
-
-describe('keystore/requests', function () {
+describe('keystore/requests/actions with an openssl CA', function () {
   this.timeout(60_000);
   let dir: string;
   let ca: { cert: string; key: string };
@@ -108,30 +101,4 @@ describe('keystore/requests', function () {
       });
     });
   }
-
-  it('writes the .rdb as a v6 CMS request database (X509KYP), 0600, that opens with the stash', async () => {
-    const file = join(dir, 'hdr.kdb');
-    await createKeyStore(file, { password: 'stashed', stash: true, provider });
-    const stash = (await readStashFor(file, provider))!;
-    const store = await openKeyDatabase(file, { password: stash.password, provider });
-    const requests = await openRequestStore(file, { password: stash.password, provider });
-    await createRequest(store, requests, 'one', { subject: 'CN=one' }, provider);
-    await createRequest(store, requests, 'two', { subject: 'CN=two', key: { type: 'rsa', bits: 4096 } }, provider);
-    const rdb = requestDatabasePathFor(file);
-    assert.equal(rdb, join(dir, 'hdr.rdb'));
-    const h = cmsHeader(readFileSync(rdb));
-    assert.deepEqual(h, { magic: '3748', version: 6, typeByte: 1, tag: 'X509KYP\0', recordLength: 5000, count: 2, size: 0x90 + 2 * 5000 });
-    assert.equal(statSync(rdb).mode & 0o777, 0o600);
-    const reread = await openRequestStore(file, { password: (await readStashFor(file, provider))!.password, provider });
-    assert.deepEqual(reread.list().map((r) => r.label), ['one', 'two']);
-    await assert.rejects(openRequestStore(file, { password: 'wrong', provider }), (e: unknown) => e instanceof KymanError && e.code === 'BAD_PASSWORD');
-  });
-
-  it('refuses a request label that exists in the key database', async () => {
-    const file = join(dir, 'dup.kdb');
-    const store = await createKeyStore(file, { password: 'pw', provider });
-    await createSelfSignedEntry(store, 'taken', { subject: 'CN=taken' });
-    const requests = await openRequestStore(file, { password: 'pw', provider });
-    await assert.rejects(createRequest(store, requests, 'taken', { subject: 'CN=x' }, provider), (e: unknown) => e instanceof KymanError && e.code === 'CONFLICT');
-  });
 });
