@@ -8,7 +8,6 @@ import { equalBytes } from '../bytes.js';
 import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
 import {
   NSS_CLIENT_RANDOM,
-  decodeRead,
   hasDowngradeSentinel,
   nextMessage12,
   protections12,
@@ -17,7 +16,7 @@ import {
   sendChangeCipherSpecAndFinished,
   signedParams,
 } from './handshake-tls12.js';
-import { checkPeerChain, sendMessage } from './handshake-tls13.js';
+import { checkPeerChain, decodeMessage, sendMessage } from './handshake-tls13.js';
 import { SESSION_LIFETIME_SECONDS, rememberValidation, type TlsSession12 as TlsSession } from './session-cache.js';
 import { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type PreMasterSecret, type Tls12MasterSecret } from './key-schedule-tls12.js';
@@ -31,7 +30,9 @@ import {
   HandshakeType,
   NewSessionTicket12Codec,
   ServerHelloDoneCodec,
+  HelloRequestCodec,
   ServerKeyExchangeCodec,
+  serverEcdhParams,
   alpnExt,
   ecPointFormatsExt,
   extensionName,
@@ -40,7 +41,7 @@ import {
   type CertificateRequest12,
   type ClientHello,
   type ServerHello,
-} from './messages.js';
+} from './msgs/index.js';
 import {
   keyFitsSuite12,
   keyKindOf,
@@ -151,7 +152,7 @@ export class ClientHandshake12 implements Handshaker {
 
   /** RFC 5077 §3.3 */
   private async readNewSessionTicket(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.new_session_ticket, NewSessionTicket12Codec.decode);
+    const { message, raw } = await readMessage12(this.ch, NewSessionTicket12Codec);
     if (message.ticket.length) this.ticket = { ticket: Uint8Array.from(message.ticket), lifetime: message.ticket_lifetime_hint };
     this.transcript.add(raw);
   }
@@ -236,7 +237,7 @@ export class ClientHandshake12 implements Handshaker {
 
   /** RFC 5246 §7.4.2: the server's chain, validated as for TLS 1.3; its key must fit the suite (RFC 8422 §2). */
   private async readServerCertificate(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.certificate, Certificate12Codec.decode);
+    const { message, raw } = await readMessage12(this.ch, Certificate12Codec);
     if (message.certificate_list.length === 0) throw fatal('decode_error', 'the server sent no certificate');
     this.peerCertificates = [...message.certificate_list];
     if ((this.options.verify ?? true) === true) {
@@ -256,14 +257,14 @@ export class ClientHandshake12 implements Handshaker {
 
   /** RFC 8422 §5.4: the server's ephemeral point on a group we offered, signed over both randoms. */
   private async readServerKeyExchange(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.server_key_exchange, ServerKeyExchangeCodec.decode);
+    const { message, raw } = await readMessage12(this.ch, ServerKeyExchangeCodec);
     const group = this.start.groups.find((g) => g.id === message.namedcurve);
     if (!group) throw fatal('illegal_parameter', `the server chose group 0x${message.namedcurve.toString(16)}, which was not offered`);
     // RFC 5246 §7.4.1.4.1: the algorithm must be one we offered, and fit the certificate's key.
     const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
     if (!scheme) throw fatal('illegal_parameter', `the server signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not offered`);
     if (!schemeFitsKey12(scheme, keyKindOf(this.leafSpki))) throw fatal('illegal_parameter', `the server signed with ${scheme.name}, which does not fit its certificate's key`);
-    const content = signedParams(this.start.hello.random, this.start.serverHello.random, ServerKeyExchangeCodec.params(message));
+    const content = signedParams(this.start.hello.random, this.start.serverHello.random, serverEcdhParams(message));
     if (!this.ch.provider.verify(this.leafSpki, scheme.scheme, content, message.signature)) {
       throw fatal('decrypt_error', "the server's ServerKeyExchange signature does not verify");
     }
@@ -275,13 +276,13 @@ export class ClientHandshake12 implements Handshaker {
 
   /** RFC 5246 §7.4.4 */
   private processCertificateRequest(m: HandshakeMessage): void {
-    this.certificateRequest = decodeRead(this.ch, m, HandshakeType.certificate_request, CertificateRequest12Codec.decode);
+    this.certificateRequest = decodeMessage(this.ch, m, CertificateRequest12Codec);
     this.transcript.add(m.raw);
   }
 
   /** RFC 5246 §7.4.5 */
   private processServerHelloDone(m: HandshakeMessage): void {
-    decodeRead(this.ch, m, HandshakeType.server_hello_done, ServerHelloDoneCodec.decode);
+    decodeMessage(this.ch, m, ServerHelloDoneCodec);
     this.transcript.add(m.raw);
   }
 
@@ -296,7 +297,7 @@ export class ClientHandshake12 implements Handshaker {
       const type = kind?.key === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
       send = request.certificate_types.includes(type) && pickSignatureScheme12(key, request.supported_signature_algorithms, this.start.schemes) !== undefined;
     }
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate, { certificate_list: send ? chain : [] }, Certificate12Codec.encode));
+    this.transcript.add(sendMessage(this.ch, Certificate12Codec, { certificate_list: send ? chain : [] }));
     this.clientCertificateSent = send;
   }
 
@@ -309,7 +310,7 @@ export class ClientHandshake12 implements Handshaker {
     } catch (e) {
       throw fatal('illegal_parameter', `the server's ${this.group.name} public value is not a valid point`, e);
     }
-    this.transcript.add(sendMessage(this.ch, HandshakeType.client_key_exchange, { ecdh_Yc: share.publicKey }, ClientKeyExchangeCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ClientKeyExchangeCodec, { ecdh_Yc: share.publicKey }));
     return pms as PreMasterSecret;
   }
 
@@ -324,7 +325,7 @@ export class ClientHandshake12 implements Handshaker {
     const key = this.options.privateKey!;
     const scheme = pickSignatureScheme12(key, this.certificateRequest!.supported_signature_algorithms, this.start.schemes)!;
     const signature = await this.ch.provider.sign(key, scheme.scheme, this.transcript.bytes());
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate_verify, { algorithm: scheme.id, signature }, CertificateVerifyCodec.encode));
+    this.transcript.add(sendMessage(this.ch, CertificateVerifyCodec, { algorithm: scheme.id, signature }));
   }
 
   private summary(): HandshakeSummary {
@@ -350,8 +351,8 @@ export class ClientHandshake12 implements Handshaker {
    */
   postHandshake(m: HandshakeMessage): void {
     if (m.type !== HandshakeType.hello_request) throw fatal('unexpected_message', `the server sent handshake type ${m.type} after the handshake`);
-    if (m.body.length) throw fatal('decode_error', 'HelloRequest is not empty');
-    if (this.ch.tracing) this.ch.trace('received', m.type, {});
+    const message = HelloRequestCodec.decode(m.body);
+    if (this.ch.tracing) this.ch.trace('received', HelloRequestCodec, message);
     this.ch.sendWarningAlert('no_renegotiation');
   }
 

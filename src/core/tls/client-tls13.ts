@@ -49,12 +49,12 @@ import {
   keyShareExt,
   serverNameExt,
   supportedVersionsExt,
-  u16ListExt,
+  supportedGroupsExt, signatureAlgorithmsExt, signatureAlgorithmsCertExt,
   type CertificateRequest,
   type ClientHello,
   type Extension,
   type ServerHello,
-} from './messages.js';
+} from './msgs/index.js';
 import {
   SIGNATURE_SCHEMES,
   groupById,
@@ -285,17 +285,17 @@ export class ClientHandshake13 implements Handshaker {
     // RFC 6066 §3: literal IP addresses are not sent as host names.
     if (o.serverName && !isIP(o.serverName)) extensions.push(ext(ExtensionType.server_name, serverNameExt.encode(o.serverName)));
     // §4.2.1: a client offering only TLS 1.2 sends no supported_versions; legacy_version says it all.
-    if (this.offers13) extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.encodeClient(this.offers12 ? [TLS13, TLS12] : [TLS13])));
-    extensions.push(ext(ExtensionType.supported_groups, u16ListExt.encode(this.groups.map((g) => g.id))));
+    if (this.offers13) extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.client.encode(this.offers12 ? [TLS13, TLS12] : [TLS13])));
+    extensions.push(ext(ExtensionType.supported_groups, supportedGroupsExt.encode(this.groups.map((g) => g.id))));
     const offeredSchemes = this.offers13 ? [...this.schemes] : [];
     if (this.offers12) for (const s of this.schemes12) if (!offeredSchemes.includes(s)) offeredSchemes.push(s);
-    extensions.push(ext(ExtensionType.signature_algorithms, u16ListExt.encode(offeredSchemes.map((s) => s.id))));
+    extensions.push(ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode(offeredSchemes.map((s) => s.id))));
     if (this.offers13) {
       this.share = this.ch.provider.generateKeyShare(group.provider);
       // §4.2.3: certificates may be signed with RSA PKCS #1 v1.5 even though handshakes may not.
       const certSchemes = [...this.schemes.map((s) => s.id), ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)];
-      extensions.push(ext(ExtensionType.signature_algorithms_cert, u16ListExt.encode([...new Set(certSchemes)])));
-      extensions.push(ext(ExtensionType.key_share, keyShareExt.encodeClient([{ group: group.id, key_exchange: this.share.publicKey }])));
+      extensions.push(ext(ExtensionType.signature_algorithms_cert, signatureAlgorithmsCertExt.encode([...new Set(certSchemes)])));
+      extensions.push(ext(ExtensionType.key_share, keyShareExt.client.encode([{ group: group.id, key_exchange: this.share.publicKey }])));
     }
     if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
     if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
@@ -318,7 +318,7 @@ export class ClientHandshake13 implements Handshaker {
       // §4.2.11: pre_shared_key is the last extension; the binder is a placeholder until fillBinder.
       const age = ((o.now?.() ?? new Date()).getTime() - this.psk.createdAt + this.psk.ticketAgeAdd) >>> 0;
       const binder = new Uint8Array(this.suiteOf(this.psk)!.hashLength);
-      extensions.push(ext(ExtensionType.pre_shared_key, preSharedKeyExt.encodeClient([{ identity: this.psk.ticket, obfuscated_ticket_age: age }], [binder])));
+      extensions.push(ext(ExtensionType.pre_shared_key, preSharedKeyExt.client.encode({ identities: [{ identity: this.psk.ticket, obfuscated_ticket_age: age }], binders: [binder] })));
     }
     this.hello = {
       legacy_version: TLS12,
@@ -332,7 +332,7 @@ export class ClientHandshake13 implements Handshaker {
     };
     this.helloRaw = ClientHelloCodec.encode(this.hello);
     if (this.psk) this.fillBinder(this.helloRaw);
-    if (this.ch.tracing) this.ch.trace('sent', HandshakeType.client_hello, this.hello);
+    if (this.ch.tracing) this.ch.trace('sent', ClientHelloCodec, this.hello);
     this.ch.sendHandshake(this.helloRaw);
     this.transcript.add(this.helloRaw);
     this.ch.flush();
@@ -340,7 +340,7 @@ export class ClientHandshake13 implements Handshaker {
 
   /** §4.1.3: the ServerHello (or HelloRetryRequest), checked for everything that must agree with what we sent. */
   private async readServerHello(): Promise<{ message: ServerHello; raw: Uint8Array; isRetry: boolean; tls12?: boolean }> {
-    const { message, raw } = await readMessage(this.ch, HandshakeType.server_hello, ServerHelloCodec.decode);
+    const { message, raw } = await readMessage(this.ch, ServerHelloCodec);
     const isRetry = isHelloRetryRequest(message);
     const versions = findExtension(message.extensions, ExtensionType.supported_versions);
     // §4.1.3: without supported_versions the server negotiated TLS 1.2 or older, as legacy_version says.
@@ -357,7 +357,7 @@ export class ClientHandshake13 implements Handshaker {
       throw fatal('protocol_version', `the server chose ${message.legacy_version === TLS12 ? 'TLS 1.2' : `version 0x${message.legacy_version.toString(16)}`}, but only TLS 1.3 is enabled${hint}`);
     }
     if (!this.offers13) throw fatal('illegal_parameter', 'the server selected TLS 1.3, which was not offered');
-    const version = supportedVersionsExt.decodeServer(versions);
+    const version = supportedVersionsExt.server.decode(versions);
     if (version !== TLS13) throw fatal('illegal_parameter', `the server selected version 0x${version.toString(16)}, which was not offered`);
     if (message.legacy_version !== TLS12) throw fatal('illegal_parameter', `ServerHello legacy_version is 0x${message.legacy_version.toString(16)}, not 0x0303`);
     if (!Buffer.from(message.legacy_session_id_echo).equals(this.hello.legacy_session_id)) {
@@ -386,7 +386,7 @@ export class ClientHandshake13 implements Handshaker {
     const cookieData = findExtension(hrr.extensions, ExtensionType.cookie);
     let group = this.groups.find((g) => g.provider === this.share.group)!;
     if (shareData) {
-      const selected = keyShareExt.decodeRetry(shareData);
+      const selected = keyShareExt.retry.decode(shareData);
       const g = this.groups.find((x) => x.id === selected);
       // §4.2.8: the selected group must be one we offered, and not the one we already sent a share for.
       if (!g) throw fatal('illegal_parameter', `the HelloRetryRequest asks for group 0x${selected.toString(16)}, which was not offered`);
@@ -412,7 +412,7 @@ export class ClientHandshake13 implements Handshaker {
     this.ks ??= new KeySchedule(this.ch.provider, this.suite);
     const shareData = findExtension(sh.extensions, ExtensionType.key_share);
     if (!shareData) throw fatal('missing_extension', 'the ServerHello has no key_share');
-    const serverShare = keyShareExt.decodeServer(shareData);
+    const serverShare = keyShareExt.server.decode(shareData);
     const group = groupById(serverShare.group);
     if (!group || group.provider !== this.share.group) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
     this.group = group;
@@ -426,7 +426,7 @@ export class ClientHandshake13 implements Handshaker {
     if (pskData) {
       // §4.2.11: the server selects one of the identities we offered, for a suite of the PSK's hash.
       if (!this.psk) throw fatal('illegal_parameter', 'the server selected a pre_shared_key that was not offered');
-      if (preSharedKeyExt.decodeServer(pskData) !== 0) throw fatal('illegal_parameter', 'the server selected a PSK identity that was not offered');
+      if (preSharedKeyExt.server.decode(pskData) !== 0) throw fatal('illegal_parameter', 'the server selected a PSK identity that was not offered');
       if (this.suiteOf(this.psk)!.hash !== this.suite.hash) throw fatal('illegal_parameter', "the server chose a cipher suite whose hash is not the PSK's");
       this.resumed = true;
     }
@@ -445,7 +445,7 @@ export class ClientHandshake13 implements Handshaker {
 
   /** §4.3.1 */
   private async readEncryptedExtensions(): Promise<void> {
-    const { message, raw } = await readMessage(this.ch, HandshakeType.encrypted_extensions, EncryptedExtensionsCodec.decode);
+    const { message, raw } = await readMessage(this.ch, EncryptedExtensionsCodec);
     for (const e of message.extensions) {
       if (FORBIDDEN_IN_ENCRYPTED_EXTENSIONS.has(e.extension_type)) throw fatal('illegal_parameter', `the server sent ${extensionName(e.extension_type)} in EncryptedExtensions`);
     }
@@ -463,7 +463,7 @@ export class ClientHandshake13 implements Handshaker {
   /** §4.3.2 */
   private processCertificateRequest(m: HandshakeMessage): void {
     const message = CertificateRequestCodec.decode(m.body);
-    if (this.ch.tracing) this.ch.trace('received', m.type, message);
+    if (this.ch.tracing) this.ch.trace('received', CertificateRequestCodec, message);
     // §4.3.2: signature_algorithms MUST be specified.
     if (!findExtension(message.extensions, ExtensionType.signature_algorithms)) throw fatal('missing_extension', 'the CertificateRequest has no signature_algorithms');
     // §4.3.2: in the main handshake the context is empty.
@@ -478,7 +478,7 @@ export class ClientHandshake13 implements Handshaker {
       throw fatal('unexpected_message', `expected Certificate, received handshake type ${m.type}`);
     }
     const message = CertificateCodec.decode(m.body);
-    if (this.ch.tracing) this.ch.trace('received', m.type, message);
+    if (this.ch.tracing) this.ch.trace('received', CertificateCodec, message);
     if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', "the server's Certificate has a request context");
     // §4.4.2.4: an empty server Certificate is a decode_error.
     if (message.certificate_list.length === 0) throw fatal('decode_error', 'the server sent no certificate');
@@ -512,7 +512,7 @@ export class ClientHandshake13 implements Handshaker {
   /** §4.4.2, §4.4.3: our chain when we have one that fits what the server accepts; otherwise an empty Certificate. */
   private async sendClientCertificate(): Promise<void> {
     const request = this.certificateRequest!;
-    const accepted = u16ListExt.decode(findExtension(request.extensions, ExtensionType.signature_algorithms)!, 'signature_algorithms');
+    const accepted = signatureAlgorithmsExt.decode(findExtension(request.extensions, ExtensionType.signature_algorithms)!);
     const key = this.options.privateKey;
     const scheme = key ? pickSignatureScheme(key, accepted, this.schemes) : undefined;
     if (!key || !scheme || !this.options.certificateChain?.length) {
@@ -547,7 +547,7 @@ export class ClientHandshake13 implements Handshaker {
     switch (m.type) {
       case HandshakeType.new_session_ticket: {
         const ticket = NewSessionTicketCodec.decode(m.body);
-        if (this.ch.tracing) this.ch.trace('received', m.type, ticket);
+        if (this.ch.tracing) this.ch.trace('received', NewSessionTicketCodec, ticket);
         this.processNewSessionTicket(ticket);
         return;
       }

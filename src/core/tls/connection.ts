@@ -6,7 +6,8 @@ import { softwareProvider } from '../crypto/software.js';
 import { KymanError, usage } from '../errors.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { ALERTS, ALERT_LEVEL_FATAL, ALERT_LEVEL_WARNING, TlsAlertError, fatal, receivedAlert, type AlertName } from './alerts.js';
-import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './messages.js';
+import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './msgs/enums.js';
+import type { MessageCodec } from './msgs/fields.js';
 import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, type RecordProtection } from './record.js';
 import type { TlsSession } from './session-cache.js';
 import type { CipherSuiteName, SignatureSchemeName, TlsVersionName } from './suites.js';
@@ -127,7 +128,7 @@ export interface HandshakeChannel {
   allowChangeCipherSpec(allowed: boolean): void;
   /** Only called when tracing is on; the caller checks `tracing` first so nothing is built otherwise. */
   readonly tracing: boolean;
-  trace(direction: 'sent' | 'received', type: number, decoded: unknown): void;
+  trace<T>(direction: 'sent' | 'received', codec: MessageCodec<T>, message: T): void;
   keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
   /**
    * TLS 1.2 (RFC 5246 §7.1): the peer's next record must be a change_cipher_spec, and the records
@@ -589,8 +590,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     this.ccsAllowed = allowed;
   }
 
-  trace(direction: 'sent' | 'received', type: number, decoded: unknown): void {
-    if (this.traceSink) traceMessage(this.traceSink, direction, type, decoded);
+  trace<T>(direction: 'sent' | 'received', codec: MessageCodec<T>, message: T): void {
+    if (this.traceSink) traceMessage(this.traceSink, direction, codec, message);
   }
 
   keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {

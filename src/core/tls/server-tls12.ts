@@ -32,17 +32,18 @@ import {
   ServerHelloCodec,
   ServerHelloDoneCodec,
   ServerKeyExchangeCodec,
+  serverEcdhParams,
   TLS12,
   alpnExt,
   ecPointFormatsExt,
   ext,
   findExtension,
   renegotiationInfoExt,
-  u16ListExt,
+  supportedGroupsExt, signatureAlgorithmsExt,
   type ClientHello,
   type Extension,
   type ServerHello,
-} from './messages.js';
+} from './msgs/index.js';
 import {
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
   keyFitsSuite12,
@@ -118,10 +119,10 @@ export class ServerHandshake12 implements Handshaker {
     if (session) return this.resumeSession(session);
     this.sessionId = this.store ? handshakeRandom(this.ch.provider, 32) : new Uint8Array(0);
     this.sendServerHello();
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate, { certificate_list: this.options.certificateChain }, Certificate12Codec.encode));
+    this.transcript.add(sendMessage(this.ch, Certificate12Codec, { certificate_list: this.options.certificateChain }));
     await this.sendServerKeyExchange();
     if (this.clientAuth !== 'none') this.sendCertificateRequest();
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello_done, {}, ServerHelloDoneCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ServerHelloDoneCodec, {}));
     this.ch.flush();
     if (this.clientAuth !== 'none') await this.readClientCertificate();
     await this.readClientKeyExchange();
@@ -191,7 +192,7 @@ export class ServerHandshake12 implements Handshaker {
   private sendNewSessionTicket(state: ServerSessionState): void {
     const now = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
     const message = { ticket_lifetime_hint: SESSION_LIFETIME_SECONDS, ticket: this.store!.seal(state, now) };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.new_session_ticket, message, NewSessionTicket12Codec.encode));
+    this.transcript.add(sendMessage(this.ch, NewSessionTicket12Codec, message));
   }
 
   /** RFC 5246 §7.4.1.2 and the extensions of RFC 7627, RFC 5746, RFC 8422, RFC 6066, RFC 7301: picks suite, group, scheme, ALPN. */
@@ -215,7 +216,7 @@ export class ServerHandshake12 implements Handshaker {
 
     // RFC 8422 §4: without supported_groups the server may pick any curve.
     const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
-    const offered = groupsData ? u16ListExt.decode(groupsData, 'supported_groups') : this.start.groups.map((g) => g.id);
+    const offered = groupsData ? supportedGroupsExt.decode(groupsData) : this.start.groups.map((g) => g.id);
 
     const kind = keyKindOf(this.options.privateKey.spki);
     // RFC 8422 §5.1, §5.3: supported_groups also limits the curve of an ECDSA certificate's key.
@@ -231,7 +232,7 @@ export class ServerHandshake12 implements Handshaker {
     // RFC 5246 §7.4.1.4.1: without signature_algorithms the client means SHA-1, which kyman does not sign with.
     const algorithmsData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
     if (!algorithmsData) throw fatal('handshake_failure', 'the ClientHello has no signature_algorithms, and the SHA-1 default is not supported');
-    const scheme = pickSignatureScheme12(this.options.privateKey, u16ListExt.decode(algorithmsData, 'signature_algorithms'), this.start.schemes);
+    const scheme = pickSignatureScheme12(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.start.schemes);
     if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
     this.scheme = scheme;
 
@@ -262,16 +263,16 @@ export class ServerHandshake12 implements Handshaker {
       legacy_compression_method: 0,
       extensions,
     };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, sh, ServerHelloCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ServerHelloCodec, sh));
   }
 
   /** RFC 8422 §5.4: our ephemeral point, signed with the randoms. */
   private async sendServerKeyExchange(): Promise<void> {
     this.ephemeral = this.ch.provider.generateKeyShare(this.group.provider);
     const params = { curve_type: EC_CURVE_TYPE_NAMED_CURVE, namedcurve: this.group.id, public: this.ephemeral.publicKey };
-    const content = signedParams(this.hello.random, this.serverRandom, ServerKeyExchangeCodec.params(params));
+    const content = signedParams(this.hello.random, this.serverRandom, serverEcdhParams(params));
     const signature = await this.ch.provider.sign(this.options.privateKey, this.scheme.scheme, content);
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_key_exchange, { ...params, algorithm: this.scheme.id, signature }, ServerKeyExchangeCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ServerKeyExchangeCodec, { ...params, algorithm: this.scheme.id, signature }));
   }
 
   /** RFC 5246 §7.4.4: ECDSA and RSA certificates, signed with any scheme we accept; no CA names. */
@@ -281,12 +282,12 @@ export class ServerHandshake12 implements Handshaker {
       supported_signature_algorithms: this.start.schemes.map((s) => s.id),
       certificate_authorities: [],
     };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate_request, request, CertificateRequest12Codec.encode));
+    this.transcript.add(sendMessage(this.ch, CertificateRequest12Codec, request));
   }
 
   /** RFC 5246 §7.4.6: the client's chain, or none; none when one is required is a handshake_failure. */
   private async readClientCertificate(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.certificate, Certificate12Codec.decode);
+    const { message, raw } = await readMessage12(this.ch, Certificate12Codec);
     this.transcript.add(raw);
     if (message.certificate_list.length === 0) {
       if (this.clientAuth === 'required') throw fatal('handshake_failure', 'the client sent no certificate, and one is required');
@@ -302,7 +303,7 @@ export class ServerHandshake12 implements Handshaker {
 
   /** RFC 8422 §5.7, RFC 7627 §4: the client's point gives the premaster secret; the session hash ends here. */
   private async readClientKeyExchange(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.client_key_exchange, ClientKeyExchangeCodec.decode);
+    const { message, raw } = await readMessage12(this.ch, ClientKeyExchangeCodec);
     let pms: Uint8Array;
     try {
       pms = this.ephemeral.deriveSecret(message.ecdh_Yc);
@@ -317,7 +318,7 @@ export class ServerHandshake12 implements Handshaker {
   /** RFC 5246 §7.4.8: the client's signature over the handshake messages, with a scheme we asked for that fits its key. */
   private async readCertificateVerify(): Promise<void> {
     const content = this.transcript.bytes();
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.certificate_verify, CertificateVerifyCodec.decode);
+    const { message, raw } = await readMessage12(this.ch, CertificateVerifyCodec);
     const spki = this.validation!.chain[0].publicKey.spki;
     const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
     if (!scheme) throw fatal('illegal_parameter', `the client signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not asked for`);
@@ -350,7 +351,7 @@ export class ServerHandshake12 implements Handshaker {
   postHandshake(m: HandshakeMessage): void {
     if (m.type !== HandshakeType.client_hello) throw fatal('unexpected_message', `the client sent handshake type ${m.type} after the handshake`);
     const hello = ClientHelloCodec.decode(m.body);
-    if (this.ch.tracing) this.ch.trace('received', m.type, hello);
+    if (this.ch.tracing) this.ch.trace('received', ClientHelloCodec, hello);
     this.ch.sendWarningAlert('no_renegotiation');
   }
 

@@ -44,11 +44,11 @@ import {
   findExtension,
   keyShareExt,
   supportedVersionsExt,
-  u16ListExt,
+  supportedGroupsExt, signatureAlgorithmsExt,
   type ClientHello,
   type Extension,
   type KeyShareEntry,
-} from './messages.js';
+} from './msgs/index.js';
 import { ServerHandshake12 } from './server-tls12.js';
 import {
   pickSignatureScheme,
@@ -231,7 +231,7 @@ export class ServerHandshake13 implements Handshaker {
 
   /** §4.1.2 */
   private async readClientHello(): Promise<void> {
-    const { message, raw } = await readMessage(this.ch, HandshakeType.client_hello, ClientHelloCodec.decode);
+    const { message, raw } = await readMessage(this.ch, ClientHelloCodec);
     this.clientHello = message;
     this.clientHelloRaw = raw;
     this.transcript.add(raw);
@@ -247,7 +247,7 @@ export class ServerHandshake13 implements Handshaker {
   private chooseVersion(): TlsVersionName {
     const hello = this.clientHello;
     const versionsData = findExtension(hello.extensions, ExtensionType.supported_versions);
-    const offered = versionsData ? supportedVersionsExt.decodeClient(versionsData) : [];
+    const offered = versionsData ? supportedVersionsExt.client.decode(versionsData) : [];
     if (offered.includes(TLS13) && this.versions.includes('TLSv1.3')) return 'TLSv1.3';
     const reaches12 = versionsData ? offered.includes(TLS12) : hello.legacy_version >= TLS12;
     if (reaches12 && this.versions.includes('TLSv1.2')) return 'TLSv1.2';
@@ -262,7 +262,7 @@ export class ServerHandshake13 implements Handshaker {
     const hello = this.clientHello;
     const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
     // §4.2.1: chooseVersion already sent a client without TLS 1.3 elsewhere; this stays as the 1.3 path's own guard.
-    if (!versions || !supportedVersionsExt.decodeClient(versions).includes(TLS13)) {
+    if (!versions || !supportedVersionsExt.client.decode(versions).includes(TLS13)) {
       throw fatal('protocol_version', 'the client does not offer TLS 1.3, the only version enabled');
     }
     // §4.1.2: TLS 1.3 clients send exactly one compression method, null.
@@ -280,8 +280,8 @@ export class ServerHandshake13 implements Handshaker {
     // §9.2: a ClientHello without a PSK must carry supported_groups, key_share and signature_algorithms.
     if (!groupsData || !sharesData) throw fatal('missing_extension', 'the ClientHello has no supported_groups or no key_share');
     if (!algorithmsData) throw fatal('missing_extension', 'the ClientHello has no signature_algorithms');
-    const offeredGroups = u16ListExt.decode(groupsData, 'supported_groups');
-    const shares = keyShareExt.decodeClient(sharesData);
+    const offeredGroups = supportedGroupsExt.decode(groupsData);
+    const shares = keyShareExt.client.decode(sharesData);
     // §4.2.8: each share is for an offered group, at most one per group.
     const seen = new Set<number>();
     for (const s of shares) {
@@ -293,7 +293,7 @@ export class ServerHandshake13 implements Handshaker {
     const withShare = mutual.find((g) => seen.has(g.id));
     this.group = withShare ?? mutual[0];
 
-    const scheme = pickSignatureScheme(this.options.privateKey, u16ListExt.decode(algorithmsData, 'signature_algorithms'), this.schemes);
+    const scheme = pickSignatureScheme(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.schemes);
     if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
     this.scheme = scheme;
 
@@ -320,7 +320,7 @@ export class ServerHandshake13 implements Handshaker {
     const modesData = findExtension(hello.extensions, ExtensionType.psk_key_exchange_modes);
     // §4.2.9: a PSK offered without psk_key_exchange_modes is a missing_extension.
     if (!modesData) throw fatal('missing_extension', 'the ClientHello offers a PSK without psk_key_exchange_modes');
-    const offer = preSharedKeyExt.decodeClient(pskData);
+    const offer = preSharedKeyExt.client.decode(pskData);
     // §4.2.11: one binder per identity.
     if (offer.identities.length !== offer.binders.length) throw fatal('illegal_parameter', 'the ClientHello has a different number of PSK identities and binders');
     // psk_ke (no fresh (EC)DHE) is not offered by kyman: without psk_dhe_ke, a full handshake.
@@ -364,7 +364,7 @@ export class ServerHandshake13 implements Handshaker {
         ...(this.serverName !== undefined ? { serverName: this.serverName } : {}),
         peerCertificates: this.peerCertificates,
       });
-      sendMessage(this.ch, HandshakeType.new_session_ticket, { ticket_lifetime: SESSION_LIFETIME_SECONDS, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: [] }, NewSessionTicketCodec.encode);
+      sendMessage(this.ch, NewSessionTicketCodec, { ticket_lifetime: SESSION_LIFETIME_SECONDS, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: [] });
     }
   }
 
@@ -373,8 +373,8 @@ export class ServerHandshake13 implements Handshaker {
     this.helloRetry = true;
     this.transcript.replaceWithMessageHash(this.ks);
     const extensions: Extension[] = [
-      ext(ExtensionType.supported_versions, supportedVersionsExt.encodeServer(TLS13)),
-      ext(ExtensionType.key_share, keyShareExt.encodeRetry(this.group.id)),
+      ext(ExtensionType.supported_versions, supportedVersionsExt.server.encode(TLS13)),
+      ext(ExtensionType.key_share, keyShareExt.retry.encode(this.group.id)),
     ];
     const hrr = {
       legacy_version: TLS12,
@@ -384,7 +384,7 @@ export class ServerHandshake13 implements Handshaker {
       legacy_compression_method: 0,
       extensions,
     };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, hrr, ServerHelloCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ServerHelloCodec, hrr));
     this.sendCompatibilityChangeCipherSpec();
     this.ch.flush();
   }
@@ -399,7 +399,7 @@ export class ServerHandshake13 implements Handshaker {
     }
     if (!second.cipher_suites.includes(this.suite.id)) throw fatal('illegal_parameter', 'the second ClientHello dropped the cipher suite chosen');
     const sharesData = findExtension(second.extensions, ExtensionType.key_share);
-    const shares = sharesData ? keyShareExt.decodeClient(sharesData) : [];
+    const shares = sharesData ? keyShareExt.client.decode(sharesData) : [];
     if (shares.length !== 1 || shares[0].group !== this.group.id) {
       throw fatal('illegal_parameter', `the second ClientHello does not carry exactly one share, for ${this.group.name}, as asked`);
     }
@@ -430,13 +430,13 @@ export class ServerHandshake13 implements Handshaker {
       cipher_suite: this.suite.id,
       legacy_compression_method: 0,
       extensions: [
-        ext(ExtensionType.key_share, keyShareExt.encodeServer({ group: this.group.id, key_exchange: share.publicKey })),
-        ext(ExtensionType.supported_versions, supportedVersionsExt.encodeServer(TLS13)),
+        ext(ExtensionType.key_share, keyShareExt.server.encode({ group: this.group.id, key_exchange: share.publicKey })),
+        ext(ExtensionType.supported_versions, supportedVersionsExt.server.encode(TLS13)),
         // §4.2.11: the identity chosen, psk_dhe_ke with the shares above.
-        ...(this.psk ? [ext(ExtensionType.pre_shared_key, preSharedKeyExt.encodeServer(this.psk.index))] : []),
+        ...(this.psk ? [ext(ExtensionType.pre_shared_key, preSharedKeyExt.server.encode(this.psk.index))] : []),
       ],
     };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, sh, ServerHelloCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ServerHelloCodec, sh));
     this.sendCompatibilityChangeCipherSpec();
     const th = this.transcript.hash(this.ks);
     this.handshakeSecret = this.ks.handshakeSecret(this.psk?.early ?? this.ks.earlySecret(), shared);
@@ -454,16 +454,16 @@ export class ServerHandshake13 implements Handshaker {
     // RFC 6066 §3: an empty server_name says the name was seen.
     if (this.serverName !== undefined) extensions.push(ext(ExtensionType.server_name, new Uint8Array(0)));
     if (this.alpn !== undefined) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode([this.alpn])));
-    this.transcript.add(sendMessage(this.ch, HandshakeType.encrypted_extensions, { extensions }, EncryptedExtensionsCodec.encode));
+    this.transcript.add(sendMessage(this.ch, EncryptedExtensionsCodec, { extensions }));
   }
 
   /** §4.3.2 */
   private sendCertificateRequest(): void {
     const request = {
       certificate_request_context: new Uint8Array(0),
-      extensions: [ext(ExtensionType.signature_algorithms, u16ListExt.encode(this.schemes.filter((s) => s.handshake).map((s) => s.id)))],
+      extensions: [ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode(this.schemes.filter((s) => s.handshake).map((s) => s.id)))],
     };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate_request, request, CertificateRequestCodec.encode));
+    this.transcript.add(sendMessage(this.ch, CertificateRequestCodec, request));
   }
 
   /** §7.1: the application secrets over the transcript through our Finished; we may send under them at once. */
@@ -480,7 +480,7 @@ export class ServerHandshake13 implements Handshaker {
 
   /** §4.4.2, §4.4.2.4: the client's chain (or none), then its CertificateVerify when it sent one. */
   private async readClientCertificate(): Promise<void> {
-    const { message, raw } = await readMessage(this.ch, HandshakeType.certificate, CertificateCodec.decode);
+    const { message, raw } = await readMessage(this.ch, CertificateCodec);
     if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', "the client's Certificate has the wrong request context");
     this.transcript.add(raw);
     if (message.certificate_list.length === 0) {
