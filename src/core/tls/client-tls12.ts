@@ -5,7 +5,7 @@ import { summarizeCertificate } from '../pki/certificate.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
 import { equalBytes } from '../bytes.js';
-import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
+import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary, type TlsClientOptions } from './connection.js';
 import {
   NSS_CLIENT_RANDOM,
   hasDowngradeSentinel,
@@ -64,7 +64,7 @@ const SERVER_HELLO_EXTENSIONS_12 = new Set<number>([
   ExtensionType.session_ticket,
 ]);
 
-/** What the TLS 1.3 client hands over when the server answered its ClientHello with TLS 1.2. */
+/** What the client entry hands over when the server answered its ClientHello with TLS 1.2. */
 export interface ClientTls12Start {
   readonly hello: ClientHello;
   readonly transcript: Transcript;
@@ -82,7 +82,7 @@ export interface ClientTls12Start {
 }
 
 /** The client's TLS 1.2 state, as Go's clientHandshakeState keeps it. */
-export class ClientHandshake12 implements Handshaker {
+export class ClientHandshake12 {
   private readonly transcript: Transcript;
   private suite!: CipherSuite12;
   private ks!: Tls12KeySchedule;
@@ -109,7 +109,12 @@ export class ClientHandshake12 implements Handshaker {
     this.transcript = start.transcript;
   }
 
-  async run(): Promise<HandshakeSummary> {
+  async run(): Promise<Established> {
+    const summary = await this.handshake();
+    return { summary, postHandshake: (m) => this.postHandshake(m), keyUpdate: () => this.keyUpdate() };
+  }
+
+  private async handshake(): Promise<HandshakeSummary> {
     this.processServerHello();
     if (this.resumed) return this.resumeSession();
     await this.readServerCertificate();
@@ -329,20 +334,20 @@ export class ClientHandshake12 implements Handshaker {
   }
 
   private summary(): HandshakeSummary {
-    return {
+    return summarize({
       version: 'TLSv1.2',
-      cipherSuite: this.suite.name,
-      group: this.group.name,
-      ...(this.serverScheme ? { signatureScheme: this.serverScheme.name } : {}),
-      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
-      ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
+      suite: this.suite,
+      group: this.group,
+      peerScheme: this.serverScheme,
+      alpn: this.alpn,
+      serverName: this.options.serverName,
       resumed: this.resumed,
       helloRetry: false,
       peerCertificates: this.peerCertificates,
-      ...(this.validation ? { validation: this.validation } : {}),
+      validation: this.validation,
       clientCertificateSent: this.clientCertificateSent,
-      handshakeMs: performance.now() - this.start.started,
-    };
+      started: this.start.started,
+    });
   }
 
   /**

@@ -143,13 +143,52 @@ export interface HandshakeChannel {
   sendWarningAlert(name: 'no_renegotiation'): void;
 }
 
-/** The handshake as the connection drives it. */
-export interface Handshaker {
-  run(): Promise<HandshakeSummary>;
+/** A connection whose handshake is done: what was agreed, and what it does after the handshake (§4.6). */
+export interface Established {
+  readonly summary: HandshakeSummary;
   /** Post-handshake messages (§4.6): synchronous, so the next record is read under the right keys. */
   postHandshake(m: HandshakeMessage): void;
   /** §4.6.3: sends a KeyUpdate and moves our write side to the next secret. */
   keyUpdate(requestPeer: boolean): void;
+}
+
+/** A handshake as the connection runs it (the `client` or `server` entry): it resolves once the connection is established. */
+export type Handshake = (channel: HandshakeChannel) => Promise<Established>;
+
+/** What a handshake agreed, as each version's handshaker records it; `summarize` turns it into the one public summary. */
+export interface Agreed {
+  readonly version: TlsVersionName;
+  readonly suite: { readonly name: CipherSuiteName };
+  readonly group: { readonly name: string };
+  /** The scheme the peer signed with (CertificateVerify, or TLS 1.2's ServerKeyExchange); undefined when it signed nothing. */
+  readonly peerScheme: { readonly name: SignatureSchemeName } | undefined;
+  readonly alpn: string | undefined;
+  readonly serverName: string | undefined;
+  readonly resumed: boolean;
+  readonly helloRetry: boolean;
+  readonly peerCertificates: Uint8Array[];
+  readonly validation: ValidationResult | undefined;
+  /** Client side only: whether we sent a certificate when asked. */
+  readonly clientCertificateSent?: boolean;
+  /** performance.now() when the handshake began. */
+  readonly started: number;
+}
+
+export function summarize(a: Agreed): HandshakeSummary {
+  return {
+    version: a.version,
+    cipherSuite: a.suite.name,
+    group: a.group.name,
+    ...(a.peerScheme ? { signatureScheme: a.peerScheme.name } : {}),
+    ...(a.alpn !== undefined ? { alpn: a.alpn } : {}),
+    ...(a.serverName !== undefined ? { serverName: a.serverName } : {}),
+    resumed: a.resumed,
+    helloRetry: a.helloRetry,
+    peerCertificates: a.peerCertificates,
+    ...(a.validation ? { validation: a.validation } : {}),
+    ...(a.clientCertificateSent !== undefined ? { clientCertificateSent: a.clientCertificateSent } : {}),
+    handshakeMs: performance.now() - a.started,
+  };
 }
 
 /**
@@ -187,7 +226,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   private readonly reader = new RecordReader();
   private readonly writer = new RecordWriter();
-  private readonly handshaker: Handshaker;
+  /** Set once the handshake is done: the version-specific state that handles what comes after it. */
+  private established: Established | undefined;
   private readonly traceSink: TraceSink | undefined;
   private readonly keyLogSink: ((line: string) => void) | undefined;
   private handshakeBytes: Buffer = Buffer.alloc(0);
@@ -209,7 +249,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   constructor(
     readonly transport: Duplex,
-    makeHandshaker: (channel: HandshakeChannel) => Handshaker,
+    private readonly handshake: Handshake,
     options: TlsCommonOptions,
   ) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, writableHighWaterMark: WRITE_BATCH });
@@ -217,7 +257,6 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     this.traceSink = options.trace;
     this.tracing = options.trace !== undefined;
     this.keyLogSink = options.keyLog;
-    this.handshaker = makeHandshaker(this);
     transport.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     transport.on('end', () => this.onTransportEnd());
     transport.on('error', (e: Error) => this.destroy(e));
@@ -229,7 +268,9 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   private async runHandshake(): Promise<HandshakeSummary> {
     try {
-      const summary = await this.handshaker.run();
+      const established = await this.handshake(this);
+      const summary = established.summary;
+      this.established = established;
       this.summary = summary;
       this.handshaking = false;
       this.ccsAllowed = false;
@@ -388,6 +429,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   /** After the handshake: records are read as they arrive. */
   private pump(): void {
+    const established = this.established;
+    if (!established) return;
     try {
       while (!this.failed && !this.destroyed) {
         if (this.closeNotifyReceived) return;
@@ -403,7 +446,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
             break;
           case ContentType.handshake: {
             this.appendHandshake(record.fragment);
-            for (let m = this.takeHandshakeMessage(); m; m = this.takeHandshakeMessage()) this.handshaker.postHandshake(m);
+            for (let m = this.takeHandshakeMessage(); m; m = this.takeHandshakeMessage()) established.postHandshake(m);
             break;
           }
           case ContentType.alert:
@@ -600,8 +643,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   /** §4.6.3: updates our sending keys, and with `requestPeer` asks the peer to update theirs. */
   keyUpdate(requestPeer = false): void {
-    if (this.handshaking) throw usage('a KeyUpdate can be sent only after the handshake');
-    this.handshaker.keyUpdate(requestPeer);
+    if (!this.established) throw usage('a KeyUpdate can be sent only after the handshake');
+    this.established.keyUpdate(requestPeer);
     this.flush();
   }
 

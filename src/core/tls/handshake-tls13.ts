@@ -6,7 +6,7 @@ import { validateChain, type ValidationPurpose, type ValidationResult } from '..
 import { fatal, type AlertName } from './alerts.js';
 import { equalBytes } from '../bytes.js';
 import type { HandshakeChannel, HandshakeMessage } from './connection.js';
-import { KeySchedule, Transcript, certificateVerifyContent, type TrafficSecret } from './key-schedule.js';
+import { KeySchedule, Transcript, certificateVerifyContent, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
 import {
   CertificateCodec,
   CertificateVerifyCodec,
@@ -157,6 +157,31 @@ export function sendFinished(ch: HandshakeChannel, transcript: Transcript, ks: K
 export function sendCertificate(ch: HandshakeChannel, transcript: Transcript, context: Uint8Array, chain: readonly Uint8Array[]): void {
   const message: Certificate = { certificate_request_context: context, certificate_list: chain.map((cert_data) => ({ cert_data, extensions: [] })) };
   transcript.add(sendMessage(ch, CertificateCodec, message));
+}
+
+/** §7.1: the Handshake Secret and both handshake traffic secrets, once the ServerHello is in the transcript. */
+export interface HandshakeTrafficSecrets {
+  readonly handshakeSecret: HandshakeSecret;
+  readonly client: TrafficSecret;
+  readonly server: TrafficSecret;
+}
+
+/** `th` is the transcript hash through the ServerHello. */
+export function handshakeTrafficSecrets(ks: KeySchedule, handshakeSecret: HandshakeSecret, th: Uint8Array): HandshakeTrafficSecrets {
+  return { handshakeSecret, client: ks.clientHandshakeTrafficSecret(handshakeSecret, th), server: ks.serverHandshakeTrafficSecret(handshakeSecret, th) };
+}
+
+/** §7.1: the Master Secret and the first application traffic secrets. */
+export interface ApplicationTrafficSecrets {
+  readonly master: MasterSecret;
+  readonly client: TrafficSecret;
+  readonly server: TrafficSecret;
+}
+
+/** `th` is the transcript hash through the server Finished. */
+export function applicationTrafficSecrets(ks: KeySchedule, handshakeSecret: HandshakeSecret, th: Uint8Array): ApplicationTrafficSecrets {
+  const master = ks.masterSecret(handshakeSecret);
+  return { master, client: ks.clientApplicationTrafficSecret(master, th), server: ks.serverApplicationTrafficSecret(master, th) };
 }
 
 /**

@@ -2,16 +2,35 @@
 
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ClientHandshake13 } from './client-tls13.js';
+import { clientContext, clientHandshake } from './client.js';
 import { TlsSocket, type TlsClientOptions, type TlsServerOptions } from './connection.js';
-import { ServerHandshake13, serverContext } from './server-tls13.js';
+import { serverContext, serverHandshake } from './server.js';
 import { softwareProvider } from '../crypto/software.js';
 import type { TraceSink } from './trace.js';
 
 /** Starts a client handshake (TLS 1.3 or 1.2, as `versions` allows and the server chooses) over `socket`; the returned TlsSocket emits 'secure' with the summary. */
 export function connect(options: TlsClientOptions & { socket: Duplex }): TlsSocket {
   const { socket, ...rest } = options;
-  return new TlsSocket(socket, (ch) => new ClientHandshake13(ch, rest), rest);
+  return createTlsClient(rest).connect(socket);
+}
+
+export interface TlsClient {
+  /** Runs the client handshake over a connected transport; `trace` watches this connection alone. */
+  connect(socket: Duplex, connection?: { trace?: TraceSink }): TlsSocket;
+}
+
+/**
+ * A TLS client configuration, checked and resolved once (USAGE for one that cannot work) and shared
+ * by every connection made with it, as createTlsServer does for a server.
+ */
+export function createTlsClient(options: TlsClientOptions): TlsClient {
+  const context = clientContext(options, options.provider ?? softwareProvider());
+  return {
+    connect(socket, connection) {
+      const o = connection?.trace ? { ...options, trace: connection.trace } : options;
+      return new TlsSocket(socket, clientHandshake(o, context), o);
+    },
+  };
 }
 
 export interface TlsServer {
@@ -29,7 +48,7 @@ export function createTlsServer(options: TlsServerOptions): TlsServer {
   return {
     accept(socket, connection) {
       const o = connection?.trace ? { ...options, trace: connection.trace } : options;
-      return new TlsSocket(socket, (ch) => new ServerHandshake13(ch, o, context), o);
+      return new TlsSocket(socket, serverHandshake(o, context), o);
     },
   };
 }

@@ -1,9 +1,10 @@
-// The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ClientHello on; the server's flight is written once.
+// The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ClientHello the server entry read; the server's flight is written once.
 
 import { usage } from '../errors.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
-import type { ClientAuthMode, HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsServerOptions } from './connection.js';
+import { summarize, type ClientAuthMode, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary, type TlsServerOptions } from './connection.js';
+import type { ServerContext } from './server.js';
 import {
   DOWNGRADE_TLS12,
   NSS_CLIENT_RANDOM,
@@ -61,23 +62,17 @@ import { handshakeRandom } from './random-pool.js';
 /** RFC 8422 §5.1.1 NamedCurve code points of the curves an ECDSA certificate key may be on. */
 const CURVE_GROUP_IDS: Readonly<Record<string, number>> = { 'P-256': 0x0017, 'P-384': 0x0018, 'P-521': 0x0019 };
 
-/** What the TLS 1.3 server hands over when the ClientHello leads to TLS 1.2. */
+/** What the server's TLS 1.2 handshake is handed by the server entry: the ClientHello, read once. */
 export interface ServerTls12Start {
   readonly clientHello: ClientHello;
   /** Holds the ClientHello already. */
   readonly transcript: Transcript;
-  /** Whether this server also speaks TLS 1.3: then ServerHello.random carries the downgrade sentinel (RFC 8446 §4.1.3). */
-  readonly enabled13: boolean;
-  readonly suites: readonly CipherSuite12[];
-  readonly groups: readonly Group[];
-  readonly schemes: readonly SignatureSchemeInfo[];
-  /** RFC 5077, RFC 5246 §7.3: resumption state shared by this server's connections; undefined when turned off. */
-  readonly store: ServerSessionStore | undefined;
+  /** performance.now() when the handshake began. */
   readonly started: number;
 }
 
 /** The server's TLS 1.2 state, as Go's serverHandshakeState keeps it. */
-export class ServerHandshake12 implements Handshaker {
+export class ServerHandshake12 {
   private readonly transcript: Transcript;
   private readonly hello: ClientHello;
   private readonly clientAuth: ClientAuthMode;
@@ -105,15 +100,21 @@ export class ServerHandshake12 implements Handshaker {
   constructor(
     private readonly ch: HandshakeChannel,
     private readonly options: TlsServerOptions,
+    private readonly context: ServerContext,
     private readonly start: ServerTls12Start,
   ) {
     this.transcript = start.transcript;
     this.hello = start.clientHello;
     this.clientAuth = options.clientAuth ?? 'none';
-    this.store = start.store;
+    this.store = context.store;
   }
 
-  async run(): Promise<HandshakeSummary> {
+  async run(): Promise<Established> {
+    const summary = await this.handshake();
+    return { summary, postHandshake: (m) => this.postHandshake(m), keyUpdate: () => this.keyUpdate() };
+  }
+
+  private async handshake(): Promise<HandshakeSummary> {
     this.processClientHello();
     const session = this.checkForResumption();
     if (session) return this.resumeSession(session);
@@ -150,12 +151,12 @@ export class ServerHandshake12 implements Handshaker {
     const state = (ticket?.length ? this.store.open(ticket, now) : undefined) ?? this.store.get(this.hello.legacy_session_id, now);
     if (!state) return undefined;
     const suite = suite12ById(state.suiteId);
-    if (!suite || !this.start.suites.includes(suite) || !this.hello.cipher_suites.includes(suite.id)) return undefined;
+    if (!suite || !this.context.suites12.includes(suite) || !this.hello.cipher_suites.includes(suite.id)) return undefined;
     if (state.serverName !== this.serverName) return undefined;
     if (this.clientAuth === 'required' && state.peerCertificates.length === 0) return undefined;
     this.suite = suite;
     this.ks = new Tls12KeySchedule(this.ch.provider, suite);
-    this.group = this.start.groups.find((g) => g.name === state.group) ?? this.group;
+    this.group = this.context.groups.find((g) => g.name === state.group) ?? this.group;
     return state;
   }
 
@@ -216,23 +217,23 @@ export class ServerHandshake12 implements Handshaker {
 
     // RFC 8422 §4: without supported_groups the server may pick any curve.
     const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
-    const offered = groupsData ? supportedGroupsExt.decode(groupsData) : this.start.groups.map((g) => g.id);
+    const offered = groupsData ? supportedGroupsExt.decode(groupsData) : this.context.groups.map((g) => g.id);
 
     const kind = keyKindOf(this.options.privateKey.spki);
     // RFC 8422 §5.1, §5.3: supported_groups also limits the curve of an ECDSA certificate's key.
     const certCurveOk = kind?.key !== 'ec' || !groupsData || offered.includes(CURVE_GROUP_IDS[kind.curve!]);
-    const suite = this.start.suites.find((s) => hello.cipher_suites.includes(s.id) && keyFitsSuite12(s, kind) && (s.kx !== 'ECDHE_ECDSA' || certCurveOk));
+    const suite = this.context.suites12.find((s) => hello.cipher_suites.includes(s.id) && keyFitsSuite12(s, kind) && (s.kx !== 'ECDHE_ECDSA' || certCurveOk));
     if (!suite) throw fatal('handshake_failure', "the client offers none of the enabled TLS 1.2 cipher suites that this server's key (and its curve) can serve");
     this.suite = suite;
     this.ks = new Tls12KeySchedule(this.ch.provider, suite);
-    const group = this.start.groups.find((g) => offered.includes(g.id));
+    const group = this.context.groups.find((g) => offered.includes(g.id));
     if (!group) throw fatal('handshake_failure', 'the client supports none of the enabled groups');
     this.group = group;
 
     // RFC 5246 §7.4.1.4.1: without signature_algorithms the client means SHA-1, which kyman does not sign with.
     const algorithmsData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
     if (!algorithmsData) throw fatal('handshake_failure', 'the ClientHello has no signature_algorithms, and the SHA-1 default is not supported');
-    const scheme = pickSignatureScheme12(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.start.schemes);
+    const scheme = pickSignatureScheme12(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.context.schemes12);
     if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
     this.scheme = scheme;
 
@@ -243,7 +244,7 @@ export class ServerHandshake12 implements Handshaker {
   /** RFC 5246 §7.4.1.3; RFC 8446 §4.1.3 downgrade sentinel when this server could have spoken TLS 1.3. */
   private sendServerHello(): void {
     const random = Uint8Array.from((this.options.random ?? ((n: number) => handshakeRandom(this.ch.provider, n)))(32));
-    if (this.start.enabled13) random.set(DOWNGRADE_TLS12, 24);
+    if (this.context.versions.includes('TLSv1.3')) random.set(DOWNGRADE_TLS12, 24);
     this.serverRandom = random;
     const extensions: Extension[] = [];
     if (this.secureRenegotiation) extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
@@ -279,7 +280,7 @@ export class ServerHandshake12 implements Handshaker {
   private sendCertificateRequest(): void {
     const request = {
       certificate_types: Uint8Array.of(ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign),
-      supported_signature_algorithms: this.start.schemes.map((s) => s.id),
+      supported_signature_algorithms: this.context.schemes12.map((s) => s.id),
       certificate_authorities: [],
     };
     this.transcript.add(sendMessage(this.ch, CertificateRequest12Codec, request));
@@ -320,7 +321,7 @@ export class ServerHandshake12 implements Handshaker {
     const content = this.transcript.bytes();
     const { message, raw } = await readMessage12(this.ch, CertificateVerifyCodec);
     const spki = this.validation!.chain[0].publicKey.spki;
-    const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
+    const scheme = this.context.schemes12.find((s) => s.id === message.algorithm);
     if (!scheme) throw fatal('illegal_parameter', `the client signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not asked for`);
     if (!schemeFitsKey12(scheme, keyKindOf(spki))) throw fatal('illegal_parameter', `the client signed with ${scheme.name}, which does not fit its certificate's key`);
     if (!this.ch.provider.verify(spki, scheme.scheme, content, message.signature)) throw fatal('decrypt_error', "the client's CertificateVerify signature does not verify");
@@ -329,19 +330,19 @@ export class ServerHandshake12 implements Handshaker {
   }
 
   private summary(): HandshakeSummary {
-    return {
+    return summarize({
       version: 'TLSv1.2',
-      cipherSuite: this.suite.name,
-      group: this.group.name,
-      ...(this.clientScheme ? { signatureScheme: this.clientScheme.name } : {}),
-      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
-      ...(this.serverName !== undefined ? { serverName: this.serverName } : {}),
+      suite: this.suite,
+      group: this.group,
+      peerScheme: this.clientScheme,
+      alpn: this.alpn,
+      serverName: this.serverName,
       resumed: this.resumed,
       helloRetry: false,
       peerCertificates: this.peerCertificates,
-      ...(this.validation ? { validation: this.validation } : {}),
-      handshakeMs: performance.now() - this.start.started,
-    };
+      validation: this.validation,
+      started: this.start.started,
+    });
   }
 
   /**
