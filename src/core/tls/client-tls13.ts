@@ -44,7 +44,6 @@ import {
   preSharedKeyExt,
   signatureAlgorithmsExt,
   supportedVersionsExt,
-  type CertificateRequest,
   type NewSessionTicket,
   type ServerHello,
 } from './msgs/index.js';
@@ -93,7 +92,8 @@ export class ClientHandshake13 {
   private helloRetry = false;
   private ccsSent = false;
   private alpn: string | undefined;
-  private certificateRequest: CertificateRequest | undefined;
+  /** §4.3.2: the server's CertificateRequest: its context, and the signature_algorithms it accepts. */
+  private certificateRequest: { context: Uint8Array; accepted: number[] } | undefined;
   private peerCertificates: Uint8Array[] = [];
   private validation: ValidationResult | undefined;
   private serverScheme: SignatureSchemeInfo | undefined;
@@ -313,10 +313,11 @@ export class ClientHandshake13 {
     const message = CertificateRequestCodec.decode(m.body);
     if (this.ch.tracing) this.ch.trace('received', CertificateRequestCodec, message);
     // §4.3.2: signature_algorithms MUST be specified.
-    if (!findExtension(message.extensions, ExtensionType.signature_algorithms)) throw fatal('missing_extension', 'the CertificateRequest has no signature_algorithms');
+    const algorithms = findExtension(message.extensions, ExtensionType.signature_algorithms);
+    if (!algorithms) throw fatal('missing_extension', 'the CertificateRequest has no signature_algorithms');
     // §4.3.2: in the main handshake the context is empty.
     if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', 'the CertificateRequest has a context in the main handshake');
-    this.certificateRequest = message;
+    this.certificateRequest = { context: message.certificate_request_context, accepted: signatureAlgorithmsExt.decode(algorithms) };
     this.transcript.add(m.raw);
   }
 
@@ -355,15 +356,14 @@ export class ClientHandshake13 {
   }
 
   /** §4.4.2, §4.4.3: our chain when we have one that fits what the server accepts; otherwise an empty Certificate. */
-  private async sendClientCertificate(request: CertificateRequest): Promise<void> {
-    const accepted = signatureAlgorithmsExt.decode(findExtension(request.extensions, ExtensionType.signature_algorithms)!);
+  private async sendClientCertificate(request: { context: Uint8Array; accepted: number[] }): Promise<void> {
     const key = this.options.privateKey;
-    const scheme = key ? pickSignatureScheme(key, accepted, this.context.schemes) : undefined;
+    const scheme = key ? pickSignatureScheme(key, request.accepted, this.context.schemes) : undefined;
     if (!key || !scheme || !this.options.certificateChain?.length) {
-      sendCertificate(this.ch, this.transcript, request.certificate_request_context, []);
+      sendCertificate(this.ch, this.transcript, request.context, []);
       return;
     }
-    sendCertificate(this.ch, this.transcript, request.certificate_request_context, this.options.certificateChain);
+    sendCertificate(this.ch, this.transcript, request.context, this.options.certificateChain);
     await makeCertificateVerify(this.ch, this.transcript, this.ks, key, scheme, 'client');
     this.clientCertificateSent = true;
   }
