@@ -1,4 +1,4 @@
-// The TLS engine's public face: connect, createTlsServer and listen, over any Duplex.
+// The TLS engine's public face: connect, createTlsClient, createTlsServer and listen, over any Duplex.
 
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
