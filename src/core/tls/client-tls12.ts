@@ -6,7 +6,8 @@ import { summarizeCertificate } from '../pki/certificate.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
 import { equalBytes } from '../bytes.js';
-import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary, type TlsClientOptions } from './connection.js';
+import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary } from './handshake.js';
+import type { TlsClientOptions } from './options.js';
 import {
   NSS_CLIENT_RANDOM,
   hasDowngradeSentinel,

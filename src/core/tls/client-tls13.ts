@@ -6,7 +6,8 @@ import type { ValidationResult } from '../pki/validate.js';
 import { equalBytes } from '../bytes.js';
 import { fatal } from './alerts.js';
 import type { ClientContext, ClientOffer } from './client.js';
-import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type TlsClientOptions } from './connection.js';
+import { summarize, type Established, type HandshakeChannel, type HandshakeMessage } from './handshake.js';
+import type { TlsClientOptions } from './options.js';
 import {
   ApplicationKeys,
   NSS,

@@ -7,7 +7,8 @@ import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
 import { ClientHandshake12 } from './client-tls12.js';
 import { ClientHandshake13 } from './client-tls13.js';
-import type { Handshake, HandshakeChannel, TlsClientOptions } from './connection.js';
+import type { Handshake, HandshakeChannel } from './handshake.js';
+import type { TlsClientOptions } from './options.js';
 import { checkPeerChain, readMessage } from './handshake-tls13.js';
 import { KeySchedule, Transcript, type EarlySecret } from './key-schedule.js';
 import {

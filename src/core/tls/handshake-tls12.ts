@@ -2,7 +2,7 @@
 
 import { fatal } from './alerts.js';
 import { equalBytes } from '../bytes.js';
-import type { HandshakeChannel, HandshakeMessage } from './connection.js';
+import type { HandshakeChannel, HandshakeMessage } from './handshake.js';
 import { decodeMessage, sendMessage } from './handshake-tls13.js';
 import type { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type Tls12MasterSecret } from './key-schedule-tls12.js';

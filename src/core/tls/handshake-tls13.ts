@@ -5,7 +5,7 @@ import { KymanError } from '../errors.js';
 import { validateChain, type ValidationPurpose, type ValidationResult } from '../pki/validate.js';
 import { fatal, type AlertName } from './alerts.js';
 import { equalBytes } from '../bytes.js';
-import type { HandshakeChannel, HandshakeMessage } from './connection.js';
+import type { HandshakeChannel, HandshakeMessage } from './handshake.js';
 import { KeySchedule, Transcript, certificateVerifyContent, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
 import {
   CertificateCodec,

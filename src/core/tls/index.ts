@@ -3,7 +3,8 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { clientContext, clientHandshake } from './client.js';
-import { TlsSocket, type TlsClientOptions, type TlsServerOptions } from './connection.js';
+import type { TlsClientOptions, TlsServerOptions } from './options.js';
+import { TlsSocket } from './connection.js';
 import { serverContext, serverHandshake } from './server.js';
 import { softwareProvider } from '../crypto/software.js';
 import type { TraceSink } from './trace.js';
@@ -71,7 +72,8 @@ export function listen(address: { host: string; port: number }, options: TlsServ
 }
 
 export { TlsSocket } from './connection.js';
-export type { TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode } from './connection.js';
+export type { TlsClientOptions, TlsServerOptions, TlsCommonOptions, ClientAuthMode } from './options.js';
+export type { HandshakeSummary } from './handshake.js';
 export { TlsAlertError, ALERTS } from './alerts.js';
 export type { Alert, AlertName } from './alerts.js';
 export type { TraceEvent, TraceField, TraceSink } from './trace.js';

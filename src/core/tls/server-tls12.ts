@@ -4,7 +4,8 @@ import type { KeyShare } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
-import { summarize, type ClientAuthMode, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary, type TlsServerOptions } from './connection.js';
+import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary } from './handshake.js';
+import type { ClientAuthMode, TlsServerOptions } from './options.js';
 import type { ServerContext } from './server.js';
 import {
   DOWNGRADE_TLS12,

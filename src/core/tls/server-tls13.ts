@@ -4,7 +4,8 @@ import type { KeyShare } from '../crypto/provider.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { equalBytes } from '../bytes.js';
 import { fatal } from './alerts.js';
-import { summarize, type ClientAuthMode, type Established, type HandshakeChannel, type TlsServerOptions } from './connection.js';
+import { summarize, type Established, type HandshakeChannel } from './handshake.js';
+import type { ClientAuthMode, TlsServerOptions } from './options.js';
 import {
   ApplicationKeys,
   NSS,

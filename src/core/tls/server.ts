@@ -3,7 +3,8 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import { fatal } from './alerts.js';
-import type { Handshake, TlsServerOptions } from './connection.js';
+import type { Handshake } from './handshake.js';
+import type { TlsServerOptions } from './options.js';
 import { readMessage } from './handshake-tls13.js';
 import { Transcript } from './key-schedule.js';
 import { ClientHelloCodec, ExtensionType, TLS12, TLS13, findExtension, supportedVersionsExt, type ClientHello } from './msgs/index.js';
