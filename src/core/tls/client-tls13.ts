@@ -25,6 +25,7 @@ import {
   type ApplicationTrafficSecrets,
   type HandshakeTrafficSecrets,
 } from './handshake-tls13.js';
+import { hasDowngradeSentinel } from './handshake-tls12.js';
 import { KeySchedule, type ResumptionMasterSecret, type Transcript } from './key-schedule.js';
 import {
   CertificateCodec,
@@ -65,9 +66,6 @@ const FORBIDDEN_IN_ENCRYPTED_EXTENSIONS = new Set<number>([
   ExtensionType.cookie,
   ExtensionType.certificate_authorities,
 ]);
-/** §4.4.2.4 / RFC 8446 Appendix D: the last 8 bytes of a TLS 1.2 or older server's random, when it could have done 1.3. */
-const DOWNGRADE_TLS12 = '444f574e47524401';
-const DOWNGRADE_TLS11 = '444f574e47524400';
 
 /** What the client's TLS 1.3 handshake is handed by the client entry: the ClientHello sent, and the server's first answer. */
 export interface ClientFirstFlight {
@@ -203,8 +201,7 @@ export class ClientHandshake13 {
     if (!versions && this.helloRetry) throw fatal('illegal_parameter', 'the ServerHello after a HelloRetryRequest does not select TLS 1.3');
     if (!versions) {
       // §4.1.3, §D: a server without supported_versions negotiated TLS 1.2 or older, which this client does not speak.
-      const tail = Buffer.from(message.random.subarray(24)).toString('hex');
-      const hint = tail === DOWNGRADE_TLS12 || tail === DOWNGRADE_TLS11 ? ' (its random carries the downgrade sentinel)' : '';
+      const hint = hasDowngradeSentinel(message.random) ? ' (its random carries the downgrade sentinel)' : '';
       throw fatal('protocol_version', `the server chose ${message.legacy_version === TLS12 ? 'TLS 1.2' : `version 0x${message.legacy_version.toString(16)}`}, but only TLS 1.3 is enabled${hint}`);
     }
     if (!this.offer.offers13) throw fatal('illegal_parameter', 'the server selected TLS 1.3, which was not offered');
