@@ -235,6 +235,14 @@ const COMMON: Readonly<Record<number, AnyExtensionCodec>> = {
   [ExtensionType.cookie]: cookieExt,
 };
 
+/** What the server sends: one version, one share, the chosen identity (§4.2.1, §4.2.8, §4.2.11). */
+const SERVER_SIDE: Readonly<Record<number, AnyExtensionCodec>> = {
+  ...COMMON,
+  [ExtensionType.supported_versions]: supportedVersionsExt.server,
+  [ExtensionType.key_share]: keyShareExt.server,
+  [ExtensionType.pre_shared_key]: preSharedKeyExt.server,
+};
+
 /** The codec for each extension in each place; an extension without one is shown as its bytes. */
 const CODECS: Readonly<Record<ExtensionPlace, Readonly<Record<number, AnyExtensionCodec>>>> = {
   client_hello: {
@@ -243,24 +251,9 @@ const CODECS: Readonly<Record<ExtensionPlace, Readonly<Record<number, AnyExtensi
     [ExtensionType.key_share]: keyShareExt.client,
     [ExtensionType.pre_shared_key]: preSharedKeyExt.client,
   },
-  server_hello: {
-    ...COMMON,
-    [ExtensionType.supported_versions]: supportedVersionsExt.server,
-    [ExtensionType.key_share]: keyShareExt.server,
-    [ExtensionType.pre_shared_key]: preSharedKeyExt.server,
-  },
-  hello_retry_request: {
-    ...COMMON,
-    [ExtensionType.supported_versions]: supportedVersionsExt.server,
-    [ExtensionType.key_share]: keyShareExt.retry,
-    [ExtensionType.pre_shared_key]: preSharedKeyExt.server,
-  },
-  encrypted: {
-    ...COMMON,
-    [ExtensionType.supported_versions]: supportedVersionsExt.server,
-    [ExtensionType.key_share]: keyShareExt.server,
-    [ExtensionType.pre_shared_key]: preSharedKeyExt.server,
-  },
+  server_hello: SERVER_SIDE,
+  hello_retry_request: { ...SERVER_SIDE, [ExtensionType.key_share]: keyShareExt.retry },
+  encrypted: SERVER_SIDE,
   opaque: {},
 };
 
