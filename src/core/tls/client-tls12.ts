@@ -1,14 +1,15 @@
 // The TLS 1.2 client handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ServerHello on, one method per step.
 
+import type { PrivateKeyHandle } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
 import { equalBytes } from '../bytes.js';
-import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
+import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary } from './handshake.js';
+import type { TlsClientOptions } from './options.js';
 import {
   NSS_CLIENT_RANDOM,
-  decodeRead,
   hasDowngradeSentinel,
   nextMessage12,
   protections12,
@@ -17,7 +18,7 @@ import {
   sendChangeCipherSpecAndFinished,
   signedParams,
 } from './handshake-tls12.js';
-import { checkPeerChain, sendMessage } from './handshake-tls13.js';
+import { checkPeerChain, decodeMessage, sendMessage } from './handshake-tls13.js';
 import { SESSION_LIFETIME_SECONDS, rememberValidation, type TlsSession12 as TlsSession } from './session-cache.js';
 import { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type PreMasterSecret, type Tls12MasterSecret } from './key-schedule-tls12.js';
@@ -31,7 +32,9 @@ import {
   HandshakeType,
   NewSessionTicket12Codec,
   ServerHelloDoneCodec,
+  HelloRequestCodec,
   ServerKeyExchangeCodec,
+  serverEcdhParams,
   alpnExt,
   ecPointFormatsExt,
   extensionName,
@@ -40,7 +43,7 @@ import {
   type CertificateRequest12,
   type ClientHello,
   type ServerHello,
-} from './messages.js';
+} from './msgs/index.js';
 import {
   keyFitsSuite12,
   keyKindOf,
@@ -63,7 +66,7 @@ const SERVER_HELLO_EXTENSIONS_12 = new Set<number>([
   ExtensionType.session_ticket,
 ]);
 
-/** What the TLS 1.3 client hands over when the server answered its ClientHello with TLS 1.2. */
+/** What the client entry hands over when the server answered its ClientHello with TLS 1.2. */
 export interface ClientTls12Start {
   readonly hello: ClientHello;
   readonly transcript: Transcript;
@@ -81,21 +84,18 @@ export interface ClientTls12Start {
 }
 
 /** The client's TLS 1.2 state, as Go's clientHandshakeState keeps it. */
-export class ClientHandshake12 implements Handshaker {
+export class ClientHandshake12 {
   private readonly transcript: Transcript;
-  private suite!: CipherSuite12;
-  private ks!: Tls12KeySchedule;
-  private group!: Group;
+  /** RFC 5246 §7.4.1.3: the suite the ServerHello chose. */
+  private readonly suite: CipherSuite12;
+  private readonly ks: Tls12KeySchedule;
+  /** RFC 5246 §7.4.1.3: the offered session, when the server echoed its id to resume it. */
+  private resumedSession: TlsSession | undefined;
   private alpn: string | undefined;
   private peerCertificates: Uint8Array[] = [];
   private validation: ValidationResult | undefined;
-  private leafSpki!: Uint8Array;
-  private serverScheme!: SignatureSchemeInfo;
-  private serverPublic!: Uint8Array;
-  private certificateRequest: CertificateRequest12 | undefined;
+  private serverScheme: SignatureSchemeInfo | undefined;
   private clientCertificateSent = false;
-  private master!: Tls12MasterSecret;
-  private resumed = false;
   /** RFC 5077 §3.2: the server answered session_ticket, so a NewSessionTicket comes before its ChangeCipherSpec. */
   private expectTicket = false;
   private ticket: { ticket: Uint8Array; lifetime: number } | undefined;
@@ -106,68 +106,74 @@ export class ClientHandshake12 implements Handshaker {
     private readonly start: ClientTls12Start,
   ) {
     this.transcript = start.transcript;
+    this.suite = this.processServerHello();
+    this.ks = new Tls12KeySchedule(ch.provider, this.suite);
   }
 
-  async run(): Promise<HandshakeSummary> {
-    this.processServerHello();
-    if (this.resumed) return this.resumeSession();
-    await this.readServerCertificate();
-    await this.readServerKeyExchange();
+  async run(): Promise<Established> {
+    const summary = await this.handshake();
+    return { summary, postHandshake: (m) => this.postHandshake(m), keyUpdate: () => this.keyUpdate() };
+  }
+
+  private async handshake(): Promise<HandshakeSummary> {
+    if (this.resumedSession) return this.resumeSession(this.resumedSession);
+    const leafSpki = await this.readServerCertificate();
+    const { group, serverPublic } = await this.readServerKeyExchange(leafSpki);
     let next = await nextMessage12(this.ch);
+    let request: CertificateRequest12 | undefined;
     if (next.type === HandshakeType.certificate_request) {
-      this.processCertificateRequest(next);
+      request = this.processCertificateRequest(next);
       next = await nextMessage12(this.ch);
     }
     this.processServerHelloDone(next);
-    if (this.certificateRequest) this.sendClientCertificate();
-    const pms = this.sendClientKeyExchange();
-    this.deriveMasterSecret(pms);
-    if (this.clientCertificateSent) await this.sendCertificateVerify();
-    const { client, server } = protections12(this.ks, this.master, this.start.hello.random, this.start.serverHello.random);
-    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'client', client);
+    const signer = request ? this.sendClientCertificate(request) : undefined;
+    const pms = this.sendClientKeyExchange(group, serverPublic);
+    const master = this.deriveMasterSecret(pms);
+    if (signer) await this.sendCertificateVerify(signer);
+    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random);
+    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'client', client);
     this.ch.flush();
     if (this.expectTicket) await this.readNewSessionTicket();
-    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'server', server);
-    this.saveSession();
-    return this.summary();
+    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'server', server);
+    this.saveSession(master, group);
+    return this.summary(group);
   }
 
   /** RFC 5246 §7.3 (abbreviated handshake): [NewSessionTicket], the server's ChangeCipherSpec and Finished, then ours. */
-  private async resumeSession(): Promise<HandshakeSummary> {
-    const session = this.start.session!;
-    this.master = session.masterSecret;
+  private async resumeSession(session: TlsSession): Promise<HandshakeSummary> {
+    const master = session.masterSecret;
     this.peerCertificates = [...session.peerCertificates];
     this.validation = this.start.sessionValidation;
-    this.group = this.start.groups.find((g) => g.name === session.group) ?? this.start.groups[0];
-    this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, this.master);
+    const group = this.start.groups.find((g) => g.name === session.group) ?? this.start.groups[0];
+    this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, master);
     if (this.expectTicket) await this.readNewSessionTicket();
-    const { client, server } = protections12(this.ks, this.master, this.start.hello.random, this.start.serverHello.random);
-    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'server', server);
-    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'client', client);
+    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random);
+    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'server', server);
+    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'client', client);
     this.ch.flush();
-    this.saveSession();
-    return this.summary();
+    this.saveSession(master, group);
+    return this.summary(group);
   }
 
   /** RFC 5077 §3.3 */
   private async readNewSessionTicket(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.new_session_ticket, NewSessionTicket12Codec.decode);
+    const { message, raw } = await readMessage12(this.ch, NewSessionTicket12Codec);
     if (message.ticket.length) this.ticket = { ticket: Uint8Array.from(message.ticket), lifetime: message.ticket_lifetime_hint };
     this.transcript.add(raw);
   }
 
   /** Hands the session to the application (the socket's 'session' event) when the server made it resumable. */
-  private saveSession(): void {
+  private saveSession(master: Tls12MasterSecret, group: Group): void {
     const sessionId = Uint8Array.from(this.start.serverHello.legacy_session_id_echo);
-    const ticket = this.ticket?.ticket ?? (this.resumed ? this.start.session?.ticket : undefined);
+    const original = this.resumedSession;
+    const ticket = this.ticket?.ticket ?? original?.ticket;
     if (!sessionId.length && !ticket) return;
     // RFC 5077 §5.6: a hint of 0 means unspecified; kyman never keeps a session longer than its own limit.
     const hint = this.ticket?.lifetime || SESSION_LIFETIME_SECONDS;
-    const original = this.resumed ? this.start.session : undefined;
     const session: TlsSession = {
       version: 'TLSv1.2',
       cipherSuite: this.suite.name,
-      group: this.group.name,
+      group: group.name,
       ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
       sessionId,
       ...(ticket ? { ticket } : {}),
@@ -176,14 +182,14 @@ export class ClientHandshake12 implements Handshaker {
       lifetimeSeconds: Math.min(hint, original?.lifetimeSeconds ?? SESSION_LIFETIME_SECONDS, SESSION_LIFETIME_SECONDS),
       peerCertificates: this.peerCertificates,
       extendedMasterSecret: true,
-      masterSecret: this.master,
+      masterSecret: master,
     };
     rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
     this.ch.newSession(session);
   }
 
   /** RFC 5246 §7.4.1.3, RFC 8446 §4.1.3, RFC 7627 §5.2, RFC 5746 §3.4: what the ServerHello must agree to. */
-  private processServerHello(): void {
+  private processServerHello(): CipherSuite12 {
     const sh = this.start.serverHello;
     // RFC 8446 §4.1.3: a 1.3-capable client seeing TLS 1.2 chosen checks for the downgrade sentinel.
     if (this.start.offered13 && hasDowngradeSentinel(sh.random)) {
@@ -192,8 +198,6 @@ export class ClientHandshake12 implements Handshaker {
     if (sh.legacy_compression_method !== 0) throw fatal('illegal_parameter', 'the server chose a compression method');
     const suite = suite12ById(sh.cipher_suite);
     if (!suite || !this.start.suites.includes(suite)) throw fatal('illegal_parameter', `the server chose cipher suite 0x${sh.cipher_suite.toString(16)}, which was not offered for TLS 1.2`);
-    this.suite = suite;
-    this.ks = new Tls12KeySchedule(this.ch.provider, suite);
     for (const e of sh.extensions) {
       const offered = this.start.hello.extensions.some((x) => x.extension_type === e.extension_type);
       if (!SERVER_HELLO_EXTENSIONS_12.has(e.extension_type) || !offered) {
@@ -222,7 +226,7 @@ export class ClientHandshake12 implements Handshaker {
       if (!session) throw fatal('illegal_parameter', 'the server resumed a session that was not offered');
       // RFC 5246 §7.4.1.3: a resumed session keeps its cipher suite.
       if (session.cipherSuite !== suite.name) throw fatal('illegal_parameter', `the server resumed a ${session.cipherSuite} session with ${suite.name}`);
-      this.resumed = true;
+      this.resumedSession = session;
     }
     const alpn = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
     if (alpn) {
@@ -232,11 +236,12 @@ export class ClientHandshake12 implements Handshaker {
       this.alpn = chosen[0];
     }
     this.transcript.add(this.start.serverHelloRaw);
+    return suite;
   }
 
   /** RFC 5246 §7.4.2: the server's chain, validated as for TLS 1.3; its key must fit the suite (RFC 8422 §2). */
-  private async readServerCertificate(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.certificate, Certificate12Codec.decode);
+  private async readServerCertificate(): Promise<Uint8Array> {
+    const { message, raw } = await readMessage12(this.ch, Certificate12Codec);
     if (message.certificate_list.length === 0) throw fatal('decode_error', 'the server sent no certificate');
     this.peerCertificates = [...message.certificate_list];
     if ((this.options.verify ?? true) === true) {
@@ -247,101 +252,105 @@ export class ClientHandshake12 implements Handshaker {
         at: this.options.now?.() ?? new Date(),
       });
     }
-    this.leafSpki = this.validation?.chain[0]?.publicKey.spki ?? leafSpki(this.peerCertificates[0]);
-    if (!keyFitsSuite12(this.suite, keyKindOf(this.leafSpki))) {
+    const spki = this.validation?.chain[0]?.publicKey.spki ?? leafSpki(this.peerCertificates[0]);
+    if (!keyFitsSuite12(this.suite, keyKindOf(spki))) {
       throw fatal('unsupported_certificate', `the server's certificate key cannot authenticate ${this.suite.name}`);
     }
     this.transcript.add(raw);
+    return spki;
   }
 
   /** RFC 8422 §5.4: the server's ephemeral point on a group we offered, signed over both randoms. */
-  private async readServerKeyExchange(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.server_key_exchange, ServerKeyExchangeCodec.decode);
+  private async readServerKeyExchange(leafSpki: Uint8Array): Promise<{ group: Group; serverPublic: Uint8Array }> {
+    const { message, raw } = await readMessage12(this.ch, ServerKeyExchangeCodec);
     const group = this.start.groups.find((g) => g.id === message.namedcurve);
     if (!group) throw fatal('illegal_parameter', `the server chose group 0x${message.namedcurve.toString(16)}, which was not offered`);
     // RFC 5246 §7.4.1.4.1: the algorithm must be one we offered, and fit the certificate's key.
     const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
     if (!scheme) throw fatal('illegal_parameter', `the server signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not offered`);
-    if (!schemeFitsKey12(scheme, keyKindOf(this.leafSpki))) throw fatal('illegal_parameter', `the server signed with ${scheme.name}, which does not fit its certificate's key`);
-    const content = signedParams(this.start.hello.random, this.start.serverHello.random, ServerKeyExchangeCodec.params(message));
-    if (!this.ch.provider.verify(this.leafSpki, scheme.scheme, content, message.signature)) {
+    if (!schemeFitsKey12(scheme, keyKindOf(leafSpki))) throw fatal('illegal_parameter', `the server signed with ${scheme.name}, which does not fit its certificate's key`);
+    const content = signedParams(this.start.hello.random, this.start.serverHello.random, serverEcdhParams(message));
+    if (!this.ch.provider.verify(leafSpki, scheme.scheme, content, message.signature)) {
       throw fatal('decrypt_error', "the server's ServerKeyExchange signature does not verify");
     }
-    this.group = group;
     this.serverScheme = scheme;
-    this.serverPublic = message.public;
     this.transcript.add(raw);
+    return { group, serverPublic: message.public };
   }
 
   /** RFC 5246 §7.4.4 */
-  private processCertificateRequest(m: HandshakeMessage): void {
-    this.certificateRequest = decodeRead(this.ch, m, HandshakeType.certificate_request, CertificateRequest12Codec.decode);
+  private processCertificateRequest(m: HandshakeMessage): CertificateRequest12 {
+    const request = decodeMessage(this.ch, m, CertificateRequest12Codec);
     this.transcript.add(m.raw);
+    return request;
   }
 
   /** RFC 5246 §7.4.5 */
   private processServerHelloDone(m: HandshakeMessage): void {
-    decodeRead(this.ch, m, HandshakeType.server_hello_done, ServerHelloDoneCodec.decode);
+    decodeMessage(this.ch, m, ServerHelloDoneCodec);
     this.transcript.add(m.raw);
   }
 
-  /** RFC 5246 §7.4.6: our chain if it fits a certificate type and a scheme the server asked for; otherwise an empty list. */
-  private sendClientCertificate(): void {
-    const request = this.certificateRequest!;
+  /**
+   * RFC 5246 §7.4.6: our chain if it fits a certificate type and a scheme the server asked for;
+   * otherwise an empty list. Returns the key and scheme the CertificateVerify is to use, when sent.
+   */
+  private sendClientCertificate(request: CertificateRequest12): { key: PrivateKeyHandle; scheme: SignatureSchemeInfo } | undefined {
     const key = this.options.privateKey;
     const chain = this.options.certificateChain ?? [];
-    let send = false;
+    let signer: { key: PrivateKeyHandle; scheme: SignatureSchemeInfo } | undefined;
     if (key && chain.length) {
       const kind = keyKindOf(key.spki);
       const type = kind?.key === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
-      send = request.certificate_types.includes(type) && pickSignatureScheme12(key, request.supported_signature_algorithms, this.start.schemes) !== undefined;
+      const scheme = pickSignatureScheme12(key, request.supported_signature_algorithms, this.start.schemes);
+      if (request.certificate_types.includes(type) && scheme) signer = { key, scheme };
     }
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate, { certificate_list: send ? chain : [] }, Certificate12Codec.encode));
-    this.clientCertificateSent = send;
+    this.transcript.add(sendMessage(this.ch, Certificate12Codec, { certificate_list: signer ? chain : [] }));
+    this.clientCertificateSent = signer !== undefined;
+    return signer;
   }
 
   /** RFC 8422 §5.7, §5.10: our ephemeral point; the ECDH result is the premaster secret. */
-  private sendClientKeyExchange(): PreMasterSecret {
-    const share = this.ch.provider.generateKeyShare(this.group.provider);
+  private sendClientKeyExchange(group: Group, serverPublic: Uint8Array): PreMasterSecret {
+    const share = this.ch.provider.generateKeyShare(group.provider);
     let pms: Uint8Array;
     try {
-      pms = share.deriveSecret(this.serverPublic);
+      pms = share.deriveSecret(serverPublic);
     } catch (e) {
-      throw fatal('illegal_parameter', `the server's ${this.group.name} public value is not a valid point`, e);
+      throw fatal('illegal_parameter', `the server's ${group.name} public value is not a valid point`, e);
     }
-    this.transcript.add(sendMessage(this.ch, HandshakeType.client_key_exchange, { ecdh_Yc: share.publicKey }, ClientKeyExchangeCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ClientKeyExchangeCodec, { ecdh_Yc: share.publicKey }));
     return pms as PreMasterSecret;
   }
 
   /** RFC 7627 §4: the session hash covers the messages through ClientKeyExchange. */
-  private deriveMasterSecret(pms: PreMasterSecret): void {
-    this.master = this.ks.extendedMasterSecret(pms, this.transcript.hash(this.ks));
-    this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, this.master);
+  private deriveMasterSecret(pms: PreMasterSecret): Tls12MasterSecret {
+    const master = this.ks.extendedMasterSecret(pms, this.transcript.hash(this.ks));
+    this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, master);
+    return master;
   }
 
   /** RFC 5246 §7.4.8: a signature over all handshake messages so far. */
-  private async sendCertificateVerify(): Promise<void> {
-    const key = this.options.privateKey!;
-    const scheme = pickSignatureScheme12(key, this.certificateRequest!.supported_signature_algorithms, this.start.schemes)!;
+  private async sendCertificateVerify({ key, scheme }: { key: PrivateKeyHandle; scheme: SignatureSchemeInfo }): Promise<void> {
     const signature = await this.ch.provider.sign(key, scheme.scheme, this.transcript.bytes());
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate_verify, { algorithm: scheme.id, signature }, CertificateVerifyCodec.encode));
+    this.transcript.add(sendMessage(this.ch, CertificateVerifyCodec, { algorithm: scheme.id, signature }));
   }
 
-  private summary(): HandshakeSummary {
-    return {
+  private summary(group: Group): HandshakeSummary {
+    return summarize({
       version: 'TLSv1.2',
-      cipherSuite: this.suite.name,
-      group: this.group.name,
-      ...(this.serverScheme ? { signatureScheme: this.serverScheme.name } : {}),
-      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
-      ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
-      resumed: this.resumed,
+      suite: this.suite,
+      group,
+      peerScheme: this.serverScheme,
+      alpn: this.alpn,
+      serverName: this.options.serverName,
+      resumed: this.resumedSession !== undefined,
       helloRetry: false,
       peerCertificates: this.peerCertificates,
-      ...(this.validation ? { validation: this.validation } : {}),
+      validation: this.validation,
       clientCertificateSent: this.clientCertificateSent,
-      handshakeMs: performance.now() - this.start.started,
-    };
+      started: this.start.started,
+    });
   }
 
   /**
@@ -350,8 +359,8 @@ export class ClientHandshake12 implements Handshaker {
    */
   postHandshake(m: HandshakeMessage): void {
     if (m.type !== HandshakeType.hello_request) throw fatal('unexpected_message', `the server sent handshake type ${m.type} after the handshake`);
-    if (m.body.length) throw fatal('decode_error', 'HelloRequest is not empty');
-    if (this.ch.tracing) this.ch.trace('received', m.type, {});
+    const message = HelloRequestCodec.decode(m.body);
+    if (this.ch.tracing) this.ch.trace('received', HelloRequestCodec, message);
     this.ch.sendWarningAlert('no_renegotiation');
   }
 

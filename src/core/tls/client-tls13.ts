@@ -1,18 +1,20 @@
-// The TLS 1.3 client handshake (RFC 8446 §2, §4), one method per step, read top to bottom as the RFC's message flow.
+// The TLS 1.3 client handshake (RFC 8446 §2, §4) from the server's first answer on, one method per step, read top to bottom as the RFC's message flow.
 
-import { isIP } from 'node:net';
 import type { KeyShare } from '../crypto/provider.js';
-import { usage } from '../errors.js';
 import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { ValidationResult } from '../pki/validate.js';
+import { equalBytes } from '../bytes.js';
 import { fatal } from './alerts.js';
-import { ClientHandshake12 } from './client-tls12.js';
-import type { HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsClientOptions } from './connection.js';
+import type { ClientContext, ClientOffer } from './client.js';
+import { summarize, type Established, type HandshakeChannel, type HandshakeMessage } from './handshake.js';
+import type { TlsClientOptions } from './options.js';
 import {
   ApplicationKeys,
   NSS,
+  applicationTrafficSecrets,
   certificatesOf,
   checkPeerChain,
+  handshakeTrafficSecrets,
   makeCertificateVerify,
   protectionFor,
   readCertificateVerify,
@@ -20,60 +22,35 @@ import {
   readMessage,
   sendCertificate,
   sendFinished,
-  sendMessage,
+  type ApplicationTrafficSecrets,
+  type HandshakeTrafficSecrets,
 } from './handshake-tls13.js';
-import { KeySchedule, Transcript, type EarlySecret, type HandshakeSecret, type MasterSecret, type ResumptionMasterSecret, type TrafficSecret } from './key-schedule.js';
-import { SESSION_LIFETIME_SECONDS, recallValidation, rememberValidation, session13Usable, sessionUsable, type TlsSession, type TlsSession12, type TlsSession13 } from './session-cache.js';
+import { hasDowngradeSentinel } from './handshake-tls12.js';
+import { KeySchedule, type ResumptionMasterSecret, type Transcript } from './key-schedule.js';
 import {
   CertificateCodec,
   CertificateRequestCodec,
-  ClientHelloCodec,
-  preSharedKeyExt,
-  pskModesExt,
   EncryptedExtensionsCodec,
   ExtensionType,
   HandshakeType,
   NewSessionTicketCodec,
-  type NewSessionTicket,
   ServerHelloCodec,
   TLS12,
   TLS13,
   alpnExt,
-  ecPointFormatsExt,
-  renegotiationInfoExt,
   cookieExt,
-  ext,
   extensionName,
   findExtension,
   isHelloRetryRequest,
   keyShareExt,
-  serverNameExt,
+  preSharedKeyExt,
+  signatureAlgorithmsExt,
   supportedVersionsExt,
-  u16ListExt,
-  type CertificateRequest,
-  type ClientHello,
-  type Extension,
+  type NewSessionTicket,
   type ServerHello,
-} from './messages.js';
-import {
-  SIGNATURE_SCHEMES,
-  groupById,
-  pickSignatureScheme,
-  resolveGroups,
-  resolveSchemes,
-  resolveSchemes12,
-  resolveSuites,
-  resolveSuites12,
-  resolveVersions,
-  CIPHER_SUITES,
-  suiteById,
-  type CipherSuite,
-  type CipherSuite12,
-  type TlsVersionName,
-  type Group,
-  type SignatureSchemeInfo,
-} from './suites.js';
-import { handshakeRandom } from './random-pool.js';
+} from './msgs/index.js';
+import { SESSION_LIFETIME_SECONDS, rememberValidation, type TlsSession13 } from './session-cache.js';
+import { groupById, pickSignatureScheme, suiteById, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
 
 /** §4.1.3: extensions a ServerHello may carry; anything else is unsupported_extension. */
 const SERVER_HELLO_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
@@ -89,110 +66,71 @@ const FORBIDDEN_IN_ENCRYPTED_EXTENSIONS = new Set<number>([
   ExtensionType.cookie,
   ExtensionType.certificate_authorities,
 ]);
-/** §4.4.2.4 / RFC 8446 Appendix D: the last 8 bytes of a TLS 1.2 or older server's random, when it could have done 1.3. */
-const DOWNGRADE_TLS12 = '444f574e47524401';
-const DOWNGRADE_TLS11 = '444f574e47524400';
 
-/** The client's handshake state, as Go's clientHandshakeStateTLS13 keeps it. */
-export class ClientHandshake13 implements Handshaker {
-  private readonly suites: CipherSuite[];
-  private readonly groups: Group[];
-  private readonly schemes: SignatureSchemeInfo[];
-  private readonly versions: TlsVersionName[];
-  private readonly suites12: CipherSuite12[];
-  private readonly schemes12: SignatureSchemeInfo[];
-  private readonly random: (n: number) => Uint8Array;
-  private readonly transcript = new Transcript();
-  private readonly started = performance.now();
-  /** The TLS 1.2 handshake, when the server chose TLS 1.2 (RFC 8446 §4.1.3, RFC 5246). */
-  private tls12: ClientHandshake12 | undefined;
-  /** A TLS 1.2 session offered for resumption (RFC 5246 §7.4.1.2, RFC 5077 §3.4). */
-  private session: TlsSession12 | undefined;
-  private sessionValidation: ValidationResult | undefined;
-  /** A TLS 1.3 ticket offered in pre_shared_key (§4.2.11), and whether the server took it. */
-  private psk: TlsSession13 | undefined;
+/** What the client's TLS 1.3 handshake is handed by the client entry: the ClientHello sent, and the server's first answer. */
+export interface ClientFirstFlight {
+  readonly offer: ClientOffer;
+  /** The transcript, holding the ClientHello. */
+  readonly transcript: Transcript;
+  /** A ServerHello or a HelloRetryRequest (§4.1.3, §4.1.4), not yet in the transcript. */
+  readonly serverHello: ServerHello;
+  readonly serverHelloRaw: Uint8Array;
+  /** performance.now() when the handshake began. */
+  readonly started: number;
+}
+
+/** The client's TLS 1.3 handshake state, as Go's clientHandshakeStateTLS13 keeps it; each later stage's secrets are passed on as values. */
+export class ClientHandshake13 {
+  private readonly offer: ClientOffer;
+  private readonly transcript: Transcript;
+  private readonly started: number;
+  /** §4.1.3: the suite the server chose; a HelloRetryRequest's ServerHello keeps it (§4.1.4). */
+  private readonly suite: CipherSuite;
+  private readonly ks: KeySchedule;
   private resumed = false;
-  /** The offered PSK's Early Secret, made for its binder and used again if the server takes it. */
-  private pskEarlySecret: EarlySecret | undefined;
-  private master!: MasterSecret;
-  private resumptionSecret: ResumptionMasterSecret | undefined;
-
-  private hello!: ClientHello;
-  private helloRaw!: Uint8Array;
-  private share!: KeyShare;
-  private cookie: Uint8Array | undefined;
   private helloRetry = false;
   private ccsSent = false;
-  private suite!: CipherSuite;
-  private ks!: KeySchedule;
-  private group!: Group;
-  private handshakeSecret!: HandshakeSecret;
-  private clientHandshakeSecret!: TrafficSecret;
-  private serverHandshakeSecret!: TrafficSecret;
   private alpn: string | undefined;
-  private certificateRequest: CertificateRequest | undefined;
+  /** §4.3.2: the server's CertificateRequest: its context, and the signature_algorithms it accepts. */
+  private certificateRequest: { context: Uint8Array; accepted: number[] } | undefined;
   private peerCertificates: Uint8Array[] = [];
   private validation: ValidationResult | undefined;
   private serverScheme: SignatureSchemeInfo | undefined;
   private clientCertificateSent = false;
-  private appKeys: ApplicationKeys | undefined;
 
   constructor(
     private readonly ch: HandshakeChannel,
     private readonly options: TlsClientOptions,
+    private readonly context: ClientContext,
+    private readonly first: ClientFirstFlight,
   ) {
-    this.versions = resolveVersions(options.versions, options.cipherSuites);
-    this.suites = this.versions.includes('TLSv1.3') ? resolveSuites(options.cipherSuites) : [];
-    this.suites12 = this.versions.includes('TLSv1.2') ? resolveSuites12(options.cipherSuites) : [];
-    this.groups = resolveGroups(options.groups, ch.provider);
-    this.schemes = resolveSchemes(options.signatureSchemes);
-    this.schemes12 = resolveSchemes12(options.signatureSchemes);
-    this.random = options.random ?? ((n) => handshakeRandom(ch.provider, n));
-    if (!this.groups.length || !this.schemes.length) throw usage('groups and signatureSchemes must each name at least one');
-    const verify = options.verify ?? true;
-    if (verify !== true && verify !== 'insecure') throw usage("verify is true, or 'insecure' to turn certificate checks off");
-    if (verify === true && !options.serverName) throw usage('serverName is needed to check the server certificate (or verify: \'insecure\')');
-    if (verify === true && !options.trustAnchors?.length) throw usage('trustAnchors are needed to check the server certificate (or verify: \'insecure\')');
-    if ((options.certificateChain?.length ?? 0) > 0 !== (options.privateKey !== undefined)) throw usage('a client certificate needs both certificateChain and privateKey');
+    this.offer = first.offer;
+    this.transcript = first.transcript;
+    this.started = first.started;
+    this.suite = this.checkServerHello(first.serverHello, isHelloRetryRequest(first.serverHello));
+    this.ks = new KeySchedule(ch.provider, this.suite);
   }
 
-  async run(): Promise<HandshakeSummary> {
-    this.sendClientHello(this.groups[0]);
-    // §D.4: a server in compatibility mode sends one change_cipher_spec after its first message, HelloRetryRequest or ServerHello.
-    this.ch.allowChangeCipherSpec(true);
-    let sh = await this.readServerHello();
-    if (sh.tls12) {
-      // RFC 8446 §4.1.3: the server chose TLS 1.2; the 1.2 client takes over from its ServerHello.
-      this.ch.allowChangeCipherSpec(false);
-      this.ch.useTls12Alerts();
-      this.tls12 = new ClientHandshake12(this.ch, this.options, {
-        hello: this.hello,
-        transcript: this.transcript,
-        serverHello: sh.message,
-        serverHelloRaw: sh.raw,
-        offered13: this.offers13,
-        suites: this.suites12,
-        groups: this.groups,
-        schemes: this.schemes12,
-        started: this.started,
-        ...(this.session ? { session: this.session } : {}),
-        ...(this.sessionValidation ? { sessionValidation: this.sessionValidation } : {}),
-      });
-      return this.tls12.run();
-    }
-    if (sh.isRetry) {
-      this.processHelloRetryRequest(sh.message, sh.raw);
-      sh = await this.readServerHello();
+  async run(): Promise<Established> {
+    let sh = this.first.serverHello;
+    let raw = this.first.serverHelloRaw;
+    if (isHelloRetryRequest(sh)) {
+      this.processHelloRetryRequest(sh, raw);
+      ({ message: sh, raw } = await readMessage(this.ch, ServerHelloCodec));
+      const isRetry = isHelloRetryRequest(sh);
+      // §4.1.4: after a HelloRetryRequest the ServerHello keeps its suite.
+      if (this.checkServerHello(sh, isRetry) !== this.suite) throw fatal('illegal_parameter', 'the ServerHello changed the cipher suite the HelloRetryRequest chose');
       // §4.1.4: a second HelloRetryRequest is an unexpected_message.
-      if (sh.isRetry) throw fatal('unexpected_message', 'the server sent a second HelloRetryRequest');
+      if (isRetry) throw fatal('unexpected_message', 'the server sent a second HelloRetryRequest');
     }
-    this.processServerHello(sh.message, sh.raw);
+    const { group, hs } = this.processServerHello(sh, raw);
     await this.readEncryptedExtensions();
-    if (this.resumed) {
+    const psk = this.offer.psk;
+    if (this.resumed && psk) {
       // §2.2: a resumed handshake has no Certificate or CertificateVerify; the ticket vouches for the
       // server, and a CertificateRequest is not allowed with a PSK (§4.3.2), so Finished comes next.
-      this.peerCertificates = [...this.psk!.peerCertificates];
-      this.validation = this.sessionValidation;
+      this.peerCertificates = [...psk.session.peerCertificates];
+      this.validation = this.offer.sessionValidation;
     } else {
       let next = await this.ch.readHandshake();
       if (next.type === HandshakeType.certificate_request) {
@@ -200,204 +138,113 @@ export class ClientHandshake13 implements Handshaker {
         next = await this.ch.readHandshake();
       }
       const leafSpki = this.processServerCertificate(next);
-      this.serverScheme = await readCertificateVerify(this.ch, this.transcript, this.ks, leafSpki, this.schemes, 'server');
+      this.serverScheme = await readCertificateVerify(this.ch, this.transcript, this.ks, leafSpki, this.context.schemes, 'server');
     }
-    await readFinished(this.ch, this.transcript, this.ks, this.serverHandshakeSecret, 'server');
-    const [clientApp, serverApp] = this.deriveApplicationSecrets();
+    await readFinished(this.ch, this.transcript, this.ks, hs.server, 'server');
+    const app = this.deriveApplicationSecrets(hs);
     this.sendCompatibilityChangeCipherSpec();
-    if (this.certificateRequest) await this.sendClientCertificate();
-    sendFinished(this.ch, this.transcript, this.ks, this.clientHandshakeSecret);
+    if (this.certificateRequest) await this.sendClientCertificate(this.certificateRequest);
+    sendFinished(this.ch, this.transcript, this.ks, hs.client);
     this.ch.flush();
     // §7.1: resumption_master_secret over the transcript through the client Finished, for the tickets that follow.
-    this.resumptionSecret = this.ks.resumptionMasterSecret(this.master, this.transcript.hash(this.ks));
-    this.ch.setWriteProtection(protectionFor(this.ks, clientApp));
-    this.appKeys = new ApplicationKeys(this.ch, this.ks, clientApp, serverApp);
-    return this.summary();
-  }
-
-  /**
-   * A session is offered only while the server's chain it was made with still validates against
-   * today's trust anchors and clock (as Go's client checks before resuming); otherwise a full handshake.
-   */
-  private offerSession(session: TlsSession): boolean {
-    if ((this.options.verify ?? true) === true) {
-      const at = this.options.now?.() ?? new Date();
-      try {
-        this.sessionValidation =
-          recallValidation(session, this.options.trustAnchors, this.options.serverName, at) ??
-          checkPeerChain(this.ch.provider, [...session.peerCertificates], {
-            trustAnchors: this.options.trustAnchors ?? [],
-            purpose: 'server',
-            host: this.options.serverName,
-            at,
-          });
-      } catch {
-        return false;
-      }
-    }
-    if (session.version === 'TLSv1.2') this.session = session;
-    return true;
-  }
-
-  /** §4.2.11: the ticket to offer, when it is still good, for this name, and its suite's hash is one we offer. */
-  private pickTicket(): TlsSession13 | undefined {
-    const o = this.options;
-    const s = o.session;
-    if (!s || !this.offers13 || !session13Usable(s, o.serverName, (o.now?.() ?? new Date()).getTime())) return undefined;
-    const suite = this.suiteOf(s);
-    if (!suite || !this.suites.some((x) => x.hash === suite.hash)) return undefined;
-    return this.offerSession(s) ? s : undefined;
-  }
-
-  private suiteOf(s: TlsSession13): CipherSuite | undefined {
-    return this.suites.find((x) => x.name === s.cipherSuite) ?? CIPHER_SUITES.find((x) => x.name === s.cipherSuite);
-  }
-
-  /**
-   * §4.2.11.2: the binder is an HMAC over the transcript up to this ClientHello without its binders,
-   * keyed from the ticket's PSK; it is filled into the encoded message's last bytes.
-   */
-  private fillBinder(raw: Uint8Array): void {
-    const ks = new KeySchedule(this.ch.provider, this.suiteOf(this.psk!)!);
-    const length = ks.suite.hashLength;
-    const truncated = raw.subarray(0, raw.length - (2 + 1 + length));
-    this.pskEarlySecret = ks.earlySecret(this.psk!.psk);
-    const binder = ks.finishedMac(ks.resumptionBinderKey(this.pskEarlySecret), this.transcript.hashWith(ks, truncated));
-    raw.set(binder, raw.length - length);
-  }
-
-  private get offers13(): boolean {
-    return this.versions.includes('TLSv1.3');
-  }
-
-  private get offers12(): boolean {
-    return this.versions.includes('TLSv1.2');
-  }
-
-  /**
-   * §4.1.2: the ClientHello; after a HelloRetryRequest, the same one with the new share and the cookie (§4.1.4).
-   * With TLS 1.2 enabled it also carries what RFC 5246 needs: the 1.2 suites, extended_master_secret
-   * (RFC 7627), an empty renegotiation_info (RFC 5746 §3.4) and ec_point_formats (RFC 8422 §5.1.2).
-   */
-  private sendClientHello(group: Group): void {
-    const o = this.options;
-    const extensions: Extension[] = [];
-    // RFC 6066 §3: literal IP addresses are not sent as host names.
-    if (o.serverName && !isIP(o.serverName)) extensions.push(ext(ExtensionType.server_name, serverNameExt.encode(o.serverName)));
-    // §4.2.1: a client offering only TLS 1.2 sends no supported_versions; legacy_version says it all.
-    if (this.offers13) extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.encodeClient(this.offers12 ? [TLS13, TLS12] : [TLS13])));
-    extensions.push(ext(ExtensionType.supported_groups, u16ListExt.encode(this.groups.map((g) => g.id))));
-    const offeredSchemes = this.offers13 ? [...this.schemes] : [];
-    if (this.offers12) for (const s of this.schemes12) if (!offeredSchemes.includes(s)) offeredSchemes.push(s);
-    extensions.push(ext(ExtensionType.signature_algorithms, u16ListExt.encode(offeredSchemes.map((s) => s.id))));
-    if (this.offers13) {
-      this.share = this.ch.provider.generateKeyShare(group.provider);
-      // §4.2.3: certificates may be signed with RSA PKCS #1 v1.5 even though handshakes may not.
-      const certSchemes = [...this.schemes.map((s) => s.id), ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)];
-      extensions.push(ext(ExtensionType.signature_algorithms_cert, u16ListExt.encode([...new Set(certSchemes)])));
-      extensions.push(ext(ExtensionType.key_share, keyShareExt.encodeClient([{ group: group.id, key_exchange: this.share.publicKey }])));
-    }
-    if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
-    if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
-    if (this.offers13) {
-      // §4.2.9: psk_dhe_ke only; without this extension a server sends no tickets (§4.6.1).
-      extensions.push(ext(ExtensionType.psk_key_exchange_modes, pskModesExt.encode([1])));
-      if (!this.hello) this.psk = this.pickTicket();
-      // §4.1.4: after a HelloRetryRequest a PSK whose hash differs from the chosen suite's is dropped.
-      else if (this.psk && this.suiteOf(this.psk)!.hash !== this.suite.hash) this.psk = undefined;
-    }
-    if (this.offers12) {
-      if (!this.hello && o.session && sessionUsable(o.session, o.serverName, (o.now?.() ?? new Date()).getTime())) this.offerSession(o.session);
-      // RFC 5077 §3.2: empty asks for a ticket; a ticket offers to resume.
-      extensions.push(ext(ExtensionType.session_ticket, this.session?.ticket ?? new Uint8Array(0)));
-      extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
-      extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
-      extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
-    }
-    if (this.psk) {
-      // §4.2.11: pre_shared_key is the last extension; the binder is a placeholder until fillBinder.
-      const age = ((o.now?.() ?? new Date()).getTime() - this.psk.createdAt + this.psk.ticketAgeAdd) >>> 0;
-      const binder = new Uint8Array(this.suiteOf(this.psk)!.hashLength);
-      extensions.push(ext(ExtensionType.pre_shared_key, preSharedKeyExt.encodeClient([{ identity: this.psk.ticket, obfuscated_ticket_age: age }], [binder])));
-    }
-    this.hello = {
-      legacy_version: TLS12,
-      random: this.hello?.random ?? this.random(32),
-      // §D.4: a non-empty legacy_session_id puts the handshake in middlebox compatibility mode;
-      // RFC 5246 §7.4.1.2: a TLS 1.2 session to resume is offered by its id (RFC 5077 §3.4: or a fresh one with its ticket).
-      legacy_session_id: this.hello?.legacy_session_id ?? (this.session?.sessionId.length ? this.session.sessionId : this.random(32)),
-      cipher_suites: [...this.suites.map((s) => s.id), ...this.suites12.map((s) => s.id)],
-      legacy_compression_methods: Uint8Array.of(0),
-      extensions,
+    const resumptionSecret = this.ks.resumptionMasterSecret(app.master, this.transcript.hash(this.ks));
+    this.ch.setWriteProtection(protectionFor(this.ks, app.client));
+    const appKeys = new ApplicationKeys(this.ch, this.ks, app.client, app.server);
+    return {
+      summary: summarize({
+        version: 'TLSv1.3',
+        suite: this.suite,
+        group,
+        peerScheme: this.serverScheme,
+        alpn: this.alpn,
+        serverName: this.options.serverName,
+        resumed: this.resumed,
+        helloRetry: this.helloRetry,
+        peerCertificates: this.peerCertificates,
+        validation: this.validation,
+        clientCertificateSent: this.clientCertificateSent,
+        started: this.started,
+      }),
+      // §4.6: after the handshake a server may send tickets and key updates; nothing else.
+      postHandshake: (m) => {
+        switch (m.type) {
+          case HandshakeType.new_session_ticket: {
+            const ticket = NewSessionTicketCodec.decode(m.body);
+            if (this.ch.tracing) this.ch.trace('received', NewSessionTicketCodec, ticket);
+            this.processNewSessionTicket(ticket, resumptionSecret);
+            return;
+          }
+          case HandshakeType.key_update:
+            appKeys.onKeyUpdate(m);
+            return;
+          default:
+            throw fatal('unexpected_message', `the server sent handshake type ${m.type} after the handshake`);
+        }
+      },
+      keyUpdate: (requestPeer) => appKeys.send(requestPeer ? 1 : 0),
     };
-    this.helloRaw = ClientHelloCodec.encode(this.hello);
-    if (this.psk) this.fillBinder(this.helloRaw);
-    if (this.ch.tracing) this.ch.trace('sent', HandshakeType.client_hello, this.hello);
-    this.ch.sendHandshake(this.helloRaw);
-    this.transcript.add(this.helloRaw);
-    this.ch.flush();
   }
 
-  /** §4.1.3: the ServerHello (or HelloRetryRequest), checked for everything that must agree with what we sent. */
-  private async readServerHello(): Promise<{ message: ServerHello; raw: Uint8Array; isRetry: boolean; tls12?: boolean }> {
-    const { message, raw } = await readMessage(this.ch, HandshakeType.server_hello, ServerHelloCodec.decode);
-    const isRetry = isHelloRetryRequest(message);
+  /** Our key share: checkServerHello has made sure TLS 1.3 was offered, and with it a share. */
+  private get share(): KeyShare {
+    const share = this.offer.share;
+    if (!share) throw fatal('internal_error', 'TLS 1.3 was chosen, but no key share was offered');
+    return share;
+  }
+
+  /**
+   * §4.1.3: the ServerHello (or HelloRetryRequest), checked for everything that must agree with what
+   * we sent; returns the suite it chose. The client entry has sent a TLS 1.2 answer elsewhere.
+   */
+  private checkServerHello(message: ServerHello, isRetry: boolean): CipherSuite {
     const versions = findExtension(message.extensions, ExtensionType.supported_versions);
-    // §4.1.3: without supported_versions the server negotiated TLS 1.2 or older, as legacy_version says.
-    if (!versions && this.offers12 && !this.helloRetry && !isRetry) {
-      // RFC 5246 §E.1: a server below what we speak is refused with protocol_version.
-      if (message.legacy_version !== TLS12) throw fatal('protocol_version', `the server chose version 0x${message.legacy_version.toString(16)}; kyman speaks TLS 1.2 and 1.3`);
-      return { message, raw, isRetry: false, tls12: true };
-    }
     if (!versions && this.helloRetry) throw fatal('illegal_parameter', 'the ServerHello after a HelloRetryRequest does not select TLS 1.3');
     if (!versions) {
       // §4.1.3, §D: a server without supported_versions negotiated TLS 1.2 or older, which this client does not speak.
-      const tail = Buffer.from(message.random.subarray(24)).toString('hex');
-      const hint = tail === DOWNGRADE_TLS12 || tail === DOWNGRADE_TLS11 ? ' (its random carries the downgrade sentinel)' : '';
+      const hint = hasDowngradeSentinel(message.random) ? ' (its random carries the downgrade sentinel)' : '';
       throw fatal('protocol_version', `the server chose ${message.legacy_version === TLS12 ? 'TLS 1.2' : `version 0x${message.legacy_version.toString(16)}`}, but only TLS 1.3 is enabled${hint}`);
     }
-    if (!this.offers13) throw fatal('illegal_parameter', 'the server selected TLS 1.3, which was not offered');
-    const version = supportedVersionsExt.decodeServer(versions);
+    if (!this.offer.offers13) throw fatal('illegal_parameter', 'the server selected TLS 1.3, which was not offered');
+    const version = supportedVersionsExt.server.decode(versions);
     if (version !== TLS13) throw fatal('illegal_parameter', `the server selected version 0x${version.toString(16)}, which was not offered`);
     if (message.legacy_version !== TLS12) throw fatal('illegal_parameter', `ServerHello legacy_version is 0x${message.legacy_version.toString(16)}, not 0x0303`);
-    if (!Buffer.from(message.legacy_session_id_echo).equals(this.hello.legacy_session_id)) {
+    if (!equalBytes(message.legacy_session_id_echo, this.offer.hello.legacy_session_id)) {
       throw fatal('illegal_parameter', 'the server did not echo our legacy_session_id');
     }
     if (message.legacy_compression_method !== 0) throw fatal('illegal_parameter', 'the server chose a compression method');
     const suite = suiteById(message.cipher_suite);
-    if (!suite || !this.suites.includes(suite)) throw fatal('illegal_parameter', `the server chose cipher suite 0x${message.cipher_suite.toString(16)}, which was not offered`);
-    // §4.1.4: after a HelloRetryRequest the ServerHello keeps its suite.
-    if (this.helloRetry && suite !== this.suite) throw fatal('illegal_parameter', 'the ServerHello changed the cipher suite the HelloRetryRequest chose');
+    if (!suite || !this.context.suites.includes(suite)) throw fatal('illegal_parameter', `the server chose cipher suite 0x${message.cipher_suite.toString(16)}, which was not offered`);
     const allowed = isRetry ? HELLO_RETRY_EXTENSIONS : SERVER_HELLO_EXTENSIONS;
     for (const e of message.extensions) {
       if (!allowed.has(e.extension_type)) throw fatal('unsupported_extension', `the server sent ${extensionName(e.extension_type)} in its ${isRetry ? 'HelloRetryRequest' : 'ServerHello'}`);
     }
-    this.suite = suite;
-    return { message, raw, isRetry };
+    return suite;
   }
 
   /** §4.1.4: the server asked for another share (or sent a cookie); ClientHello1 becomes a message_hash in the transcript. */
   private processHelloRetryRequest(hrr: ServerHello, raw: Uint8Array): void {
     this.helloRetry = true;
-    this.ks = new KeySchedule(this.ch.provider, this.suite);
     this.transcript.replaceWithMessageHash(this.ks);
     this.transcript.add(raw);
     const shareData = findExtension(hrr.extensions, ExtensionType.key_share);
     const cookieData = findExtension(hrr.extensions, ExtensionType.cookie);
-    let group = this.groups.find((g) => g.provider === this.share.group)!;
+    const share = this.share;
+    let group = this.context.groups.find((g) => g.provider === share.group);
     if (shareData) {
-      const selected = keyShareExt.decodeRetry(shareData);
-      const g = this.groups.find((x) => x.id === selected);
+      const selected = keyShareExt.retry.decode(shareData);
+      const g = this.context.groups.find((x) => x.id === selected);
       // §4.2.8: the selected group must be one we offered, and not the one we already sent a share for.
       if (!g) throw fatal('illegal_parameter', `the HelloRetryRequest asks for group 0x${selected.toString(16)}, which was not offered`);
-      if (g.provider === this.share.group) throw fatal('illegal_parameter', `the HelloRetryRequest asks for ${g.name}, for which a share was already sent`);
+      if (g.provider === share.group) throw fatal('illegal_parameter', `the HelloRetryRequest asks for ${g.name}, for which a share was already sent`);
       group = g;
     }
-    if (cookieData) this.cookie = cookieExt.decode(cookieData);
+    const cookie = cookieData ? cookieExt.decode(cookieData) : undefined;
     // §4.1.4: a HelloRetryRequest that would change nothing in the ClientHello is illegal.
     if (!shareData && !cookieData) throw fatal('illegal_parameter', 'the HelloRetryRequest asks for no change');
+    // The share sent was for one of our groups, so `group` is set whenever the HelloRetryRequest names none.
+    if (!group) throw fatal('internal_error', 'the key share sent is for no enabled group');
     this.sendCompatibilityChangeCipherSpec();
-    this.sendClientHello(group);
+    this.offer.retry(group, cookie, this.suite);
   }
 
   /** §D.4: one change_cipher_spec before our second flight, in compatibility mode. */
@@ -408,44 +255,43 @@ export class ClientHandshake13 implements Handshaker {
   }
 
   /** §4.1.3, §7.1: the server's share gives the handshake secret; from here on the server's records are protected. */
-  private processServerHello(sh: ServerHello, raw: Uint8Array): void {
-    this.ks ??= new KeySchedule(this.ch.provider, this.suite);
+  private processServerHello(sh: ServerHello, raw: Uint8Array): { group: Group; hs: HandshakeTrafficSecrets } {
     const shareData = findExtension(sh.extensions, ExtensionType.key_share);
     if (!shareData) throw fatal('missing_extension', 'the ServerHello has no key_share');
-    const serverShare = keyShareExt.decodeServer(shareData);
+    const serverShare = keyShareExt.server.decode(shareData);
     const group = groupById(serverShare.group);
-    if (!group || group.provider !== this.share.group) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
-    this.group = group;
+    const share = this.share;
+    if (!group || group.provider !== share.group) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
     let shared: Uint8Array;
     try {
-      shared = this.share.deriveSecret(serverShare.key_exchange);
+      shared = share.deriveSecret(serverShare.key_exchange);
     } catch (e) {
       throw fatal('illegal_parameter', `the server's ${group.name} key share is not a valid public key`, e);
     }
     const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+    const psk = this.offer.psk;
     if (pskData) {
       // §4.2.11: the server selects one of the identities we offered, for a suite of the PSK's hash.
-      if (!this.psk) throw fatal('illegal_parameter', 'the server selected a pre_shared_key that was not offered');
-      if (preSharedKeyExt.decodeServer(pskData) !== 0) throw fatal('illegal_parameter', 'the server selected a PSK identity that was not offered');
-      if (this.suiteOf(this.psk)!.hash !== this.suite.hash) throw fatal('illegal_parameter', "the server chose a cipher suite whose hash is not the PSK's");
+      if (!psk) throw fatal('illegal_parameter', 'the server selected a pre_shared_key that was not offered');
+      if (preSharedKeyExt.server.decode(pskData) !== 0) throw fatal('illegal_parameter', 'the server selected a PSK identity that was not offered');
+      if (psk.suite.hash !== this.suite.hash) throw fatal('illegal_parameter', "the server chose a cipher suite whose hash is not the PSK's");
       this.resumed = true;
     }
     this.transcript.add(raw);
     const th = this.transcript.hash(this.ks);
     // §4.2.11: the PSK's hash is the suite's (checked above), so the binder's Early Secret is this one.
-    const early = this.resumed ? this.pskEarlySecret! : this.ks.earlySecret();
-    this.handshakeSecret = this.ks.handshakeSecret(early, shared);
-    this.clientHandshakeSecret = this.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
-    this.serverHandshakeSecret = this.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
-    this.ch.keyLog(NSS.clientHandshake, this.hello.random, this.clientHandshakeSecret);
-    this.ch.keyLog(NSS.serverHandshake, this.hello.random, this.serverHandshakeSecret);
-    this.ch.setReadProtection(protectionFor(this.ks, this.serverHandshakeSecret));
-    this.ch.setWriteProtection(protectionFor(this.ks, this.clientHandshakeSecret));
+    const early = this.resumed && psk ? psk.early : this.ks.earlySecret();
+    const hs = handshakeTrafficSecrets(this.ks, this.ks.handshakeSecret(early, shared), th);
+    this.ch.keyLog(NSS.clientHandshake, this.offer.hello.random, hs.client);
+    this.ch.keyLog(NSS.serverHandshake, this.offer.hello.random, hs.server);
+    this.ch.setReadProtection(protectionFor(this.ks, hs.server));
+    this.ch.setWriteProtection(protectionFor(this.ks, hs.client));
+    return { group, hs };
   }
 
   /** §4.3.1 */
   private async readEncryptedExtensions(): Promise<void> {
-    const { message, raw } = await readMessage(this.ch, HandshakeType.encrypted_extensions, EncryptedExtensionsCodec.decode);
+    const { message, raw } = await readMessage(this.ch, EncryptedExtensionsCodec);
     for (const e of message.extensions) {
       if (FORBIDDEN_IN_ENCRYPTED_EXTENSIONS.has(e.extension_type)) throw fatal('illegal_parameter', `the server sent ${extensionName(e.extension_type)} in EncryptedExtensions`);
     }
@@ -463,12 +309,13 @@ export class ClientHandshake13 implements Handshaker {
   /** §4.3.2 */
   private processCertificateRequest(m: HandshakeMessage): void {
     const message = CertificateRequestCodec.decode(m.body);
-    if (this.ch.tracing) this.ch.trace('received', m.type, message);
+    if (this.ch.tracing) this.ch.trace('received', CertificateRequestCodec, message);
     // §4.3.2: signature_algorithms MUST be specified.
-    if (!findExtension(message.extensions, ExtensionType.signature_algorithms)) throw fatal('missing_extension', 'the CertificateRequest has no signature_algorithms');
+    const algorithms = findExtension(message.extensions, ExtensionType.signature_algorithms);
+    if (!algorithms) throw fatal('missing_extension', 'the CertificateRequest has no signature_algorithms');
     // §4.3.2: in the main handshake the context is empty.
     if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', 'the CertificateRequest has a context in the main handshake');
-    this.certificateRequest = message;
+    this.certificateRequest = { context: message.certificate_request_context, accepted: signatureAlgorithmsExt.decode(algorithms) };
     this.transcript.add(m.raw);
   }
 
@@ -478,7 +325,7 @@ export class ClientHandshake13 implements Handshaker {
       throw fatal('unexpected_message', `expected Certificate, received handshake type ${m.type}`);
     }
     const message = CertificateCodec.decode(m.body);
-    if (this.ch.tracing) this.ch.trace('received', m.type, message);
+    if (this.ch.tracing) this.ch.trace('received', CertificateCodec, message);
     if (message.certificate_request_context.length !== 0) throw fatal('illegal_parameter', "the server's Certificate has a request context");
     // §4.4.2.4: an empty server Certificate is a decode_error.
     if (message.certificate_list.length === 0) throw fatal('decode_error', 'the server sent no certificate');
@@ -496,93 +343,48 @@ export class ClientHandshake13 implements Handshaker {
   }
 
   /** §7.1: the master secret and the application traffic secrets, over the transcript through the server Finished. */
-  private deriveApplicationSecrets(): [TrafficSecret, TrafficSecret] {
-    const master = (this.master = this.ks.masterSecret(this.handshakeSecret));
-    const th = this.transcript.hash(this.ks);
-    const clientApp = this.ks.clientApplicationTrafficSecret(master, th);
-    const serverApp = this.ks.serverApplicationTrafficSecret(master, th);
-    this.ch.keyLog(NSS.clientTraffic0, this.hello.random, clientApp);
-    this.ch.keyLog(NSS.serverTraffic0, this.hello.random, serverApp);
+  private deriveApplicationSecrets(hs: HandshakeTrafficSecrets): ApplicationTrafficSecrets {
+    const app = applicationTrafficSecrets(this.ks, hs.handshakeSecret, this.transcript.hash(this.ks));
+    this.ch.keyLog(NSS.clientTraffic0, this.offer.hello.random, app.client);
+    this.ch.keyLog(NSS.serverTraffic0, this.offer.hello.random, app.server);
     // §5.1: what follows the server Finished is under the server's application keys.
-    this.ch.setReadProtection(protectionFor(this.ks, serverApp));
+    this.ch.setReadProtection(protectionFor(this.ks, app.server));
     this.ch.allowChangeCipherSpec(false);
-    return [clientApp, serverApp];
+    return app;
   }
 
   /** §4.4.2, §4.4.3: our chain when we have one that fits what the server accepts; otherwise an empty Certificate. */
-  private async sendClientCertificate(): Promise<void> {
-    const request = this.certificateRequest!;
-    const accepted = u16ListExt.decode(findExtension(request.extensions, ExtensionType.signature_algorithms)!, 'signature_algorithms');
+  private async sendClientCertificate(request: { context: Uint8Array; accepted: number[] }): Promise<void> {
     const key = this.options.privateKey;
-    const scheme = key ? pickSignatureScheme(key, accepted, this.schemes) : undefined;
+    const scheme = key ? pickSignatureScheme(key, request.accepted, this.context.schemes) : undefined;
     if (!key || !scheme || !this.options.certificateChain?.length) {
-      sendCertificate(this.ch, this.transcript, request.certificate_request_context, []);
+      sendCertificate(this.ch, this.transcript, request.context, []);
       return;
     }
-    sendCertificate(this.ch, this.transcript, request.certificate_request_context, this.options.certificateChain);
+    sendCertificate(this.ch, this.transcript, request.context, this.options.certificateChain);
     await makeCertificateVerify(this.ch, this.transcript, this.ks, key, scheme, 'client');
     this.clientCertificateSent = true;
   }
 
-  private summary(): HandshakeSummary {
-    return {
-      version: 'TLSv1.3',
-      cipherSuite: this.suite.name,
-      group: this.group.name,
-      ...(this.serverScheme ? { signatureScheme: this.serverScheme.name } : {}),
-      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
-      ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
-      resumed: this.resumed,
-      helloRetry: this.helloRetry,
-      peerCertificates: this.peerCertificates,
-      ...(this.validation ? { validation: this.validation } : {}),
-      clientCertificateSent: this.clientCertificateSent,
-      handshakeMs: performance.now() - this.started,
-    };
-  }
-
-  /** §4.6: after the handshake a server may send tickets and key updates; nothing else. */
-  postHandshake(m: HandshakeMessage): void {
-    if (this.tls12) return this.tls12.postHandshake(m);
-    switch (m.type) {
-      case HandshakeType.new_session_ticket: {
-        const ticket = NewSessionTicketCodec.decode(m.body);
-        if (this.ch.tracing) this.ch.trace('received', m.type, ticket);
-        this.processNewSessionTicket(ticket);
-        return;
-      }
-      case HandshakeType.key_update:
-        this.appKeys!.onKeyUpdate(m);
-        return;
-      default:
-        throw fatal('unexpected_message', `the server sent handshake type ${m.type} after the handshake`);
-    }
-  }
-
   /** §4.6.1: each ticket becomes a session to resume with; the PSK is derived now from its nonce. */
-  private processNewSessionTicket(t: NewSessionTicket): void {
+  private processNewSessionTicket(t: NewSessionTicket, resumptionSecret: ResumptionMasterSecret): void {
     // §4.6.1: servers MUST NOT use a lifetime above seven days.
     if (t.ticket_lifetime > MAX_TICKET_LIFETIME_SECONDS) throw fatal('illegal_parameter', `the server sent a ticket_lifetime of ${t.ticket_lifetime} s, more than seven days`);
     // §4.6.1: a lifetime of zero says the ticket must be discarded at once.
-    if (t.ticket_lifetime === 0 || !this.resumptionSecret) return;
+    if (t.ticket_lifetime === 0) return;
     const session: TlsSession13 = {
       version: 'TLSv1.3',
       cipherSuite: this.suite.name,
       ...(this.options.serverName !== undefined ? { serverName: this.options.serverName } : {}),
       ticket: Uint8Array.from(t.ticket),
       ticketAgeAdd: t.ticket_age_add,
-      psk: this.ks.resumptionPsk(this.resumptionSecret, t.ticket_nonce),
+      psk: this.ks.resumptionPsk(resumptionSecret, t.ticket_nonce),
       createdAt: (this.options.now?.() ?? new Date()).getTime(),
       lifetimeSeconds: Math.min(t.ticket_lifetime, SESSION_LIFETIME_SECONDS),
       peerCertificates: [...this.peerCertificates],
     };
     rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
     this.ch.newSession(session);
-  }
-
-  keyUpdate(requestPeer: boolean): void {
-    if (this.tls12) return this.tls12.keyUpdate();
-    this.appKeys!.send(requestPeer ? 1 : 0);
   }
 }
 

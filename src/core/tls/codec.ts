@@ -178,3 +178,26 @@ export class Writer {
 }
 
 
+
+/** Runs `f` on a fresh Writer and returns what it wrote. */
+export function build(f: (w: Writer) => void): Uint8Array {
+  const w = new Writer();
+  f(w);
+  return w.finish();
+}
+
+/** Reads `data` completely with `f`: leftovers are a decode_error (RFC 8446 §4: a length must match its content). */
+export function parseAll<T>(data: Uint8Array, what: string, f: (r: Reader) => T): T {
+  const r = new Reader(data);
+  const v = f(r);
+  r.expectEnd(what);
+  return v;
+}
+
+/** A vector of uint16 already cut out of its length prefix (cipher_suites, NamedGroupList, SignatureSchemeList). */
+export function readU16List(r: Reader, what: string): number[] {
+  if (r.remaining % 2) throw fatal('decode_error', `${what} has an odd length`);
+  const out: number[] = [];
+  while (r.remaining > 0) out.push(r.u16(what));
+  return out;
+}

@@ -1,155 +1,17 @@
 // The public TLS socket: a Duplex over any Duplex transport, with the version-specific handshake behind it (after Node's `tls`).
 
 import { Duplex } from 'node:stream';
-import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { KymanError, usage } from '../errors.js';
-import type { ValidationResult } from '../pki/validate.js';
 import { ALERTS, ALERT_LEVEL_FATAL, ALERT_LEVEL_WARNING, TlsAlertError, fatal, receivedAlert, type AlertName } from './alerts.js';
-import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './messages.js';
+import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './msgs/enums.js';
+import type { MessageCodec } from './msgs/fields.js';
 import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, type RecordProtection } from './record.js';
+import type { Established, Handshake, HandshakeChannel, HandshakeMessage, HandshakeSummary } from './handshake.js';
+import type { TlsCommonOptions } from './options.js';
 import type { TlsSession } from './session-cache.js';
-import type { CipherSuiteName, SignatureSchemeName, TlsVersionName } from './suites.js';
 import { traceMessage, type TraceSink } from './trace.js';
-
-/** Options both ends share. */
-export interface TlsCommonOptions {
-  /** Who does the cryptography. Default: the software provider. */
-  provider?: CryptoProvider;
-  /** Our certificate chain (DER, leaf first): the server's, or the client's for client authentication. */
-  certificateChain?: readonly Uint8Array[];
-  /** The private key of the chain's leaf; it may live on a token. */
-  privateKey?: PrivateKeyHandle;
-  /** ALPN protocols (RFC 7301), in preference order. */
-  alpnProtocols?: readonly string[];
-  /**
-   * The protocol versions to offer (client) or accept (server). Default: both, TLS 1.3 preferred;
-   * a version none of whose `cipherSuites` is named is left out.
-   */
-  versions?: readonly TlsVersionName[];
-  /**
-   * Suites, by IANA name, in preference order: TLS 1.3 ones (`TLS_AES_128_GCM_SHA256` …) and TLS 1.2
-   * ones (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256` …), each applying to its version. Default: all.
-   */
-  cipherSuites?: readonly CipherSuiteName[];
-  /** Key-exchange groups (`x25519`, `secp256r1`/`P-256`, `secp384r1`/`P-384`), in preference order. */
-  groups?: readonly string[];
-  /** Signature schemes accepted in, and used for, CertificateVerify (and TLS 1.2 ServerKeyExchange), by RFC 8446 name. */
-  signatureSchemes?: readonly SignatureSchemeName[];
-  /** The injected source of randomness (hello randoms, session ids). Default: the provider's. */
-  random?: (length: number) => Uint8Array;
-  /** The injected clock: certificate validity is checked at this time. Default: now. */
-  now?: () => Date;
-  /**
-   * NSS key log lines, for Wireshark: TLS 1.3 `CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random> <secret>` and the
-   * other traffic secrets; TLS 1.2 `CLIENT_RANDOM <client_random> <master_secret>`.
-   */
-  keyLog?: (line: string) => void;
-  /** Each handshake message, decoded, its fields named as the RFC names them. */
-  trace?: TraceSink;
-  /** Whether the readable side may end while the writable side stays open. Default false, as net.Socket. */
-  allowHalfOpen?: boolean;
-}
-
-export interface TlsClientOptions extends TlsCommonOptions {
-  /** The name the server is reached by: sent in SNI (unless an IP address) and checked against the certificate. */
-  serverName?: string;
-  /** Certificates (DER) that may anchor the server's chain. */
-  trustAnchors?: readonly Uint8Array[];
-  /** Certificate checks are on; turning them off must be spelled out. */
-  verify?: true | 'insecure';
-  /**
-   * A session from an earlier connection's 'session' event, to resume: TLS 1.2 by id or ticket
-   * (RFC 5246 §7.3, RFC 5077), TLS 1.3 by ticket as a PSK with psk_dhe_ke (RFC 8446 §2.2, §4.2.11).
-   * Offered only to the same serverName while it lasts; a server that declines runs a full handshake.
-   */
-  session?: TlsSession;
-}
-
-export type ClientAuthMode = 'none' | 'optional' | 'required';
-
-export interface TlsServerOptions extends TlsCommonOptions {
-  certificateChain: readonly Uint8Array[];
-  privateKey: PrivateKeyHandle;
-  /** Whether to ask for a client certificate, and whether to insist on one. Default 'none'. */
-  clientAuth?: ClientAuthMode;
-  /** Certificates (DER) that may anchor a client's chain. */
-  clientTrustAnchors?: readonly Uint8Array[];
-  /**
-   * Resumption, shared by every connection of this configuration: TLS 1.2 by session id and by ticket
-   * (RFC 5077), TLS 1.3 by NewSessionTicket and PSK (RFC 8446 §4.6.1, §4.2.11). Default true.
-   */
-  resumption?: boolean;
-}
-
-/** What was agreed, reported once the handshake is done. */
-export interface HandshakeSummary {
-  version: TlsVersionName;
-  /** The suite's IANA name (`TLS_AES_128_GCM_SHA256`, `TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384` …). */
-  cipherSuite: CipherSuiteName;
-  /** The key-exchange group, RFC 8446 name (`x25519`, `secp256r1`, `secp384r1`). */
-  group: string;
-  /** The scheme the peer's CertificateVerify (TLS 1.2: the server's ServerKeyExchange) used; absent when the peer signed nothing. */
-  signatureScheme?: SignatureSchemeName;
-  alpn?: string;
-  serverName?: string;
-  resumed: boolean;
-  helloRetry: boolean;
-  /** The peer's chain as sent, leaf first (DER). */
-  peerCertificates: Uint8Array[];
-  /** How the peer's chain validated, when it was checked. */
-  validation?: ValidationResult;
-  /** Client side: whether we sent a certificate when asked. */
-  clientCertificateSent?: boolean;
-  handshakeMs: number;
-}
-
-export interface HandshakeMessage {
-  readonly type: number;
-  readonly body: Uint8Array;
-  /** The whole message, header included, as the transcript takes it. */
-  readonly raw: Uint8Array;
-}
-
-/** What a version-specific handshake (client-tls13, server-tls13, client-tls12, server-tls12) is given. */
-export interface HandshakeChannel {
-  readonly provider: CryptoProvider;
-  readHandshake(): Promise<HandshakeMessage>;
-  /** Queues a handshake message under the current write protection. */
-  sendHandshake(raw: Uint8Array): void;
-  /** §D.4 middlebox compatibility: one unprotected change_cipher_spec. */
-  sendChangeCipherSpec(): void;
-  /** Writes what is queued: one flush per flight. */
-  flush(): void;
-  setReadProtection(p: RecordProtection): void;
-  setWriteProtection(p: RecordProtection): void;
-  /** Whether one change_cipher_spec from the peer is still acceptable (§5: only during the handshake). */
-  allowChangeCipherSpec(allowed: boolean): void;
-  /** Only called when tracing is on; the caller checks `tracing` first so nothing is built otherwise. */
-  readonly tracing: boolean;
-  trace(direction: 'sent' | 'received', type: number, decoded: unknown): void;
-  keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
-  /**
-   * TLS 1.2 (RFC 5246 §7.1): the peer's next record must be a change_cipher_spec, and the records
-   * after it are read under `p`. A handshake record before it is an unexpected_message.
-   */
-  expectChangeCipherSpec(p: RecordProtection): void;
-  /** Client side: a session that can be resumed (TLS 1.2, or a TLS 1.3 ticket); the socket emits it as 'session'. */
-  newSession(session: TlsSession): void;
-  /** TLS 1.2 was negotiated: alerts follow RFC 5246 §7.2 (warnings do not end the connection). */
-  useTls12Alerts(): void;
-  /** Sends a warning-level alert now (RFC 5246 §7.2.2 no_renegotiation). */
-  sendWarningAlert(name: 'no_renegotiation'): void;
-}
-
-/** The handshake as the connection drives it. */
-export interface Handshaker {
-  run(): Promise<HandshakeSummary>;
-  /** Post-handshake messages (§4.6): synchronous, so the next record is read under the right keys. */
-  postHandshake(m: HandshakeMessage): void;
-  /** §4.6.3: sends a KeyUpdate and moves our write side to the next secret. */
-  keyUpdate(requestPeer: boolean): void;
-}
 
 /**
  * RFC 5246 §7.2 leaves warnings to the receiver; a peer must not keep us reading them forever.
@@ -186,7 +48,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   private readonly reader = new RecordReader();
   private readonly writer = new RecordWriter();
-  private readonly handshaker: Handshaker;
+  /** Set once the handshake is done: the version-specific state that handles what comes after it. */
+  private established: Established | undefined;
   private readonly traceSink: TraceSink | undefined;
   private readonly keyLogSink: ((line: string) => void) | undefined;
   private handshakeBytes: Buffer = Buffer.alloc(0);
@@ -208,7 +71,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   constructor(
     readonly transport: Duplex,
-    makeHandshaker: (channel: HandshakeChannel) => Handshaker,
+    private readonly handshake: Handshake,
     options: TlsCommonOptions,
   ) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, writableHighWaterMark: WRITE_BATCH });
@@ -216,7 +79,6 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     this.traceSink = options.trace;
     this.tracing = options.trace !== undefined;
     this.keyLogSink = options.keyLog;
-    this.handshaker = makeHandshaker(this);
     transport.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     transport.on('end', () => this.onTransportEnd());
     transport.on('error', (e: Error) => this.destroy(e));
@@ -228,7 +90,9 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   private async runHandshake(): Promise<HandshakeSummary> {
     try {
-      const summary = await this.handshaker.run();
+      const established = await this.handshake(this);
+      const summary = established.summary;
+      this.established = established;
       this.summary = summary;
       this.handshaking = false;
       this.ccsAllowed = false;
@@ -387,6 +251,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   /** After the handshake: records are read as they arrive. */
   private pump(): void {
+    const established = this.established;
+    if (!established) return;
     try {
       while (!this.failed && !this.destroyed) {
         if (this.closeNotifyReceived) return;
@@ -402,7 +268,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
             break;
           case ContentType.handshake: {
             this.appendHandshake(record.fragment);
-            for (let m = this.takeHandshakeMessage(); m; m = this.takeHandshakeMessage()) this.handshaker.postHandshake(m);
+            for (let m = this.takeHandshakeMessage(); m; m = this.takeHandshakeMessage()) established.postHandshake(m);
             break;
           }
           case ContentType.alert:
@@ -589,8 +455,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     this.ccsAllowed = allowed;
   }
 
-  trace(direction: 'sent' | 'received', type: number, decoded: unknown): void {
-    if (this.traceSink) traceMessage(this.traceSink, direction, type, decoded);
+  trace<T>(direction: 'sent' | 'received', codec: MessageCodec<T>, message: T): void {
+    if (this.traceSink) traceMessage(this.traceSink, direction, codec, message);
   }
 
   keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
@@ -599,8 +465,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   /** §4.6.3: updates our sending keys, and with `requestPeer` asks the peer to update theirs. */
   keyUpdate(requestPeer = false): void {
-    if (this.handshaking) throw usage('a KeyUpdate can be sent only after the handshake');
-    this.handshaker.keyUpdate(requestPeer);
+    if (!this.established) throw usage('a KeyUpdate can be sent only after the handshake');
+    this.established.keyUpdate(requestPeer);
     this.flush();
   }
 

@@ -2,11 +2,11 @@
 
 import { fatal } from './alerts.js';
 import { equalBytes } from '../bytes.js';
-import type { HandshakeChannel, HandshakeMessage } from './connection.js';
-import { expectMessage, sendMessage } from './handshake-tls13.js';
+import type { HandshakeChannel, HandshakeMessage } from './handshake.js';
+import { decodeMessage, sendMessage } from './handshake-tls13.js';
 import type { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type Tls12MasterSecret } from './key-schedule-tls12.js';
-import { FinishedCodec, HandshakeType, MESSAGE_NAMES } from './messages.js';
+import { FinishedCodec, HandshakeType, HelloRequestCodec, type MessageCodec } from './msgs/index.js';
 import { Tls12Protection } from './record.js';
 
 /**
@@ -20,27 +20,16 @@ export async function nextMessage12(ch: HandshakeChannel): Promise<HandshakeMess
   for (let i = 0; ; i++) {
     const m = await ch.readHandshake();
     if (m.type !== HandshakeType.hello_request) return m;
-    if (m.body.length) throw fatal('decode_error', 'HelloRequest is not empty');
-    if (ch.tracing) ch.trace('received', m.type, {});
+    const message = HelloRequestCodec.decode(m.body);
+    if (ch.tracing) ch.trace('received', HelloRequestCodec, message);
     if (i >= MAX_HELLO_REQUESTS) throw fatal('unexpected_message', `more than ${MAX_HELLO_REQUESTS} HelloRequests during one handshake`);
   }
 }
 
 /** Reads the next message (HelloRequests skipped), checks its type, decodes it and hands it to the trace. */
-export async function readMessage12<T>(ch: HandshakeChannel, type: number, decode: (body: Uint8Array) => T): Promise<{ message: T; raw: Uint8Array }> {
+export async function readMessage12<T>(ch: HandshakeChannel, codec: MessageCodec<T>): Promise<{ message: T; raw: Uint8Array }> {
   const m = await nextMessage12(ch);
-  expectMessage(m, type);
-  const message = decode(m.body);
-  if (ch.tracing) ch.trace('received', type, message);
-  return { message, raw: m.raw };
-}
-
-/** Decodes an already-read message of an expected type, for the trace. */
-export function decodeRead<T>(ch: HandshakeChannel, m: HandshakeMessage, type: number, decode: (body: Uint8Array) => T): T {
-  if (m.type !== type) throw fatal('unexpected_message', `expected ${MESSAGE_NAMES[type]}, received ${MESSAGE_NAMES[m.type] ?? `handshake type ${m.type}`}`);
-  const message = decode(m.body);
-  if (ch.tracing) ch.trace('received', type, message);
-  return message;
+  return { message: decodeMessage(ch, m, codec), raw: m.raw };
 }
 
 /** RFC 5246 §6.3: both directions' protection from the key block. */
@@ -65,7 +54,7 @@ export function sendChangeCipherSpecAndFinished(
   ch.sendChangeCipherSpec();
   ch.setWriteProtection(protection);
   const verify_data = ks.verifyData(ms, side, transcript.hash(ks));
-  transcript.add(sendMessage(ch, HandshakeType.finished, { verify_data }, FinishedCodec.encode));
+  transcript.add(sendMessage(ch, FinishedCodec, { verify_data }));
 }
 
 /** RFC 5246 §7.1, §7.4.9: the peer's ChangeCipherSpec switches our read keys; its Finished must match the transcript. */
@@ -79,7 +68,7 @@ export async function readChangeCipherSpecAndFinished(
 ): Promise<void> {
   const expected = ks.verifyData(ms, side, transcript.hash(ks));
   ch.expectChangeCipherSpec(protection);
-  const { message, raw } = await readMessage12(ch, HandshakeType.finished, FinishedCodec.decode);
+  const { message, raw } = await readMessage12(ch, FinishedCodec);
   // RFC 5246 §7.4.9: a Finished that does not match is a decrypt_error.
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
   transcript.add(raw);

@@ -5,41 +5,47 @@ import { KymanError } from '../errors.js';
 import { validateChain, type ValidationPurpose, type ValidationResult } from '../pki/validate.js';
 import { fatal, type AlertName } from './alerts.js';
 import { equalBytes } from '../bytes.js';
-import type { HandshakeChannel, HandshakeMessage } from './connection.js';
-import { KeySchedule, Transcript, certificateVerifyContent, type TrafficSecret } from './key-schedule.js';
+import type { HandshakeChannel, HandshakeMessage } from './handshake.js';
+import { KeySchedule, Transcript, certificateVerifyContent, type HandshakeSecret, type MasterSecret, type TrafficSecret } from './key-schedule.js';
 import {
   CertificateCodec,
   CertificateVerifyCodec,
   FinishedCodec,
   HandshakeType,
   KeyUpdateCodec,
-  MESSAGE_NAMES,
+  messageName,
+  type MessageCodec,
   type Certificate,
   type CertificateVerify,
-} from './messages.js';
+} from './msgs/index.js';
 import { Tls13Protection } from './record.js';
 import { keyKindOf, schemeById, schemeFitsKey, type SignatureSchemeInfo } from './suites.js';
 
 /** §4: a message of the wrong type at this point of the handshake is an unexpected_message. */
 export function expectMessage(m: HandshakeMessage, type: number): void {
   if (m.type !== type) {
-    throw fatal('unexpected_message', `expected ${MESSAGE_NAMES[type]}, received ${MESSAGE_NAMES[m.type] ?? `handshake type ${m.type}`}`);
+    throw fatal('unexpected_message', `expected ${messageName(type)}, received ${messageName(m.type)}`);
   }
 }
 
+/** Decodes an already-read message, which must be `codec`'s type, and hands it to the trace. */
+export function decodeMessage<T>(ch: HandshakeChannel, m: HandshakeMessage, codec: MessageCodec<T>): T {
+  expectMessage(m, codec.type);
+  const message = codec.decode(m.body);
+  if (ch.tracing) ch.trace('received', codec, message);
+  return message;
+}
+
 /** Reads the next message, checks its type, decodes it and hands it to the trace. */
-export async function readMessage<T>(ch: HandshakeChannel, type: number, decode: (body: Uint8Array) => T): Promise<{ message: T; raw: Uint8Array }> {
+export async function readMessage<T>(ch: HandshakeChannel, codec: MessageCodec<T>): Promise<{ message: T; raw: Uint8Array }> {
   const m = await ch.readHandshake();
-  expectMessage(m, type);
-  const message = decode(m.body);
-  if (ch.tracing) ch.trace('received', type, message);
-  return { message, raw: m.raw };
+  return { message: decodeMessage(ch, m, codec), raw: m.raw };
 }
 
 /** Encodes, traces and queues a message; returns the bytes for the transcript. */
-export function sendMessage<T>(ch: HandshakeChannel, type: number, message: T, encode: (m: T) => Uint8Array): Uint8Array {
-  const raw = encode(message);
-  if (ch.tracing) ch.trace('sent', type, message);
+export function sendMessage<T>(ch: HandshakeChannel, codec: MessageCodec<T>, message: T): Uint8Array {
+  const raw = codec.encode(message);
+  if (ch.tracing) ch.trace('sent', codec, message);
   ch.sendHandshake(raw);
   return raw;
 }
@@ -101,7 +107,7 @@ export async function makeCertificateVerify(
 ): Promise<void> {
   const content = certificateVerifyContent(side, transcript.hash(ks));
   const signature = await ch.provider.sign(key, scheme.scheme, content);
-  transcript.add(sendMessage(ch, HandshakeType.certificate_verify, { algorithm: scheme.id, signature }, CertificateVerifyCodec.encode));
+  transcript.add(sendMessage(ch, CertificateVerifyCodec, { algorithm: scheme.id, signature }));
 }
 
 /**
@@ -117,7 +123,7 @@ export async function readCertificateVerify(
   side: 'server' | 'client',
 ): Promise<SignatureSchemeInfo> {
   const content = certificateVerifyContent(side, transcript.hash(ks));
-  const { message, raw } = await readMessage<CertificateVerify>(ch, HandshakeType.certificate_verify, CertificateVerifyCodec.decode);
+  const { message, raw } = await readMessage(ch, CertificateVerifyCodec);
   const scheme = offered.find((s) => s.id === message.algorithm && s.handshake);
   if (!scheme) throw fatal('illegal_parameter', `the ${side} signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not offered`);
   if (!schemeFitsKey(scheme, keyKindOf(leafSpki))) throw fatal('illegal_parameter', `the ${side} signed with ${scheme.name}, which does not fit its certificate's key`);
@@ -138,19 +144,44 @@ export async function readFinished(ch: HandshakeChannel, transcript: Transcript,
  * predicted the client's Finished (no client authentication) has its transcript hold it already.
  */
 export async function readExpectedFinished(ch: HandshakeChannel, expected: Uint8Array, side: 'server' | 'client'): Promise<Uint8Array> {
-  const { message, raw } = await readMessage(ch, HandshakeType.finished, FinishedCodec.decode);
+  const { message, raw } = await readMessage(ch, FinishedCodec);
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
   return raw;
 }
 
 export function sendFinished(ch: HandshakeChannel, transcript: Transcript, ks: KeySchedule, base: TrafficSecret): void {
   const verify_data = ks.finishedMac(base, transcript.hash(ks));
-  transcript.add(sendMessage(ch, HandshakeType.finished, { verify_data }, FinishedCodec.encode));
+  transcript.add(sendMessage(ch, FinishedCodec, { verify_data }));
 }
 
 export function sendCertificate(ch: HandshakeChannel, transcript: Transcript, context: Uint8Array, chain: readonly Uint8Array[]): void {
   const message: Certificate = { certificate_request_context: context, certificate_list: chain.map((cert_data) => ({ cert_data, extensions: [] })) };
-  transcript.add(sendMessage(ch, HandshakeType.certificate, message, CertificateCodec.encode));
+  transcript.add(sendMessage(ch, CertificateCodec, message));
+}
+
+/** §7.1: the Handshake Secret and both handshake traffic secrets, once the ServerHello is in the transcript. */
+export interface HandshakeTrafficSecrets {
+  readonly handshakeSecret: HandshakeSecret;
+  readonly client: TrafficSecret;
+  readonly server: TrafficSecret;
+}
+
+/** `th` is the transcript hash through the ServerHello. */
+export function handshakeTrafficSecrets(ks: KeySchedule, handshakeSecret: HandshakeSecret, th: Uint8Array): HandshakeTrafficSecrets {
+  return { handshakeSecret, client: ks.clientHandshakeTrafficSecret(handshakeSecret, th), server: ks.serverHandshakeTrafficSecret(handshakeSecret, th) };
+}
+
+/** §7.1: the Master Secret and the first application traffic secrets. */
+export interface ApplicationTrafficSecrets {
+  readonly master: MasterSecret;
+  readonly client: TrafficSecret;
+  readonly server: TrafficSecret;
+}
+
+/** `th` is the transcript hash through the server Finished. */
+export function applicationTrafficSecrets(ks: KeySchedule, handshakeSecret: HandshakeSecret, th: Uint8Array): ApplicationTrafficSecrets {
+  const master = ks.masterSecret(handshakeSecret);
+  return { master, client: ks.clientApplicationTrafficSecret(master, th), server: ks.serverApplicationTrafficSecret(master, th) };
 }
 
 /**
@@ -168,7 +199,7 @@ export class ApplicationKeys {
   /** §4.6.3: the peer updated its keys; with update_requested we answer with our own update. */
   onKeyUpdate(m: HandshakeMessage): void {
     const message = KeyUpdateCodec.decode(m.body);
-    if (this.ch.tracing) this.ch.trace('received', HandshakeType.key_update, message);
+    if (this.ch.tracing) this.ch.trace('received', KeyUpdateCodec, message);
     this.theirs = this.ks.nextTrafficSecret(this.theirs);
     this.ch.setReadProtection(protectionFor(this.ks, this.theirs));
     if (message.request_update === 1) {
@@ -179,7 +210,7 @@ export class ApplicationKeys {
 
   /** Sends a KeyUpdate under the current keys, then moves to the next secret (§4.6.3). */
   send(requestUpdate: 0 | 1): void {
-    sendMessage(this.ch, HandshakeType.key_update, { request_update: requestUpdate }, KeyUpdateCodec.encode);
+    sendMessage(this.ch, KeyUpdateCodec, { request_update: requestUpdate });
     this.ours = this.ks.nextTrafficSecret(this.ours);
     this.ch.setWriteProtection(protectionFor(this.ks, this.ours));
   }

@@ -1,17 +1,37 @@
-// The TLS engine's public face: connect, createTlsServer and listen, over any Duplex.
+// The TLS engine's public face: connect, createTlsClient, createTlsServer and listen, over any Duplex.
 
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ClientHandshake13 } from './client-tls13.js';
-import { TlsSocket, type TlsClientOptions, type TlsServerOptions } from './connection.js';
-import { ServerHandshake13, serverContext } from './server-tls13.js';
+import { clientContext, clientHandshake } from './client.js';
+import type { TlsClientOptions, TlsServerOptions } from './options.js';
+import { TlsSocket } from './connection.js';
+import { serverContext, serverHandshake } from './server.js';
 import { softwareProvider } from '../crypto/software.js';
 import type { TraceSink } from './trace.js';
 
 /** Starts a client handshake (TLS 1.3 or 1.2, as `versions` allows and the server chooses) over `socket`; the returned TlsSocket emits 'secure' with the summary. */
 export function connect(options: TlsClientOptions & { socket: Duplex }): TlsSocket {
   const { socket, ...rest } = options;
-  return new TlsSocket(socket, (ch) => new ClientHandshake13(ch, rest), rest);
+  return createTlsClient(rest).connect(socket);
+}
+
+export interface TlsClient {
+  /** Runs the client handshake over a connected transport; `trace` watches this connection alone. */
+  connect(socket: Duplex, connection?: { trace?: TraceSink }): TlsSocket;
+}
+
+/**
+ * A TLS client configuration, checked and resolved once (USAGE for one that cannot work) and shared
+ * by every connection made with it, as createTlsServer does for a server.
+ */
+export function createTlsClient(options: TlsClientOptions): TlsClient {
+  const context = clientContext(options, options.provider ?? softwareProvider());
+  return {
+    connect(socket, connection) {
+      const o = connection?.trace ? { ...options, trace: connection.trace } : options;
+      return new TlsSocket(socket, clientHandshake(o, context), o);
+    },
+  };
 }
 
 export interface TlsServer {
@@ -29,7 +49,7 @@ export function createTlsServer(options: TlsServerOptions): TlsServer {
   return {
     accept(socket, connection) {
       const o = connection?.trace ? { ...options, trace: connection.trace } : options;
-      return new TlsSocket(socket, (ch) => new ServerHandshake13(ch, o, context), o);
+      return new TlsSocket(socket, serverHandshake(o, context), o);
     },
   };
 }
@@ -52,7 +72,8 @@ export function listen(address: { host: string; port: number }, options: TlsServ
 }
 
 export { TlsSocket } from './connection.js';
-export type { TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode } from './connection.js';
+export type { TlsClientOptions, TlsServerOptions, TlsCommonOptions, ClientAuthMode } from './options.js';
+export type { HandshakeSummary } from './handshake.js';
 export { TlsAlertError, ALERTS } from './alerts.js';
 export type { Alert, AlertName } from './alerts.js';
 export type { TraceEvent, TraceField, TraceSink } from './trace.js';

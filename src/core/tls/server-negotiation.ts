@@ -1,7 +1,7 @@
 // What both server handshakes read from a ClientHello the same way, whatever the version: the server name and the ALPN choice.
 
 import { fatal } from './alerts.js';
-import { ExtensionType, alpnExt, findExtension, serverNameExt, type Extension } from './messages.js';
+import { ExtensionType, alpnExt, findExtension, serverNameExt, type Extension } from './msgs/index.js';
 
 /** The host name the client asked for (RFC 6066 §3), if it sent one. */
 export function requestedServerName(extensions: readonly Extension[]): string | undefined {

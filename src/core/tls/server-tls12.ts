@@ -1,9 +1,12 @@
-// The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ClientHello on; the server's flight is written once.
+// The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ClientHello the server entry read; the server's flight is written once.
 
+import type { KeyShare } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
-import type { ClientAuthMode, HandshakeChannel, HandshakeMessage, HandshakeSummary, Handshaker, TlsServerOptions } from './connection.js';
+import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary } from './handshake.js';
+import type { ClientAuthMode, TlsServerOptions } from './options.js';
+import type { ServerContext } from './server.js';
 import {
   DOWNGRADE_TLS12,
   NSS_CLIENT_RANDOM,
@@ -32,17 +35,18 @@ import {
   ServerHelloCodec,
   ServerHelloDoneCodec,
   ServerKeyExchangeCodec,
+  serverEcdhParams,
   TLS12,
   alpnExt,
   ecPointFormatsExt,
   ext,
   findExtension,
   renegotiationInfoExt,
-  u16ListExt,
+  supportedGroupsExt, signatureAlgorithmsExt,
   type ClientHello,
   type Extension,
   type ServerHello,
-} from './messages.js';
+} from './msgs/index.js';
 import {
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
   keyFitsSuite12,
@@ -60,40 +64,39 @@ import { handshakeRandom } from './random-pool.js';
 /** RFC 8422 §5.1.1 NamedCurve code points of the curves an ECDSA certificate key may be on. */
 const CURVE_GROUP_IDS: Readonly<Record<string, number>> = { 'P-256': 0x0017, 'P-384': 0x0018, 'P-521': 0x0019 };
 
-/** What the TLS 1.3 server hands over when the ClientHello leads to TLS 1.2. */
+/** What the server's TLS 1.2 handshake is handed by the server entry: the ClientHello, read once. */
 export interface ServerTls12Start {
   readonly clientHello: ClientHello;
   /** Holds the ClientHello already. */
   readonly transcript: Transcript;
-  /** Whether this server also speaks TLS 1.3: then ServerHello.random carries the downgrade sentinel (RFC 8446 §4.1.3). */
-  readonly enabled13: boolean;
-  readonly suites: readonly CipherSuite12[];
-  readonly groups: readonly Group[];
-  readonly schemes: readonly SignatureSchemeInfo[];
-  /** RFC 5077, RFC 5246 §7.3: resumption state shared by this server's connections; undefined when turned off. */
-  readonly store: ServerSessionStore | undefined;
+  /** performance.now() when the handshake began. */
   readonly started: number;
 }
 
+/** RFC 5246 §7.4.1.2, §7.4.1.4: what the server chose from the ClientHello. */
+interface Choice12 {
+  readonly suite: CipherSuite12;
+  readonly ks: Tls12KeySchedule;
+  readonly group: Group;
+  readonly scheme: SignatureSchemeInfo;
+  readonly serverName: string | undefined;
+  readonly alpn: string | undefined;
+  /** RFC 5746 §3.6: the client knows secure renegotiation, so renegotiation_info is answered. */
+  readonly secureRenegotiation: boolean;
+  /** RFC 8422 §5.1.2: the client listed point formats, so ec_point_formats is answered. */
+  readonly pointFormats: boolean;
+}
+
 /** The server's TLS 1.2 state, as Go's serverHandshakeState keeps it. */
-export class ServerHandshake12 implements Handshaker {
+export class ServerHandshake12 {
   private readonly transcript: Transcript;
   private readonly hello: ClientHello;
   private readonly clientAuth: ClientAuthMode;
-  private suite!: CipherSuite12;
-  private ks!: Tls12KeySchedule;
-  private group!: Group;
-  private scheme!: SignatureSchemeInfo;
-  private secureRenegotiation = false;
-  private pointFormats = false;
-  private alpn: string | undefined;
-  private serverName: string | undefined;
-  private serverRandom!: Uint8Array;
-  private ephemeral!: ReturnType<HandshakeChannel['provider']['generateKeyShare']>;
+  /** What processClientHello chose; a resumed session brings its own suite and group. */
+  private choice: Choice12;
   private peerCertificates: Uint8Array[] = [];
   private validation: ValidationResult | undefined;
   private clientScheme: SignatureSchemeInfo | undefined;
-  private master!: Tls12MasterSecret;
   /** RFC 5077, RFC 5246 §7.3: resumption state shared by this server's connections; undefined when turned off. */
   private readonly store: ServerSessionStore | undefined;
   private sessionId: Uint8Array = new Uint8Array(0);
@@ -104,34 +107,42 @@ export class ServerHandshake12 implements Handshaker {
   constructor(
     private readonly ch: HandshakeChannel,
     private readonly options: TlsServerOptions,
+    private readonly context: ServerContext,
     private readonly start: ServerTls12Start,
   ) {
     this.transcript = start.transcript;
     this.hello = start.clientHello;
     this.clientAuth = options.clientAuth ?? 'none';
-    this.store = start.store;
+    this.store = context.store;
+    this.choice = this.processClientHello();
   }
 
-  async run(): Promise<HandshakeSummary> {
-    this.processClientHello();
+  async run(): Promise<Established> {
+    const summary = await this.handshake();
+    return { summary, postHandshake: (m) => this.postHandshake(m), keyUpdate: () => this.keyUpdate() };
+  }
+
+  private async handshake(): Promise<HandshakeSummary> {
     const session = this.checkForResumption();
     if (session) return this.resumeSession(session);
-    this.sessionId = this.store ? handshakeRandom(this.ch.provider, 32) : new Uint8Array(0);
-    this.sendServerHello();
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate, { certificate_list: this.options.certificateChain }, Certificate12Codec.encode));
-    await this.sendServerKeyExchange();
+    const store = this.store;
+    this.sessionId = store ? handshakeRandom(this.ch.provider, 32) : new Uint8Array(0);
+    const serverRandom = this.sendServerHello();
+    this.transcript.add(sendMessage(this.ch, Certificate12Codec, { certificate_list: this.options.certificateChain }));
+    const ephemeral = await this.sendServerKeyExchange(serverRandom);
     if (this.clientAuth !== 'none') this.sendCertificateRequest();
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello_done, {}, ServerHelloDoneCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ServerHelloDoneCodec, {}));
     this.ch.flush();
     if (this.clientAuth !== 'none') await this.readClientCertificate();
-    await this.readClientKeyExchange();
-    if (this.validation) await this.readCertificateVerify();
-    const { client, server } = protections12(this.ks, this.master, this.hello.random, this.serverRandom);
-    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'client', client);
-    const state = this.sessionState();
-    if (this.sessionId.length) this.store!.put(this.sessionId, state);
-    if (this.sendTicket) this.sendNewSessionTicket(state);
-    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'server', server);
+    const master = await this.readClientKeyExchange(ephemeral);
+    if (this.validation) await this.readCertificateVerify(this.validation);
+    const ks = this.choice.ks;
+    const { client, server } = protections12(ks, master, this.hello.random, serverRandom);
+    await readChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'client', client);
+    const state = this.sessionState(master);
+    if (store && this.sessionId.length) store.put(this.sessionId, state);
+    if (store && this.sendTicket) this.sendNewSessionTicket(store, state);
+    sendChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'server', server);
     this.ch.flush();
     return this.summary();
   }
@@ -149,53 +160,57 @@ export class ServerHandshake12 implements Handshaker {
     const state = (ticket?.length ? this.store.open(ticket, now) : undefined) ?? this.store.get(this.hello.legacy_session_id, now);
     if (!state) return undefined;
     const suite = suite12ById(state.suiteId);
-    if (!suite || !this.start.suites.includes(suite) || !this.hello.cipher_suites.includes(suite.id)) return undefined;
-    if (state.serverName !== this.serverName) return undefined;
+    if (!suite || !this.context.suites12.includes(suite) || !this.hello.cipher_suites.includes(suite.id)) return undefined;
+    if (state.serverName !== this.choice.serverName) return undefined;
     if (this.clientAuth === 'required' && state.peerCertificates.length === 0) return undefined;
-    this.suite = suite;
-    this.ks = new Tls12KeySchedule(this.ch.provider, suite);
-    this.group = this.start.groups.find((g) => g.name === state.group) ?? this.group;
+    this.choice = {
+      ...this.choice,
+      suite,
+      ks: new Tls12KeySchedule(this.ch.provider, suite),
+      group: this.context.groups.find((g) => g.name === state.group) ?? this.choice.group,
+    };
     return state;
   }
 
   /** RFC 5246 §7.3 (abbreviated handshake): ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished; then the client's. */
   private async resumeSession(state: ServerSessionState): Promise<HandshakeSummary> {
     this.resumed = true;
-    this.master = state.masterSecret;
+    const master = state.masterSecret;
+    const ks = this.choice.ks;
     this.peerCertificates = [...state.peerCertificates];
     // RFC 5077 §3.4: the server echoes the client's session id to say it accepted the ticket.
     this.sessionId = this.hello.legacy_session_id;
-    this.sendServerHello();
-    this.ch.keyLog(NSS_CLIENT_RANDOM, this.hello.random, this.master);
+    const serverRandom = this.sendServerHello();
+    this.ch.keyLog(NSS_CLIENT_RANDOM, this.hello.random, master);
     // A new ticket for the same session: its lifetime still counts from the full handshake.
-    if (this.sendTicket) this.sendNewSessionTicket(state);
-    const { client, server } = protections12(this.ks, this.master, this.hello.random, this.serverRandom);
-    sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'server', server);
+    if (this.store && this.sendTicket) this.sendNewSessionTicket(this.store, state);
+    const { client, server } = protections12(ks, master, this.hello.random, serverRandom);
+    sendChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'server', server);
     this.ch.flush();
-    await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, this.master, 'client', client);
+    await readChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'client', client);
     return this.summary();
   }
 
-  private sessionState(): ServerSessionState {
+  private sessionState(master: Tls12MasterSecret): ServerSessionState {
     return {
-      suiteId: this.suite.id,
-      group: this.group.name,
-      masterSecret: this.master,
+      suiteId: this.choice.suite.id,
+      group: this.choice.group.name,
+      masterSecret: master,
       createdAt: Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000),
-      ...(this.serverName !== undefined ? { serverName: this.serverName } : {}),
+      ...(this.choice.serverName !== undefined ? { serverName: this.choice.serverName } : {}),
       peerCertificates: this.peerCertificates,
     };
   }
 
   /** RFC 5077 §3.3: the sealed session, sent after the client's Finished (or our ServerHello when resuming). */
-  private sendNewSessionTicket(state: ServerSessionState): void {
+  private sendNewSessionTicket(store: ServerSessionStore, state: ServerSessionState): void {
     const now = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
-    const message = { ticket_lifetime_hint: SESSION_LIFETIME_SECONDS, ticket: this.store!.seal(state, now) };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.new_session_ticket, message, NewSessionTicket12Codec.encode));
+    const message = { ticket_lifetime_hint: SESSION_LIFETIME_SECONDS, ticket: store.seal(state, now) };
+    this.transcript.add(sendMessage(this.ch, NewSessionTicket12Codec, message));
   }
 
   /** RFC 5246 §7.4.1.2 and the extensions of RFC 7627, RFC 5746, RFC 8422, RFC 6066, RFC 7301: picks suite, group, scheme, ALPN. */
-  private processClientHello(): void {
+  private processClientHello(): Choice12 {
     const hello = this.hello;
     // RFC 5246 §7.4.1.2: the null compression method MUST be offered; kyman uses no other.
     if (!hello.legacy_compression_methods.includes(0)) throw fatal('illegal_parameter', 'the ClientHello does not offer the null compression method');
@@ -207,50 +222,53 @@ export class ServerHandshake12 implements Handshaker {
     // RFC 5746 §3.6: the SCSV or an empty renegotiation_info marks a client that knows secure renegotiation.
     const reneg = findExtension(hello.extensions, ExtensionType.renegotiation_info);
     if (reneg && renegotiationInfoExt.decode(reneg).length !== 0) throw fatal('handshake_failure', 'the client sent a non-empty renegotiation_info on an initial handshake');
-    this.secureRenegotiation = reneg !== undefined || hello.cipher_suites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    const secureRenegotiation = reneg !== undefined || hello.cipher_suites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
     // RFC 8422 §5.1.2: a client that lists point formats must list uncompressed.
     const formats = findExtension(hello.extensions, ExtensionType.ec_point_formats);
     if (formats && !ecPointFormatsExt.decode(formats).includes(0)) throw fatal('illegal_parameter', 'the client does not accept uncompressed EC points');
-    this.pointFormats = formats !== undefined;
+    const pointFormats = formats !== undefined;
 
     // RFC 8422 §4: without supported_groups the server may pick any curve.
     const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
-    const offered = groupsData ? u16ListExt.decode(groupsData, 'supported_groups') : this.start.groups.map((g) => g.id);
+    const offered = groupsData ? supportedGroupsExt.decode(groupsData) : this.context.groups.map((g) => g.id);
 
     const kind = keyKindOf(this.options.privateKey.spki);
     // RFC 8422 §5.1, §5.3: supported_groups also limits the curve of an ECDSA certificate's key.
     const certCurveOk = kind?.key !== 'ec' || !groupsData || offered.includes(CURVE_GROUP_IDS[kind.curve!]);
-    const suite = this.start.suites.find((s) => hello.cipher_suites.includes(s.id) && keyFitsSuite12(s, kind) && (s.kx !== 'ECDHE_ECDSA' || certCurveOk));
+    const suite = this.context.suites12.find((s) => hello.cipher_suites.includes(s.id) && keyFitsSuite12(s, kind) && (s.kx !== 'ECDHE_ECDSA' || certCurveOk));
     if (!suite) throw fatal('handshake_failure', "the client offers none of the enabled TLS 1.2 cipher suites that this server's key (and its curve) can serve");
-    this.suite = suite;
-    this.ks = new Tls12KeySchedule(this.ch.provider, suite);
-    const group = this.start.groups.find((g) => offered.includes(g.id));
+    const group = this.context.groups.find((g) => offered.includes(g.id));
     if (!group) throw fatal('handshake_failure', 'the client supports none of the enabled groups');
-    this.group = group;
 
     // RFC 5246 §7.4.1.4.1: without signature_algorithms the client means SHA-1, which kyman does not sign with.
     const algorithmsData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
     if (!algorithmsData) throw fatal('handshake_failure', 'the ClientHello has no signature_algorithms, and the SHA-1 default is not supported');
-    const scheme = pickSignatureScheme12(this.options.privateKey, u16ListExt.decode(algorithmsData, 'signature_algorithms'), this.start.schemes);
+    const scheme = pickSignatureScheme12(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.context.schemes12);
     if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
-    this.scheme = scheme;
-
-    this.serverName = requestedServerName(hello.extensions);
-    this.alpn = chooseApplicationProtocol(hello.extensions, this.options.alpnProtocols);
+    return {
+      suite,
+      ks: new Tls12KeySchedule(this.ch.provider, suite),
+      group,
+      scheme,
+      serverName: requestedServerName(hello.extensions),
+      alpn: chooseApplicationProtocol(hello.extensions, this.options.alpnProtocols),
+      secureRenegotiation,
+      pointFormats,
+    };
   }
 
   /** RFC 5246 §7.4.1.3; RFC 8446 §4.1.3 downgrade sentinel when this server could have spoken TLS 1.3. */
-  private sendServerHello(): void {
+  private sendServerHello(): Uint8Array {
     const random = Uint8Array.from((this.options.random ?? ((n: number) => handshakeRandom(this.ch.provider, n)))(32));
-    if (this.start.enabled13) random.set(DOWNGRADE_TLS12, 24);
-    this.serverRandom = random;
+    if (this.context.versions.includes('TLSv1.3')) random.set(DOWNGRADE_TLS12, 24);
+    const c = this.choice;
     const extensions: Extension[] = [];
-    if (this.secureRenegotiation) extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
+    if (c.secureRenegotiation) extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
     extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
     // RFC 6066 §3: an empty server_name says the name was seen.
-    if (this.serverName !== undefined) extensions.push(ext(ExtensionType.server_name, new Uint8Array(0)));
-    if (this.alpn !== undefined) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode([this.alpn])));
-    if (this.pointFormats) extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
+    if (c.serverName !== undefined) extensions.push(ext(ExtensionType.server_name, new Uint8Array(0)));
+    if (c.alpn !== undefined) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode([c.alpn])));
+    if (c.pointFormats) extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
     // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket.
     if (this.sendTicket) extensions.push(ext(ExtensionType.session_ticket, new Uint8Array(0)));
     const sh: ServerHello = {
@@ -258,35 +276,38 @@ export class ServerHandshake12 implements Handshaker {
       random,
       // RFC 5246 §7.4.1.3: a new id for a session we cache, the client's when resuming, empty when resumption is off.
       legacy_session_id_echo: this.sessionId,
-      cipher_suite: this.suite.id,
+      cipher_suite: c.suite.id,
       legacy_compression_method: 0,
       extensions,
     };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_hello, sh, ServerHelloCodec.encode));
+    this.transcript.add(sendMessage(this.ch, ServerHelloCodec, sh));
+    return random;
   }
 
   /** RFC 8422 §5.4: our ephemeral point, signed with the randoms. */
-  private async sendServerKeyExchange(): Promise<void> {
-    this.ephemeral = this.ch.provider.generateKeyShare(this.group.provider);
-    const params = { curve_type: EC_CURVE_TYPE_NAMED_CURVE, namedcurve: this.group.id, public: this.ephemeral.publicKey };
-    const content = signedParams(this.hello.random, this.serverRandom, ServerKeyExchangeCodec.params(params));
-    const signature = await this.ch.provider.sign(this.options.privateKey, this.scheme.scheme, content);
-    this.transcript.add(sendMessage(this.ch, HandshakeType.server_key_exchange, { ...params, algorithm: this.scheme.id, signature }, ServerKeyExchangeCodec.encode));
+  private async sendServerKeyExchange(serverRandom: Uint8Array): Promise<KeyShare> {
+    const { group, scheme } = this.choice;
+    const ephemeral = this.ch.provider.generateKeyShare(group.provider);
+    const params = { curve_type: EC_CURVE_TYPE_NAMED_CURVE, namedcurve: group.id, public: ephemeral.publicKey };
+    const content = signedParams(this.hello.random, serverRandom, serverEcdhParams(params));
+    const signature = await this.ch.provider.sign(this.options.privateKey, scheme.scheme, content);
+    this.transcript.add(sendMessage(this.ch, ServerKeyExchangeCodec, { ...params, algorithm: scheme.id, signature }));
+    return ephemeral;
   }
 
   /** RFC 5246 §7.4.4: ECDSA and RSA certificates, signed with any scheme we accept; no CA names. */
   private sendCertificateRequest(): void {
     const request = {
       certificate_types: Uint8Array.of(ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign),
-      supported_signature_algorithms: this.start.schemes.map((s) => s.id),
+      supported_signature_algorithms: this.context.schemes12.map((s) => s.id),
       certificate_authorities: [],
     };
-    this.transcript.add(sendMessage(this.ch, HandshakeType.certificate_request, request, CertificateRequest12Codec.encode));
+    this.transcript.add(sendMessage(this.ch, CertificateRequest12Codec, request));
   }
 
   /** RFC 5246 §7.4.6: the client's chain, or none; none when one is required is a handshake_failure. */
   private async readClientCertificate(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.certificate, Certificate12Codec.decode);
+    const { message, raw } = await readMessage12(this.ch, Certificate12Codec);
     this.transcript.add(raw);
     if (message.certificate_list.length === 0) {
       if (this.clientAuth === 'required') throw fatal('handshake_failure', 'the client sent no certificate, and one is required');
@@ -301,25 +322,27 @@ export class ServerHandshake12 implements Handshaker {
   }
 
   /** RFC 8422 §5.7, RFC 7627 §4: the client's point gives the premaster secret; the session hash ends here. */
-  private async readClientKeyExchange(): Promise<void> {
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.client_key_exchange, ClientKeyExchangeCodec.decode);
+  private async readClientKeyExchange(ephemeral: KeyShare): Promise<Tls12MasterSecret> {
+    const { message, raw } = await readMessage12(this.ch, ClientKeyExchangeCodec);
     let pms: Uint8Array;
     try {
-      pms = this.ephemeral.deriveSecret(message.ecdh_Yc);
+      pms = ephemeral.deriveSecret(message.ecdh_Yc);
     } catch (e) {
-      throw fatal('illegal_parameter', `the client's ${this.group.name} public value is not a valid point`, e);
+      throw fatal('illegal_parameter', `the client's ${this.choice.group.name} public value is not a valid point`, e);
     }
     this.transcript.add(raw);
-    this.master = this.ks.extendedMasterSecret(pms as PreMasterSecret, this.transcript.hash(this.ks));
-    this.ch.keyLog(NSS_CLIENT_RANDOM, this.hello.random, this.master);
+    const ks = this.choice.ks;
+    const master = ks.extendedMasterSecret(pms as PreMasterSecret, this.transcript.hash(ks));
+    this.ch.keyLog(NSS_CLIENT_RANDOM, this.hello.random, master);
+    return master;
   }
 
   /** RFC 5246 §7.4.8: the client's signature over the handshake messages, with a scheme we asked for that fits its key. */
-  private async readCertificateVerify(): Promise<void> {
+  private async readCertificateVerify(validation: ValidationResult): Promise<void> {
     const content = this.transcript.bytes();
-    const { message, raw } = await readMessage12(this.ch, HandshakeType.certificate_verify, CertificateVerifyCodec.decode);
-    const spki = this.validation!.chain[0].publicKey.spki;
-    const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
+    const { message, raw } = await readMessage12(this.ch, CertificateVerifyCodec);
+    const spki = validation.chain[0].publicKey.spki;
+    const scheme = this.context.schemes12.find((s) => s.id === message.algorithm);
     if (!scheme) throw fatal('illegal_parameter', `the client signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not asked for`);
     if (!schemeFitsKey12(scheme, keyKindOf(spki))) throw fatal('illegal_parameter', `the client signed with ${scheme.name}, which does not fit its certificate's key`);
     if (!this.ch.provider.verify(spki, scheme.scheme, content, message.signature)) throw fatal('decrypt_error', "the client's CertificateVerify signature does not verify");
@@ -328,19 +351,19 @@ export class ServerHandshake12 implements Handshaker {
   }
 
   private summary(): HandshakeSummary {
-    return {
+    return summarize({
       version: 'TLSv1.2',
-      cipherSuite: this.suite.name,
-      group: this.group.name,
-      ...(this.clientScheme ? { signatureScheme: this.clientScheme.name } : {}),
-      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
-      ...(this.serverName !== undefined ? { serverName: this.serverName } : {}),
+      suite: this.choice.suite,
+      group: this.choice.group,
+      peerScheme: this.clientScheme,
+      alpn: this.choice.alpn,
+      serverName: this.choice.serverName,
       resumed: this.resumed,
       helloRetry: false,
       peerCertificates: this.peerCertificates,
-      ...(this.validation ? { validation: this.validation } : {}),
-      handshakeMs: performance.now() - this.start.started,
-    };
+      validation: this.validation,
+      started: this.start.started,
+    });
   }
 
   /**
@@ -350,7 +373,7 @@ export class ServerHandshake12 implements Handshaker {
   postHandshake(m: HandshakeMessage): void {
     if (m.type !== HandshakeType.client_hello) throw fatal('unexpected_message', `the client sent handshake type ${m.type} after the handshake`);
     const hello = ClientHelloCodec.decode(m.body);
-    if (this.ch.tracing) this.ch.trace('received', m.type, hello);
+    if (this.ch.tracing) this.ch.trace('received', ClientHelloCodec, hello);
     this.ch.sendWarningAlert('no_renegotiation');
   }
 

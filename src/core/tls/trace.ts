@@ -1,9 +1,9 @@
-// The handshake trace: a view over decoded messages, built from the codecs' field names; nothing runs when tracing is off.
+// The handshake trace: renders the fields each codec declares (msgs/); nothing runs when tracing is off.
 
-import { messageFields, type Namer, type TraceField } from './messages.js';
+import type { MessageCodec, Namer, TraceField } from './msgs/fields.js';
 import { anySuiteName, groupById, schemeById } from './suites.js';
 
-export type { TraceField } from './messages.js';
+export type { TraceField } from './msgs/fields.js';
 
 /** One handshake message as it went over the wire, its fields named as the RFC names them. */
 export interface TraceEvent {
@@ -19,6 +19,7 @@ const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
 const VERSION_NAMES: Readonly<Record<number, string>> = { 0x0304: 'TLS 1.3', 0x0303: 'TLS 1.2', 0x0302: 'TLS 1.1', 0x0301: 'TLS 1.0' };
 
+/** The names the codecs' fields are rendered with, from the tables in suites.ts; unknown ids as hex. */
 export const NAMER: Namer = {
   suite: (id) => anySuiteName(id) ?? hex4(id),
   group: (id) => groupById(id)?.name ?? hex4(id),
@@ -26,10 +27,9 @@ export const NAMER: Namer = {
   version: (v) => VERSION_NAMES[v] ?? hex4(v),
 };
 
-/** Hands one decoded message to the sink. Called only when a sink is set. */
-export function traceMessage(sink: TraceSink, direction: 'sent' | 'received', type: number, decoded: unknown): void {
-  const { message, fields } = messageFields(type, decoded, NAMER);
-  sink({ direction, message, fields });
+/** Hands one decoded message to the sink, rendered by its own codec. Called only when a sink is set. */
+export function traceMessage<T>(sink: TraceSink, direction: 'sent' | 'received', codec: MessageCodec<T>, message: T): void {
+  sink({ direction, message: codec.nameOf?.(message) ?? codec.name, fields: codec.fields(message, NAMER) });
 }
 
 /** A plain-text rendering of an event, one field a line, for `--trace` output. */

@@ -1,18 +1,15 @@
-// The record layer's edges: full-size records, padding from the peer, records split across reads, AEADs without sealParts, batching and back-pressure.
+// The record layer's edges: full-size records, padding, records split across reads, AEADs without sealParts, batching and back-pressure.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { AeadKey, CryptoProvider } from '../../../src/core/crypto/index.js';
-import { createPkcs11Provider } from '../../../src/core/crypto/pkcs11.js';
-import { connect, createTlsServer, TlsAlertError, type CipherSuiteName, type TlsSocket, type TlsVersionName } from '../../../src/core/tls/index.js';
+import { connect, createTlsServer, TlsAlertError } from '../../../src/core/tls/index.js';
 import { handshakeRandom } from '../../../src/core/tls/random-pool.js';
 import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, Tls12Protection, Tls13Protection } from '../../../src/core/tls/record.js';
-import { SOFTHSM2, softHsm } from '../crypto/pkcs11-helpers.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
-import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach } from '../../helpers/peers.js';
+import { collect, sha256, within, stoppedAfterEach } from '../../helpers/peers.js';
+import { pipedKymanPair, until, type KymanPairOptions } from '../../helpers/pipe-pair.js';
 
 const KEY = Uint8Array.from(randomBytes(16));
 const IV = Uint8Array.from(randomBytes(12));
@@ -42,45 +39,6 @@ function paddedRecord(content: Uint8Array, type: number, padding: number): Uint8
   return Buffer.concat([header, aead().seal(IV, header, inner)]);
 }
 
-/** Resolves once `done()` holds, looking again on each turn of the event loop (callers bound the wait with `within`). */
-function until(done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const look = () => (done() ? resolve() : setTimeout(look, 5));
-    look();
-  });
-}
-
-/** Two in-memory Duplexes joined back to back; each side's writes are recorded. */
-function pipePair(): { a: Duplex; b: Duplex; fromA: Buffer[]; fromB: Buffer[] } {
-  const fromA: Buffer[] = [];
-  const fromB: Buffer[] = [];
-  const a: Duplex = new Duplex({
-    read() {},
-    write(c: Buffer, _e, cb) {
-      fromA.push(c);
-      b.push(c);
-      cb();
-    },
-    final(cb) {
-      b.push(null);
-      cb();
-    },
-  });
-  const b: Duplex = new Duplex({
-    read() {},
-    write(c: Buffer, _e, cb) {
-      fromB.push(c);
-      a.push(c);
-      cb();
-    },
-    final(cb) {
-      a.push(null);
-      cb();
-    },
-  });
-  return { a, b, fromA, fromB };
-}
-
 describe('tls record layer', function () {
   this.timeout(30_000);
   let pki: TestPki;
@@ -88,20 +46,7 @@ describe('tls record layer', function () {
   before(async () => (pki = await makePki()));
   after(() => pki.cleanup());
 
-  /** A kyman client and server over `pipePair`, handshake done. */
-  async function kymanPair(options: { provider?: CryptoProvider; versions?: TlsVersionName[]; cipherSuites?: CipherSuiteName[] } = {}) {
-    const pair = pipePair();
-    const p = options.provider ?? provider;
-    const extra = { ...(options.versions ? { versions: options.versions } : {}), ...(options.cipherSuites ? { cipherSuites: options.cipherSuites } : {}) };
-    const server = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider: p, ...extra }).accept(pair.b);
-    const client = connect({ socket: pair.a, serverName: 'localhost', trustAnchors: [pki.root.der], provider: p, ...extra });
-    sockets.push(client, server);
-    const [summary] = await within(10_000, Promise.all([client.secured, server.secured]), 'handshake');
-    // Only what is written from here on is looked at.
-    pair.fromA.length = 0;
-    pair.fromB.length = 0;
-    return { ...pair, client, server, summary };
-  }
+  const kymanPair = (options: KymanPairOptions = {}) => pipedKymanPair(pki, sockets, options);
 
   describe('full-size records (RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14)', () => {
     for (const [name, make, overhead] of [
@@ -173,45 +118,6 @@ describe('tls record layer', function () {
         (e: unknown) => e instanceof TlsAlertError && e.alert.name === 'unexpected_message',
       );
     });
-
-    it('openssl s_server -record_padding → kyman client: padded handshake and data records are read', async () => {
-      const peer = await opensslServer(['-tls1_3', '-cert', pki.ecdsa.certFile, '-key', pki.ecdsa.keyFile, '-record_padding', '4096']);
-      peers.push(peer);
-      const socket = connect({ socket: await connectTcp(peer.port), serverName: 'localhost', trustAnchors: [pki.root.der], provider });
-      sockets.push(socket);
-      await within(10_000, socket.secured, 'handshake with a padding server');
-      const down = randomBytes(100_000);
-      const got = collect(socket);
-      peer.proc.stdin!.end(down);
-      const data = await within(10_000, got, 'padded data');
-      assert.equal(sha256(data), sha256(down));
-    });
-
-    it('openssl s_client -record_padding → kyman server: padded records are read', async () => {
-      const server = createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider });
-      const got: Buffer[] = [];
-      let conn: TlsSocket | undefined;
-      const listener = net.createServer((tcp) => {
-        conn = server.accept(tcp);
-        sockets.push(conn);
-        conn.on('error', () => undefined);
-        conn.on('data', (d: Buffer) => got.push(d));
-      });
-      await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-      try {
-        const port = (listener.address() as net.AddressInfo).port;
-        const up = randomBytes(50_000).toString('base64');
-        const peer = opensslClient(port, ['-tls1_3', '-record_padding', '1000', '-quiet', '-servername', 'localhost']);
-        peers.push(peer);
-        peer.proc.stdin!.write(up);
-        await within(10_000, until(() => Buffer.concat(got).length >= up.length), 'padded data from openssl');
-        assert.equal(Buffer.concat(got).toString(), up);
-        conn!.end();
-        await within(5000, peer.exited, 'openssl exit');
-      } finally {
-        listener.close();
-      }
-    });
   });
 
   describe('reading', () => {
@@ -253,30 +159,6 @@ describe('tls record layer', function () {
         client.end(up);
         assert.equal(sha256(await within(10_000, gotUp, `${suite} up`)), sha256(up));
         assert.equal(sha256(await within(10_000, gotDown, `${suite} down`)), sha256(down));
-      }
-    });
-
-    it('record protection on a PKCS #11 token (SoftHSM2, AES-GCM on the token: no sealParts) carries data both ways', async function () {
-      if (!existsSync(SOFTHSM2)) this.skip();
-      const hsm = softHsm();
-      hsm.initToken('kyman-records', '1234', '5678');
-      const token = createPkcs11Provider({ module: SOFTHSM2, tokenLabel: 'kyman-records', pin: '5678', tokenOps: 'all' });
-      try {
-        assert.equal(token.placement().aead, 'token');
-        assert.equal(token.aead('AES-128-GCM', new Uint8Array(16)).sealParts, undefined);
-        const { client, server } = await kymanPair({ provider: token, versions: ['TLSv1.3'], cipherSuites: ['TLS_AES_128_GCM_SHA256'] });
-        const up = randomBytes(40_000);
-        const down = randomBytes(MAX_PLAINTEXT);
-        const gotUp = collect(server);
-        const gotDown = collect(client);
-        server.end(down);
-        client.end(up);
-        assert.equal(sha256(await within(20_000, gotUp, 'up')), sha256(up));
-        assert.equal(sha256(await within(20_000, gotDown, 'down')), sha256(down));
-      } finally {
-        for (const s of sockets.splice(0)) s.destroy();
-        token.close();
-        hsm.cleanup();
       }
     });
 

@@ -12,7 +12,7 @@ import {
   EncryptedExtensionsCodec,
   FinishedCodec,
   ServerHelloCodec,
-} from '../../../src/core/tls/messages.js';
+} from '../../../src/core/tls/msgs/index.js';
 import { ContentType, Tls13Protection } from '../../../src/core/tls/record.js';
 import { suiteById } from '../../../src/core/tls/suites.js';
 import { provider } from '../../helpers/tls-credentials.js';

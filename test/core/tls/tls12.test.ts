@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { softwareProvider } from '../../../src/core/crypto/software.js';
 import { prf } from '../../../src/core/tls/key-schedule-tls12.js';
-import { ExtensionType, ServerHelloCodec, TLS11, TLS12, ext, type Extension } from '../../../src/core/tls/messages.js';
+import { ExtensionType, ServerHelloCodec, TLS11, TLS12, ext, type Extension } from '../../../src/core/tls/msgs/index.js';
 import { ContentType, Tls12Protection } from '../../../src/core/tls/record.js';
 import { connect, createTlsServer, TlsAlertError, type TlsSession, type TlsSession12, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';

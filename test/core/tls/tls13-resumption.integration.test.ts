@@ -11,7 +11,7 @@ import { KeySchedule, type TrafficSecret } from '../../../src/core/tls/key-sched
 import { CIPHER_SUITES } from '../../../src/core/tls/suites.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
 import { collect, connectTcp, opensslClient, opensslServer, within, type Peer, waitFor, listenKyman } from '../../helpers/peers.js';
-import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, u16ListExt, type Extension } from '../../../src/core/tls/messages.js';
+import { ClientHelloCodec, ExtensionType, TLS12, TLS13, ext, keyShareExt, preSharedKeyExt, pskModesExt, supportedVersionsExt, supportedGroupsExt, signatureAlgorithmsExt, type Extension } from '../../../src/core/tls/msgs/index.js';
 import { randomBytes } from 'node:crypto';
 
 // RFC 8446 §4.6.1 tickets and §2.2 resumption with psk_dhe_ke, kyman ↔ kyman, Node's tls and openssl.
@@ -226,12 +226,12 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
     /** Sends one hand-made ClientHello with a PSK offer and returns the alert description the server answers with. */
     async function alertFor(port: number, arrange: (psk: Extension, modes: Extension, rest: Extension[]) => Extension[]): Promise<number> {
       const rest = [
-        ext(ExtensionType.supported_versions, supportedVersionsExt.encodeClient([TLS13])),
-        ext(ExtensionType.supported_groups, u16ListExt.encode([0x001d])),
-        ext(ExtensionType.key_share, keyShareExt.encodeClient([{ group: 0x001d, key_exchange: randomBytes(32) }])),
-        ext(ExtensionType.signature_algorithms, u16ListExt.encode([0x0403])),
+        ext(ExtensionType.supported_versions, supportedVersionsExt.client.encode([TLS13])),
+        ext(ExtensionType.supported_groups, supportedGroupsExt.encode([0x001d])),
+        ext(ExtensionType.key_share, keyShareExt.client.encode([{ group: 0x001d, key_exchange: randomBytes(32) }])),
+        ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode([0x0403])),
       ];
-      const psk = ext(ExtensionType.pre_shared_key, preSharedKeyExt.encodeClient([{ identity: randomBytes(64), obfuscated_ticket_age: 1 }], [randomBytes(32)]));
+      const psk = ext(ExtensionType.pre_shared_key, preSharedKeyExt.client.encode({ identities: [{ identity: randomBytes(64), obfuscated_ticket_age: 1 }], binders: [randomBytes(32)] }));
       const modes = ext(ExtensionType.psk_key_exchange_modes, pskModesExt.encode([1]));
       const hello = ClientHelloCodec.encode({
         legacy_version: TLS12,

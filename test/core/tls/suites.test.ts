@@ -1,0 +1,69 @@
+// The engine's tables (RFC 8446 §B.4, RFC 5289, RFC 7905, §4.2.7, §4.2.3) and how configured names resolve against them.
+
+import assert from 'node:assert/strict';
+import { KymanError } from '../../../src/core/errors.js';
+import {
+  anySuiteName,
+  groupById,
+  keyFitsSuite12,
+  resolveGroups,
+  resolveSchemes,
+  resolveSchemes12,
+  resolveSuites,
+  resolveSuites12,
+  resolveVersions,
+  schemeById,
+  suite12ById,
+  suiteById,
+} from '../../../src/core/tls/suites.js';
+
+const isUsage = (e: unknown) => e instanceof KymanError && e.code === 'USAGE';
+
+describe('tls suites', () => {
+  it('suites, groups and schemes are found by their IANA code points', () => {
+    assert.equal(suiteById(0x1301)?.name, 'TLS_AES_128_GCM_SHA256');
+    assert.equal(suiteById(0x1303)?.name, 'TLS_CHACHA20_POLY1305_SHA256');
+    assert.equal(suite12ById(0xc02b)?.name, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+    assert.equal(anySuiteName(0xc02f), 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
+    assert.equal(anySuiteName(0x0005), undefined);
+    assert.equal(groupById(0x001d)?.name, 'x25519');
+    assert.equal(groupById(0x0017)?.name, 'secp256r1');
+    assert.equal(schemeById(0x0403)?.name, 'ecdsa_secp256r1_sha256');
+    assert.equal(schemeById(0x0804)?.name, 'rsa_pss_rsae_sha256');
+  });
+
+  it('configured suites keep the caller\'s order, each version taking its own', () => {
+    const names = ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_AES_256_GCM_SHA384', 'TLS_AES_128_GCM_SHA256'];
+    assert.deepEqual(resolveSuites(names).map((s) => s.name), ['TLS_AES_256_GCM_SHA384', 'TLS_AES_128_GCM_SHA256']);
+    assert.deepEqual(resolveSuites12(names).map((s) => s.name), ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384']);
+    assert.throws(() => resolveSuites(['TLS_RSA_WITH_RC4_128_MD5']), isUsage);
+  });
+
+  it('versions: both by default, TLS 1.3 first; one without suites is left out, or USAGE when named', () => {
+    assert.deepEqual(resolveVersions(undefined, undefined), ['TLSv1.3', 'TLSv1.2']);
+    assert.deepEqual(resolveVersions(undefined, ['TLS_AES_128_GCM_SHA256']), ['TLSv1.3']);
+    assert.throws(() => resolveVersions(['TLSv1.2'], ['TLS_AES_128_GCM_SHA256']), isUsage);
+    assert.throws(() => resolveVersions(['TLSv1.1'], undefined), isUsage);
+    assert.throws(() => resolveVersions([], undefined), isUsage);
+  });
+
+  it('groups take their aliases; an unknown one is USAGE', () => {
+    assert.deepEqual(resolveGroups(['P-256', 'x25519']).map((g) => g.name), ['secp256r1', 'x25519']);
+    assert.throws(() => resolveGroups(['ffdhe2048']), isUsage);
+  });
+
+  it('TLS 1.2 schemes never include rsa_pss_pss; the default TLS 1.3 schemes are the handshake ones', () => {
+    assert.ok(resolveSchemes12(undefined).every((s) => s.key !== 'rsa-pss'));
+    assert.ok(resolveSchemes(undefined).every((s) => s.handshake));
+    assert.throws(() => resolveSchemes(['md5_rsa']), isUsage);
+  });
+
+  it('a TLS 1.2 suite needs the key kind its authentication names (RFC 8422 §2)', () => {
+    const ecdsa = suite12ById(0xc02b)!;
+    const rsa = suite12ById(0xc02f)!;
+    assert.equal(keyFitsSuite12(ecdsa, { key: 'ec' }), true);
+    assert.equal(keyFitsSuite12(ecdsa, { key: 'rsa' }), false);
+    assert.equal(keyFitsSuite12(rsa, { key: 'rsa' }), true);
+    assert.equal(keyFitsSuite12(rsa, undefined), false);
+  });
+});
