@@ -19,8 +19,8 @@ export type { PkiSpec, DatabaseSpec, CertificateSpec, ApplyPkiOptions, PkiPlan, 
 export { applyBatch } from './keystore/batch.js';
 export { keyEncryptor } from './pki/pbe.js';
 export type { BatchChange, BatchOptions, BatchResult } from './keystore/batch.js';
-export { connect, createTlsServer, listen, TlsSocket, TlsAlertError, ALERTS, formatTraceEvent, CIPHER_SUITES, GROUPS, SIGNATURE_SCHEMES } from './tls/index.js';
-export type { TlsServer, TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode, Alert, AlertName, TraceEvent, TraceField, TraceSink, CipherSuiteName, GroupName, SignatureSchemeName } from './tls/index.js';
+export { connect, createTlsClient, createTlsServer, listen, TlsSocket, TlsAlertError, ALERTS, formatTraceEvent, CIPHER_SUITES, GROUPS, SIGNATURE_SCHEMES } from './tls/index.js';
+export type { TlsClient, TlsServer, TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode, Alert, AlertName, TraceEvent, TraceField, TraceSink, CipherSuiteName, GroupName, SignatureSchemeName } from './tls/index.js';
 export { credentialsFrom, trustAnchorsOf, intermediatesOf } from './keystore/credentials.js';
 export type { StoreCredentials } from './keystore/credentials.js';
 export { probe, describeHandshakeFailure, versionOptions, DEFAULT_IDLE_MS } from './tools/probe.js';
