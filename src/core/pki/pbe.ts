@@ -1,4 +1,6 @@
 // Password-based encryption (RFC 8018 PBES1/PBES2, RFC 7292 Appendix B/C PKCS #12 PBE) and encrypted PKCS #8 keys.
+// One file past 500 lines on purpose: the scheme tables, the key derivations and the encrypted-key
+// wrapper share private parameter readers that no other module should see.
 
 import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';

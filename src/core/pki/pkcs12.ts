@@ -1,4 +1,6 @@
 // PKCS #12 (RFC 7292) files: read certificates and keys with their attributes, and write them as OpenSSL 3 does.
+// Reader and writer stay in one file past 500 lines on purpose: they share the bag and attribute
+// tables, so what is written is exactly what is read back.
 
 import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
