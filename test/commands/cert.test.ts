@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { expectCleanFailure, gskitFixtures, kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
+import { gskit } from '../helpers/fixtures.js';
 
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 
@@ -75,7 +76,7 @@ describe('kyman cert', function () {
 
   for (const [label, type] of [['rsa-keypair', 'rsa'], ['ec-keypair', 'ec']] as const) {
     it(`exports mixed.kdb's ${label} as PEM and PKCS #12 that openssl and keytool accept`, () => {
-      const mixed = path.join(gskitFixtures, 'mixed.kdb');
+      const mixed = gskit('mixed.kdb');
       const pem = tmp.file(`${label}.pem`);
       ok(kyman(['cert', 'export', label, '--db', mixed, '--out', pem, '--with-key', '--export-pass', 'env:EXPORT'], { env: P }), 'export pem');
       assert.equal(statSync(pem).mode & 0o777, 0o600);
@@ -105,7 +106,7 @@ describe('kyman cert', function () {
   it('exports every key of the IBM samples (v3 MD5-DES, v4 3DES, v6 PBES2) to keys openssl reads', () => {
     for (const [name, label] of [['zos-v3', 'server'], ['zos-v3', 'client'], ['ihs-v4', 'localhost'], ['chained', 'server-cert']]) {
       const pem = tmp.file(`${name}-${label}.pem`);
-      ok(kyman(['cert', 'export', label, '--db', path.join(gskitFixtures, `${name}.kdb`), '--out', pem, '--with-key', '--export-pass', 'env:EXPORT'], { env: P }), `${name} ${label}`);
+      ok(kyman(['cert', 'export', label, '--db', gskit(`${name}.kdb`), '--out', pem, '--with-key', '--export-pass', 'env:EXPORT'], { env: P }), `${name} ${label}`);
       const pkey = tool('openssl', ['pkey', '-in', pem, '-passin', 'env:EXPORT', '-pubout'], { env: P });
       ok(pkey, 'openssl pkey');
       assert.equal(pkey.stdout, publicKeyOfCert(pem));
@@ -113,7 +114,7 @@ describe('kyman cert', function () {
   });
 
   it('exports a chain as PKCS #7 and PEM, leaf first', () => {
-    const chained = path.join(gskitFixtures, 'chained.kdb');
+    const chained = gskit('chained.kdb');
     const p7 = tmp.file('chain.p7b');
     const r = kymanJson(['cert', 'export', 'server-cert', '--db', chained, '--out', p7, '--format', 'pkcs7', '--chain']);
     assert.equal(r.certificates, 3, r.__stderr);

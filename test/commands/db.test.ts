@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { expectCleanFailure, gskitFixtures, kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
+import { gskit } from '../helpers/fixtures.js';
 
 const ok = (r: { status: number; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
 
@@ -23,13 +24,13 @@ describe('kyman db', function () {
 
   for (const f of FIXTURES) {
     it(`opens IBM's ${f.name}.kdb with the stash beside it and lists its entries`, () => {
-      const db = path.join(gskitFixtures, `${f.name}.kdb`);
+      const db = gskit(`${f.name}.kdb`);
       const info = kymanJson(['db', 'info', db]);
       assert.equal(info.__status, 0, info.__stderr);
       assert.equal(info.type, 'cms');
       assert.equal(info.version, f.version);
       assert.equal(info.integrity, 'verified');
-      assert.equal(info.stash, path.join(gskitFixtures, `${f.name}.sth`));
+      assert.equal(info.stash, gskit(`${f.name}.sth`));
       const list = kymanJson(['cert', 'list', '--db', db]);
       const labels = list.entries.map((e: { label: string }) => e.label);
       if (f.entries) assert.deepEqual([...labels].sort(), [...f.entries].sort());
@@ -39,7 +40,7 @@ describe('kyman db', function () {
   }
 
   it('shows mixed.kdb as two key pairs and two trusted CA certificates', () => {
-    const list = kymanJson(['cert', 'list', '--db', path.join(gskitFixtures, 'mixed.kdb')]);
+    const list = kymanJson(['cert', 'list', '--db', gskit('mixed.kdb')]);
     const byLabel = Object.fromEntries(list.entries.map((e: any) => [e.label, e]));
     assert.equal(byLabel['rsa-keypair'].kind, 'key');
     assert.match(byLabel['rsa-keypair'].keyType, /^RSA 2048$/);
@@ -48,7 +49,7 @@ describe('kyman db', function () {
     assert.equal(byLabel['trusted-root-ca'].kind, 'certificate');
     assert.equal(byLabel['trusted-root-ca'].trusted, true);
     assert.equal(byLabel['trusted-intermediate-ca'].trusted, true);
-    const table = kyman(['cert', 'list', '--db', path.join(gskitFixtures, 'mixed.kdb')]);
+    const table = kyman(['cert', 'list', '--db', gskit('mixed.kdb')]);
     assert.equal(table.status, 0);
     assert.match(table.stdout, /^LABEL\s+KIND\s+KEY\s+SUBJECT\s+EXPIRES\s+TRUSTED\s+DEFAULT/);
   });
@@ -129,8 +130,8 @@ describe('kyman db', function () {
 
   it('converts CMS to PKCS #12 and back, keeping labels, trust and the default key', () => {
     const src = tmp.file('conv.kdb');
-    copyFileSync(path.join(gskitFixtures, 'chained.kdb'), src);
-    copyFileSync(path.join(gskitFixtures, 'chained.sth'), tmp.file('conv.sth'));
+    copyFileSync(gskit('chained.kdb'), src);
+    copyFileSync(gskit('chained.sth'), tmp.file('conv.sth'));
     // IBM's sample has no default key; PKCS #12 reads its first key as the default, so name one.
     ok(kyman(['cert', 'default', 'server-cert', '--db', src]), 'cert default');
     const r = kymanJson(['db', 'convert', src, tmp.file('conv.p12')]);
@@ -157,7 +158,7 @@ describe('kyman db', function () {
   describe('bad input: one line, the right exit code, nothing written', () => {
     it('a damaged file (integrity check fails) is named and called damaged: exit 5', () => {
       const kdb = tmp.file('damaged.kdb');
-      const bytes = readFileSync(path.join(gskitFixtures, 'mixed.kdb'));
+      const bytes = readFileSync(gskit('mixed.kdb'));
       bytes[bytes.length - 100] ^= 0x55;
       writeFileSync(kdb, bytes);
       expectCleanFailure(kyman(['cert', 'list', '--db', kdb, '--pass', 'env:P'], { env: { P: 'password' } }), 5, /damaged\.kdb is damaged/);
@@ -167,7 +168,7 @@ describe('kyman db', function () {
 
     it('a truncated file: exit 5', () => {
       const kdb = tmp.file('trunc.kdb');
-      writeFileSync(kdb, readFileSync(path.join(gskitFixtures, 'mixed.kdb')).subarray(0, 5000));
+      writeFileSync(kdb, readFileSync(gskit('mixed.kdb')).subarray(0, 5000));
       expectCleanFailure(kyman(['cert', 'list', '--db', kdb, '--pass', 'env:P'], { env: { P: 'password' } }), 5, /truncated/);
     });
 

@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const gskitFixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
 const bin = path.join(repoRoot, 'bin/run.js');
 
 export interface RunResult {

@@ -14,7 +14,8 @@ import {
   writeStashFile,
   readStashFor,
 } from '../../../src/core/index.js';
-import { repoRoot, tempDir, gskitFixtures } from '../../helpers/cli.js';
+import { repoRoot, tempDir } from '../../helpers/cli.js';
+import { gskit } from '../../helpers/fixtures.js';
 
 const PASSWORD = 'concurrency-pass';
 
@@ -128,7 +129,7 @@ describe('file key store', function () {
 
   it('converts CMS ↔ PKCS #12 keeping labels, trust and the default key', async () => {
     const src = tmp.file('mixed-copy.kdb');
-    copyFileSync(path.join(gskitFixtures, 'mixed.kdb'), src);
+    copyFileSync(gskit('mixed.kdb'), src);
     const store = await openKeyDatabase(src, { password: 'password' });
     await store.setDefault('ec-keypair');
     const p12 = await convertKeyStore(store, tmp.file('mixed.p12'), { type: 'pkcs12', password: 'p12-password' });
@@ -148,7 +149,7 @@ describe('file key store', function () {
   it('keeps a v3 or v4 database at its version unless upgraded', async () => {
     for (const [name, password, version] of [['zos-v3', 'password', 3], ['ihs-v4', '1qaz2wsx', 4]] as const) {
       const file = tmp.file(`${name}.kdb`);
-      copyFileSync(path.join(gskitFixtures, `${name}.kdb`), file);
+      copyFileSync(gskit(`${name}.kdb`), file);
       const store = await openKeyDatabase(file, { password });
       await createSelfSignedEntry(store, 'added', { subject: 'CN=added' });
       const reopened = await openKeyDatabase(file, { password });

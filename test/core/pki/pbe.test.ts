@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { gskitFixtures } from '../../helpers/cli.js';
+import { gskit } from '../../helpers/fixtures.js';
 import {
   DEFAULT_KEY_PROTECTION,
   type KeyProtection,
@@ -230,7 +230,6 @@ describe('password-based encryption', () => {
 
   describe('IBM key databases', () => {
     // The samples written by IBM tools (see the CMS format notes).
-    const fixtures = gskitFixtures;
     const samples: [string, string, KeyProtection['scheme']][] = [
       ['ihs-v4.kdb', '1qaz2wsx', 'pkcs12-3des'],
       ['zos-v3.kdb', 'password', 'pbes1-md5-des'],
@@ -239,7 +238,7 @@ describe('password-based encryption', () => {
     ];
     for (const [name, password, scheme] of samples) {
       it(`decrypts every key in ${name} (${scheme}) with the standard password encodings`, () => {
-        const pairs = keyRecords(fs.readFileSync(path.join(fixtures, name)));
+        const pairs = keyRecords(fs.readFileSync(gskit(name)));
         assert.ok(pairs.length > 0);
         for (const { cert, epki } of pairs) {
           assert.equal(readKeyProtection(epki).scheme, scheme);

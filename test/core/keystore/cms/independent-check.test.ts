@@ -7,7 +7,6 @@ import * as nodeCrypto from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as asn1js from 'asn1js';
 import { softwareProvider } from '../../../../src/core/crypto/software.js';
 import {
@@ -20,6 +19,7 @@ import {
   type CmsVersion,
 } from '../../../../src/core/keystore/cms/index.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../../../../src/core/pki/pbe.js';
+import { gskitBytes } from '../../../helpers/fixtures.js';
 
 const provider = softwareProvider();
 const PASSWORD = 'correct horse';
@@ -295,9 +295,7 @@ describe('CMS databases kyman writes, checked independently', () => {
   }
 
   it('upgrades the z/OS v3 database to v6, keys carried as they are', () => {
-    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-    const fixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
-    const v3 = readCmsDatabase(provider, new Uint8Array(readFileSync(path.join(fixtures, 'zos-v3.kdb'))), 'password');
+    const v3 = readCmsDatabase(provider, gskitBytes('zos-v3.kdb'), 'password');
     const bytes = writeCmsDatabase(provider, { ...v3, version: 6 }, 'password');
     const checked = checkCmsFile(bytes, 'password', 6, v3.salt);
     assert.equal(checked.length, 19);
