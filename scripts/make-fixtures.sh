@@ -74,7 +74,7 @@ quiet openssl x509 -in "$o/pem-test.pem" -outform DER -out "$o/pem-test.der"
 chain() { # prefix ca-subject leaf-subject
   local p=$1
   quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/$p-ca.key" -out "$o/$p-ca.pem" -subj "$2" -days $DAYS
-  quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/$p-leaf.key" -out "$work/$p-leaf.csr" -subj "$3"
+  quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$o/$p-leaf.key" -out "$work/$p-leaf.csr" -subj "$3"
   quiet openssl x509 -req -in "$work/$p-leaf.csr" -CA "$o/$p-ca.pem" -CAkey "$work/$p-ca.key" -CAcreateserial -CAserial "$work/serial" -out "$o/$p-leaf.pem" -days $DAYS
 }
 chain bundle '/CN=Bundle CA' '/CN=leaf.example'
@@ -84,6 +84,10 @@ quiet openssl crl2pkcs7 -nocrl -certfile "$o/bundle-chain.pem" -outform DER -out
 chain file '/CN=File CA' '/CN=file.example'
 quiet openssl x509 -in "$o/file-leaf.pem" -outform DER -out "$o/file-leaf.der"
 quiet openssl x509 -in "$o/file-ca.pem" -outform DER -out "$o/file-ca.der"
+quiet openssl x509 -in "$o/file-ca.pem" -addtrust serverAuth -trustout -out "$o/file-ca-trusted.pem"
+cat "$o/file-leaf.pem" "$o/file-ca.pem" >"$work/file-chain.pem"
+quiet openssl crl2pkcs7 -nocrl -certfile "$work/file-chain.pem" -outform DER -out "$o/file-chain.p7b"
+quiet openssl crl2pkcs7 -nocrl -certfile "$work/file-chain.pem" -out "$o/file-chain.p7b.pem"
 
 # Self-signed certificates of each key kind with a rich subject and every SAN type (openssl req -x509 marks them CA).
 for kind in RSA EC Ed25519; do
