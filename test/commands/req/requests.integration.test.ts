@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
 
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../helpers/cli.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from '../core/crypto/pkcs11-helpers.js';
-import { opensslServer, within, type Peer } from '../helpers/peers.js';
+import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../../helpers/cli.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../core/crypto/pkcs11-helpers.js';
+import { opensslServer, within, type Peer } from '../../helpers/peers.js';
 
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 

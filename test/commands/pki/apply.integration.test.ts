@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
 
 const env = { PKI_PASS: 'pki-apply-test' };
 const pass = ['--pass', 'env:PKI_PASS'];

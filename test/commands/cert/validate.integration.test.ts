@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createSoftwareProvider, type PrivateKeyHandle } from '../../src/core/crypto/index.js';
-import { createCertificate, type CertificateOptions } from '../../src/core/pki/certificate.js';
-import { encodePem } from '../../src/core/pki/pem.js';
-import { kyman, kymanJson, tempDir, tool } from '../helpers/cli.js';
+import { createSoftwareProvider, type PrivateKeyHandle } from '../../../src/core/crypto/index.js';
+import { createCertificate, type CertificateOptions } from '../../../src/core/pki/certificate.js';
+import { encodePem } from '../../../src/core/pki/pem.js';
+import { kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
 
 const provider = createSoftwareProvider();
 const DAY = 86_400_000;
