@@ -117,4 +117,20 @@ quiet openssl req -x509 -key "$o/import-sec1.key" -out "$o/import-sec1.pem" -sub
 quiet openssl req -x509 -newkey rsa:2048 -keyout "$o/import-encrypted.key" -out "$o/import-encrypted.pem" -subj /CN=encrypted -days $DAYS -passout pass:key-pass
 quiet openssl crl2pkcs7 -nocrl -certfile "$o/import-sec1.pem" -certfile "$o/import-encrypted.pem" -out "$o/import-bundle.p7b" -outform DER
 
+# Requests for kyman cert sign: openssl req -new (RSA, EC P-256, Ed25519; SANs name and 127.0.0.1), a
+# sub-CA request (P-384, critical CA:TRUE) with its key, and a keytool store with the request of its key.
+for kind in rsa ec ed25519; do
+  case $kind in
+    rsa) args=(-newkey rsa:2048) ;;
+    ec) args=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+    ed25519) args=(-newkey ed25519) ;;
+  esac
+  quiet openssl req -new "${args[@]}" -nodes -keyout "$work/sign-$kind.key" -subj "/CN=$kind.example.com/O=Example" -addext "subjectAltName=DNS:$kind.example.com,IP:127.0.0.1" -out "$o/sign-$kind.csr"
+done
+quiet openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$o/sign-sub-ca.key" -subj '/CN=Sub CA' -addext 'basicConstraints=critical,CA:TRUE' -out "$o/sign-sub-ca.csr"
+ks=(-keystore "$k/sign-srv.p12" -storetype PKCS12 -storepass keytool-pass)
+quiet keytool -genkeypair -alias srv -keyalg EC -groupname secp256r1 -dname 'CN=kt.example.com,O=Example' -ext SAN=dns:kt.example.com -validity $DAYS "${ks[@]}"
+# keytool copies no extension into the request unless -ext is given again here.
+quiet keytool -certreq -alias srv -file "$k/sign-srv.csr" -ext SAN=dns:kt.example.com "${ks[@]}"
+
 echo "made $(find "$out/openssl" "$out/keytool" -type f | wc -l) files in $out/ with $(openssl version | cut -d' ' -f1-2) and keytool $(java -version 2>&1 | head -1 | cut -d'"' -f2)"

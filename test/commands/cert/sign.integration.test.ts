@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
+import { fixture } from '../../helpers/fixtures.js';
 
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 const derOfPem = (text: string) => Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64');
@@ -31,14 +32,9 @@ describe('kyman cert sign and cert issue', function () {
     ok(kyman(['cert', 'export', 'root', '--db', db, '--out', caPem]), 'export CA');
   });
 
-  for (const [name, newkey] of [['rsa', 'rsa:2048'], ['ec', 'ec'], ['ed25519', 'ed25519']] as const) {
+  for (const name of ['rsa', 'ec', 'ed25519'] as const) {
     it(`signs an openssl req -new request (${name}) that openssl verify and certtool accept`, () => {
-      const csr = tmp.file(`openssl-${name}.csr`);
-      const keyArgs = name === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', newkey];
-      ok(
-        tool('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', tmp.file(`openssl-${name}.key`), '-subj', `/CN=${name}.example.com/O=Example`, '-addext', `subjectAltName=DNS:${name}.example.com,IP:127.0.0.1`, '-out', csr]),
-        'openssl req',
-      );
+      const csr = fixture(`openssl/sign-${name}.csr`);
       const out = tmp.file(`openssl-${name}.pem`);
       const r = kymanJson(['cert', 'sign', csr, '--db', db, '--ca', 'root', '--out', out, '--profile', 'server', '--days', '90']);
       assert.equal(r.__status, 0, r.__stderr);
@@ -64,10 +60,8 @@ describe('kyman cert sign and cert issue', function () {
   it('signs a keytool -certreq request, and keytool installs the reply', () => {
     const ks = tmp.file('keytool.p12');
     const ktArgs = ['-keystore', ks, '-storetype', 'PKCS12', '-storepass', env.KS_PASS];
-    ok(tool('keytool', ['-genkeypair', '-alias', 'srv', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=kt.example.com,O=Example', '-ext', 'SAN=dns:kt.example.com', ...ktArgs]), 'keytool -genkeypair');
-    const csr = tmp.file('keytool.csr');
-    // keytool copies no extension into the request unless -ext is given again here.
-    ok(tool('keytool', ['-certreq', '-alias', 'srv', '-file', csr, '-ext', 'SAN=dns:kt.example.com', ...ktArgs]), 'keytool -certreq');
+    copyFileSync(fixture('keytool/sign-srv.p12'), ks);
+    const csr = fixture('keytool/sign-srv.csr');
     const out = tmp.file('keytool.pem');
     ok(kyman(['cert', 'sign', csr, '--db', db, '--ca', 'root', '--out', out, '--profile', 'any']), 'cert sign');
     peersAccept(out, 'sslserver');
@@ -82,7 +76,7 @@ describe('kyman cert sign and cert issue', function () {
   });
 
   it('writes DER with --der, and refuses an existing file without --force (exit 6)', () => {
-    const csr = tmp.file('openssl-ec.csr');
+    const csr = fixture('openssl/sign-ec.csr');
     const out = tmp.file('der.cer');
     ok(kyman(['cert', 'sign', csr, '--db', db, '--ca', 'root', '--out', out, '--der']), 'sign --der');
     const before = readFileSync(out);
@@ -101,8 +95,7 @@ describe('kyman cert sign and cert issue', function () {
   }
 
   it('refuses a CA request unless --profile ca, and then makes a CA that can sign', () => {
-    const csr = tmp.file('sub-ca.csr');
-    ok(tool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', tmp.file('sub-ca.key'), '-subj', '/CN=Sub CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-out', csr]), 'openssl req CA');
+    const csr = fixture('openssl/sign-sub-ca.csr');
     const out = tmp.file('sub-ca.pem');
     const before = readFileSync(db);
     expectCleanFailure(kyman(['cert', 'sign', csr, '--db', db, '--ca', 'root', '--out', out]), 2, /asks for a CA certificate.*ca profile/);
@@ -118,14 +111,14 @@ describe('kyman cert sign and cert issue', function () {
     const leafCsr = tmp.file('under-sub.csr');
     ok(tool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', tmp.file('under-sub.key'), '-subj', '/CN=under.example.com', '-out', leafCsr]), 'leaf req');
     const leaf = tmp.file('under-sub.pem');
-    ok(tool('openssl', ['x509', '-req', '-in', leafCsr, '-CA', out, '-CAkey', tmp.file('sub-ca.key'), '-CAcreateserial', '-days', '30', '-out', leaf]), 'openssl x509 -req');
+    ok(tool('openssl', ['x509', '-req', '-in', leafCsr, '-CA', out, '-CAkey', fixture('openssl/sign-sub-ca.key'), '-CAcreateserial', '-days', '30', '-out', leaf]), 'openssl x509 -req');
     writeFileSync(tmp.file('under-chain.pem'), readFileSync(leaf, 'utf8') + readFileSync(out, 'utf8'));
     ok(kyman(['cert', 'validate', tmp.file('under-chain.pem'), '--ca-file', caPem, '--host', 'under.example.com']), 'validate 3-chain');
     ok(tool('openssl', ['verify', '-CAfile', caPem, '-untrusted', out, leaf]), 'openssl 3-chain');
   });
 
   it('signs with RSA PKCS #1, RSA-PSS (--rsa-pss), ECDSA P-384 and Ed25519 CAs', () => {
-    const csr = tmp.file('openssl-ec.csr');
+    const csr = fixture('openssl/sign-ec.csr');
     for (const [label, key, extra, alg] of [
       ['rsa-ca', 'rsa:2048', [], /sha256WithRSAEncryption/],
       ['rsa-ca', 'rsa:2048', ['--rsa-pss'], /rsassaPss[\s\S]*Hash Algorithm: sha256[\s\S]*Salt Length: 0x20/],
@@ -149,7 +142,7 @@ describe('kyman cert sign and cert issue', function () {
     const before = readFileSync(db);
     const out = tmp.file('never.pem');
     // A request whose signature was damaged: the last octet of the signature changed.
-    const der = derOfPem(readFileSync(tmp.file('openssl-rsa.csr'), 'utf8'));
+    const der = derOfPem(readFileSync(fixture('openssl/sign-rsa.csr'), 'utf8'));
     der[der.length - 1] ^= 0x55;
     const broken = tmp.file('broken.csr');
     writeFileSync(broken, pemOf('CERTIFICATE REQUEST', der));
@@ -159,7 +152,7 @@ describe('kyman cert sign and cert issue', function () {
     expectCleanFailure(kyman(['cert', 'sign', malformed, '--db', db, '--ca', 'root', '--out', out]), 5);
     writeFileSync(malformed, 'this is not a request\n');
     expectCleanFailure(kyman(['cert', 'sign', malformed, '--db', db, '--ca', 'root', '--out', out]), 5);
-    const csr = tmp.file('openssl-ec.csr');
+    const csr = fixture('openssl/sign-ec.csr');
     expectCleanFailure(kyman(['cert', 'sign', csr, '--db', db, '--ca', 'root', '--out', out, '--profile', 'email']), 2);
     expectCleanFailure(kyman(['cert', 'sign', csr, '--db', db, '--ca', 'no-such-ca', '--out', out]), 4, /no entry labelled "no-such-ca"/);
     expectCleanFailure(kyman(['cert', 'sign', tmp.file('no.csr'), '--db', db, '--ca', 'root', '--out', out]), 4);
