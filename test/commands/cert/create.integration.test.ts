@@ -2,14 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
-
-const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 
 describe('kyman cert create', function () {
   this.timeout(180_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const db = tmp.file('certs.kdb');
   const P = { KDB_PASS: 'cert-test-password', EXPORT: 'export-password' };
 
@@ -66,7 +63,6 @@ describe('kyman cert create', function () {
     expectCleanFailure(kyman(['cert', 'show', 'p521', '--db', db]), 4, /no entry labelled "p521"/);
     expectCleanFailure(kyman(['cert', 'rename', 'self-ec-p384', 'self-ed25519', '--db', db]), 6);
   });
-
 
   it('shows a certificate file in PEM and DER like openssl', () => {
     const pem = tmp.file('self-ec-p256.pem');

@@ -2,10 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 import { gskit } from '../../helpers/fixtures.js';
-
-const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 
 /** The public key of a PEM certificate or private key, as openssl prints it. */
 function publicKeyOfCert(pem: string): string {
@@ -16,14 +14,8 @@ function publicKeyOfCert(pem: string): string {
 
 describe('kyman cert export', function () {
   this.timeout(180_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
-  const db = tmp.file('certs.kdb');
+  const tmp = suiteTempDir();
   const P = { KDB_PASS: 'cert-test-password', EXPORT: 'export-password' };
-
-  before(() => {
-    ok(kyman(['db', 'create', db, '--pass', 'env:KDB_PASS', '--stash'], { env: P }), 'db create');
-  });
 
   for (const [label, type] of [['rsa-keypair', 'rsa'], ['ec-keypair', 'ec']] as const) {
     it(`exports mixed.kdb's ${label} as PEM and PKCS #12 that openssl and keytool accept`, () => {

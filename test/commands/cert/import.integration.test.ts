@@ -1,10 +1,8 @@
 // kyman cert import of PKCS #12 files openssl and keytool wrote; the imported key checked with openssl.
 
 import assert from 'node:assert/strict';
-import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 import { fixture } from '../../helpers/fixtures.js';
-
-const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 
 /** The public key of a PEM certificate or private key, as openssl prints it. */
 function publicKeyOfCert(pem: string): string {
@@ -15,14 +13,8 @@ function publicKeyOfCert(pem: string): string {
 
 describe('kyman cert import', function () {
   this.timeout(180_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
-  const db = tmp.file('certs.kdb');
+  const tmp = suiteTempDir();
   const P = { KDB_PASS: 'cert-test-password', EXPORT: 'export-password' };
-
-  before(() => {
-    ok(kyman(['db', 'create', db, '--pass', 'env:KDB_PASS', '--stash'], { env: P }), 'db create');
-  });
 
   it('imports PKCS #12 from openssl (default and -legacy) and keytool', () => {
     const dbi = tmp.file('imports.kdb');

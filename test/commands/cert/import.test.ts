@@ -2,21 +2,13 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
 import { fixture } from '../../helpers/fixtures.js';
-
-const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 
 describe('kyman cert import', function () {
   this.timeout(180_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
-  const db = tmp.file('certs.kdb');
+  const tmp = suiteTempDir();
   const P = { KDB_PASS: 'cert-test-password', EXPORT: 'export-password' };
-
-  before(() => {
-    ok(kyman(['db', 'create', db, '--pass', 'env:KDB_PASS', '--stash'], { env: P }), 'db create');
-  });
 
   it('imports a certificate with a PEM key file (PKCS #8, traditional EC, encrypted) and CA certificates', () => {
     const dbi = tmp.file('pem-imports.kdb');

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 import { fixture } from '../../helpers/fixtures.js';
 
-const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 const derOfPem = (text: string) => Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 const pemOf = (label: string, der: Uint8Array) =>
   `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
 
 describe('kyman cert sign and cert issue', function () {
   this.timeout(300_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const db = tmp.file('ca.kdb');
   const caPem = tmp.file('ca.pem');
   const env = { KDB_PASS: 'sign-test-password', KS_PASS: 'keytool-pass' };

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createSoftwareProvider, type PrivateKeyHandle } from '../../../src/core/crypto/index.js';
 import { createCertificate, type CertificateOptions } from '../../../src/core/pki/certificate.js';
 import { encodePem } from '../../../src/core/pki/pem.js';
-import { kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
+import { kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 
 const provider = createSoftwareProvider();
 const DAY = 86_400_000;
@@ -46,8 +46,7 @@ const pems = (ders: Uint8Array[]) => ders.map((d) => encodePem('CERTIFICATE', d)
 
 describe('kyman cert validate agrees with openssl verify', function () {
   this.timeout(300_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const cases: Case[] = [];
 
   before(async () => {

@@ -2,15 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
-import { kyman, kymanJson, tempDir } from '../../helpers/cli.js';
+import { kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
 import { gskit } from '../../helpers/fixtures.js';
-
-const ok = (r: { status: number; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
 
 describe('kyman db convert', function () {
   this.timeout(120_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const env = { KDB_PASS: 'db-test-password' };
 
   it('converts CMS to PKCS #12 and back, keeping labels, trust and the default key', () => {

@@ -2,12 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, suiteTempDir } from '../../helpers/cli.js';
 
 describe('kyman db create', function () {
   this.timeout(120_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const env = { KDB_PASS: 'db-test-password' };
 
   it('creates CMS and PKCS #12 databases 0600 with a stash, and reports them', () => {

@@ -2,14 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir } from '../../helpers/cli.js';
-
-const ok = (r: { status: number; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
 
 describe('kyman db delete', function () {
   this.timeout(120_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const env = { KDB_PASS: 'db-test-password' };
 
   it('deletes a database only with --force when no one can be asked', () => {

@@ -3,10 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
 import { gskit } from '../../helpers/fixtures.js';
-
-const ok = (r: { status: number; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
 
 const FIXTURES = [
   { name: 'mixed', version: 6, entries: ['rsa-keypair', 'ec-keypair', 'trusted-root-ca', 'trusted-intermediate-ca'] },
@@ -19,8 +17,7 @@ const FIXTURES = [
 
 describe('kyman db info', function () {
   this.timeout(120_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const env = { KDB_PASS: 'db-test-password' };
 
   for (const f of FIXTURES) {

@@ -1,14 +1,11 @@
 // kyman db passwd with a pending request, its certificate signed by openssl and its key read back by openssl.
 
 import assert from 'node:assert/strict';
-import { kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
-
-const ok = (r: { status: number; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+import { kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 
 describe('kyman db passwd', function () {
   this.timeout(120_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const env = { KDB_PASS: 'db-test-password' };
 
   it('moves pending request keys to the new password too', () => {

@@ -2,12 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, suiteTempDir } from '../../helpers/cli.js';
 
 describe('kyman db passwd', function () {
   this.timeout(120_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const env = { KDB_PASS: 'db-test-password' };
 
   it('changes the password and rewrites the stash; the old password then fails with exit 3', () => {

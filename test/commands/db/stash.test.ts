@@ -2,12 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, suiteTempDir } from '../../helpers/cli.js';
 
 describe('kyman db stash', function () {
   this.timeout(120_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const env = { KDB_PASS: 'db-test-password' };
 
   it('stashes a password only after checking it', () => {

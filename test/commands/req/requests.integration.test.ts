@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, tempDir, tool } from '../../helpers/cli.js';
-
-const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 
 describe('kyman req', function () {
   this.timeout(180_000);
-  const tmp = tempDir();
-  after(() => tmp.cleanup());
+  const tmp = suiteTempDir();
   const db = tmp.file('req.kdb');
   const p12 = tmp.file('req.p12');
   const P = { KDB_PASS: 'req-test-password', EXPORT: 'export-password' };
