@@ -1,5 +1,6 @@
 // Running the built kyman binary as a person or script would, and temp folders that clean up.
 
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const gskitFixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
 const bin = path.join(repoRoot, 'bin/run.js');
 
 export interface RunResult {
@@ -59,6 +59,18 @@ export function expectCleanFailure(r: RunResult, status: number, pattern?: RegEx
   if (r.status !== status || lines.length !== 1 || /\n\s+at /.test(r.stderr) || (pattern && !pattern.test(lines[0]))) {
     throw new Error(`expected exit ${status} with one line${pattern ? ` matching ${pattern}` : ''}, got exit ${r.status}:\n${r.stderr}\n${r.stdout}`);
   }
+}
+
+/** Asserts a run succeeded, showing what it printed when it did not. */
+export function ok(r: { status: number; stdout?: string; stderr: string }, what: string): void {
+  assert.equal(r.status, 0, `${what}:\n${r.stdout ?? ''}\n${r.stderr}`);
+}
+
+/** A temporary folder for the suite it is called in, removed after it. */
+export function suiteTempDir(prefix?: string): ReturnType<typeof tempDir> {
+  const tmp = tempDir(prefix);
+  after(() => tmp.cleanup());
+  return tmp;
 }
 
 /** A fresh temporary folder, removed after the test suite. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { kyman, kymanJson, repoRoot, tool } from '../../helpers/cli.js';
 
-describe('kyman tls bench --resumed', function () {
+describe('kyman tls bench', function () {
   this.timeout(120_000);
 
   it('times resumed handshakes beside the full ones (--json; figures not asserted)', () => {
@@ -34,5 +34,13 @@ describe('kyman tls bench --resumed', function () {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /… handshakes \[#*\.*\] \d\/3/);
     assert.match(r.stdout, /… resumed handshakes \[#*\.*\] \d\/3/);
+  });
+
+  it('kyman tls bench measures handshakes and bulk (figures not asserted)', () => {
+    const j = kymanJson(['tls', 'bench', '--handshakes', '5', '--bulk', '2']);
+    assert.equal(j.__status, 0, j.__stderr);
+    assert.ok(j.handshakes.perSecond > 0);
+    assert.ok(j.bulk.megabytesPerSecond > 0);
+    assert.equal(j.bulk.cipherSuite, 'TLS_AES_128_GCM_SHA256');
   });
 });

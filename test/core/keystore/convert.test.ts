@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { KymanError } from '../../../src/core/errors.js';
 import { convertKeyStore, createKeyStore, openKeyDatabase } from '../../../src/core/index.js';
-import { gskitFixtures, tempDir } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/cli.js';
+import { gskit } from '../../helpers/fixtures.js';
 
 const codeOf = (e: unknown) => (e instanceof KymanError ? e.code : undefined);
 
@@ -14,7 +14,7 @@ describe('keystore/convert', function () {
 
   it('converts CMS ↔ PKCS #12 keeping labels, trust and the default key', async () => {
     const src = tmp.file('mixed-copy.kdb');
-    copyFileSync(path.join(gskitFixtures, 'mixed.kdb'), src);
+    copyFileSync(gskit('mixed.kdb'), src);
     const store = await openKeyDatabase(src, { password: 'password' });
     await store.setDefault('ec-keypair');
     const p12 = await convertKeyStore(store, tmp.file('mixed.p12'), { type: 'pkcs12', password: 'p12-password' });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, statSync } from 'node:fs';
-import * as path from 'node:path';
 import { KymanError } from '../../../src/core/errors.js';
 import { changeKeyStorePassword, changeRecordLength, createKeyStore, createSelfSignedEntry, openKeyDatabase, readStashFor, upgradeKeyStore, writeStashFile } from '../../../src/core/index.js';
-import { gskitFixtures, tempDir } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/cli.js';
+import { gskit } from '../../helpers/fixtures.js';
 
 const codeOf = (e: unknown) => (e instanceof KymanError ? e.code : undefined);
 
@@ -28,7 +28,7 @@ describe('keystore/maintenance', function () {
   it('keeps a v3 or v4 database at its version unless upgraded', async () => {
     for (const [name, password, version] of [['zos-v3', 'password', 3], ['ihs-v4', '1qaz2wsx', 4]] as const) {
       const file = tmp.file(`${name}.kdb`);
-      copyFileSync(path.join(gskitFixtures, `${name}.kdb`), file);
+      copyFileSync(gskit(`${name}.kdb`), file);
       const store = await openKeyDatabase(file, { password });
       await createSelfSignedEntry(store, 'added', { subject: 'CN=added' });
       const reopened = await openKeyDatabase(file, { password });

@@ -4,16 +4,13 @@
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { softwareProvider } from '../../../src/core/crypto/software.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { readStash, readStashFile, readStashFor, stashPathFor, writeStash, writeStashFile } from '../../../src/core/keystore/stash.js';
 import { tempDir } from '../../helpers/cli.js';
+import { gskitBytes } from '../../helpers/fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
-const fixture = (name: string) => new Uint8Array(readFileSync(path.join(fixtures, name)));
+const fixture = gskitBytes;
 const provider = softwareProvider();
 
 const T = '13EC6D5C885056915AB35FAD2BDDF39F40D7C57B8B4D28F66B61B75F391446FDA96751174DBD9713D02E0B38732E763501DBBB85EC60E437929ED2AA8981B36B';

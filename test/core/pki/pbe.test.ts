@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { gskitFixtures } from '../../helpers/cli.js';
+import { gskit } from '../../helpers/fixtures.js';
+import { OPENSSL_PBE_CASES, ecPkcs8 as ecPkcs8Fixture, opensslEpki, rsaPkcs8 as rsaPkcs8Fixture } from '../../helpers/pbe-cases.js';
 import {
   DEFAULT_KEY_PROTECTION,
   type KeyProtection,
@@ -25,7 +23,6 @@ import {
 const provider = createSoftwareProvider();
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const isCode = (code: string) => (e: unknown) => e instanceof KymanError && e.code === code;
-const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
 
 function spkiOfPkcs8(pkcs8: Uint8Array): Buffer {
   const key = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
@@ -33,23 +30,8 @@ function spkiOfPkcs8(pkcs8: Uint8Array): Buffer {
 }
 
 describe('password-based encryption', () => {
-  let dir: string;
-  let rsaPkcs8: Uint8Array;
-  let ecPkcs8: Uint8Array;
-  const file = (name: string) => path.join(dir, name);
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyman-pbe-'));
-    execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file('rsa.pem')], { stdio: 'pipe' });
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', file('ec.pem')], { stdio: 'pipe' });
-    // PKCS #8 DER (genpkey's DER output of an EC key is the SEC1 form).
-    for (const k of ['rsa', 'ec']) {
-      execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', file(`${k}.pem`), '-outform', 'DER', '-out', file(`${k}.der`)]);
-    }
-    rsaPkcs8 = new Uint8Array(fs.readFileSync(file('rsa.der')));
-    ecPkcs8 = new Uint8Array(fs.readFileSync(file('ec.der')));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const rsaPkcs8 = rsaPkcs8Fixture();
+  const ecPkcs8 = ecPkcs8Fixture();
 
   describe('PKCS #12 key derivation (RFC 7292 B.2)', () => {
     // The vectors Bouncy Castle's PKCS12 tests use.
@@ -69,63 +51,20 @@ describe('password-based encryption', () => {
     });
   });
 
-  describe('what kyman writes, OpenSSL reads', () => {
-    const schemes: { name: string; protection: KeyProtection; legacy?: boolean }[] = [
-      { name: 'PBES2 SHA-256 AES-256 (default)', protection: DEFAULT_KEY_PROTECTION },
-      { name: 'PBES2 SHA-1 AES-128', protection: { scheme: 'pbes2', prf: 'SHA-1', cipher: 'AES-128-CBC', iterations: 1000, saltLength: 8 } },
-      { name: 'PBES2 SHA-384 AES-192', protection: { scheme: 'pbes2', prf: 'SHA-384', cipher: 'AES-192-CBC', iterations: 5, saltLength: 8 } },
-      { name: 'PBES2 SHA-512 DES-EDE3', protection: { scheme: 'pbes2', prf: 'SHA-512', cipher: 'DES-EDE3-CBC', iterations: 4096, saltLength: 20 } },
-      { name: 'PKCS #12 PBE 3DES', protection: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } },
-      { name: 'PKCS #12 PBE RC2-40', protection: { scheme: 'pkcs12-rc2-40', iterations: 2048, saltLength: 8 }, legacy: true },
-      { name: 'PBES1 MD5 DES', protection: { scheme: 'pbes1-md5-des', iterations: 5 }, legacy: true },
-    ];
-    for (const { name, protection, legacy } of schemes) {
-      it(`${name}: openssl pkey decrypts it, and it decrypts back`, () => {
-        const epki = encryptPrivateKeyInfo(provider, rsaPkcs8, 'pässword 1', protection);
-        const f = file(`out-${protection.scheme}.der`);
-        fs.writeFileSync(f, epki);
-        const spki = execFileSync('openssl', ['pkey', ...(legacy ? LEGACY : []), '-inform', 'DER', '-in', f, '-passin', 'pass:pässword 1', '-pubout', '-outform', 'DER']);
-        assert.deepEqual(spki, spkiOfPkcs8(rsaPkcs8));
-        assert.deepEqual(decryptPrivateKeyInfo(provider, epki, 'pässword 1'), rsaPkcs8);
-        assert.deepEqual(readKeyProtection(epki), protection);
-        assert.throws(() => decryptPrivateKeyInfo(provider, epki, 'pässword 2'), isCode('BAD_PASSWORD'));
-      });
-    }
-  });
-
   describe('what OpenSSL writes, kyman reads', () => {
-    const cases: { args: string[]; expect: KeyProtection; legacy?: boolean }[] = [
-      { args: ['-v2', 'aes-256-cbc', '-v2prf', 'hmacWithSHA512'], expect: { scheme: 'pbes2', prf: 'SHA-512', cipher: 'AES-256-CBC', iterations: 2048, saltLength: 8 } },
-      { args: ['-v2', 'aes-128-cbc', '-v2prf', 'hmacWithSHA1', '-iter', '3'], expect: { scheme: 'pbes2', prf: 'SHA-1', cipher: 'AES-128-CBC', iterations: 3, saltLength: 8 } },
-      { args: ['-v2', 'des3'], expect: { scheme: 'pbes2', prf: 'SHA-256', cipher: 'DES-EDE3-CBC', iterations: 2048, saltLength: 8 } },
-      { args: ['-v2', 'des-cbc'], expect: { scheme: 'pbes2', prf: 'SHA-256', cipher: 'DES-EDE3-CBC', iterations: 2048, saltLength: 8 }, legacy: true },
-      { args: ['-v1', 'PBE-SHA1-3DES'], expect: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } },
-      { args: ['-v1', 'PBE-SHA1-2DES'], expect: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 } },
-      { args: ['-v1', 'PBE-SHA1-RC2-128'], expect: { scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 }, legacy: true },
-      { args: ['-v1', 'PBE-SHA1-RC2-40'], expect: { scheme: 'pkcs12-rc2-40', iterations: 2048, saltLength: 8 }, legacy: true },
-      { args: ['-v1', 'PBE-MD5-DES'], expect: { scheme: 'pbes1-md5-des', iterations: 2048 }, legacy: true },
-      { args: ['-v1', 'PBE-SHA1-DES'], expect: { scheme: 'pbes1-md5-des', iterations: 2048 }, legacy: true },
-      { args: ['-v1', 'PBE-SHA1-RC2-64'], expect: { scheme: 'pbes1-md5-des', iterations: 2048 }, legacy: true },
-    ];
-    for (const { args, expect, legacy } of cases) {
+    for (const { args, expect } of OPENSSL_PBE_CASES) {
       it(`openssl pkcs8 -topk8 ${args.join(' ')}`, () => {
-        const f = file(`in-${args.join('_')}.der`);
-        execFileSync('openssl', ['pkcs8', ...(legacy ? LEGACY : []), '-topk8', '-inform', 'DER', '-in', file('ec.der'), '-outform', 'DER',
-          '-out', f, '-passout', 'pass:s3cret', ...args]);
-        const epki = new Uint8Array(fs.readFileSync(f));
+        const epki = opensslEpki(args);
         assert.deepEqual(decryptPrivateKeyInfo(provider, epki, 's3cret'), ecPkcs8);
         // OpenSSL 3.0 salts PBES2 with 8 bytes, later versions with 16.
         const got = readKeyProtection(epki);
         if (got.scheme === 'pbes2' && expect.scheme === 'pbes2') assert.ok(got.saltLength === 8 || got.saltLength === 16);
         assert.deepEqual({ ...got, saltLength: undefined }, { ...expect, saltLength: undefined });
         assert.throws(() => decryptPrivateKeyInfo(provider, epki, 'S3cret'), isCode('BAD_PASSWORD'));
-        // A key rewritten with the scheme readKeyProtection reports is still read by OpenSSL.
-        const again = encryptPrivateKeyInfo(provider, ecPkcs8, 'other', expect);
-        fs.writeFileSync(f, again);
-        execFileSync('openssl', ['pkey', ...LEGACY, '-inform', 'DER', '-in', f, '-passin', 'pass:other', '-noout']);
       });
     }
   });
+
 
   it('tells a wrong password even when the padding happens to check out', () => {
     // 1 wrong password in 256 leaves valid padding; the PrivateKeyInfo check must catch those.
@@ -230,7 +169,6 @@ describe('password-based encryption', () => {
 
   describe('IBM key databases', () => {
     // The samples written by IBM tools (see the CMS format notes).
-    const fixtures = gskitFixtures;
     const samples: [string, string, KeyProtection['scheme']][] = [
       ['ihs-v4.kdb', '1qaz2wsx', 'pkcs12-3des'],
       ['zos-v3.kdb', 'password', 'pbes1-md5-des'],
@@ -239,7 +177,7 @@ describe('password-based encryption', () => {
     ];
     for (const [name, password, scheme] of samples) {
       it(`decrypts every key in ${name} (${scheme}) with the standard password encodings`, () => {
-        const pairs = keyRecords(fs.readFileSync(path.join(fixtures, name)));
+        const pairs = keyRecords(fs.readFileSync(gskit(name)));
         assert.ok(pairs.length > 0);
         for (const { cert, epki } of pairs) {
           assert.equal(readKeyProtection(epki).scheme, scheme);

@@ -1,34 +1,22 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { KymanError } from '../../../src/core/errors.js';
 import { decodePem, encodePem, encodePemBlocks, isPem } from '../../../src/core/pki/pem.js';
+import { fixture, fixtureBytes } from '../../helpers/fixtures.js';
 
 const isBadInput = (e: unknown) => e instanceof KymanError && e.code === 'BAD_INPUT';
 
 describe('PEM', () => {
-  let dir: string;
-  let certPem: string;
-  let certDer: Uint8Array;
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyman-pem-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-subj', '/CN=pem test', '-days', '2'], { stdio: 'ignore' });
-    execFileSync('openssl', ['x509', '-in', path.join(dir, 'c.pem'), '-outform', 'DER', '-out', path.join(dir, 'c.der')]);
-    certPem = fs.readFileSync(path.join(dir, 'c.pem'), 'utf8');
-    certDer = new Uint8Array(fs.readFileSync(path.join(dir, 'c.der')));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // A certificate and key openssl req -x509 wrote, and the certificate as openssl x509 -outform DER wrote it.
+  const certPem = fs.readFileSync(fixture('openssl/pem-test.pem'), 'utf8');
+  const certDer = fixtureBytes('openssl/pem-test.der');
 
   it('encodes exactly as OpenSSL does (64 columns, LF, final newline)', () => {
     assert.equal(encodePem('CERTIFICATE', certDer), certPem);
   });
 
   it('decodes every block with its label, skipping text around them', () => {
-    const keyPem = fs.readFileSync(path.join(dir, 'k.pem'), 'utf8');
+    const keyPem = fs.readFileSync(fixture('openssl/pem-test.key'), 'utf8');
     const text = `Bag Attributes\n    friendlyName: x\nsubject=/CN=pem test\n${certPem}\nsome notes\n${keyPem}trailing`;
     const blocks = decodePem(text);
     assert.deepEqual(blocks.map((b) => b.label), ['CERTIFICATE', 'PRIVATE KEY']);

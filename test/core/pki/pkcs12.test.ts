@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, readKeyProtection } from '../../../src/core/pki/pbe.js';
-import { decodePem } from '../../../src/core/pki/pem.js';
 import { type Pkcs12Bag, isPkcs12, readPkcs12, writePkcs12 } from '../../../src/core/pki/pkcs12.js';
+import { fixtureBytes } from '../../helpers/fixtures.js';
+import { kymanBags as bagsOf, pkcs12Material } from '../../helpers/pkcs12-material.js';
 
 const provider = createSoftwareProvider();
 const isCode = (code: string) => (e: unknown) => e instanceof KymanError && e.code === code;
-const LEGACY = ['-provider', 'legacy', '-provider', 'default'];
 
 function spkiOfPkcs8(pkcs8: Uint8Array): Buffer {
   return nodeCrypto.createPublicKey(nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
@@ -20,32 +16,10 @@ function spkiOfPkcs8(pkcs8: Uint8Array): Buffer {
 const spkiOfCert = (der: Uint8Array) => new nodeCrypto.X509Certificate(der).publicKey.export({ format: 'der', type: 'spki' });
 
 describe('PKCS #12', () => {
-  let dir: string;
-  let leaf: Uint8Array;
-  let ca: Uint8Array;
-  let leafKey: Uint8Array;
-  const file = (name: string) => path.join(dir, name);
-  const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { stdio: 'pipe' }).toString();
-  const read = (name: string) => new Uint8Array(fs.readFileSync(file(name)));
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyman-p12-'));
-    run('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', file('ca.key'),
-      '-out', file('ca.pem'), '-subj', '/CN=P12 Test CA', '-days', '2');
-    run('openssl', 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('leaf.key'), '-out', file('leaf.csr'), '-subj', '/CN=leaf.example');
-    run('openssl', 'x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
-      '-out', file('leaf.pem'), '-days', '1');
-    leaf = decodePem(read('leaf.pem'))[0].der;
-    ca = decodePem(read('ca.pem'))[0].der;
-    leafKey = decodePem(read('leaf.key'))[0].der; // OpenSSL 3 writes PKCS #8 "PRIVATE KEY"
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  function exportWithOpenssl(name: string, password: string, ...extra: string[]) {
-    run('openssl', 'pkcs12', '-export', '-in', file('leaf.pem'), '-inkey', file('leaf.key'), '-certfile', file('ca.pem'),
-      '-name', 'my leaf', '-passout', `pass:${password}`, '-out', file(name), ...extra);
-    return read(name);
-  }
+  const { leaf, ca, leafKey } = pkcs12Material();
+  const kymanBags = () => bagsOf({ leaf, ca, leafKey });
+  /** A store OpenSSL wrote of the leaf, its key and the CA (see fixtures/README.md for how each was made). */
+  const opensslMade = (name: string) => fixtureBytes(`openssl/p12-${name}`);
 
   /** The checks every OpenSSL-made file must pass: certificates, name, pairing, key. */
   function checkOpensslBags(bags: Pkcs12Bag[], password: string) {
@@ -66,7 +40,7 @@ describe('PKCS #12', () => {
 
   describe('reads what others write', () => {
     it('openssl pkcs12 -export (PBES2 AES-256, SHA-256 MAC)', () => {
-      const p12 = exportWithOpenssl('default.p12', 'secret');
+      const p12 = opensslMade('default.p12');
       assert.equal(isPkcs12(p12), true);
       const r = readPkcs12(provider, p12, 'secret');
       assert.equal(r.integrity, 'mac');
@@ -77,7 +51,7 @@ describe('PKCS #12', () => {
     });
 
     it('openssl pkcs12 -export -legacy (RC2-40 and 3DES, SHA-1 MAC)', () => {
-      const r = readPkcs12(provider, exportWithOpenssl('legacy.p12', 'secret', '-legacy'), 'secret');
+      const r = readPkcs12(provider, opensslMade('legacy.p12'), 'secret');
       assert.equal(r.macAlgorithm, 'SHA-1');
       assert.equal(r.legacy, true);
       const key = checkOpensslBags(r.bags, 'secret');
@@ -85,7 +59,7 @@ describe('PKCS #12', () => {
     });
 
     it('openssl with a SHA-512 MAC, AES-128 certificates and a 3DES key', () => {
-      const p12 = exportWithOpenssl('mixed.p12', 'secret', '-macalg', 'sha512', '-certpbe', 'AES-128-CBC', '-keypbe', 'PBE-SHA1-3DES');
+      const p12 = opensslMade('mixed.p12');
       const r = readPkcs12(provider, p12, 'secret');
       assert.equal(r.macAlgorithm, 'SHA-512');
       assert.equal(r.legacy, true);
@@ -94,7 +68,7 @@ describe('PKCS #12', () => {
 
     it('openssl -nomac: no integrity; a wrong password shows where something is encrypted', () => {
       // Without -certpbe, -nomac leaves the certificates in plain data: only the key tells.
-      const plainCerts = exportWithOpenssl('nomac.p12', 'secret', '-nomac');
+      const plainCerts = opensslMade('nomac.p12');
       const r = readPkcs12(provider, plainCerts, 'secret');
       assert.equal(r.integrity, 'none');
       assert.equal(r.macAlgorithm, undefined);
@@ -102,32 +76,27 @@ describe('PKCS #12', () => {
       const key = readPkcs12(provider, plainCerts, 'Secret').bags.find((b) => b.type === 'key')!;
       assert.throws(() => decryptPrivateKeyInfo(provider, key.data, 'Secret'), isCode('BAD_PASSWORD'));
       // With encrypted certificates the wrong password fails on reading.
-      const encryptedCerts = exportWithOpenssl('nomac-enc.p12', 'secret', '-nomac', '-certpbe', 'AES-256-CBC');
+      const encryptedCerts = opensslMade('nomac-enc.p12');
       checkOpensslBags(readPkcs12(provider, encryptedCerts, 'secret').bags, 'secret');
       assert.throws(() => readPkcs12(provider, encryptedCerts, 'Secret'), isCode('BAD_PASSWORD'));
     });
 
     it('an empty password and a non-ASCII one', () => {
-      checkOpensslBags(readPkcs12(provider, exportWithOpenssl('empty.p12', ''), '').bags, '');
+      checkOpensslBags(readPkcs12(provider, opensslMade('empty.p12'), '').bags, '');
       // OpenSSL takes the UTF-8 password to a BMPString; so do we.
-      checkOpensslBags(readPkcs12(provider, exportWithOpenssl('utf8.p12', 'pässwörd€'), 'pässwörd€').bags, 'pässwörd€');
+      checkOpensslBags(readPkcs12(provider, opensslMade('utf8.p12'), 'pässwörd€').bags, 'pässwörd€');
     });
 
     it('keytool -genkeypair and -importcert (PKCS12 store, trusted certificate attribute)', () => {
-      const store = file('java.p12');
-      run('keytool', '-genkeypair', '-alias', 'javakey', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=java.example',
-        '-validity', '2', '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'changeit');
-      run('keytool', '-importcert', '-noprompt', '-alias', 'the ca', '-file', file('ca.pem'), '-storetype', 'PKCS12', '-keystore', store,
-        '-storepass', 'changeit');
-      run('keytool', '-exportcert', '-alias', 'javakey', '-file', file('java.cer'), '-storetype', 'PKCS12', '-keystore', store, '-storepass', 'changeit');
-      const r = readPkcs12(provider, read('java.p12'), 'changeit');
+      const javaCer = fixtureBytes('keytool/java.cer');
+      const r = readPkcs12(provider, fixtureBytes('keytool/java.p12'), 'changeit');
       assert.equal(r.integrity, 'mac');
       const key = r.bags.find((b) => b.type === 'key')!;
       const javaCert = r.bags.find((b) => b.type === 'certificate' && b.friendlyName === 'javakey')!;
       const trusted = r.bags.find((b) => b.type === 'certificate' && b.friendlyName === 'the ca')!;
       assert.equal(key.friendlyName, 'javakey');
       assert.deepEqual(key.localKeyId, javaCert.localKeyId);
-      assert.deepEqual(javaCert.data, read('java.cer'));
+      assert.deepEqual(javaCert.data, javaCer);
       assert.deepEqual(spkiOfPkcs8(decryptPrivateKeyInfo(provider, key.data, 'changeit')), spkiOfCert(javaCert.data));
       assert.deepEqual(trusted.data, ca);
       assert.deepEqual(trusted.trustedUsage, ['2.5.29.37.0']);
@@ -145,48 +114,7 @@ describe('PKCS #12', () => {
     });
   });
 
-  describe('writes what others read', () => {
-    function kymanBags(): Pkcs12Bag[] {
-      const id = new Uint8Array([0xde, 0xad, 0xbe, 0xef]);
-      return [
-        { type: 'key', data: leafKey, encrypted: false, friendlyName: 'my leaf', localKeyId: id },
-        { type: 'certificate', data: leaf, friendlyName: 'my leaf', localKeyId: id },
-        { type: 'certificate', data: ca, friendlyName: 'trusted ca', trustedUsage: ['2.5.29.37.0'] },
-      ];
-    }
-
-    for (const legacy of [false, true]) {
-      const kind = legacy ? 'legacy' : 'modern';
-      it(`${kind}: openssl pkcs12 -info and keytool -list read it`, () => {
-        const p12 = writePkcs12(provider, kymanBags(), 'secret', { legacy });
-        assert.equal(isPkcs12(p12), true);
-        fs.writeFileSync(file(`kyman-${kind}.p12`), p12);
-        const info = run('openssl', 'pkcs12', ...(legacy ? ['-legacy'] : []), '-info', '-nodes', '-passin', 'pass:secret', '-in', file(`kyman-${kind}.p12`));
-        // The certificates and the key come on stdout, each after its bag attributes.
-        const blocks = decodePem(info);
-        assert.deepEqual(blocks.filter((b) => b.label === 'CERTIFICATE').map((b) => b.der).sort(Buffer.compare), [leaf, ca].sort(Buffer.compare));
-        const key = blocks.find((b) => b.label === 'PRIVATE KEY')!;
-        assert.deepEqual(spkiOfPkcs8(key.der), spkiOfCert(leaf));
-        assert.match(info, /friendlyName: my leaf/);
-        assert.match(info, /localKeyID: DE AD BE EF/);
-        const list = run('keytool', '-list', '-v', '-storetype', 'PKCS12', '-keystore', file(`kyman-${kind}.p12`), '-storepass', 'secret');
-        assert.match(list, /Alias name: my leaf\nCreation date: .*\nEntry type: PrivateKeyEntry/);
-        assert.match(list, /Alias name: trusted ca\nCreation date: .*\nEntry type: trustedCertEntry/);
-      });
-    }
-
-    it('says which schemes it used, as OpenSSL 3 does', () => {
-      const check = (legacy: boolean, expect: RegExp[]) => {
-        fs.writeFileSync(file('schemes.p12'), writePkcs12(provider, kymanBags(), 'secret', { legacy, iterations: 1000 }));
-        const r = opensslStderr(['pkcs12', ...LEGACY, '-info', '-noout', '-passin', 'pass:secret', '-in', file('schemes.p12')]);
-        for (const e of expect) assert.match(r, e);
-      };
-      check(false, [/MAC: sha256, Iteration 1000/, /PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 1000, PRF hmacWithSHA256/,
-        /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 1000, PRF hmacWithSHA256/]);
-      check(true, [/MAC: sha1, Iteration 1000/, /PKCS7 Encrypted data: pbeWithSHA1And40BitRC2-CBC, Iteration 1000/,
-        /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 1000/]);
-    });
-
+  describe('writes what it reads', () => {
     it('round-trips bags: plain keys get encrypted, encrypted ones pass through untouched', () => {
       const shrouded = encryptPrivateKeyInfo(provider, leafKey, 'secret', { scheme: 'pbes1-md5-des', iterations: 7 });
       const bags: Pkcs12Bag[] = [...kymanBags(), { type: 'key', data: shrouded, encrypted: true, friendlyName: 'second' }];
@@ -201,13 +129,6 @@ describe('PKCS #12', () => {
       assert.deepEqual(readKeyProtection(keys[0].data), { scheme: 'pbes2', prf: 'SHA-256', cipher: 'AES-256-CBC', iterations: 2048, saltLength: 8 });
       assert.deepEqual(keys[1].data, shrouded);
       assert.equal(r.legacy, true); // the PBES1 key
-    });
-
-    it('writes an empty store that OpenSSL accepts', () => {
-      const p12 = writePkcs12(provider, [], 'secret');
-      assert.deepEqual(readPkcs12(provider, p12, 'secret').bags, []);
-      fs.writeFileSync(file('empty-store.p12'), p12);
-      run('openssl', 'pkcs12', '-info', '-nodes', '-passin', 'pass:secret', '-in', file('empty-store.p12'));
     });
 
     it('keeps a store of many entries in order', () => {
@@ -254,13 +175,6 @@ describe('PKCS #12', () => {
     });
   });
 });
-
-/** Runs openssl and returns what it wrote to stderr (where `pkcs12 -info` describes the file). */
-function opensslStderr(args: string[]): string {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stderr;
-}
 
 // RFC 9579 Appendix A.1: a PKCS #12 file with a PBMAC1 (HMAC-SHA-256, PBKDF2-HMAC-SHA-256) MAC.
 const RFC9579_A1 = [

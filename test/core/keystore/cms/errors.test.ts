@@ -3,9 +3,6 @@
 
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { softwareProvider } from '../../../../src/core/crypto/software.js';
 import { KymanError, type ErrorCode } from '../../../../src/core/errors.js';
 import {
@@ -16,10 +13,9 @@ import {
   recordSize,
   writeCmsDatabase,
 } from '../../../../src/core/keystore/cms/index.js';
+import { gskitBytes } from '../../../helpers/fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
-const fixture = (name: string) => new Uint8Array(readFileSync(path.join(fixtures, name)));
+const fixture = gskitBytes;
 const provider = softwareProvider();
 
 function throwsKyman(fn: () => unknown, code: ErrorCode, message: RegExp | string): KymanError {

@@ -3,8 +3,6 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { softwareProvider } from '../../../../src/core/crypto/software.js';
@@ -18,10 +16,9 @@ import {
 } from '../../../../src/core/keystore/cms/index.js';
 import { readStash } from '../../../../src/core/keystore/stash.js';
 import { decryptPrivateKeyInfo, readKeyProtection } from '../../../../src/core/pki/pbe.js';
+import { gskit, gskitBytes } from '../../../helpers/fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
-const fixture = (name: string) => new Uint8Array(readFileSync(path.join(fixtures, name)));
+const fixture = gskitBytes;
 const provider = softwareProvider();
 
 const ZOS_CAS = [
@@ -206,7 +203,7 @@ describe('CMS key databases written by IBM tools', () => {
       });
 
       it('leaves the bytes it read unchanged', () => {
-        assert.ok(Buffer.from(bytes).equals(readFileSync(path.join(fixtures, e.file))));
+        assert.ok(Buffer.from(bytes).equals(readFileSync(gskit(e.file))));
       });
     });
   }

@@ -2,12 +2,8 @@
 // alone (node:crypto and a full asn1js parse; none of kyman's CMS code).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import { softwareProvider } from '../../../../src/core/crypto/software.js';
 import {
@@ -20,6 +16,7 @@ import {
   type CmsVersion,
 } from '../../../../src/core/keystore/cms/index.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../../../../src/core/pki/pbe.js';
+import { fixture, gskitBytes } from '../../../helpers/fixtures.js';
 
 const provider = softwareProvider();
 const PASSWORD = 'correct horse';
@@ -204,34 +201,19 @@ function legacyScheme(epki: Buffer): { oid: string; saltLength: number; iteratio
 }
 
 // ---------------------------------------------------------------------------------------------
-// Test material: two EC certificates and keys from openssl
+// Test material: two self-signed EC certificates and their keys, as openssl wrote them (fixtures/openssl/cms-*)
 
 function pemBody(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
-function opensslCertificate(dir: string, cn: string): { certificate: Buffer; pkcs8: Buffer } {
-  const key = path.join(dir, `${cn}.key`);
-  const cert = path.join(dir, `${cn}.crt`);
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${cn}`, '-days', '30', '-keyout', key, '-out', cert],
-    { stdio: 'pipe' },
-  );
-  return { certificate: pemBody(readFileSync(cert, 'utf8')), pkcs8: pemBody(readFileSync(key, 'utf8')) };
+function opensslCertificate(cn: string): { certificate: Buffer; pkcs8: Buffer } {
+  return { certificate: pemBody(readFileSync(fixture(`openssl/cms-${cn}.crt`), 'utf8')), pkcs8: pemBody(readFileSync(fixture(`openssl/cms-${cn}.key`), 'utf8')) };
 }
 
 describe('CMS databases kyman writes, checked independently', () => {
-  let dir: string;
-  let ca: { certificate: Buffer; pkcs8: Buffer };
-  let x: { certificate: Buffer; pkcs8: Buffer };
-
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kyman-cms-'));
-    ca = opensslCertificate(dir, 'ca');
-    x = opensslCertificate(dir, 'x');
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const ca = opensslCertificate('ca');
+  const x = opensslCertificate('x');
 
   function records(version: CmsVersion): CmsRecord[] {
     return [
@@ -295,9 +277,7 @@ describe('CMS databases kyman writes, checked independently', () => {
   }
 
   it('upgrades the z/OS v3 database to v6, keys carried as they are', () => {
-    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-    const fixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
-    const v3 = readCmsDatabase(provider, new Uint8Array(readFileSync(path.join(fixtures, 'zos-v3.kdb'))), 'password');
+    const v3 = readCmsDatabase(provider, gskitBytes('zos-v3.kdb'), 'password');
     const bytes = writeCmsDatabase(provider, { ...v3, version: 6 }, 'password');
     const checked = checkCmsFile(bytes, 'password', 6, v3.salt);
     assert.equal(checked.length, 19);

@@ -1,9 +1,6 @@
 // CMS records kyman changes: renumbering, labels, flags, and kinds it carries without modelling.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as asn1js from 'asn1js';
 import { softwareProvider } from '../../../../src/core/crypto/software.js';
 import {
@@ -14,11 +11,10 @@ import {
   type CmsRecord,
 } from '../../../../src/core/keystore/cms/index.js';
 import { readKeyProtection } from '../../../../src/core/pki/pbe.js';
+import { gskitBytes } from '../../../helpers/fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/gskit');
 const provider = softwareProvider();
-const mixed = () => readCmsDatabase(provider, new Uint8Array(readFileSync(path.join(fixtures, 'mixed.kdb'))), 'password');
+const mixed = () => readCmsDatabase(provider, gskitBytes('mixed.kdb'), 'password');
 
 /** A record DER of a kind kyman does not model: SEQUENCE { INTEGER n, [tag] { OCTET STRING }, VisibleString, BIT STRING }. */
 function rawRecord(n: number, tag: number, label: string, secret: Uint8Array): Uint8Array {
@@ -122,7 +118,7 @@ describe('CMS records', () => {
     assert.deepEqual(cmsKeyProtection(4), { scheme: 'pkcs12-3des', iterations: 10, saltLength: 20 });
     assert.deepEqual(cmsKeyProtection(3), { scheme: 'pbes1-md5-des', iterations: 5 });
     // The v6 choice is what ikeyman wrote in the fixture.
-    const ikeyman = readCmsDatabase(provider, new Uint8Array(readFileSync(path.join(fixtures, 'ikeyman-v6.kdb'))), 'mq-lab');
+    const ikeyman = readCmsDatabase(provider, gskitBytes('ikeyman-v6.kdb'), 'mq-lab');
     assert.deepEqual(readKeyProtection(ikeyman.records[0].encryptedPrivateKey!), cmsKeyProtection(6));
   });
 

@@ -1,0 +1,30 @@
+// kyman db convert: CMS to PKCS #12 and back.
+
+import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
+import { kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
+import { gskit } from '../../helpers/fixtures.js';
+
+describe('kyman db convert', function () {
+  this.timeout(120_000);
+  const tmp = suiteTempDir();
+  const env = { KDB_PASS: 'db-test-password' };
+
+  it('converts CMS to PKCS #12 and back, keeping labels, trust and the default key', () => {
+    const src = tmp.file('conv.kdb');
+    copyFileSync(gskit('chained.kdb'), src);
+    copyFileSync(gskit('chained.sth'), tmp.file('conv.sth'));
+    // IBM's sample has no default key; PKCS #12 reads its first key as the default, so name one.
+    ok(kyman(['cert', 'default', 'server-cert', '--db', src]), 'cert default');
+    const r = kymanJson(['db', 'convert', src, tmp.file('conv.p12')]);
+    assert.equal(r.__status, 0, r.__stderr);
+    assert.equal(r.type, 'pkcs12');
+    const back = kymanJson(['db', 'convert', tmp.file('conv.p12'), tmp.file('conv2.kdb'), '--pass', 'env:P', '--new-pass', 'env:P'], { env: { P: 'password' } });
+    assert.equal(back.__status, 0, back.__stderr);
+    const a = kymanJson(['cert', 'list', '--db', src]).entries;
+    const b = kymanJson(['cert', 'list', '--db', tmp.file('conv2.kdb'), '--pass', 'env:P'], { env: { P: 'password' } }).entries;
+    const pick = (l: any[]) => l.map((e) => [e.label, e.kind, e.kind === 'key' ? null : e.trusted, e.isDefault]).sort();
+    assert.deepEqual(pick(b), pick(a));
+  });
+
+});

@@ -1,0 +1,36 @@
+// kyman db create: CMS and PKCS #12 databases, their modes and stash files.
+
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { expectCleanFailure, kyman, kymanJson, suiteTempDir } from '../../helpers/cli.js';
+
+describe('kyman db create', function () {
+  this.timeout(120_000);
+  const tmp = suiteTempDir();
+  const env = { KDB_PASS: 'db-test-password' };
+
+  it('creates CMS and PKCS #12 databases 0600 with a stash, and reports them', () => {
+    const kdb = tmp.file('new.kdb');
+    const r = kymanJson(['db', 'create', kdb, '--pass', 'env:KDB_PASS', '--stash'], { env });
+    assert.equal(r.__status, 0, r.__stderr);
+    assert.equal(r.version, 6);
+    assert.equal(r.recordLength, 5000);
+    assert.equal(statSync(kdb).mode & 0o777, 0o600);
+    assert.equal(statSync(tmp.file('new.sth')).mode & 0o777, 0o600);
+    assert.equal(statSync(tmp.file('new.sth')).size, 193);
+    const info = kymanJson(['db', 'info', kdb]);
+    assert.equal(info.integrity, 'verified');
+    assert.equal(info.entries, 0);
+    const p12 = tmp.file('new.p12');
+    assert.equal(kymanJson(['db', 'create', p12, '--type', 'pkcs12', '--pass', 'env:KDB_PASS'], { env }).__status, 0);
+    assert.equal(kymanJson(['db', 'info', p12, '--pass', 'env:KDB_PASS'], { env }).type, 'pkcs12');
+    expectCleanFailure(kyman(['db', 'create', kdb, '--pass', 'env:KDB_PASS'], { env }), 6, /already exists/);
+  });
+
+  it('warns that pass: is visible to other users', () => {
+    const r = kyman(['db', 'create', tmp.file('visible.kdb'), '--pass', 'pass:visible-password']);
+    assert.equal(r.status, 0);
+    assert.match(r.stderr, /warning: --pass pass:… is visible to other users/);
+  });
+
+});
