@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Makes fixtures/: the files OpenSSL and keytool write that kyman's tests read as input. Run it again to remake them all.
+# Makes fixtures/: the files OpenSSL, keytool and GnuTLS's certtool write that kyman's tests read as input.
+#
+# Usage: scripts/make-fixtures.sh [openssl|keytool|gnutls ...]; with no argument every folder is
+# remade. openssl/ and keytool/ are made together (the Java store holds OpenSSL's CA).
 #
 # The files are committed, so the tests need neither tool to read them. Certificates are valid for
 # 20 years from the day they are made (UTCTime, before 2050), so they do not expire under the tests.
@@ -8,14 +11,17 @@ cd "$(dirname "$0")/.."
 
 DAYS=7300
 out=fixtures
-rm -rf "$out/openssl" "$out/keytool"
-mkdir -p "$out/openssl" "$out/keytool"
 o="$out/openssl"
 k="$out/keytool"
+g="$out/gnutls"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 quiet() { "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; "$@"; exit 1; }; }
 LEGACY=(-provider legacy -provider default)
+
+make_openssl_keytool() {
+rm -rf "$o" "$k"
+mkdir -p "$o" "$k"
 
 # A P-256 CA and an RSA leaf it signed; the leaf, its key and the CA in PKCS #12 files of each kind OpenSSL writes.
 quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$o/p12-ca.key" -out "$o/p12-ca.pem" -subj '/CN=P12 Test CA' -days $DAYS
@@ -133,4 +139,47 @@ quiet keytool -genkeypair -alias srv -keyalg EC -groupname secp256r1 -dname 'CN=
 # keytool copies no extension into the request unless -ext is given again here.
 quiet keytool -certreq -alias srv -file "$k/sign-srv.csr" -ext SAN=dns:kt.example.com "${ks[@]}"
 
-echo "made $(find "$out/openssl" "$out/keytool" -type f | wc -l) files in $out/ with $(openssl version | cut -d' ' -f1-2) and keytool $(java -version 2>&1 | head -1 | cut -d'"' -f2)"
+echo "made $(find "$o" "$k" -type f | wc -l) files in $o/ and $k/ with $(openssl version | cut -d' ' -f1-2) and keytool $(java -version 2>&1 | head -1 | cut -d'"' -f2)"
+}
+
+# GnuTLS: a P-256 CA and an RSA leaf it signed (DNS and IP names), the leaf's request, and
+# certtool --to-p12 of leaf, CA and key (each certificate in a bag of its own, the name on the key).
+make_gnutls() {
+rm -rf "$g"
+mkdir -p "$g"
+cat >"$work/ca.tmpl" <<EOT
+cn = "GnuTLS Test CA"
+organization = "Example"
+ca
+cert_signing_key
+expiration_days = $DAYS
+EOT
+cat >"$work/leaf.tmpl" <<EOT
+cn = "gnutls.example"
+organization = "Example"
+dns_name = "gnutls.example"
+ip_address = "127.0.0.1"
+tls_www_server
+signing_key
+encryption_key
+expiration_days = $DAYS
+EOT
+quiet certtool --generate-privkey --no-text --key-type=ecdsa --curve=secp256r1 --outfile "$g/ca.key"
+quiet certtool --generate-self-signed --no-text --load-privkey "$g/ca.key" --template "$work/ca.tmpl" --outfile "$g/ca.pem"
+quiet certtool --generate-privkey --no-text --key-type=rsa --bits=2048 --outfile "$g/leaf.key"
+quiet certtool --generate-certificate --no-text --load-privkey "$g/leaf.key" --load-ca-certificate "$g/ca.pem" --load-ca-privkey "$g/ca.key" --template "$work/leaf.tmpl" --outfile "$g/leaf.pem"
+quiet certtool --generate-request --no-text --load-privkey "$g/leaf.key" --template "$work/leaf.tmpl" --outfile "$g/leaf.csr"
+cat "$g/leaf.pem" "$g/ca.pem" >"$work/chain.pem"
+quiet certtool --to-p12 --load-certificate "$work/chain.pem" --load-privkey "$g/leaf.key" --p12-name "gnutls leaf" --password gnutls-pass --outder --outfile "$g/leaf.p12"
+echo "made $(find "$g" -type f | wc -l) files in $g/ with $(certtool --version | head -1)"
+}
+
+[ $# -eq 0 ] && set -- openssl gnutls
+done_openssl=""
+for set in "$@"; do
+  case "$set" in
+    openssl | keytool) [ -n "$done_openssl" ] || make_openssl_keytool; done_openssl=1 ;;
+    gnutls) make_gnutls ;;
+    *) echo "usage: $0 [openssl|keytool|gnutls ...]" >&2; exit 2 ;;
+  esac
+done

@@ -39,6 +39,14 @@ describe('pki/csr', () => {
     assert.equal(info.signatureValid, true);
   });
 
+  it('reads a request from certtool --generate-request, with its DNS and IP names', () => {
+    const info = readCertificationRequest(provider, fixtureBytes('gnutls/leaf.csr'));
+    assert.equal(info.subject, 'CN=gnutls.example,O=Example');
+    assert.deepEqual(info.subjectAltNames, ['dns:gnutls.example', 'ip:127.0.0.1']);
+    assert.equal(info.publicKey.bits, 2048);
+    assert.equal(info.signatureValid, true);
+  });
+
   it('reports a tampered request as signatureValid false, not a throw', async () => {
     const key = await provider.generateKeyPair({ type: 'ec', curve: 'P-256' });
     const der = await createCertificationRequest(provider, { subject: 'CN=honest', key });

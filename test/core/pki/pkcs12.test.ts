@@ -103,6 +103,19 @@ describe('PKCS #12', () => {
       assert.equal(javaCert.trustedUsage, undefined);
     });
 
+    it('certtool --to-p12 (each certificate in an encrypted bag of its own, the name on the key alone)', () => {
+      const r = readPkcs12(provider, fixtureBytes('gnutls/leaf.p12'), 'gnutls-pass');
+      assert.equal(r.integrity, 'mac');
+      const certs = r.bags.filter((b) => b.type === 'certificate');
+      const keys = r.bags.filter((b) => b.type === 'key');
+      assert.deepEqual(certs.map((b) => new nodeCrypto.X509Certificate(b.data).subject), ['O=Example\nCN=gnutls.example', 'O=Example\nCN=GnuTLS Test CA']);
+      assert.equal(keys.length, 1);
+      assert.equal(keys[0].friendlyName, 'gnutls leaf');
+      assert.deepEqual(spkiOfPkcs8(decryptPrivateKeyInfo(provider, keys[0].data, 'gnutls-pass')), spkiOfCert(certs[0].data));
+      assert.equal(readKeyProtection(keys[0].data).scheme, 'pbes2');
+      assert.throws(() => readPkcs12(provider, fixtureBytes('gnutls/leaf.p12'), 'wrong'), isCode('BAD_PASSWORD'));
+    });
+
     it('a PBMAC1 file (RFC 9579 Appendix A.1, password 1234)', () => {
       const der = new Uint8Array(Buffer.from(RFC9579_A1.join(''), 'base64'));
       const r = readPkcs12(provider, der, '1234');

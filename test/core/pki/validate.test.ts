@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { readCertificate } from '../../../src/core/pki/certificate/index.js';
 import { dnsNameMatches, matchesHost, validateChain } from '../../../src/core/pki/validate.js';
+import { readCertificateFile } from '../../../src/core/pki/certificate-file.js';
 import { AT, DAY, make } from '../../helpers/chains.js';
+import { fixtureBytes } from '../../helpers/fixtures.js';
 
 const provider = createSoftwareProvider();
 describe('pki/validate', () => {
@@ -56,6 +58,18 @@ describe('pki/validate', () => {
       assert.equal(later.valid, false);
       assert.equal(later.reason?.code, 'expired');
       assert.match(later.reason!.message, /^certificate has expired: CN=\S+ expired 2031-/);
+    });
+
+    it('validates the chain certtool made: the server purpose, its DNS and IP names, and nothing else', () => {
+      const [leaf] = readCertificateFile(fixtureBytes('gnutls/leaf.pem'));
+      const [ca] = readCertificateFile(fixtureBytes('gnutls/ca.pem'));
+      for (const host of ['gnutls.example', '127.0.0.1']) {
+        const r = validateChain(provider, leaf, { trustAnchors: [ca], purpose: 'server', host });
+        assert.equal(r.valid, true, r.reason?.message);
+        assert.deepEqual(r.chain.map((c) => c.subject), ['CN=gnutls.example,O=Example', 'CN=GnuTLS Test CA,O=Example']);
+      }
+      assert.equal(validateChain(provider, leaf, { trustAnchors: [ca], purpose: 'server', host: 'other.example' }).reason?.code, 'host-mismatch');
+      assert.equal(validateChain(provider, leaf, { trustAnchors: [ca], purpose: 'client' }).reason?.code, 'purpose');
     });
 
     it('accepts a trusted self-signed leaf on its own', async () => {
