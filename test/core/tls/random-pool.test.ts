@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { CryptoProvider } from '../../../src/core/crypto/provider.js';
 import { handshakeRandom } from '../../../src/core/tls/random-pool.js';
-import { provider as software } from '../../helpers/tls-credentials.js';
+import { provider as software, provider } from '../../helpers/tls-credentials.js';
 
 /** A provider whose random bytes count up, and which records each draw's size. */
 function countingProvider(): { provider: CryptoProvider; draws: number[] } {
@@ -55,5 +55,24 @@ describe('handshake random pool', () => {
     assert.deepEqual([...handshakeRandom(two.provider, 2)], [1, 2]);
     assert.deepEqual(one.draws, [2048]);
     assert.deepEqual(two.draws, [2048]);
+  });
+
+  it('handshake random bytes come from the provider in blocks, each handed out once', () => {
+    let calls = 0;
+    const counting: CryptoProvider = {
+      ...provider,
+      random: (n) => {
+        calls++;
+        return provider.random(n);
+      },
+    };
+    const seen = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const r = handshakeRandom(counting, 32);
+      assert.equal(r.length, 32);
+      seen.add(Buffer.from(r).toString('hex'));
+    }
+    assert.equal(seen.size, 100);
+    assert.ok(calls < 10, `${calls} provider calls for 100 randoms`);
   });
 });

@@ -1,82 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
-import { softwareProvider } from '../../../src/core/crypto/software.js';
-import { prf } from '../../../src/core/tls/key-schedule-tls12.js';
 import { ExtensionType, ServerHelloCodec, TLS11, TLS12, ext, type Extension } from '../../../src/core/tls/msgs/index.js';
-import { ContentType, Tls12Protection } from '../../../src/core/tls/record.js';
 import { connect, createTlsServer, TlsAlertError, type TlsSession, type TlsSession12, type HandshakeSummary, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
 import { collect, connectTcp, sha256, within, listenKyman } from '../../helpers/peers.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-describe('tls 1.2: the PRF (RFC 5246 §5)', () => {
-  const p = softwareProvider();
-  // The TLS 1.2 PRF vectors widely used since the ietf-tls list posted them (also what `openssl kdf TLS1-PRF` gives).
-  it('P_SHA256: 100 bytes of "test label"', () => {
-    const out = prf(p, 'SHA-256', hex('9bbe436ba940f017b17652849a71db35'), 'test label', hex('a0ba9f936cda311827a6f796ffd5198c'), 100);
-    assert.equal(
-      toHex(out),
-      'e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab' +
-        '4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff70187347b66',
-    );
-  });
-
-  it('P_SHA384: 148 bytes of "test label"', () => {
-    const out = prf(p, 'SHA-384', hex('b80b733d6ceefcdc71566ea48e5567df'), 'test label', hex('cd665cf6a8447dd6ff8b27555edb7465'), 148);
-    assert.equal(
-      toHex(out),
-      '7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd' +
-        '8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d9184259b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6' +
-        '91c8f3a26854308d5eaa3be85e0990703d73e56f',
-    );
-  });
-});
-
-describe('tls 1.2: record protection (RFC 5288, RFC 7905)', () => {
-  const p = softwareProvider();
-  /** One sealed record as header and body, from the pieces seal appends. */
-  const sealRecord = (w: Tls12Protection, type: number, data: Uint8Array): [Uint8Array, Buffer] => {
-    const out: Uint8Array[] = [];
-    w.seal(type, data, out);
-    return [out[0], Buffer.concat(out.slice(1))];
-  };
-  it('AES-GCM: the explicit nonce is the sequence number after the 4-byte salt, and the record opens', () => {
-    const key = randomBytes(16);
-    const salt = randomBytes(4);
-    const w = new Tls12Protection(p.aead('AES-128-GCM', key), salt, 8);
-    const r = new Tls12Protection(p.aead('AES-128-GCM', key), salt, 8);
-    for (let seq = 0; seq < 3; seq++) {
-      const [header, body] = sealRecord(w, ContentType.application_data, Buffer.from(`record ${seq}`));
-      assert.equal(body.length, 8 + 8 + 16);
-      assert.deepEqual([...header], [23, 3, 3, 0, body.length]);
-      assert.equal(toHex(body.subarray(0, 8)), seq.toString(16).padStart(16, '0'));
-      // RFC 5246 §6.2.3.3: additional_data = seq_num ‖ type ‖ version ‖ length, here checked by decrypting by hand.
-      const aad = Buffer.concat([Buffer.from(seq.toString(16).padStart(16, '0'), 'hex'), Buffer.from([23, 3, 3, 0, 8])]);
-      const plain = p.aead('AES-128-GCM', key).open(Buffer.concat([salt, body.subarray(0, 8)]), aad, body.subarray(8));
-      assert.equal(Buffer.from(plain!).toString(), `record ${seq}`);
-      assert.equal(Buffer.from(r.open(header, body).fragment).toString(), `record ${seq}`);
-    }
-  });
-
-  it('ChaCha20-Poly1305: IV XOR sequence number, nothing explicit; a flipped bit is bad_record_mac', () => {
-    const key = randomBytes(32);
-    const iv = randomBytes(12);
-    const w = new Tls12Protection(p.aead('CHACHA20-POLY1305', key), iv, 0);
-    const r = new Tls12Protection(p.aead('CHACHA20-POLY1305', key), iv, 0);
-    sealRecord(w, ContentType.handshake, Buffer.from('first'));
-    const [header, body] = sealRecord(w, ContentType.handshake, Buffer.from('second'));
-    assert.equal(body.length, 6 + 16);
-    const nonce = Uint8Array.from(iv);
-    nonce[11] ^= 1;
-    const aad = Buffer.concat([Buffer.from('0000000000000001', 'hex'), Buffer.from([22, 3, 3, 0, 6])]);
-    assert.equal(Buffer.from(p.aead('CHACHA20-POLY1305', key).open(nonce, aad, body)!).toString(), 'second');
-    // The reader is at sequence 0: the record sealed at 1 does not open there.
-    assert.throws(() => r.open(header, body), (e: unknown) => e instanceof TlsAlertError && e.alert.name === 'bad_record_mac');
-  });
-});
 
 /** A raw TCP server that answers the first bytes with `reply(clientHelloRecord)`. */
 async function scripted(reply: (hello: Buffer) => Buffer) {
