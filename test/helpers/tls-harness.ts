@@ -80,3 +80,10 @@ export function tlsHarness(): TlsHarness {
     },
   };
 }
+
+/** A raw TCP server that answers every connection with `reply`, which sees the socket. */
+export async function rawServer(reply: (s: net.Socket) => void) {
+  const server = net.createServer(reply);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}

@@ -1,4 +1,4 @@
-// The TLS connection as a Duplex: writes waiting for the handshake, batching, back-pressure, close_notify and how a transport's end is read.
+// The TLS connection as a Duplex: writes waiting for the handshake, batching, back-pressure, close_notify, how a transport's end is read, and a raw peer's truncated, oversized or overlong input.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { connect, createTlsServer, TlsAlertError, type HandshakeSummary } from '
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
 import { collect, sha256, within, stoppedAfterEach } from '../../helpers/peers.js';
 import { pipedKymanPair, pipePair, until, type KymanPairOptions } from '../../helpers/pipe-pair.js';
+import { rawServer, tlsHarness } from '../../helpers/tls-harness.js';
 
 /** Each record's header and body, parsed back out of written bytes. */
 function records(bytes: Uint8Array): Array<{ type: number; length: number }> {
@@ -169,5 +170,40 @@ describe('tls connection', function () {
       const heard = await within(5000, told, 'the alert at the peer');
       assert.ok(heard instanceof TlsAlertError && heard.direction === 'received' && heard.alert.name === 'decode_error', 'the alert goes on the wire');
     });
+  });
+});
+
+describe('tls connection against a raw peer', function () {
+  this.timeout(30_000);
+  const { client, failure, closers } = tlsHarness();
+
+  it('a truncated record: decode_error, no hang', async () => {
+    const srv = await rawServer((s) => {
+      s.once('data', () => s.end(Buffer.from('160303004002000040', 'hex')));
+    });
+    closers.push(srv.close);
+    const e = await failure(await client(srv.port));
+    assert.equal(e.alert.name, 'decode_error');
+    assert.match(e.message, /middle of a record/);
+  });
+
+  it('an oversized record: record_overflow, decided on the header', async () => {
+    const srv = await rawServer((s) => {
+      // Only the header: the length alone must be enough to refuse it.
+      s.once('data', () => s.write(Buffer.from('1603034801', 'hex')));
+    });
+    closers.push(srv.close);
+    const e = await failure(await client(srv.port));
+    assert.equal(e.alert.name, 'record_overflow');
+  });
+
+  it('a handshake message claiming 16 MiB: refused before it is buffered', async () => {
+    const srv = await rawServer((s) => {
+      s.once('data', () => s.write(Buffer.from('1603030004' + '02ffffff', 'hex')));
+    });
+    closers.push(srv.close);
+    const e = await failure(await client(srv.port));
+    assert.equal(e.alert.name, 'decode_error');
+    assert.match(e.message, /exceeds kyman's limit/);
   });
 });
