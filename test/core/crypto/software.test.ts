@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createSoftwareProvider, parseKeySpec } from '../../../src/core/crypto/index.js';
+import { parseKeySpec } from '../../../src/core/crypto/provider.js';
+import { createSoftwareProvider, softwareProvider } from '../../../src/core/crypto/software.js';
 
 const provider = createSoftwareProvider();
 const enc = new TextEncoder();
@@ -73,8 +74,62 @@ describe('software CryptoProvider', () => {
     assert.throws(() => alice.deriveSecret(new Uint8Array(32)));
   });
 
-  it('parses key specs', () => {
-    assert.deepEqual(parseKeySpec('ec:p384'), { type: 'ec', curve: 'P-384' });
-    assert.equal(parseKeySpec('dsa:1024'), undefined);
+  it('computes RFC 5869 test case 3: no salt (a hash length of zeros) and no info', () => {
+    const prk = provider.hkdfExtract('SHA-256', new Uint8Array(0), new Uint8Array(22).fill(0x0b));
+    assert.equal(Buffer.from(prk).toString('hex'), '19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04');
+    assert.equal(
+      Buffer.from(provider.hkdfExpand('SHA-256', prk, new Uint8Array(0), 42)).toString('hex'),
+      '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8',
+    );
   });
+
+  it('refuses to open an AEAD record under other additional data, another nonce, or cut short', () => {
+    const key = provider.aead('AES-128-GCM', new Uint8Array(16).fill(3));
+    const nonce = new Uint8Array(12).fill(1);
+    const sealed = key.seal(nonce, enc.encode('aad'), enc.encode('hello'));
+    assert.equal(sealed.length, 5 + 16, 'the plaintext and a 16-byte tag');
+    assert.equal(key.open(nonce, enc.encode('aae'), sealed), null);
+    assert.equal(key.open(new Uint8Array(12).fill(2), enc.encode('aad'), sealed), null);
+    assert.equal(key.open(nonce, enc.encode('aad'), sealed.subarray(0, sealed.length - 1)), null);
+    assert.equal(key.open(nonce, enc.encode('aad'), new Uint8Array(3)), null);
+  });
+
+  it('verify says false, not throws, for a key that is not a key', () => {
+    const scheme = { type: 'ecdsa', hash: 'SHA-256' } as const;
+    assert.equal(provider.verify(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]), scheme, enc.encode('x'), new Uint8Array(64)), false);
+  });
+
+  it('draws random bytes from an injected source, and shares one process-wide provider', () => {
+    const seeded = createSoftwareProvider({ random: (n) => new Uint8Array(n).fill(0x5a) });
+    assert.deepEqual([...seeded.random(3)], [0x5a, 0x5a, 0x5a]);
+    assert.equal(provider.random(32).length, 32);
+    assert.notDeepEqual(provider.random(32), provider.random(32));
+    assert.equal(softwareProvider(), softwareProvider());
+  });
+
+  it('refuses a key another provider holds', async () => {
+    const key = await provider.generateKeyPair({ type: 'ed25519' });
+    await assert.rejects(provider.sign({ ...key, provider: 'pkcs11' }, { type: 'ed25519' }, enc.encode('x')), /the pkcs11 provider holds this key/);
+  });
+});
+
+describe('software CryptoProvider: generateKeyPairs', function () {
+  this.timeout(60_000);
+  for (const [spec, count] of [['ec:p256', 3], ['ec:p384', 2], ['ec:p521', 2], ['ed25519', 3], ['rsa:2048', 2]] as const) {
+    it(`${spec}: ${count} distinct keys, each handle what generateKeyPair would make of it`, async () => {
+      const keys = await provider.generateKeyPairs!(parseKeySpec(spec)!, count);
+      assert.equal(keys.length, count);
+      assert.equal(new Set(keys.map((k) => Buffer.from(k.spki).toString('hex'))).size, count);
+      const one = await provider.generateKeyPair(parseKeySpec(spec)!);
+      for (const key of keys) {
+        // A handle made the usual way from the same key: its SPKI is OpenSSL's encoder's.
+        const usual = provider.importPrivateKey(provider.exportPrivateKey(key));
+        assert.deepEqual({ ...key, keyObject: undefined }, { ...usual, keyObject: undefined });
+        assert.deepEqual(Object.keys(key), Object.keys(one));
+        const scheme = key.type === 'ed25519' ? ({ type: 'ed25519' } as const) : key.type === 'ec' ? ({ type: 'ecdsa', hash: 'SHA-256' } as const) : ({ type: 'rsa-pkcs1', hash: 'SHA-256' } as const);
+        const data = new TextEncoder().encode('to be signed');
+        assert.equal(provider.verify(key.spki, scheme, data, await provider.sign(key, scheme, data)), true);
+      }
+    });
+  }
 });

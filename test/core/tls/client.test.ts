@@ -1,11 +1,12 @@
-// The client entry: a configuration resolved once (createTlsClient) and shared by its connections; the version the ServerHello picks.
+// The client entry: a configuration resolved once (createTlsClient) and shared by its connections; the version the ServerHello picks; insecure mode only when asked for by name.
 
 import assert from 'node:assert/strict';
 import { KymanError } from '../../../src/core/errors.js';
-import { createTlsClient, createTlsServer, type TraceEvent } from '../../../src/core/tls/index.js';
+import { connect, createTlsClient, createTlsServer, type TraceEvent } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
-import { stoppedAfterEach, within } from '../../helpers/peers.js';
+import { connectTcp, stoppedAfterEach, within } from '../../helpers/peers.js';
 import { pipePair } from '../../helpers/pipe-pair.js';
+import { tlsHarness } from '../../helpers/tls-harness.js';
 
 describe('tls client entry', function () {
   this.timeout(30_000);
@@ -35,5 +36,21 @@ describe('tls client entry', function () {
       assert.equal(events[1].message, 'ServerHello');
       assert.ok(events.some((e) => e.message === (versions[0] === 'TLSv1.2' ? 'ServerKeyExchange' : 'EncryptedExtensions')));
     }
+  });
+});
+
+describe('tls client entry over TCP', function () {
+  this.timeout(30_000);
+  const { kymanServer, client } = tlsHarness();
+
+  it('insecure mode must be asked for by name', async () => {
+    const { port } = await kymanServer();
+    const tcp = await connectTcp(port);
+    assert.throws(() => connect({ socket: tcp, provider }), { code: 'USAGE' });
+    tcp.destroy();
+    const c = await client(port, { verify: 'insecure', trustAnchors: [], serverName: undefined });
+    const summary = await within(10_000, c.secured);
+    assert.equal(summary.validation, undefined);
+    c.destroy();
   });
 });
