@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../helpers/cli.js';
-import { SOFTHSM2, softHsm } from '../core/crypto/pkcs11-helpers.js';
+import { SOFTHSM2, softHsm } from '../helpers/pkcs11-tokens.js';
 
 const bin = path.join(repoRoot, 'bin/run.js');
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);

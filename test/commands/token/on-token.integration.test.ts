@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../../helpers/cli.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from '../../core/crypto/pkcs11-helpers.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../helpers/pkcs11-tokens.js';
 import { opensslServer, within, type Peer } from '../../helpers/peers.js';
 
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { expectCleanFailure, kyman, kymanJson } from '../../helpers/cli.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from '../../core/crypto/pkcs11-helpers.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../helpers/pkcs11-tokens.js';
 
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
 

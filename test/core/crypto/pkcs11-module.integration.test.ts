@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { KymanError } from '../../../src/core/errors.js';
 import { acquireModule, findToken, MAX_IDLE_SESSIONS, P11, releaseModule, TokenSession, tokensOf, withModule } from '../../../src/core/crypto/pkcs11-module.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from './pkcs11-helpers.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../helpers/pkcs11-tokens.js';
 
 const PIN = '1234';
 const code = (c: string) => (e: unknown) => e instanceof KymanError && e.code === c;

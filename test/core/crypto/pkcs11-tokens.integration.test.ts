@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPkcs11Provider } from '../../../src/core/crypto/pkcs11.js';
 import { deleteToken, initToken, listTokens, showToken } from '../../../src/core/crypto/pkcs11-tokens.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from './pkcs11-helpers.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../helpers/pkcs11-tokens.js';
 
 const is = (code: string, pattern?: RegExp) => (e: unknown) => e instanceof KymanError && e.code === code && (!pattern || pattern.test(e.message));
 

@@ -6,7 +6,7 @@ import { createSoftwareProvider } from '../../../src/core/crypto/software.js';
 import type { KeySpec, SignatureScheme } from '../../../src/core/crypto/provider.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { resolveGroups } from '../../../src/core/tls/suites.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from './pkcs11-helpers.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../helpers/pkcs11-tokens.js';
 
 const PIN = '5678';
 const software = createSoftwareProvider();

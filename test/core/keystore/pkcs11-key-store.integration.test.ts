@@ -8,7 +8,7 @@ import { Pkcs11KeyStore } from '../../../src/core/keystore/pkcs11-key-store.js';
 import { createCertificate } from '../../../src/core/pki/certificate/index.js';
 import { encodePem } from '../../../src/core/pki/pem.js';
 import { KymanError } from '../../../src/core/errors.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from '../crypto/pkcs11-helpers.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../helpers/pkcs11-tokens.js';
 
 const PIN = '24682468';
 const is = (code: string) => (e: unknown) => e instanceof KymanError && e.code === code;

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { createPkcs11Provider } from '../../../src/core/crypto/pkcs11.js';
 import { connect, createTlsServer, type TlsSocket } from '../../../src/core/tls/index.js';
 import { MAX_PLAINTEXT } from '../../../src/core/tls/record.js';
-import { SOFTHSM2, softHsm } from '../crypto/pkcs11-helpers.js';
+import { SOFTHSM2, softHsm } from '../../helpers/pkcs11-tokens.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
 import { collect, connectTcp, opensslClient, opensslServer, sha256, within, stoppedAfterEach } from '../../helpers/peers.js';
 import { pipedKymanPair, until, type KymanPairOptions } from '../../helpers/pipe-pair.js';

@@ -11,7 +11,7 @@ import type { KeyStore } from '../../../../src/core/keystore/types.js';
 import { readCertificationRequest } from '../../../../src/core/pki/csr.js';
 import { signRequest } from '../../../../src/core/keystore/issue.js';
 import { tempDir } from '../../../helpers/cli.js';
-import { SOFTHSM2, softHsm, type SoftHsm } from '../../crypto/pkcs11-helpers.js';
+import { SOFTHSM2, softHsm, type SoftHsm } from '../../../helpers/pkcs11-tokens.js';
 
 const PIN = '97539753';
 const is = (code: string) => (e: unknown) => e instanceof KymanError && e.code === code;
