@@ -21,6 +21,16 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+/**
+ * Whether two byte strings are the same, compared natively and stopping at the first difference:
+ * for public data (certificates, public keys, whole files), where equalBytes's JavaScript loop
+ * would only cost time.
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
 /** Orders byte strings as DER orders a SET OF (X.690 §11.6): byte by byte, a shorter prefix first. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

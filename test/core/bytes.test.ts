@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { asBytes, compareBytes, concat, equalBytes, toHex } from '../../src/core/bytes.js';
+import { asBytes, compareBytes, concat, equalBytes, sameBytes, toHex } from '../../src/core/bytes.js';
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
 
@@ -16,15 +16,22 @@ describe('bytes', () => {
     assert.deepEqual([...concat([big.subarray(1, 3), big.subarray(3)])], [8, 9, 10]);
   });
 
-  it('equalBytes is true for the same bytes only', () => {
-    assert.equal(equalBytes(b(1, 2, 3), b(1, 2, 3)), true);
-    assert.equal(equalBytes(b(), b()), true);
-    assert.equal(equalBytes(b(1, 2, 3), b(1, 2, 4)), false);
-    assert.equal(equalBytes(b(0, 2, 3), b(1, 2, 3)), false);
-    assert.equal(equalBytes(b(1, 2), b(1, 2, 0)), false);
-    assert.equal(equalBytes(b(1, 2, 3).subarray(1), b(2, 3)), true);
-    assert.equal(equalBytes(Buffer.from([5, 6]), b(5, 6)), true);
-  });
+  for (const [name, equal] of [['equalBytes', equalBytes], ['sameBytes', sameBytes]] as const) {
+    it(`${name} is true for the same bytes only`, () => {
+      assert.equal(equal(b(1, 2, 3), b(1, 2, 3)), true);
+      assert.equal(equal(b(), b()), true);
+      assert.equal(equal(b(1, 2, 3), b(1, 2, 4)), false);
+      assert.equal(equal(b(0, 2, 3), b(1, 2, 3)), false);
+      assert.equal(equal(b(1, 2), b(1, 2, 0)), false);
+      assert.equal(equal(b(1, 2, 3).subarray(1), b(2, 3)), true);
+      assert.equal(equal(Buffer.from([5, 6]), b(5, 6)), true);
+    });
+    it(`${name} compares a view's own bytes, not its whole buffer`, () => {
+      const big = b(9, 1, 2, 9);
+      assert.equal(equal(big.subarray(1, 3), b(1, 2)), true);
+      assert.equal(equal(big.subarray(0, 2), b(1, 2)), false);
+    });
+  }
 
   it('compareBytes orders as DER orders a SET OF: byte by byte, a shorter prefix first', () => {
     assert.equal(compareBytes(b(1, 2), b(1, 2)), 0);

@@ -5,7 +5,7 @@
 // lock, re-read the file, change a copy, write it atomically, release — but once for the list.
 
 import * as path from 'node:path';
-import { equalBytes } from '../bytes.js';
+import { sameBytes } from '../bytes.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, usage } from '../errors.js';
 import { publicKeyMatches } from '../pki/certificate/index.js';
@@ -63,7 +63,7 @@ export async function applyBatch(file: string, changes: readonly BatchChange[], 
       for (const c of changes) {
         const existing = byLabel.get(c.label);
         if (c.kind === 'certificate') {
-          if (image.entries.some((e) => e.certificate !== undefined && equalBytes(e.certificate, c.certificate))) {
+          if (image.entries.some((e) => e.certificate !== undefined && sameBytes(e.certificate, c.certificate))) {
             result.unchanged++;
             continue;
           }

@@ -1,7 +1,7 @@
 // Key databases held in one file (CMS .kdb or PKCS #12), with every change locked and atomic.
 
 import * as path from 'node:path';
-import { equalBytes } from '../bytes.js';
+import { sameBytes } from '../bytes.js';
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, notFound, usage, KymanError } from '../errors.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
@@ -282,7 +282,7 @@ export class FileKeyStore implements KeyStore {
 
   #refuseDuplicate(image: StoreImage<unknown>, label: string, certificate: Uint8Array): void {
     if (image.entries.some((e) => e.label === label)) throw conflict(`label "${label}" already exists in ${this.#name}`);
-    const same = image.entries.find((e) => e.certificate && equalBytes(e.certificate, certificate));
+    const same = image.entries.find((e) => e.certificate && sameBytes(e.certificate, certificate));
     if (same) throw conflict(`this certificate is already in ${this.#name} as "${same.label}"`);
   }
 
@@ -295,7 +295,7 @@ export class FileKeyStore implements KeyStore {
       this.path,
       async () => {
         const current = await readFileOrFail(this.path, 'key database');
-        const fresh = equalBytes(this.#bytes, current)
+        const fresh = sameBytes(this.#bytes, current)
           ? this.#image
           : this.#backend.decode(this.#provider, current, this.#password, this.#name);
         const copy: StoreImage<unknown> = { entries: fresh.entries.map((e) => ({ ...e })), meta: structuredCloneMeta(fresh.meta) };

@@ -2,7 +2,7 @@
 
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { equalBytes } from '../bytes.js';
+import { sameBytes } from '../bytes.js';
 import { createPkcs11Provider, type Pkcs11Provider, type Pkcs11ProviderOptions } from '../crypto/pkcs11.js';
 import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs11-keys.js';
 import { P11, type Handle } from '../crypto/pkcs11-module.js';
@@ -208,7 +208,7 @@ export class Pkcs11KeyStore implements KeyStore {
   private checkNew(label: string, certificate: Uint8Array): void {
     checkLabel(label);
     if (this.has(label)) throw conflict(`label "${label}" already exists on token "${this.provider.tokenLabel}"`);
-    const same = this.#entries.find((e) => equalBytes(e.certificate, certificate));
+    const same = this.#entries.find((e) => sameBytes(e.certificate, certificate));
     if (same) throw conflict(`this certificate is already on token "${this.provider.tokenLabel}" as "${same.label}"`);
   }
 

@@ -7,7 +7,7 @@
 //   keytool and kyman agree; a key entry is never an anchor here.
 // - the default key: the first key entry in the file, as most tools read a one-key PKCS #12.
 
-import { equalBytes } from '../bytes.js';
+import { sameBytes } from '../bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { encryptPrivateKeyInfo, type KeyProtection } from '../pki/pbe.js';
 import { readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
@@ -53,7 +53,7 @@ export const pkcs12Backend: FileBackend<Pkcs12Meta> = {
     const entries: StoredEntry[] = [];
     for (const cert of certs) {
       const key =
-        keys.find((k) => !usedKeys.has(k) && k.localKeyId && cert.localKeyId && equalBytes(k.localKeyId, cert.localKeyId)) ??
+        keys.find((k) => !usedKeys.has(k) && k.localKeyId && cert.localKeyId && sameBytes(k.localKeyId, cert.localKeyId)) ??
         keys.find((k) => !usedKeys.has(k) && !k.localKeyId && k.friendlyName && k.friendlyName === cert.friendlyName);
       if (key) usedKeys.add(key);
       const label = uniqueLabel(cert.friendlyName ?? key?.friendlyName ?? labelFromSubject(cert.data), taken);

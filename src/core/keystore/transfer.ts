@@ -1,7 +1,7 @@
 // Moving certificates and keys in and out of key databases: PEM, DER, PKCS #7 and PKCS #12.
 
 import * as path from 'node:path';
-import { equalBytes } from '../bytes.js';
+import { sameBytes } from '../bytes.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
@@ -37,7 +37,7 @@ export async function importCertificates(store: KeyStore, bytes: Uint8Array, opt
 async function addCertificates(store: KeyStore, certificates: readonly Uint8Array[], options: ImportCertificatesOptions): Promise<ImportResult> {
   const result: ImportResult = { added: [], skipped: [] };
   for (const [i, der] of certificates.entries()) {
-    const existing = store.entries().find((e) => equalBytes(e.certificate, der));
+    const existing = store.entries().find((e) => sameBytes(e.certificate, der));
     if (existing) {
       if (certificates.length === 1) throw conflict(`this certificate is already in ${path.basename(store.path)} as "${existing.label}"`);
       result.skipped.push({ label: existing.label, subject: summarizeCertificate(der).subject });
@@ -101,7 +101,7 @@ export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options:
   const result: ImportResult = { added: [await store.addKeyPair(label, certificate, handle, { isDefault: options.isDefault })], skipped: [] };
   if (options.withChain) {
     for (const der of orderChain(provider, certificate, others).slice(1)) {
-      const existing = store.entries().find((e) => equalBytes(e.certificate, der));
+      const existing = store.entries().find((e) => sameBytes(e.certificate, der));
       if (existing) result.skipped.push({ label: existing.label, subject: summarizeCertificate(der).subject });
       else result.added.push(await store.addCertificate(labelFor(der, (l) => store.has(l)), der, { trusted: true }));
     }

@@ -1,7 +1,7 @@
 // gskkyman's request actions: create a request, renew one, receive the certificate, move pending keys to a new password.
 
 import * as path from 'node:path';
-import { equalBytes } from '../../bytes.js';
+import { sameBytes } from '../../bytes.js';
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../../crypto/provider.js';
 import { softwareProvider } from '../../crypto/software.js';
 import { conflict, failed, KymanError, notFound, usage } from '../../errors.js';
@@ -171,7 +171,7 @@ export async function receiveCertificate(keyStore: KeyStore, requests: PendingRe
   for (const other of certificates) {
     if (other === cert) continue;
     const otherSubject = summarizeCertificate(other).subject;
-    const present = keyStore.entries().some((e) => equalBytes(e.certificate, other));
+    const present = keyStore.entries().some((e) => sameBytes(e.certificate, other));
     if (present) continue;
     if (!options.addChain) {
       chain.push({ subject: otherSubject, added: false });

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../../crypto/provider.js';
 import { softwareProvider } from '../../crypto/software.js';
-import { equalBytes } from '../../bytes.js';
+import { sameBytes } from '../../bytes.js';
 import { badInput, conflict, KymanError, notFound, usage } from '../../errors.js';
 import { readCertificationRequest } from '../../pki/csr.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../../pki/pbe.js';
@@ -97,7 +97,7 @@ export class RequestStore implements PendingRequestStore {
   async add(label: string, request: Uint8Array, key: PrivateKeyHandle, options: { renewal?: boolean } = {}): Promise<PendingRequest> {
     checkLabel(label);
     const info = readCertificationRequest(this.#provider, request);
-    if (!equalBytes(info.publicKey.spki, key.spki)) throw usage(`the key given for pending request "${label}" is not the request's key`);
+    if (!sameBytes(info.publicKey.spki, key.spki)) throw usage(`the key given for pending request "${label}" is not the request's key`);
     if (!key.extractable) throw usage(`the key for "${label}" lives on a token and cannot be kept in a request database`);
     const pkcs8 = this.#provider.exportPrivateKey(key);
     return this.#change((image, items) => {

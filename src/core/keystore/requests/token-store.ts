@@ -7,7 +7,7 @@
 // `pkcs11-tool --keypairgen` would leave), or an entry's key for a renewal. The key never leaves
 // the token, so receiving the certificate only stores it beside the key with the key's CKA_ID.
 
-import { equalBytes } from '../../bytes.js';
+import { sameBytes } from '../../bytes.js';
 import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../../crypto/pkcs11-keys.js';
 import { P11, type Handle } from '../../crypto/pkcs11-module.js';
 import type { KeySpec, PrivateKeyHandle } from '../../crypto/provider.js';
@@ -92,7 +92,7 @@ export class TokenRequestStore implements PendingRequestStore {
       for (const object of objects) {
         try {
           const key = keyHandleFor(this.token, object);
-          if (equalBytes(key.spki, request.spki)) return key;
+          if (sameBytes(key.spki, request.spki)) return key;
         } catch {
           // A key whose public half the token does not hold cannot be this request's: skip it.
         }
@@ -124,7 +124,7 @@ export class TokenRequestStore implements PendingRequestStore {
     this.reload();
     if (!isPkcs11Key(key) || key.token !== this.tokenLabel) throw usage(`the key for pending request "${label}" must be on token "${this.tokenLabel}"`);
     const info = readCertificationRequest(this.store.provider, request);
-    if (!equalBytes(info.publicKey.spki, key.spki)) throw usage(`the key given for pending request "${label}" is not the request's key`);
+    if (!sameBytes(info.publicKey.spki, key.spki)) throw usage(`the key given for pending request "${label}" is not the request's key`);
     if (this.has(label)) throw conflict(`label "${label}" is already a pending request on token "${this.tokenLabel}"`);
     this.token.run(`storing request "${label}" on token "${this.tokenLabel}"`, (s, lib) =>
       lib.C_CreateObject(s, [
