@@ -21,7 +21,7 @@ export { keyEncryptor } from './pki/pbe.js';
 export type { BatchChange, BatchOptions, BatchResult } from './keystore/batch.js';
 export { connect, createTlsClient, createTlsServer, listen, TlsSocket, TlsAlertError, ALERTS, formatTraceEvent, CIPHER_SUITES, GROUPS, SIGNATURE_SCHEMES } from './tls/index.js';
 export type { TlsClient, TlsServer, TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode, Alert, AlertName, TraceEvent, TraceField, TraceSink, CipherSuiteName, GroupName, SignatureSchemeName } from './tls/index.js';
-export { credentialsFrom, trustAnchorsOf, intermediatesOf } from './keystore/credentials.js';
+export { credentialsFrom, trustAnchorsOf, trustMaterialOf } from './keystore/credentials.js';
 export type { StoreCredentials } from './keystore/credentials.js';
 export { probe, describeHandshakeFailure, versionOptions, DEFAULT_IDLE_MS } from './tools/probe.js';
 export type { ProbeOptions, ProbeReport, ChainCertificate } from './tools/probe.js';

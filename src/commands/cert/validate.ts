@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { fileExists, intermediatesOf, notFound, readCertificateFile, readFileOrFail, softwareProvider, trustAnchorsOf, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
+import { fileExists, notFound, readCertificateFile, readFileOrFail, softwareProvider, trustMaterialOf, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { dateText, dayText, out, table } from '../../cli/output.js';
@@ -47,8 +47,9 @@ export default class CertValidate extends KymanCommand<typeof CertValidate> {
       intermediates.push(...rest);
     }
     if (store) {
-      anchors.push(...trustAnchorsOf(store));
-      intermediates.push(...intermediatesOf(store));
+      const material = trustMaterialOf(store);
+      anchors.push(...material.anchors);
+      intermediates.push(...material.intermediates);
     }
     for (const file of this.flags['ca-file'] ?? []) anchors.push(...(await readCertificates(file)));
     if (anchors.length === 0) throw usage('no trust anchors: give --ca-file FILE, or --db with trusted entries');

@@ -27,20 +27,20 @@ function isAnchor(provider: CryptoProvider, trusted: boolean, certificate: Uint8
   return info.isCA || info.selfSigned;
 }
 
-/** The trust anchors of a key store: the certificates of its trusted CA or self-signed entries. */
-export function trustAnchorsOf(store: KeyStore, provider: CryptoProvider = softwareProvider()): Uint8Array[] {
-  return store
-    .entries()
-    .filter((e) => isAnchor(provider, e.trusted, e.certificate))
-    .map((e) => e.certificate);
+/**
+ * A key store's certificates as a chain check wants them, read once: the anchors (trusted CA or
+ * self-signed entries) and the rest, candidates for the middle of a chain.
+ */
+export function trustMaterialOf(store: KeyStore, provider: CryptoProvider = softwareProvider()): { anchors: Uint8Array[]; intermediates: Uint8Array[] } {
+  const anchors: Uint8Array[] = [];
+  const intermediates: Uint8Array[] = [];
+  for (const e of store.entries()) (isAnchor(provider, e.trusted, e.certificate) ? anchors : intermediates).push(e.certificate);
+  return { anchors, intermediates };
 }
 
-/** The rest of a key store's certificates: candidates for the middle of a chain. */
-export function intermediatesOf(store: KeyStore, provider: CryptoProvider = softwareProvider()): Uint8Array[] {
-  return store
-    .entries()
-    .filter((e) => !isAnchor(provider, e.trusted, e.certificate))
-    .map((e) => e.certificate);
+/** The trust anchors of a key store: the certificates of its trusted CA or self-signed entries. */
+export function trustAnchorsOf(store: KeyStore, provider: CryptoProvider = softwareProvider()): Uint8Array[] {
+  return trustMaterialOf(store, provider).anchors;
 }
 
 /** The entry `label` (or the default key) as a chain (its certificate and the issuers the store holds) and its private key. */

@@ -3,7 +3,7 @@ import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { createKeyStore } from '../../../src/core/keystore/create.js';
 import { createSelfSignedEntry } from '../../../src/core/keystore/create-entry.js';
-import { credentialsFrom, intermediatesOf, trustAnchorsOf } from '../../../src/core/keystore/credentials.js';
+import { credentialsFrom, trustAnchorsOf, trustMaterialOf } from '../../../src/core/keystore/credentials.js';
 import type { FileKeyStore } from '../../../src/core/keystore/file-key-store.js';
 import { issueEntry } from '../../../src/core/keystore/issue.js';
 import { readCertificate } from '../../../src/core/pki/certificate/index.js';
@@ -39,9 +39,10 @@ describe('keystore/credentials', function () {
     assert.deepEqual(subjectsOf(trustAnchorsOf(store, provider)), ['CN=Intermediate CA', 'CN=Root CA', 'CN=self.example']);
   });
 
-  it('intermediatesOf: every certificate that is not an anchor', () => {
-    assert.deepEqual(subjectsOf(intermediatesOf(store, provider)), ['CN=Other CA', 'CN=direct.example', 'CN=leaf.example']);
-    assert.equal(trustAnchorsOf(store).length + intermediatesOf(store).length, store.entries().length);
+  it('trustMaterialOf: the anchors, and every certificate that is not an anchor', () => {
+    assert.deepEqual(subjectsOf(trustMaterialOf(store, provider).intermediates), ['CN=Other CA', 'CN=direct.example', 'CN=leaf.example']);
+    assert.deepEqual(trustMaterialOf(store).anchors, trustAnchorsOf(store));
+    assert.equal(trustMaterialOf(store).anchors.length + trustMaterialOf(store).intermediates.length, store.entries().length);
   });
 
   it('credentialsFrom: the leaf first, then its issuers up to the root, which is left out', async () => {
