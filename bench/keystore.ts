@@ -16,7 +16,7 @@ import {
   type CmsRecord,
   type PrivateKeyHandle,
 } from '../src/core/index.js';
-import { median, report, time, type Figure } from './report.js';
+import { median, time, type Figure } from './report.js';
 
 const PASSWORD = 'bench-password';
 

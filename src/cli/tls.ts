@@ -1,7 +1,7 @@
 // What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
 
 import { Flags } from '@oclif/core';
-import { formatTraceEvent, keyLogFile, type ChainCertificate, type KeyOperations, type TraceEvent } from '../core/index.js';
+import { formatTraceEvent, keyLogFile, type ChainCertificate, type TraceEvent } from '../core/index.js';
 import { err, out, table } from './output.js';
 
 /** Flags `tls client` and `tls server` share. */

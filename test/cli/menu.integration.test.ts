@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { expectCleanFailure, kyman, kymanJson, repoRoot, tempDir, tool } from '../helpers/cli.js';
+import { kyman, kymanJson, repoRoot, tempDir, tool } from '../helpers/cli.js';
 import { SOFTHSM2, softHsm } from '../helpers/pkcs11-tokens.js';
 
 const bin = path.join(repoRoot, 'bin/run.js');

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { createRequest, KEY_SPECS, openPendingRequests, parseKeySpec, softwareProvider, usage } from '../../core/index.js';
+import { createRequest, KEY_SPECS, openPendingRequests, parseKeySpec, usage } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { existingTokenKey, lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { openPendingRequests, readFileOrFail, receiveCertificate, softwareProvider } from '../../core/index.js';
+import { openPendingRequests, readFileOrFail, receiveCertificate } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { openPendingRequests, renewRequest, softwareProvider } from '../../core/index.js';
+import { openPendingRequests, renewRequest } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { requestJson, requestText, writeRequestFile } from '../../cli/request.js';

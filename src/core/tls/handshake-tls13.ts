@@ -11,12 +11,10 @@ import {
   CertificateCodec,
   CertificateVerifyCodec,
   FinishedCodec,
-  HandshakeType,
   KeyUpdateCodec,
   messageName,
   type MessageCodec,
   type Certificate,
-  type CertificateVerify,
 } from './msgs/index.js';
 import { Tls13Protection } from './record.js';
 import { keyKindOf, schemeById, schemeFitsKey, type SignatureSchemeInfo } from './suites.js';

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
+import { kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
 import { gskit } from '../../helpers/fixtures.js';
 
 /** The public key of a PEM certificate or private key, as openssl prints it. */

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createSoftwareProvider, type PrivateKeyHandle } from '../../../src/core/crypto/index.js';
 import { createCertificate, type CertificateOptions } from '../../../src/core/pki/certificate/index.js';
 import { encodePem } from '../../../src/core/pki/pem.js';
-import { kyman, kymanJson, ok, suiteTempDir, tool } from '../../helpers/cli.js';
+import { kyman, kymanJson, suiteTempDir, tool } from '../../helpers/cli.js';
 
 const provider = createSoftwareProvider();
 const DAY = 86_400_000;

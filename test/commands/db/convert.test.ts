@@ -8,7 +8,6 @@ import { gskit } from '../../helpers/fixtures.js';
 describe('kyman db convert', function () {
   this.timeout(120_000);
   const tmp = suiteTempDir();
-  const env = { KDB_PASS: 'db-test-password' };
 
   it('converts CMS to PKCS #12 and back, keeping labels, trust and the default key', () => {
     const src = tmp.file('conv.kdb');

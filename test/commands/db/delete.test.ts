@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, suiteTempDir } from '../../helpers/cli.js';
 
 describe('kyman db delete', function () {
   this.timeout(120_000);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, suiteTempDir } from '../../helpers/cli.js';
 import { gskit } from '../../helpers/fixtures.js';
 
 const FIXTURES = [

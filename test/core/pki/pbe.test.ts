@@ -5,7 +5,7 @@ import * as asn1js from 'asn1js';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { gskit } from '../../helpers/fixtures.js';
-import { OPENSSL_PBE_CASES, ecPkcs8 as ecPkcs8Fixture, opensslEpki, rsaPkcs8 as rsaPkcs8Fixture } from '../../helpers/pbe-cases.js';
+import { OPENSSL_PBE_CASES, ecPkcs8 as ecPkcs8Fixture, opensslEpki } from '../../helpers/pbe-cases.js';
 import {
   DEFAULT_KEY_PROTECTION,
   type KeyProtection,
@@ -30,7 +30,6 @@ function spkiOfPkcs8(pkcs8: Uint8Array): Buffer {
 }
 
 describe('password-based encryption', () => {
-  const rsaPkcs8 = rsaPkcs8Fixture();
   const ecPkcs8 = ecPkcs8Fixture();
 
   describe('PKCS #12 key derivation (RFC 7292 B.2)', () => {

@@ -42,7 +42,7 @@ function paddedRecord(content: Uint8Array, type: number, padding: number): Uint8
 describe('tls record layer', function () {
   this.timeout(30_000);
   let pki: TestPki;
-  const { peers, sockets } = stoppedAfterEach();
+  const { sockets } = stoppedAfterEach();
   before(async () => (pki = await makePki()));
   after(() => pki.cleanup());
 
