@@ -72,7 +72,7 @@ const GROUP_CURVE: Partial<Record<KeyExchangeGroup, NamedCurve>> = { secp256r1: 
 export const TOKEN_GROUPS = Object.keys(GROUP_CURVE) as readonly KeyExchangeGroup[];
 
 /** RFC 8017 §9.2: DigestInfo with the hash's OID and NULL parameters, what CKM_RSA_PKCS signs. */
-function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Buffer {
+export function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Buffer {
   const info = new DigestInfo({
     digestAlgorithm: new AlgorithmIdentifier({ algorithm: HASH_OID[hash], parameters: new Uint8Array([5, 0]).buffer }),
     digest: new OctetString(digest),

@@ -202,7 +202,7 @@ export class Pkcs11KeyStore implements KeyStore {
   async privateKey(label: string): Promise<PrivateKeyHandle> {
     const e = this.get(label);
     if (!e.keyObject) throw notFound(`entry "${label}" on token "${this.provider.tokenLabel}" has no private key`);
-    return keyHandleFor(this.token, e.keyObject, spkiOf(e.certificate));
+    return keyHandleFor(this.token, e.keyObject, certificateSpki(e.certificate));
   }
 
   private checkNew(label: string, certificate: Uint8Array): void {
@@ -213,22 +213,8 @@ export class Pkcs11KeyStore implements KeyStore {
   }
 
   private storeCertificate(label: string, certificate: Uint8Array, id: Uint8Array): void {
-    const cert = parseCertificate(certificate);
-    const tbs = cert.tbsCertificate;
-    this.token.run(`storing certificate "${label}" on token "${this.provider.tokenLabel}"`, (s, lib) =>
-      lib.C_CreateObject(s, [
-        { type: P11.CKA_CLASS, value: P11.CKO_CERTIFICATE },
-        { type: P11.CKA_CERTIFICATE_TYPE, value: P11.CKC_X_509 },
-        { type: P11.CKA_TOKEN, value: true },
-        { type: P11.CKA_PRIVATE, value: false },
-        { type: P11.CKA_LABEL, value: label },
-        { type: P11.CKA_ID, value: Buffer.from(id) },
-        { type: P11.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
-        { type: P11.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
-        { type: P11.CKA_SERIAL_NUMBER, value: derInteger(new Uint8Array(tbs.serialNumber)) },
-        { type: P11.CKA_VALUE, value: Buffer.from(certificate) },
-      ]),
-    );
+    const template = certificateObjectTemplate(label, certificate, id);
+    this.token.run(`storing certificate "${label}" on token "${this.provider.tokenLabel}"`, (s, lib) => lib.C_CreateObject(s, template));
   }
 
   private finish(label: string, makeDefault: boolean): KeyStoreEntry {
@@ -318,6 +304,26 @@ export class Pkcs11KeyStore implements KeyStore {
   }
 }
 
+/**
+ * The token object of an X.509 certificate (PKCS #11 2.40 §4.6.3): CKA_SUBJECT, CKA_ISSUER and
+ * CKA_SERIAL_NUMBER as DER, which other tools search by, CKA_ID pairing it with its key.
+ */
+export function certificateObjectTemplate(label: string, certificate: Uint8Array, id: Uint8Array): { type: number; value: number | boolean | string | Buffer }[] {
+  const tbs = parseCertificate(certificate).tbsCertificate;
+  return [
+    { type: P11.CKA_CLASS, value: P11.CKO_CERTIFICATE },
+    { type: P11.CKA_CERTIFICATE_TYPE, value: P11.CKC_X_509 },
+    { type: P11.CKA_TOKEN, value: true },
+    { type: P11.CKA_PRIVATE, value: false },
+    { type: P11.CKA_LABEL, value: label },
+    { type: P11.CKA_ID, value: Buffer.from(id) },
+    { type: P11.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
+    { type: P11.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
+    { type: P11.CKA_SERIAL_NUMBER, value: derInteger(new Uint8Array(tbs.serialNumber)) },
+    { type: P11.CKA_VALUE, value: Buffer.from(certificate) },
+  ];
+}
+
 /** CKA_SERIAL_NUMBER is the DER INTEGER (PKCS #11 2.40 §4.6.3); RFC 5280 caps serials at 20 octets, so the length fits one byte. */
 const derInteger = (content: Uint8Array) => Buffer.concat([Buffer.from([0x02, content.length]), content]);
 
@@ -331,7 +337,8 @@ function parseCertificate(der: Uint8Array): Certificate {
   }
 }
 
-const spkiOf = (certificate: Uint8Array) => new Uint8Array(AsnConvert.serialize(parseCertificate(certificate).tbsCertificate.subjectPublicKeyInfo));
+/** The SubjectPublicKeyInfo DER of a certificate. */
+export const certificateSpki = (certificate: Uint8Array) => new Uint8Array(AsnConvert.serialize(parseCertificate(certificate).tbsCertificate.subjectPublicKeyInfo));
 
 /** Opens a token as a key database. */
 export function openTokenKeyStore(options: OpenTokenKeyStoreOptions): Pkcs11KeyStore {

@@ -136,4 +136,48 @@ describe('PKCS #11 key objects', () => {
     assert.equal(isPkcs11Key({ ...soft, provider: 'pkcs11' }), false, 'a token key has an object handle');
     assert.equal(isPkcs11Key({ ...soft, provider: 'pkcs11', object: Buffer.alloc(8) } as never), true);
   });
+  describe('what it writes, byte for byte', () => {
+    // Recorded from an earlier release, which wrote these through the schema classes.
+    const point = (length: number, step: number) => {
+      const p = Uint8Array.from({ length }, (_, i) => (i * step + (step === 1 ? 1 : 0)) & 0xff);
+      p[0] = 4;
+      return p;
+    };
+    const p256 = point(65, 1);
+    const p521 = point(133, 7);
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+    it('CKA_EC_PARAMS of each curve', () => {
+      assert.equal(hex(ecParams('P-256')), '06082a8648ce3d030107');
+      assert.equal(hex(ecParams('P-384')), '06052b81040022');
+      assert.equal(hex(ecParams('P-521')), '06052b81040023');
+    });
+
+    it('CKA_EC_POINT, short and long form lengths', () => {
+      assert.equal(hex(wrapEcPoint(p256)), '04410402030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f4041');
+      assert.equal(hex(wrapEcPoint(p521)), '04818504070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9e0e7eef5fc030a11181f262d343b424950575e656c737a81888f969da4abb2b9c0c7ced5dce3eaf1f8ff060d141b222930373e454c535a61686f767d848b9299a0a7aeb5bcc3cad1d8dfe6edf4fb020910171e252c333a41484f565d646b727980878e959c');
+    });
+
+    it('EC and Ed25519 SubjectPublicKeyInfos', () => {
+      assert.equal(hex(ecSpki('P-256', p256)), '3059301306072a8648ce3d020106082a8648ce3d0301070342000402030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f4041');
+      assert.equal(hex(ecSpki('P-521', p521)), '30819b301006072a8648ce3d020106052b810400230381860004070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9e0e7eef5fc030a11181f262d343b424950575e656c737a81888f969da4abb2b9c0c7ced5dce3eaf1f8ff060d141b222930373e454c535a61686f767d848b9299a0a7aeb5bcc3cad1d8dfe6edf4fb020910171e252c333a41484f565d646b727980878e959c');
+      assert.equal(hex(ed25519Spki(new Uint8Array(32).fill(9))), '302a300506032b65700321000909090909090909090909090909090909090909090909090909090909090909');
+    });
+
+    it('RSA SubjectPublicKeyInfos, with and without a zero octet before a top bit', () => {
+      const high = Uint8Array.from({ length: 256 }, (_, i) => (i * 13 + 200) & 0xff);
+      high[0] = 0xc1;
+      const low = Uint8Array.from({ length: 128 }, (_, i) => (i * 5 + 1) & 0xff);
+      low[0] = 0x41;
+      assert.equal(hex(rsaSpki(high, Uint8Array.of(1, 0, 1))), '30820122300d06092a864886f70d01010105000382010f003082010a0282010100c1d5e2effc091623303d4a5764717e8b98a5b2bfccd9e6f3000d1a2734414e5b6875828f9ca9b6c3d0ddeaf704111e2b3845525f6c798693a0adbac7d4e1eefb0815222f3c495663707d8a97a4b1becbd8e5f2ff0c192633404d5a6774818e9ba8b5c2cfdce9f603101d2a3744515e6b7885929facb9c6d3e0edfa0714212e3b4855626f7c8996a3b0bdcad7e4f1fe0b1825323f4c596673808d9aa7b4c1cedbe8f5020f1c293643505d6a7784919eabb8c5d2dfecf90613202d3a4754616e7b8895a2afbcc9d6e3f0fd0a1724313e4b5865727f8c99a6b3c0cddae7f4010e1b2835424f5c697683909daab7c4d1deebf805121f2c394653606d7a8794a1aebb0203010001');
+      assert.equal(hex(rsaSpki(low, Uint8Array.of(3))), '30819c300d06092a864886f70d010101050003818a0030818602818041060b10151a1f24292e33383d42474c51565b60656a6f74797e83888d92979ca1a6abb0b5babfc4c9ced3d8dde2e7ecf1f6fb00050a0f14191e23282d32373c41464b50555a5f64696e73787d82878c91969ba0a5aaafb4b9bec3c8cdd2d7dce1e6ebf0f5faff04090e13181d22272c31363b40454a4f54595e63686d72777c020103');
+      assert.equal(hex(rsaSpki(Uint8Array.of(0x80, 1), Uint8Array.of(0x80))), '301d300d06092a864886f70d0101010500030c003009020300800102020080');
+    });
+
+    it('an EC key whose curve is named only inside its ECPrivateKey', () => {
+      // PrivateKeyInfo { 0, { id-ecPublicKey }, ECPrivateKey { 1, 32 × 05, [0] prime256v1 } }
+      const pkcs8 = Buffer.from('3043020100300906072a8648ce3d020104333031020101' + '0420' + '05'.repeat(32) + 'a00a06082a8648ce3d030107', 'hex');
+      assert.deepEqual(privateValuesOf(pkcs8).values.map((v) => hex(v.value)), ['06082a8648ce3d030107', '0505050505050505050505050505050505050505050505050505050505050505']);
+    });
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import { KymanError } from '../../../src/core/errors.js';
-import { formatName, parseName } from '../../../src/core/pki/name.js';
+import { encodeName, formatName, parseName } from '../../../src/core/pki/name.js';
 
 const hex = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
 const der = (name: Name) => new Uint8Array(AsnConvert.serialize(name));
@@ -177,4 +177,37 @@ describe('distinguished names', () => {
       });
     }
   });
+  describe('encodeName', () => {
+    // What an earlier release wrote through the schema classes for each kind of value a Name
+    // read from elsewhere may hold; parseName itself makes only the UTF8, Printable and IA5 kinds.
+    const one = (value: ConstructorParameters<typeof AttributeValue>[0], type = '2.5.4.3') =>
+      new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue(value) })])]);
+    const cases: [string, ConstructorParameters<typeof AttributeValue>[0], string][] = [
+      ['a BMPString beyond the BMP (UTF-16 code units)', { bmpString: 'Grüße 𝄞' }, '301b3119301706035504031e100047007200fc00df00650020d834dd1e'],
+      ['a TeletexString (one octet a character)', { teletexString: 'abc ÿé' }, '3011310f300d0603550403140661626320ffe9'],
+      ['a UniversalString inside the BMP', { universalString: 'añb€' }, '301b3119301706035504031c1000000061000000f100000062000020ac'],
+      ['a PrintableString with characters it cannot hold (their low octets)', { printableString: 'Zé€' }, '300e310c300a060355040313035ae9ac'],
+      ['an IA5String with a non-ASCII character (its low octet)', { ia5String: 'é' }, '300c310a300806035504031601e9'],
+      ['a UTF8String', { utf8String: 'x' }, '300c310a300806035504030c0178'],
+      ['an empty UTF8String', { utf8String: '' }, '300b3109300706035504030c00'],
+      ['a 300-octet value (two length octets)', { utf8String: 'y'.repeat(300) }, '3082013d318201393082013506035504030c82012c797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979'],
+      ['an ANY value in DER, as given', { anyValue: Uint8Array.from([0x0c, 0x03, 0x78, 0x79, 0x7a]).buffer }, '300e310c300a06035504030c0378797a'],
+      ['an ANY value with a long-form length, as given', { anyValue: Uint8Array.from([0x0c, 0x81, 0x03, 0x78, 0x78, 0x78]).buffer }, '300f310d300b06035504030c8103787878'],
+      ['an ANY SEQUENCE, as given', { anyValue: Uint8Array.from([0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02]).buffer }, '3011310f300d06035504033006020101020102'],
+    ];
+    for (const [what, value, expected] of cases) {
+      it(`writes ${what}`, () => assert.equal(hex(encodeName(one(value))), expected));
+    }
+
+    it('writes an attribute type whose first arcs take one octet (1.39)', () => {
+      assert.equal(hex(encodeName(one({ utf8String: 'x' }, '1.39.5'))), '300b3109300706024f050c0178');
+    });
+
+    it('writes what parseName makes: multi-valued RDNs in DER order, #hex values as given', () => {
+      assert.equal(hex(encodeName(parseName('CN=a+O=b+C=US'))), '3021311f300806035504030c01613008060355040a0c01623009060355040613025553');
+      assert.equal(hex(encodeName(parseName('CN=#0c0378797a'))), '300e310c300a06035504030c0378797a');
+      assert.equal(hex(encodeName(parseName('CN=x,O=é,C=US,DC=a,emailAddress=a@b'))), '304d3112301006092a864886f70d01090116036140623111300f060a0992268993f22c640119160161310b3009060355040613025553310b3009060355040a0c02c3a9310a300806035504030c0178');
+    });
+  });
 });
+

@@ -5,6 +5,9 @@ import * as asn1js from 'asn1js';
 import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { gskit } from '../../helpers/fixtures.js';
+import { pkcs12Material } from '../../helpers/pkcs12-material.js';
+import { seededProvider } from '../../helpers/seeded-provider.js';
+import { readTlv } from '../../../src/core/der/reader.js';
 import { OPENSSL_PBE_CASES, ecPkcs8 as ecPkcs8Fixture, opensslEpki } from '../../helpers/pbe-cases.js';
 import {
   DEFAULT_KEY_PROTECTION,
@@ -184,6 +187,32 @@ describe('password-based encryption', () => {
           assert.deepEqual(spkiOfPkcs8(pkcs8), new nodeCrypto.X509Certificate(cert).publicKey.export({ format: 'der', type: 'spki' }));
           assert.throws(() => decryptPrivateKeyInfo(provider, epki, password + '!'), isCode('BAD_PASSWORD'));
         }
+      });
+    }
+  });
+
+  describe('what it writes, byte for byte', () => {
+    // Recorded from the encryptions of an earlier release with the seeded provider: the salt and
+    // IV come out the same, so any change in how the parameters are encoded shows here.
+    const { leafKey } = pkcs12Material();
+    const cases: [KeyProtection, string, string][] = [
+      [{ scheme: 'pbes2', prf: 'SHA-256', cipher: 'AES-256-CBC', iterations: 2048, saltLength: 16 }, '306206092a864886f70d01050d3055303406092a864886f70d01050c302704100d45197c6e2a95447abae1722fe60e7102020800020120300c06082a864886f70d02090500301d060960864801650304012a041002a8d3adb5e47a3e1a63489c252a247a', 'f9f1d8cc441bcace13bfc7186322c0624bd4d968dbeec5517cea1edd6c14ffc9'],
+      [{ scheme: 'pbes2', prf: 'SHA-1', cipher: 'AES-128-CBC', iterations: 1, saltLength: 8 }, '305906092a864886f70d01050d304c302b06092a864886f70d01050c301e04080d45197c6e2a9544020101020110300c06082a864886f70d02070500301d0609608648016503040102041002a8d3adb5e47a3e1a63489c252a247a', '809d156b0d42e2be1cec400eb5470075e6cc9ab519fcbf82b68651279a3a9299'],
+      [{ scheme: 'pbes2', prf: 'SHA-384', cipher: 'AES-192-CBC', iterations: 300, saltLength: 20 }, '306606092a864886f70d01050d3059303806092a864886f70d01050c302b04140d45197c6e2a95447abae1722fe60e715d524b6d0202012c020118300c06082a864886f70d020a0500301d0609608648016503040116041002a8d3adb5e47a3e1a63489c252a247a', '5f820cf667721674ea8664ca7dc09afe81ebfbee04c892eb23ee355892b0b815'],
+      [{ scheme: 'pbes2', prf: 'SHA-512', cipher: 'DES-EDE3-CBC', iterations: 70000, saltLength: 200 }, '3082011706092a864886f70d01050d308201083081ef06092a864886f70d01050c3081e10481c80d45197c6e2a95447abae1722fe60e715d524b6d173da6647d4e8c13fe07f5ad35106be744f747d6e64183d0e96fb2aef529e90280e873159cd9674cbd949db802a8d3adb5e47a3e1a63489c252a247a9840a30855554755c5aecb0950e35d79286e66e6d3bc0d28ccf31c57539723b274a33cca70df217cbc87d9bbbac3c5a06e269770e07d92ed8499a0fc7f93697881cf1f70142e2189baacd100fc581d51a1431dbdfce0857754e00cc3dadc55ed380d62b02e56afc3a91a9dd39509029f03cfbccc88c765cf0203011170020118300c06082a864886f70d020b0500301406082a864886f70d030704084c7775e529b8d437', 'cedf23f73dca981792ef4947d83cd41fff96f561bf66584d60d76e1e9ca49e67'],
+      [{ scheme: 'pkcs12-3des', iterations: 2048, saltLength: 8 }, '301c060a2a864886f70d010c0103300e04080d45197c6e2a954402020800', '76709d3976fa48b72d0144c7aac85adc021b1bde4405dd959e40c03c83e4fbd8'],
+      [{ scheme: 'pkcs12-rc2-40', iterations: 128, saltLength: 20 }, '3028060a2a864886f70d010c0106301a04140d45197c6e2a95447abae1722fe60e715d524b6d02020080', 'd9f200c6a2a7cdb50bf3fd422a9e9bc95244439047ae4bf632423753e2de9651'],
+      [{ scheme: 'pkcs12-3des', iterations: 200, saltLength: 200 }, '3081de060a2a864886f70d010c01033081cf0481c80d45197c6e2a95447abae1722fe60e715d524b6d173da6647d4e8c13fe07f5ad35106be744f747d6e64183d0e96fb2aef529e90280e873159cd9674cbd949db802a8d3adb5e47a3e1a63489c252a247a9840a30855554755c5aecb0950e35d79286e66e6d3bc0d28ccf31c57539723b274a33cca70df217cbc87d9bbbac3c5a06e269770e07d92ed8499a0fc7f93697881cf1f70142e2189baacd100fc581d51a1431dbdfce0857754e00cc3dadc55ed380d62b02e56afc3a91a9dd39509029f03cfbccc88c765cf020200c8', '5241fef5b4f95d027f0ee4f3452b048bd88aaa753e806be2aeb2942a414a33fd'],
+      [{ scheme: 'pbes1-md5-des', iterations: 1000 }, '301b06092a864886f70d010503300e04080d45197c6e2a9544020203e8', 'b09f8e8069c4e09766cab9be054ab2f05b3d5c75fcb24a83628155c0930733ca'],
+    ];
+    for (const [protection, algorithmHex, epkiSha256] of cases) {
+      it(`${describeKeyProtection(protection)}, ${'saltLength' in protection ? protection.saltLength : 8}-byte salt`, () => {
+        const epki = encryptPrivateKeyInfo(seededProvider(), leafKey, 'pässword', protection);
+        const top = readTlv(epki, 0);
+        const algorithm = readTlv(epki, top.valueStart, top.end);
+        assert.equal(Buffer.from(epki.subarray(algorithm.start, algorithm.end)).toString('hex'), algorithmHex);
+        assert.equal(nodeCrypto.createHash('sha256').update(epki).digest('hex'), epkiSha256);
+        assert.deepEqual(decryptPrivateKeyInfo(provider, epki, 'pässword'), leafKey);
       });
     }
   });
