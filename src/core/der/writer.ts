@@ -15,8 +15,11 @@ export const TAG = {
   OBJECT_IDENTIFIER: 0x06,
   UTF8_STRING: 0x0c,
   PRINTABLE_STRING: 0x13,
+  TELETEX_STRING: 0x14,
   IA5_STRING: 0x16,
   VISIBLE_STRING: 0x1a,
+  UNIVERSAL_STRING: 0x1c,
+  BMP_STRING: 0x1e,
   UTC_TIME: 0x17,
   GENERALIZED_TIME: 0x18,
   SEQUENCE: 0x30,
@@ -107,7 +110,26 @@ export const bitString = (bytes: Uint8Array): Uint8Array => tlv(TAG.BIT_STRING, 
 
 export const octetString = (bytes: Uint8Array): Uint8Array => tlv(TAG.OCTET_STRING, bytes);
 
-const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+/** One octet a UTF-16 code unit, its low eight bits: the string types whose characters are octets (PrintableString, IA5String, TeletexString). */
+export function latin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+/**
+ * A BMPString (X.680 §41.16): each UTF-16 code unit as two octets, big-endian. Characters beyond
+ * the BMP come out as their surrogate pairs, as OpenSSL and Java write a PKCS #12 friendlyName.
+ */
+export function bmpString(text: string): Uint8Array {
+  const content = new Uint8Array(text.length * 2);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    content[2 * i] = c >> 8;
+    content[2 * i + 1] = c & 0xff;
+  }
+  return tlv(TAG.BMP_STRING, content);
+}
 
 /**
  * RFC 5280 §4.1.2.5: UTCTime (YYMMDDHHMMSSZ) for 1950 through 2049, GeneralizedTime

@@ -2,11 +2,11 @@
 // One file past 500 lines on purpose: the scheme tables, the key derivations and the encrypted-key
 // wrapper share private parameter readers that no other module should see.
 
-import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { EncryptedPrivateKeyInfo, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import * as asn1js from 'asn1js';
-import { AlgorithmIdentifier as PkiAlgorithmIdentifier, PBES2Params, PBKDF2Params } from 'pkijs';
+import { PBES2Params, PBKDF2Params } from 'pkijs';
 import type { CbcCipher, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
 import * as DER from '../der/writer.js';
@@ -107,19 +107,15 @@ const PBES1_SCHEMES: Record<string, Pbes1Scheme> = {
 
 /**
  * RFC 8018 A.3 `PBEParameter ::= SEQUENCE { salt OCTET STRING (SIZE(8)), iterationCount INTEGER }`,
- * which RFC 7292 Appendix C's `pkcs-12PbeParams` repeats with a salt of any size. Neither
- * @peculiar/asn1-* nor pkijs has a class for it.
+ * which RFC 7292 Appendix C's `pkcs-12PbeParams` repeats with a salt of any size, as read.
+ * Neither @peculiar/asn1-* nor pkijs has a class for it; pbeAlgorithm writes it.
  */
-export class PBEParameter {
+class PBEParameter {
   @AsnProp({ type: AsnPropTypes.OctetString })
   salt: ArrayBuffer = new ArrayBuffer(0);
 
   @AsnProp({ type: AsnPropTypes.Integer })
   iterationCount = 0;
-
-  constructor(params: Partial<PBEParameter> = {}) {
-    Object.assign(this, params);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,37 +318,21 @@ function runCipher(provider: CryptoProvider, p: ParsedPbe, password: PasswordInp
 
 /**
  * Encrypts `data` under `password` as `protection` says, with a fresh salt (and IV) from the
- * provider. Returns the AlgorithmIdentifier to store beside the ciphertext.
+ * provider. Returns the DER of the AlgorithmIdentifier to store beside the ciphertext.
  */
 export function encryptWithPassword(
   provider: CryptoProvider,
   protection: KeyProtection,
   password: string,
   data: Uint8Array,
-): { algorithm: AlgorithmIdentifier; ciphertext: Uint8Array } {
+): { algorithm: Uint8Array; ciphertext: Uint8Array } {
   checkIterations(protection.iterations);
   switch (protection.scheme) {
     case 'pbes2': {
-      const cipher = PBES2_CIPHER_BY_OID[PBES2_CIPHER_OID[protection.cipher]];
-      if (!cipher || !PRF_OID[protection.prf]) throw badInput(`cannot write PBES2 with ${protection.prf} and ${protection.cipher}`);
+      const cipher = pbes2Cipher(protection);
       const salt = provider.random(checkSaltLength(protection.saltLength));
       const iv = provider.random(cipher.ivLength);
-      const kdfParams = new PBKDF2Params({
-        salt: new asn1js.OctetString({ valueHex: salt }),
-        iterationCount: protection.iterations,
-        // keyLength is optional for fixed-size ciphers (RFC 8018 A.2); IBM's writers put it in,
-        // OpenSSL and Java accept it, so it is written to be read everywhere.
-        keyLength: cipher.keyLength,
-        prf: new PkiAlgorithmIdentifier({ algorithmId: PRF_OID[protection.prf], algorithmParams: new asn1js.Null() }),
-      });
-      const pbes2 = new PBES2Params({
-        keyDerivationFunc: new PkiAlgorithmIdentifier({ algorithmId: OID.id_PBKDF2, algorithmParams: kdfParams.toSchema() }),
-        encryptionScheme: new PkiAlgorithmIdentifier({
-          algorithmId: PBES2_CIPHER_OID[protection.cipher],
-          algorithmParams: new asn1js.OctetString({ valueHex: iv }),
-        }),
-      });
-      const algorithm = new AlgorithmIdentifier({ algorithm: OID.id_PBES2, parameters: pbes2.toSchema().toBER() });
+      const algorithm = pbes2Algorithm(pbkdf2Algorithm(salt, protection, cipher), protection, iv);
       const parsed: ParsedPbe = { kind: 'pbes2', prf: protection.prf, salt, iterations: protection.iterations, cipher, iv };
       return { algorithm, ciphertext: runCipher(provider, parsed, { text: password }, data, 'encrypt') };
     }
@@ -360,19 +340,13 @@ export function encryptWithPassword(
     case 'pkcs12-rc2-40': {
       const oid = protection.scheme === 'pkcs12-3des' ? OID.pbeWithSHAAnd3_KeyTripleDES_CBC : OID.pbewithSHAAnd40BitRC2_CBC;
       const salt = provider.random(checkSaltLength(protection.saltLength));
-      const algorithm = new AlgorithmIdentifier({
-        algorithm: oid,
-        parameters: AsnConvert.serialize(new PBEParameter({ salt: copyBuffer(salt), iterationCount: protection.iterations })),
-      });
+      const algorithm = pbeAlgorithm(oid, salt, protection.iterations);
       const parsed: ParsedPbe = { kind: 'pkcs12', scheme: PKCS12_SCHEMES[oid], salt, iterations: protection.iterations };
       return { algorithm, ciphertext: runCipher(provider, parsed, { text: password }, data, 'encrypt') };
     }
     case 'pbes1-md5-des': {
-      const salt = provider.random(8);
-      const algorithm = new AlgorithmIdentifier({
-        algorithm: OID.pbeWithMD5AndDES_CBC,
-        parameters: AsnConvert.serialize(new PBEParameter({ salt: copyBuffer(salt), iterationCount: protection.iterations })),
-      });
+      const salt = provider.random(PBES1_SALT_LENGTH);
+      const algorithm = pbeAlgorithm(OID.pbeWithMD5AndDES_CBC, salt, protection.iterations);
       const parsed: ParsedPbe = { kind: 'pbes1', scheme: PBES1_SCHEMES[OID.pbeWithMD5AndDES_CBC], salt, iterations: protection.iterations };
       return { algorithm, ciphertext: runCipher(provider, parsed, { text: password }, data, 'encrypt') };
     }
@@ -381,21 +355,66 @@ export function encryptWithPassword(
   }
 }
 
+/** RFC 8018 A.3: PBES1's salt is eight octets. */
+const PBES1_SALT_LENGTH = 8;
+
 function checkSaltLength(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw badInput(`invalid salt length ${n}`);
   return n;
 }
 
-function copyBuffer(b: Uint8Array): ArrayBuffer {
-  return b.slice().buffer;
+type Pbes2Protection = Extract<KeyProtection, { scheme: 'pbes2' }>;
+
+function pbes2Cipher(protection: Pbes2Protection): CipherInfo {
+  const cipher = PBES2_CIPHER_BY_OID[PBES2_CIPHER_OID[protection.cipher]];
+  if (!cipher || !PRF_OID[protection.prf]) throw badInput(`cannot write PBES2 with ${protection.prf} and ${protection.cipher}`);
+  return cipher;
+}
+
+/**
+ * The keyDerivationFunc AlgorithmIdentifier: id-PBKDF2 with RFC 8018 A.2 PBKDF2-params { salt
+ * specified, iterationCount, keyLength, prf }. keyLength is optional for fixed-size ciphers;
+ * IBM's writers put it in, OpenSSL and Java accept it, so it is written to be read everywhere.
+ * The PRF is written even when it is the DEFAULT hmacWithSHA1, with NULL parameters, as OpenSSL does.
+ */
+function pbkdf2Algorithm(salt: Uint8Array, protection: Pbes2Protection, cipher: CipherInfo): Uint8Array {
+  return DER.sequence(
+    DER.oid(OID.id_PBKDF2),
+    DER.sequence(
+      DER.octetString(salt),
+      DER.integer(protection.iterations),
+      DER.integer(cipher.keyLength),
+      DER.sequence(DER.oid(PRF_OID[protection.prf]), DER.NULL),
+    ),
+  );
+}
+
+/** id-PBES2 with RFC 8018 A.4 PBES2-params { keyDerivationFunc, encryptionScheme }; the CBC ciphers' parameter is the IV (B.2). */
+function pbes2Algorithm(kdf: Uint8Array, protection: Pbes2Protection, iv: Uint8Array): Uint8Array {
+  return DER.sequence(DER.oid(OID.id_PBES2), DER.sequence(kdf, DER.sequence(DER.oid(PBES2_CIPHER_OID[protection.cipher]), DER.octetString(iv))));
+}
+
+/** A PBES1 or PKCS #12 PBE AlgorithmIdentifier: `oid` with PBEParameter { salt, iterationCount } (RFC 8018 A.3, RFC 7292 Appendix C). */
+function pbeAlgorithm(oid: string, salt: Uint8Array, iterations: number): Uint8Array {
+  return DER.sequence(DER.oid(oid), DER.sequence(DER.octetString(salt), DER.integer(iterations)));
+}
+
+/** The AlgorithmIdentifier the decryptors read, from its DER or as the schema classes parsed it. */
+function algorithmOf(algorithm: AlgorithmIdentifier | Uint8Array): AlgorithmIdentifier {
+  if (!(algorithm instanceof Uint8Array)) return algorithm;
+  try {
+    return AsnConvert.parse(algorithm, AlgorithmIdentifier);
+  } catch (e) {
+    throw badInput('the encryption AlgorithmIdentifier is damaged', e);
+  }
 }
 
 /**
  * Decrypts `data` that `algorithm` says is password-encrypted. A padding failure is reported as
  * BAD_PASSWORD; callers that know the password was right (a PKCS #12 MAC verified) say "damaged".
  */
-export function decryptWithPassword(provider: CryptoProvider, algorithm: AlgorithmIdentifier, password: string, data: Uint8Array): Uint8Array {
-  return decryptParsed(provider, parseAlgorithm(algorithm), { text: password }, data);
+export function decryptWithPassword(provider: CryptoProvider, algorithm: AlgorithmIdentifier | Uint8Array, password: string, data: Uint8Array): Uint8Array {
+  return decryptParsed(provider, parseAlgorithm(algorithmOf(algorithm)), { text: password }, data);
 }
 
 /**
@@ -468,12 +487,14 @@ function isOneAsymmetricKeyV2(der: Uint8Array): boolean {
   );
 }
 
+/** RFC 5958 §3 EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm AlgorithmIdentifier, encryptedData OCTET STRING }. */
+const encryptedPrivateKeyInfo = (algorithm: Uint8Array, ciphertext: Uint8Array): Uint8Array => DER.sequence(algorithm, DER.octetString(ciphertext));
+
 /** Encrypts a PrivateKeyInfo (DER) into an EncryptedPrivateKeyInfo (DER). */
 export function encryptPrivateKeyInfo(provider: CryptoProvider, pkcs8: Uint8Array, password: string, protection: KeyProtection): Uint8Array {
   if (!isPrivateKeyInfo(pkcs8)) throw badInput('the key to encrypt is not a PKCS #8 PrivateKeyInfo');
   const { algorithm, ciphertext } = encryptWithPassword(provider, protection, password, pkcs8);
-  const epki = new EncryptedPrivateKeyInfo({ encryptionAlgorithm: algorithm, encryptedData: new OctetString(ciphertext) });
-  return new Uint8Array(AsnConvert.serialize(epki));
+  return encryptedPrivateKeyInfo(algorithm, ciphertext);
 }
 
 /**
@@ -489,27 +510,14 @@ export function encryptPrivateKeyInfo(provider: CryptoProvider, pkcs8: Uint8Arra
 export function keyEncryptor(provider: CryptoProvider, password: string, protection: KeyProtection): (pkcs8: Uint8Array) => Uint8Array {
   if (protection.scheme !== 'pbes2') return (pkcs8) => encryptPrivateKeyInfo(provider, pkcs8, password, protection);
   checkIterations(protection.iterations);
-  const cipher = PBES2_CIPHER_BY_OID[PBES2_CIPHER_OID[protection.cipher]];
-  if (!cipher || !PRF_OID[protection.prf]) throw badInput(`cannot write PBES2 with ${protection.prf} and ${protection.cipher}`);
+  const cipher = pbes2Cipher(protection);
   const salt = provider.random(checkSaltLength(protection.saltLength));
   const key = provider.pbkdf2(protection.prf, utf8.encode(password), salt, protection.iterations, cipher.keyLength);
-  // RFC 8018 A.2 PBKDF2-params with keyLength and the PRF written out, as encryptWithPassword has them.
-  const kdf = DER.sequence(
-    DER.oid(OID.id_PBKDF2),
-    DER.sequence(
-      DER.octetString(salt),
-      DER.integer(protection.iterations),
-      DER.integer(cipher.keyLength),
-      DER.sequence(DER.oid(PRF_OID[protection.prf]), DER.NULL),
-    ),
-  );
-  const pbes2 = DER.oid(OID.id_PBES2);
-  const cipherOid = DER.oid(PBES2_CIPHER_OID[protection.cipher]);
+  const kdf = pbkdf2Algorithm(salt, protection, cipher);
   return (pkcs8) => {
     if (!isPrivateKeyInfo(pkcs8)) throw badInput('the key to encrypt is not a PKCS #8 PrivateKeyInfo');
     const iv = provider.random(cipher.ivLength);
-    const algorithm = DER.sequence(pbes2, DER.sequence(kdf, DER.sequence(cipherOid, DER.octetString(iv))));
-    return DER.sequence(algorithm, DER.octetString(provider.cbc(cipher.cipher, key, iv, pkcs8, 'encrypt')));
+    return encryptedPrivateKeyInfo(pbes2Algorithm(kdf, protection, iv), provider.cbc(cipher.cipher, key, iv, pkcs8, 'encrypt'));
   };
 }
 

@@ -2,7 +2,7 @@
 // Reader and writer stay in one file past 500 lines on purpose: they share the bag and attribute
 // tables, so what is written is exactly what is read back.
 
-import { AsnConvert, AsnProp, AsnPropTypes, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnProp } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
@@ -12,7 +12,6 @@ import {
   CertBag,
   MacData,
   PFX,
-  PKCS12Attribute,
   SafeBag,
   SafeContents,
   id_SafeContents,
@@ -22,7 +21,7 @@ import {
   id_x509Certificate,
 } from '@peculiar/asn1-pfx';
 import * as asn1js from 'asn1js';
-import { EncryptedContentInfo, EncryptedData, AlgorithmIdentifier as PkiAlgorithmIdentifier, PBKDF2Params } from 'pkijs';
+import { EncryptedData, PBKDF2Params } from 'pkijs';
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
 import {
@@ -37,7 +36,9 @@ import {
   pkcs12Kdf,
   pkcs12PasswordBytes,
 } from './pbe.js';
-import { ContentInfoOut, ShallowAnyConverter, derOptions } from './pkcs7.js';
+import { derOptions } from './pkcs7.js';
+import * as DER from '../der/writer.js';
+import { contextTag } from '../der/reader.js';
 import { asBytes, compareBytes, equalBytes } from '../bytes.js';
 
 export interface Pkcs12Bag {
@@ -389,23 +390,14 @@ function withAttributes(bag: Pkcs12Bag, safeBag: SafeBag): Pkcs12Bag {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-// The writer's classes differ from asn1-pfx's only in writing their ANY field with
-// ShallowAnyConverter: a PKCS #12 file nests ANY in ANY (PFX → ContentInfo → SafeContents →
-// SafeBag → CertBag → certificate), and asn1-schema's own converter would parse each
-// certificate to the leaves once per level.
-
-class SafeBagOut extends SafeBag {
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
-  override bagValue: ArrayBuffer = new ArrayBuffer(0);
-}
-class CertBagOut extends CertBag {
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
-  override certValue: ArrayBuffer = new ArrayBuffer(0);
-}
-
 const DEFAULT_ITERATIONS = 2048;
 /** OpenSSL's PKCS12_SALT_LEN: 8 bytes of salt for the MAC and the PBEs. */
 const SALT_LENGTH = 8;
+/** RFC 7292 §4: PFX version 3; RFC 5652 §8: EncryptedData version 0 when there are no unprotected attributes. */
+const PFX_VERSION = 3;
+const ENCRYPTED_DATA_VERSION = 0;
+/** RFC 7292 §4.1: MacData's iterations DEFAULT 1, which DER leaves out (X.690 §11.5). */
+const DEFAULT_MAC_ITERATIONS = 1;
 
 /**
  * Writes a PKCS #12 file. The default is what `openssl pkcs12 -export` (OpenSSL 3) writes:
@@ -424,101 +416,79 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
     ? { scheme: 'pkcs12-3des', iterations, saltLength: SALT_LENGTH }
     : certProtection;
 
-  const certBags: SafeBag[] = [];
-  const keyBags: SafeBag[] = [];
+  const certBags: Uint8Array[] = [];
+  const keyBags: Uint8Array[] = [];
   for (const bag of bags) {
     if (bag.type === 'certificate') {
       if (bag.data[0] !== 0x30) throw badInput('a certificate to write into the PKCS #12 file is not DER');
-      const certBag = Object.assign(new CertBagOut(), { certId: id_x509Certificate, certValue: AsnConvert.serialize(new OctetString(bag.data)) });
-      certBags.push(safeBag(id_certBag, AsnConvert.serialize(certBag), bag));
+      // RFC 7292 §4.2.3 CertBag ::= SEQUENCE { certId, certValue [0] EXPLICIT OCTET STRING (the DER certificate) }
+      const certBag = DER.sequence(DER.oid(id_x509Certificate), explicit0(DER.octetString(bag.data)));
+      certBags.push(safeBag(id_certBag, certBag, bag));
     } else if (bag.type === 'key') {
       const encrypted = bag.encrypted ?? !isPrivateKeyInfo(bag.data);
       if (encrypted) parse(bag.data, EncryptedPrivateKeyInfo, 'an encrypted key to write into the PKCS #12 file');
       const epki = encrypted ? bag.data : encryptPrivateKeyInfo(provider, bag.data, password, keyProtection);
-      keyBags.push(safeBag(id_pkcs8ShroudedKeyBag, copy(epki), bag));
+      keyBags.push(safeBag(id_pkcs8ShroudedKeyBag, epki, bag));
     } else {
       throw badInput(`unknown PKCS #12 bag type ${(bag as { type: string }).type}`);
     }
   }
 
   // OpenSSL's order: the encrypted certificate safe first, then the keys in a plain data safe
-  // (the keys are encrypted one by one already).
-  const safes = new AuthenticatedSafe();
+  // (the keys are encrypted one by one already). SafeContents ::= SEQUENCE OF SafeBag.
+  const safes: Uint8Array[] = [];
   if (certBags.length > 0) {
-    const plain = u8(AsnConvert.serialize(new SafeContents(certBags)));
-    const { algorithm, ciphertext } = encryptWithPassword(provider, certProtection, password, plain);
-    safes.push(ContentInfoOut.of(id_encryptedData, writeEncryptedData(algorithm, ciphertext)));
+    const { algorithm, ciphertext } = encryptWithPassword(provider, certProtection, password, DER.sequence(...certBags));
+    safes.push(contentInfo(id_encryptedData, encryptedData(algorithm, ciphertext)));
   }
-  if (keyBags.length > 0) {
-    const plain = AsnConvert.serialize(new SafeContents(keyBags));
-    safes.push(ContentInfoOut.of(id_data, AsnConvert.serialize(new OctetString(plain))));
-  }
-  const authSafe = u8(AsnConvert.serialize(safes));
+  if (keyBags.length > 0) safes.push(contentInfo(id_data, DER.octetString(DER.sequence(...keyBags))));
+  // AuthenticatedSafe ::= SEQUENCE OF ContentInfo; the MAC covers its DER.
+  const authSafe = DER.sequence(...safes);
 
   const macHash: HashAlgorithm = legacy ? 'SHA-1' : 'SHA-256';
   const macSalt = provider.random(SALT_LENGTH);
   const macKey = pkcs12Kdf(provider, macHash, pkcs12PasswordBytes(password), macSalt, PKCS12_MAC_ID, iterations, HASH_LENGTH[macHash]);
-  const macData = new MacData({ macSalt: new OctetString(macSalt), iterations });
-  macData.mac.digestAlgorithm = new AlgorithmIdentifier({ algorithm: MAC_OID[macHash]!, parameters: null });
-  macData.mac.digest = new OctetString(provider.hmac(macHash, macKey, authSafe));
-
-  const pfx = new PFX({
-    version: 3,
-    authSafe: ContentInfoOut.of(id_data, AsnConvert.serialize(new OctetString(authSafe))),
-    macData,
-  });
-  return u8(AsnConvert.serialize(pfx));
+  // MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER DEFAULT 1 };
+  // DigestInfo ::= SEQUENCE { digestAlgorithm (NULL parameters), digest OCTET STRING }.
+  const macData = DER.sequence(
+    DER.sequence(DER.sequence(DER.oid(MAC_OID[macHash]!), DER.NULL), DER.octetString(provider.hmac(macHash, macKey, authSafe))),
+    DER.octetString(macSalt),
+    iterations === DEFAULT_MAC_ITERATIONS ? DER.EMPTY : DER.integer(iterations),
+  );
+  // PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
+  return DER.sequence(DER.integer(PFX_VERSION), contentInfo(id_data, DER.octetString(authSafe)), macData);
 }
 
-const copy = (b: Uint8Array): ArrayBuffer => b.slice().buffer;
+const explicit0 = (inner: Uint8Array): Uint8Array => DER.tlv(contextTag(0), inner);
 
-function safeBag(bagId: string, value: ArrayBuffer, bag: Pkcs12Bag): SafeBag {
-  const attributes: PKCS12Attribute[] = [];
-  // PKCS12Attribute's constructor drops its argument (asn1-pfx 2.x), so fields are set one by one.
-  const attribute = (id: string, values: ArrayBuffer[]) => {
-    const a = new PKCS12Attribute();
-    a.attrId = id;
-    a.attrValues = sortDer(values);
-    attributes.push(a);
-  };
-  if (bag.friendlyName !== undefined) attribute(id_friendlyName, [new asn1js.BmpString({ value: bag.friendlyName }).toBER()]);
-  if (bag.localKeyId !== undefined) attribute(id_localKeyId, [new asn1js.OctetString({ valueHex: bag.localKeyId }).toBER()]);
+/** RFC 5652 §3 ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT ANY DEFINED BY contentType }. */
+const contentInfo = (contentType: string, content: Uint8Array): Uint8Array => DER.sequence(DER.oid(contentType), explicit0(content));
+
+/**
+ * RFC 7292 §4.2 SafeBag ::= SEQUENCE { bagId, bagValue [0] EXPLICIT ANY, bagAttributes SET OF
+ * PKCS12Attribute OPTIONAL }, with PKCS12Attribute ::= SEQUENCE { attrId, attrValues SET OF ANY }.
+ */
+function safeBag(bagId: string, value: Uint8Array, bag: Pkcs12Bag): Uint8Array {
+  const attributes: Uint8Array[] = [];
+  const attribute = (id: string, values: Uint8Array[]) => attributes.push(DER.sequence(DER.oid(id), setOf(values)));
+  if (bag.friendlyName !== undefined) attribute(id_friendlyName, [DER.bmpString(bag.friendlyName)]);
+  if (bag.localKeyId !== undefined) attribute(id_localKeyId, [DER.octetString(bag.localKeyId)]);
   if (bag.trustedUsage !== undefined && bag.trustedUsage.length > 0) {
-    attribute(
-      id_oracleTrustedKeyUsage,
-      bag.trustedUsage.map((oid) => new asn1js.ObjectIdentifier({ value: oid }).toBER()),
-    );
+    attribute(id_oracleTrustedKeyUsage, bag.trustedUsage.map((oid) => DER.oid(oid)));
   }
-  return Object.assign(new SafeBagOut(), {
-    bagId,
-    bagValue: value,
-    // X.690 §11.6: DER orders the members of a SET OF by their encodings.
-    bagAttributes: attributes.length > 0 ? sortByEncoding(attributes) : undefined,
-  });
+  return DER.sequence(DER.oid(bagId), explicit0(value), attributes.length > 0 ? setOf(attributes) : DER.EMPTY);
 }
 
-
-function sortDer(values: ArrayBuffer[]): ArrayBuffer[] {
-  return values.length < 2 ? values : [...values].sort((a, b) => compareBytes(u8(a), u8(b)));
+/** X.690 §11.6: DER orders the members of a SET OF by their encodings. */
+function setOf(members: Uint8Array[]): Uint8Array {
+  return DER.tlv(DER.TAG.SET, ...(members.length < 2 ? members : [...members].sort(compareBytes)));
 }
 
-function sortByEncoding<T>(items: T[]): T[] {
-  if (items.length < 2) return items;
-  return items
-    .map((item) => ({ item, der: u8(AsnConvert.serialize(item)) }))
-    .sort((a, b) => compareBytes(a.der, b.der))
-    .map((x) => x.item);
-}
-
-function writeEncryptedData(algorithm: AlgorithmIdentifier, ciphertext: Uint8Array): ArrayBuffer {
-  const ed = new EncryptedData({
-    version: 0,
-    encryptedContentInfo: new EncryptedContentInfo({
-      contentType: id_data,
-      contentEncryptionAlgorithm: PkiAlgorithmIdentifier.fromBER(AsnConvert.serialize(algorithm)),
-      encryptedContent: new asn1js.OctetString({ valueHex: ciphertext }),
-      disableSplit: true, // one primitive OCTET STRING, as DER wants, not 1 KiB BER pieces
-    }),
-  });
-  return ed.toSchema().toBER();
+/**
+ * RFC 5652 §8 EncryptedData ::= SEQUENCE { version, encryptedContentInfo EncryptedContentInfo },
+ * EncryptedContentInfo ::= SEQUENCE { contentType, contentEncryptionAlgorithm, encryptedContent
+ * [0] IMPLICIT OCTET STRING }: one primitive OCTET STRING, as DER wants.
+ */
+function encryptedData(algorithm: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  return DER.sequence(DER.integer(ENCRYPTED_DATA_VERSION), DER.sequence(DER.oid(id_data), algorithm, DER.tlv(contextTag(0, false), ciphertext)));
 }

@@ -6,10 +6,8 @@ import {
   AsnParser,
   AsnProp,
   AsnPropTypes,
-  AsnSerializer,
   AsnType,
   AsnTypeTypes,
-  type IAsnConverter,
   type IAsnConvertible,
   type IAsnParseOptions,
 } from '@peculiar/asn1-schema';
@@ -21,7 +19,7 @@ import { OID } from '../der/oids.js';
 import { decodePem, isPem } from './pem.js';
 
 // ---------------------------------------------------------------------------------------------
-// DER helpers the PKCS #7 and PKCS #12 code share
+// Parsing helpers the PKCS #7 and PKCS #12 readers share
 
 /**
  * asn1js's defaults (10 000 nodes, 16 MiB) are a guard for untrusted input of unknown size; a
@@ -44,20 +42,14 @@ interface BerTree {
 const tree = (node: BerNode) => node as unknown as BerTree;
 
 /**
- * A DER value kept as asn1-schema parsed it, written back unchanged: lets a parsed tree be
- * mapped onto several classes without parsing the bytes again, and lets pre-encoded values
- * (certificates, encrypted keys) be written without being taken apart.
+ * A DER value kept as asn1-schema parsed it: lets a parsed tree be mapped onto several classes
+ * without parsing the bytes again.
  */
 export class EncodedValue implements IAsnConvertible {
   private node!: BerNode;
 
   static parse(der: ArrayBuffer | Uint8Array): EncodedValue {
     return AsnParser.parse(der, EncodedValue, derOptions(der.byteLength));
-  }
-
-  /** An asn1-schema object's tree, to be written inside another without a trip through bytes. */
-  static of(value: object): EncodedValue {
-    return new EncodedValue().fromASN(AsnSerializer.toASN(value) as BerNode);
   }
 
   fromASN(asn: BerNode): this {
@@ -71,44 +63,6 @@ export class EncodedValue implements IAsnConvertible {
 
   toSchema(): BerNode {
     return this.node;
-  }
-
-  /** How many bytes the value took; less than the input when something follows it. */
-  get byteLength(): number {
-    return tree(this.node).valueBeforeDecodeView.byteLength;
-  }
-
-  get isSequence(): boolean {
-    const id = tree(this.node).idBlock;
-    return id.tagClass === 1 && id.tagNumber === 16 && id.isConstructed;
-  }
-}
-
-/**
- * An ANY converter for writing: asn1-schema's own parses the bytes it is given down into every
- * OCTET STRING that happens to hold DER, then encodes the tree again; re-encoding needs only the
- * outer levels, so nested values (PKCS #12 nests ANY in ANY five deep) are not parsed once a level.
- */
-export const ShallowAnyConverter: IAsnConverter<ArrayBuffer | null> = {
-  fromASN: (asn) => AsnAnyConverter.fromASN(asn),
-  toASN: (value) => {
-    if (value === null) return AsnAnyConverter.toASN(null);
-    if ((value as unknown) instanceof EncodedValue) return (value as unknown as EncodedValue).toASN();
-    return EncodedValue.parse(value).toASN();
-  },
-};
-
-/** asn1-cms's ContentInfo, written with the shallow ANY converter. */
-export class ContentInfoOut extends ContentInfo {
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, converter: ShallowAnyConverter })
-  override content: ArrayBuffer = new ArrayBuffer(0);
-
-  /**
-   * Class fields of a subclass are set after the base constructor ran, hence a factory. The
-   * content is DER, or an EncodedValue tree that ShallowAnyConverter writes as it stands.
-   */
-  static of(contentType: string, content: ArrayBuffer | EncodedValue): ContentInfo {
-    return Object.assign(new ContentInfoOut(), { contentType, content: content as ArrayBuffer });
   }
 }
 
