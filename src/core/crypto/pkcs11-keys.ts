@@ -1,9 +1,10 @@
 // Token key objects as kyman's key handles: templates, public keys read back, PKCS #8 taken apart.
 
-import { AsnConvert, AsnParser, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { AsnParser, OctetString } from '@peculiar/asn1-schema';
+import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { ECParameters, ECPrivateKey } from '@peculiar/asn1-ecc';
 import { RSAPrivateKey, RSAPublicKey, id_rsaEncryption } from '@peculiar/asn1-rsa';
+import * as DER from '../der/writer.js';
 import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { badInput, usage } from '../errors.js';
 import { OID, OID_OF_CURVE } from '../der/oids.js';
@@ -30,12 +31,8 @@ const CURVE_OID: Record<NamedCurve, string> = OID_OF_CURVE;
 const CURVE_BYTES: Record<NamedCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 export const coordinateBytes = (curve: NamedCurve) => CURVE_BYTES[curve];
 
-const der = (value: unknown) => Buffer.from(AsnConvert.serialize(value));
-/** An ArrayBuffer holding exactly these bytes (a Buffer's `.buffer` may be Node's shared pool). */
-const ab = (b: Uint8Array): ArrayBuffer => Uint8Array.prototype.slice.call(b).buffer as ArrayBuffer;
-
-/** CKA_EC_PARAMS: the curve's OID, DER-encoded (the namedCurve choice of ECParameters). */
-export const ecParams = (curve: NamedCurve) => der(new ECParameters({ namedCurve: CURVE_OID[curve] }));
+/** CKA_EC_PARAMS: the curve's OID, DER-encoded (the namedCurve choice of ECParameters, RFC 5480 §2.1.1). */
+export const ecParams = (curve: NamedCurve) => Buffer.from(DER.oid(CURVE_OID[curve]));
 /** Ed25519's CKA_EC_PARAMS: the RFC 8410 OID, which SoftHSM2 and PKCS #11 3.0 accept. */
 export const ED25519_PARAMS = Buffer.from('06032b6570', 'hex');
 
@@ -64,32 +61,21 @@ export function unwrapEcPoint(value: Buffer, pointLength: number): Buffer {
   throw badInput(`the token's EC point is ${value.length} bytes; expected a ${pointLength}-byte point`);
 }
 
-export const wrapEcPoint = (point: Uint8Array) => der(new OctetString(point));
+export const wrapEcPoint = (point: Uint8Array) => Buffer.from(DER.octetString(point));
 
-export function ecSpki(curve: NamedCurve, point: Uint8Array): Uint8Array {
-  return new Uint8Array(
-    der(
-      new SubjectPublicKeyInfo({
-        algorithm: new AlgorithmIdentifier({ algorithm: OID.id_ecPublicKey, parameters: AsnConvert.serialize(new ECParameters({ namedCurve: CURVE_OID[curve] })) }),
-        subjectPublicKey: ab(point),
-      }),
-    ),
-  );
-}
+/** RFC 5280 §4.1.2.7 SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }. */
+const spki = (algorithm: Uint8Array, key: Uint8Array): Uint8Array => DER.sequence(algorithm, DER.bitString(key));
 
-export function ed25519Spki(publicKey: Uint8Array): Uint8Array {
-  return new Uint8Array(der(new SubjectPublicKeyInfo({ algorithm: new AlgorithmIdentifier({ algorithm: ID_ED25519 }), subjectPublicKey: ab(publicKey) })));
-}
+/** RFC 5480 §2: id-ecPublicKey with the namedCurve, the uncompressed point as the key. */
+export const ecSpki = (curve: NamedCurve, point: Uint8Array): Uint8Array => spki(DER.sequence(DER.oid(OID.id_ecPublicKey), DER.oid(CURVE_OID[curve])), point);
 
-const NULL_PARAMS = new Uint8Array([5, 0]).buffer;
+/** RFC 8410 §4: id-Ed25519 with absent parameters, the 32-byte key. */
+export const ed25519Spki = (publicKey: Uint8Array): Uint8Array => spki(DER.sequence(DER.oid(ID_ED25519)), publicKey);
 
+/** RFC 8017 A.1.1 RSAPublicKey ::= SEQUENCE { modulus, publicExponent } under rsaEncryption with NULL parameters (RFC 3279 §2.3.1). */
 export function rsaSpki(modulus: Uint8Array, exponent: Uint8Array): Uint8Array {
-  // INTEGERs are signed: a modulus with its top bit set needs a leading zero to stay positive.
-  const positive = (b: Uint8Array) => (b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : Buffer.from(b));
-  const key = der(new RSAPublicKey({ modulus: ab(positive(modulus)), publicExponent: ab(positive(exponent)) }));
-  return new Uint8Array(
-    der(new SubjectPublicKeyInfo({ algorithm: new AlgorithmIdentifier({ algorithm: id_rsaEncryption, parameters: NULL_PARAMS }), subjectPublicKey: ab(key) })),
-  );
+  const key = DER.sequence(DER.unsignedInteger(modulus), DER.unsignedInteger(exponent));
+  return spki(DER.sequence(DER.oid(OID.rsaEncryption), DER.NULL), key);
 }
 
 /** What kind of key a SubjectPublicKeyInfo holds, and the public values a token object needs. */
@@ -200,6 +186,13 @@ export function keyHandleFor(token: TokenSession, object: Handle, fallbackSpki?:
   throw badInput(`token key "${label}" has no public key object and no certificate to read its public key from`);
 }
 
+/** CKA_EC_PARAMS from the curve a SEC1 ECPrivateKey names in its own `[0] parameters` (RFC 5915 §3). */
+function ecPrivateKeyCurve(key: ECPrivateKey): Buffer {
+  const curve = key.parameters?.namedCurve;
+  if (!curve) throw badInput('the EC private key does not name its curve (explicit curve parameters are not supported)');
+  return Buffer.from(DER.oid(curve));
+}
+
 /** The token attributes that hold a software key's private values, from its PKCS #8 form. */
 export function privateValuesOf(pkcs8: Uint8Array): { keyType: number; values: { type: number; value: Buffer }[] } {
   const info = AsnParser.parse(pkcs8, PrivateKeyInfo);
@@ -225,7 +218,7 @@ export function privateValuesOf(pkcs8: Uint8Array): { keyType: number; values: {
     }
     case OID.id_ecPublicKey: {
       const k = AsnParser.parse(body, ECPrivateKey);
-      const params = info.privateKeyAlgorithm.parameters ? Buffer.from(info.privateKeyAlgorithm.parameters) : der(k.parameters);
+      const params = info.privateKeyAlgorithm.parameters ? Buffer.from(info.privateKeyAlgorithm.parameters) : ecPrivateKeyCurve(k);
       return { keyType: P11.CKK_EC, values: [{ type: P11.CKA_EC_PARAMS, value: params }, { type: P11.CKA_VALUE, value: Buffer.from(k.privateKey.buffer) }] };
     }
     case ID_ED25519: {

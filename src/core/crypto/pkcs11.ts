@@ -1,9 +1,7 @@
 // The PKCS #11 CryptoProvider: private keys on a token, everything else from a fallback provider.
 
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { DigestInfo } from '@peculiar/asn1-rsa';
 import { usage } from '../errors.js';
+import * as DER from '../der/writer.js';
 import { HASH_OID } from '../der/oids.js';
 import type { AeadAlgorithm, AeadKey, CryptoProvider, HashAlgorithm, KeyExchangeGroup, KeyShare, KeySpec, NamedCurve, PrivateKeyHandle } from './provider.js';
 import { softwareProvider } from './software.js';
@@ -71,31 +69,15 @@ const GROUP_CURVE: Partial<Record<KeyExchangeGroup, NamedCurve>> = { secp256r1: 
 /** The groups whose key agreement a token does (CKM_ECDH1_DERIVE on the NIST curves). */
 export const TOKEN_GROUPS = Object.keys(GROUP_CURVE) as readonly KeyExchangeGroup[];
 
-/** RFC 8017 §9.2: DigestInfo with the hash's OID and NULL parameters, what CKM_RSA_PKCS signs. */
+/** RFC 8017 §9.2: DigestInfo ::= SEQUENCE { digestAlgorithm (the hash's OID, NULL parameters), digest OCTET STRING }, what CKM_RSA_PKCS signs. */
 export function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Buffer {
-  const info = new DigestInfo({
-    digestAlgorithm: new AlgorithmIdentifier({ algorithm: HASH_OID[hash], parameters: new Uint8Array([5, 0]).buffer }),
-    digest: new OctetString(digest),
-  });
-  return Buffer.from(AsnConvert.serialize(info));
+  return Buffer.from(DER.sequence(DER.sequence(DER.oid(HASH_OID[hash]), DER.NULL), DER.octetString(digest)));
 }
-
-/** A DER INTEGER's content: leading zeros dropped, one added back where the top bit is set. */
-function derInteger(bytes: Uint8Array): Buffer {
-  let i = 0;
-  while (i < bytes.length - 1 && bytes[i] === 0) i++;
-  const v = Buffer.from(bytes.subarray(i));
-  const body = v[0] & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v;
-  return Buffer.concat([Buffer.from([0x02]), derLength(body.length), body]);
-}
-
-const derLength = (n: number) => (n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]));
 
 /** CKM_ECDSA returns r‖s (PKCS #11 2.40 §2.3.1); X.509 and TLS want Ecdsa-Sig-Value (RFC 3279 §2.2.3). */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   const n = raw.length / 2;
-  const body = Buffer.concat([derInteger(raw.subarray(0, n)), derInteger(raw.subarray(n))]);
-  return new Uint8Array(Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]));
+  return DER.sequence(DER.unsignedInteger(raw.subarray(0, n)), DER.unsignedInteger(raw.subarray(n)));
 }
 
 /** Opens a token as a CryptoProvider. */

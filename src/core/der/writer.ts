@@ -76,6 +76,18 @@ export function integer(value: number): Uint8Array {
   return tlv(TAG.INTEGER, Uint8Array.from(octets));
 }
 
+/**
+ * A non-negative INTEGER from an unsigned big-endian magnitude (an RSA modulus, an ECDSA r or s):
+ * leading zero octets dropped, one put back where the top bit is set (X.690 §8.3.2).
+ */
+export function unsignedInteger(magnitude: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
+  const minimal = magnitude.subarray(i);
+  if (minimal.length === 0) return tlv(TAG.INTEGER, Uint8Array.of(0));
+  return minimal[0] & 0x80 ? tlv(TAG.INTEGER, Uint8Array.of(0), minimal) : tlv(TAG.INTEGER, minimal);
+}
+
 /** An INTEGER from the content octets a caller has already made minimal. */
 export const integerOctets = (content: Uint8Array): Uint8Array => tlv(TAG.INTEGER, content);
 

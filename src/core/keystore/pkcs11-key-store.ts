@@ -1,14 +1,13 @@
 // A PKCS #11 token as a key database: entries are certificates, paired with private keys by CKA_ID.
 
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { sameBytes } from '../bytes.js';
 import { createPkcs11Provider, type Pkcs11Provider, type Pkcs11ProviderOptions } from '../crypto/pkcs11.js';
 import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs11-keys.js';
 import { P11, type Handle } from '../crypto/pkcs11-module.js';
 import type { KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 import { badInput, conflict, notFound, usage } from '../errors.js';
-import { publicKeyMatches, summarizeCertificate } from '../pki/certificate/index.js';
+import type { Tlv } from '../der/reader.js';
+import { layoutCertificate, publicKeyMatches, summarizeCertificate } from '../pki/certificate/index.js';
 import { checkLabel } from './labels.js';
 import type { AddOptions, KeyStore, KeyStoreEntry, KeyStoreInfo } from './types.js';
 
@@ -213,7 +212,10 @@ export class Pkcs11KeyStore implements KeyStore {
   }
 
   private storeCertificate(label: string, certificate: Uint8Array, id: Uint8Array): void {
-    const template = certificateObjectTemplate(label, certificate, id);
+    this.createCertificateObject(label, certificateObjectTemplate(label, certificate, id));
+  }
+
+  private createCertificateObject(label: string, template: ReturnType<typeof certificateObjectTemplate>): void {
     this.token.run(`storing certificate "${label}" on token "${this.provider.tokenLabel}"`, (s, lib) => lib.C_CreateObject(s, template));
   }
 
@@ -263,9 +265,9 @@ export class Pkcs11KeyStore implements KeyStore {
       const key = await this.privateKey(label);
       if (!publicKeyMatches(certificate, key.spki)) throw usage(`the new certificate's public key is not the key of "${label}"`);
     }
-    parseCertificate(certificate);
+    const template = certificateObjectTemplate(label, certificate, e.id); // BAD_INPUT before the old object goes
     this.token.run('removing the old certificate', (s, lib) => lib.C_DestroyObject(s, e.certObject));
-    this.storeCertificate(label, certificate, e.id);
+    this.createCertificateObject(label, template);
     return this.finish(label, false);
   }
 
@@ -306,10 +308,12 @@ export class Pkcs11KeyStore implements KeyStore {
 
 /**
  * The token object of an X.509 certificate (PKCS #11 2.40 §4.6.3): CKA_SUBJECT, CKA_ISSUER and
- * CKA_SERIAL_NUMBER as DER, which other tools search by, CKA_ID pairing it with its key.
+ * CKA_SERIAL_NUMBER are the certificate's own DER of those fields, which other tools search by;
+ * CKA_ID pairs it with its key.
  */
 export function certificateObjectTemplate(label: string, certificate: Uint8Array, id: Uint8Array): { type: number; value: number | boolean | string | Buffer }[] {
-  const tbs = parseCertificate(certificate).tbsCertificate;
+  const layout = layoutCertificate(certificate);
+  const field = (t: Tlv) => Buffer.from(certificate.subarray(t.start, t.end));
   return [
     { type: P11.CKA_CLASS, value: P11.CKO_CERTIFICATE },
     { type: P11.CKA_CERTIFICATE_TYPE, value: P11.CKC_X_509 },
@@ -317,28 +321,20 @@ export function certificateObjectTemplate(label: string, certificate: Uint8Array
     { type: P11.CKA_PRIVATE, value: false },
     { type: P11.CKA_LABEL, value: label },
     { type: P11.CKA_ID, value: Buffer.from(id) },
-    { type: P11.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
-    { type: P11.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
-    { type: P11.CKA_SERIAL_NUMBER, value: derInteger(new Uint8Array(tbs.serialNumber)) },
+    { type: P11.CKA_SUBJECT, value: field(layout.subject) },
+    { type: P11.CKA_ISSUER, value: field(layout.issuer) },
+    { type: P11.CKA_SERIAL_NUMBER, value: field(layout.serialNumber) },
     { type: P11.CKA_VALUE, value: Buffer.from(certificate) },
   ];
 }
 
-/** CKA_SERIAL_NUMBER is the DER INTEGER (PKCS #11 2.40 §4.6.3); RFC 5280 caps serials at 20 octets, so the length fits one byte. */
-const derInteger = (content: Uint8Array) => Buffer.concat([Buffer.from([0x02, content.length]), content]);
-
 const publicView = (e: TokenEntry): KeyStoreEntry => ({ label: e.label, certificate: e.certificate, hasPrivateKey: e.hasPrivateKey, trusted: e.trusted, isDefault: e.isDefault });
 
-function parseCertificate(der: Uint8Array): Certificate {
-  try {
-    return AsnParser.parse(der, Certificate);
-  } catch (error) {
-    throw badInput('not a DER X.509 certificate', error);
-  }
+/** The SubjectPublicKeyInfo DER of a certificate, as the certificate holds it. */
+export function certificateSpki(certificate: Uint8Array): Uint8Array {
+  const { subjectPublicKeyInfo: t } = layoutCertificate(certificate);
+  return certificate.slice(t.start, t.end);
 }
-
-/** The SubjectPublicKeyInfo DER of a certificate. */
-export const certificateSpki = (certificate: Uint8Array) => new Uint8Array(AsnConvert.serialize(parseCertificate(certificate).tbsCertificate.subjectPublicKeyInfo));
 
 /** Opens a token as a key database. */
 export function openTokenKeyStore(options: OpenTokenKeyStoreOptions): Pkcs11KeyStore {

@@ -1,7 +1,8 @@
-// The PKCS #11 provider's own encodings, without a token: what CKM_RSA_PKCS is given to sign.
+// The PKCS #11 provider's own encodings, without a token: what CKM_RSA_PKCS signs, and CKM_ECDSA's r‖s as DER.
 
 import assert from 'node:assert/strict';
-import { digestInfo } from '../../../src/core/crypto/pkcs11.js';
+import * as nodeCrypto from 'node:crypto';
+import { digestInfo, ecdsaRawToDer } from '../../../src/core/crypto/pkcs11.js';
 import { createSoftwareProvider } from '../../../src/core/crypto/software.js';
 
 describe('PKCS #11 provider encodings', () => {
@@ -20,4 +21,31 @@ describe('PKCS #11 provider encodings', () => {
       assert.equal(digestInfo(hash, provider.hash(hash, x)).toString('hex'), hex);
     });
   }
+
+  describe('ecdsaRawToDer', () => {
+    // Recorded from an earlier release: minimal INTEGERs, a zero octet before a top bit, long-form lengths for P-521.
+    const cases: [string, Buffer, string][] = [
+      ['top bits set', Buffer.concat([Buffer.alloc(32, 0xff), Buffer.alloc(32, 0x80)]), '3046022100' + 'ff'.repeat(32) + '022100' + '80'.repeat(32)],
+      [
+        'leading zero octets',
+        Buffer.concat([Buffer.from([0, 0, 0x7f]), Buffer.alloc(29, 1), Buffer.from([0, 0x80]), Buffer.alloc(30, 2)]),
+        '3042021e7f' + '01'.repeat(29) + '0220' + '0080' + '02'.repeat(30),
+      ],
+      ['zeros', Buffer.alloc(64, 0), '3006020100020100'],
+      ['P-521 sizes', Buffer.concat([Buffer.from([1]), Buffer.alloc(65, 0xee), Buffer.from([0]), Buffer.alloc(65, 0x99)]), '308188024201' + 'ee'.repeat(65) + '024200' + '99'.repeat(65)],
+    ];
+    for (const [what, raw, expected] of cases) {
+      it(what, () => assert.equal(Buffer.from(ecdsaRawToDer(raw)).toString('hex'), expected));
+    }
+
+    for (const namedCurve of ['P-256', 'P-384', 'P-521']) {
+      it(`${namedCurve}: what Node signs as r‖s verifies as DER`, () => {
+        const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync('ec', { namedCurve });
+        for (let i = 0; i < 8; i++) {
+          const raw = nodeCrypto.sign('sha256', Buffer.from([i]), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+          assert.ok(nodeCrypto.verify('sha256', Buffer.from([i]), { key: publicKey, dsaEncoding: 'der' }, ecdsaRawToDer(raw)));
+        }
+      });
+    }
+  });
 });
