@@ -123,7 +123,7 @@ export const bitString = (bytes: Uint8Array): Uint8Array => tlv(TAG.BIT_STRING, 
 export const octetString = (bytes: Uint8Array): Uint8Array => tlv(TAG.OCTET_STRING, bytes);
 
 /** One octet a UTF-16 code unit, its low eight bits: the string types whose characters are octets (PrintableString, IA5String, TeletexString). */
-export function latin1(text: string): Uint8Array {
+export function latin1Bytes(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
@@ -143,6 +143,15 @@ export function bmpString(text: string): Uint8Array {
   return tlv(TAG.BMP_STRING, content);
 }
 
+/** A UniversalString (X.680 §41.16): each code point as four octets, big-endian (UCS-4). */
+export function universalString(text: string): Uint8Array {
+  const points = Array.from(text, (c) => c.codePointAt(0)!);
+  const content = new Uint8Array(points.length * 4);
+  const view = new DataView(content.buffer);
+  points.forEach((p, i) => view.setUint32(4 * i, p));
+  return tlv(TAG.UNIVERSAL_STRING, content);
+}
+
 /**
  * RFC 5280 §4.1.2.5: UTCTime (YYMMDDHHMMSSZ) for 1950 through 2049, GeneralizedTime
  * (YYYYMMDDHHMMSSZ) otherwise; seconds always present, no fraction, always Z.
@@ -152,6 +161,6 @@ export function time(date: Date): Uint8Array {
   const two = (n: number) => String(n).padStart(2, '0');
   const rest = two(date.getUTCMonth() + 1) + two(date.getUTCDate()) + two(date.getUTCHours()) + two(date.getUTCMinutes()) + two(date.getUTCSeconds()) + 'Z';
   return year >= 1950 && year <= 2049
-    ? tlv(TAG.UTC_TIME, latin1(two(year % 100) + rest))
-    : tlv(TAG.GENERALIZED_TIME, latin1(String(year).padStart(4, '0') + rest));
+    ? tlv(TAG.UTC_TIME, latin1Bytes(two(year % 100) + rest))
+    : tlv(TAG.GENERALIZED_TIME, latin1Bytes(String(year).padStart(4, '0') + rest));
 }

@@ -1,10 +1,9 @@
 // Distinguished names: RFC 4514 strings to X.501 Names and back.
 
-import { AsnConvert } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import { badInput, usage } from '../errors.js';
-import { oid as encodeOid, sequence, TAG as DER, tlv } from '../der/writer.js';
+import { bmpString, latin1Bytes, oid as encodeOid, sequence, TAG as DER, tlv, universalString } from '../der/writer.js';
 import { decodeOid, expectTlv, readTlv, type Tlv } from '../der/reader.js';
 import { compareBytes, equalBytes, toHex } from '../bytes.js';
 
@@ -61,8 +60,9 @@ const TYPE_BY_NAME = new Map(ATTRIBUTE_TYPES.flatMap((t) => [t.name, ...(t.alias
 
 const TYPE_HINT = 'use CN, O, OU, C, ST, L, STREET, DC, UID, emailAddress, serialNumber, title, GN, SN or a dotted OID';
 
-// RFC 4512 §1.4 numericoid: no leading zeros in an arc; X.660 allows only 0, 1 and 2 first.
-const NUMERIC_OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+// RFC 4512 §1.4 numericoid: no leading zeros in an arc; X.660 allows only 0, 1 and 2 first,
+// and under 0 and 1 only 0 to 39 second (X.690 §8.19.4 packs the two into one number).
+const NUMERIC_OID = /^(?:[01]\.(?:[0-9]|[1-3][0-9])|2\.(?:0|[1-9][0-9]*))(\.(0|[1-9][0-9]*))*$/;
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -391,9 +391,8 @@ export function formatNameAt(der: Uint8Array, seq: Tlv): string {
 }
 
 /**
- * The DER of a Name. The string types parseName writes are encoded here directly, since a
- * certificate's subject is encoded on every issue and the schema serializer costs ~30 µs a Name;
- * anything else an AttributeValue can hold goes through the serializer.
+ * The DER of a Name. RelativeDistinguishedNames are written as given: parseName has already put
+ * the members of a multi-valued one in DER order.
  */
 export function encodeName(name: Name): Uint8Array {
   const rdns: Uint8Array[] = [];
@@ -401,25 +400,32 @@ export function encodeName(name: Name): Uint8Array {
   return sequence(...rdns);
 }
 
-/** One AttributeTypeAndValue, byte for byte as AsnConvert.serialize writes it. */
+/**
+ * One AttributeTypeAndValue ::= SEQUENCE { type OBJECT IDENTIFIER, value ANY }. The value is the
+ * one member of the AttributeValue CHOICE that is set (with several, the first in the order the
+ * CHOICE lists them). Strings whose characters are octets (Teletex, Printable, IA5) take each
+ * character's low octet, which gives back the octets a file held when asn1-x509 read them; an
+ * ANY value is written as given.
+ */
 function encodeAttribute(atv: AttributeTypeAndValue): Uint8Array {
-  const v = atv.value;
-  const chosen = [v.teletexString, v.printableString, v.universalString, v.utf8String, v.bmpString, v.ia5String, v.anyValue].filter((x) => x !== undefined);
-  let value: Uint8Array | undefined;
-  // A CHOICE is written from its one member; with more than one set, the serializer's order decides.
-  if (chosen.length === 1) {
-    if (v.utf8String !== undefined) value = tlv(DER.UTF8_STRING, utf8Encoder.encode(v.utf8String));
-    else if (v.printableString !== undefined && ASCII.test(v.printableString)) value = tlv(DER.PRINTABLE_STRING, utf8Encoder.encode(v.printableString));
-    else if (v.ia5String !== undefined && ASCII.test(v.ia5String)) value = tlv(DER.IA5_STRING, utf8Encoder.encode(v.ia5String));
+  let type: Uint8Array;
+  try {
+    type = encodeOid(atv.type);
+  } catch (e) {
+    throw badInput(`"${atv.type}" in a name is not an object identifier`, e);
   }
-  if (value) {
-    try {
-      return sequence(encodeOid(atv.type), value);
-    } catch {
-      // not an OID X.690 can write (0.45, say): the serializer's way, whatever it makes of it
-    }
-  }
-  return new Uint8Array(AsnConvert.serialize(atv));
+  return sequence(type, encodeAttributeValue(atv.value));
+}
+
+function encodeAttributeValue(v: AttributeValue): Uint8Array {
+  if (v.teletexString !== undefined) return tlv(DER.TELETEX_STRING, latin1Bytes(v.teletexString));
+  if (v.printableString !== undefined) return tlv(DER.PRINTABLE_STRING, latin1Bytes(v.printableString));
+  if (v.universalString !== undefined) return universalString(v.universalString);
+  if (v.utf8String !== undefined) return tlv(DER.UTF8_STRING, utf8Encoder.encode(v.utf8String));
+  if (v.bmpString !== undefined) return bmpString(v.bmpString);
+  if (v.ia5String !== undefined) return tlv(DER.IA5_STRING, latin1Bytes(v.ia5String));
+  if (v.anyValue !== undefined) return new Uint8Array(v.anyValue);
+  throw badInput('an attribute in a name has no value');
 }
 
 /**

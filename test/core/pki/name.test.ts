@@ -99,6 +99,8 @@ describe('distinguished names', () => {
       ['1.2.3.4=#0c05', 'not one BER-encoded value'],
       ['1.2.3.4=#0c01410c0141', 'not one BER-encoded value'],
       ['1.02.3=x', '"1.02.3"'],
+      ['0.45=x', '"0.45" is not a dotted OID'],
+      ['1.40.1=x', '"1.40.1" is not a dotted OID'],
       ['C=USA', 'two-letter'],
       ['serialNumber=a_b', 'PrintableString'],
       ['DC=bücher', 'ASCII'],
@@ -186,8 +188,8 @@ describe('distinguished names', () => {
       ['a BMPString beyond the BMP (UTF-16 code units)', { bmpString: 'Grüße 𝄞' }, '301b3119301706035504031e100047007200fc00df00650020d834dd1e'],
       ['a TeletexString (one octet a character)', { teletexString: 'abc ÿé' }, '3011310f300d0603550403140661626320ffe9'],
       ['a UniversalString inside the BMP', { universalString: 'añb€' }, '301b3119301706035504031c1000000061000000f100000062000020ac'],
-      ['a PrintableString with characters it cannot hold (their low octets)', { printableString: 'Zé€' }, '300e310c300a060355040313035ae9ac'],
-      ['an IA5String with a non-ASCII character (its low octet)', { ia5String: 'é' }, '300c310a300806035504031601e9'],
+      ['a PrintableString one octet a character, as asn1-x509 reads one', { printableString: 'Zé€' }, '300e310c300a060355040313035ae9ac'],
+      ['an IA5String one octet a character', { ia5String: 'é' }, '300c310a300806035504031601e9'],
       ['a UTF8String', { utf8String: 'x' }, '300c310a300806035504030c0178'],
       ['an empty UTF8String', { utf8String: '' }, '300b3109300706035504030c00'],
       ['a 300-octet value (two length octets)', { utf8String: 'y'.repeat(300) }, '3082013d318201393082013506035504030c82012c797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979797979'],
@@ -201,6 +203,21 @@ describe('distinguished names', () => {
 
     it('writes an attribute type whose first arcs take one octet (1.39)', () => {
       assert.equal(hex(encodeName(one({ utf8String: 'x' }, '1.39.5'))), '300b3109300706024f050c0178');
+    });
+
+    it('writes a UniversalString beyond the BMP as code points, which formatName reads back', () => {
+      const name = one({ universalString: 'A😀' });
+      assert.equal(hex(encodeName(name)), '30133111' + '300f' + '0603550403' + '1c08' + '00000041' + '0001f600');
+      assert.equal(formatName(encodeName(name)), 'CN=A😀');
+    });
+
+    it('writes a BER value with an indefinite length inside definite ones', () => {
+      const name = one({ anyValue: Uint8Array.from([0x30, 0x80, 0x0c, 0x01, 0x78, 0x00, 0x00]).buffer });
+      assert.equal(hex(encodeName(name)), '3010310e300c0603550403' + '30800c01780000');
+    });
+
+    it('refuses an attribute type X.690 cannot write with BAD_INPUT', () => {
+      assertKymanError(() => encodeName(one({ utf8String: 'x' }, '0.45')), 'BAD_INPUT', '0.45');
     });
 
     it('writes what parseName makes: multi-valued RDNs in DER order, #hex values as given', () => {

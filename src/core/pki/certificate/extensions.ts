@@ -1,9 +1,10 @@
 // The extensions kyman writes into certificates and requests (RFC 5280 §4.2), with the DER writer.
 
-import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, KeyUsageFlags } from '@peculiar/asn1-x509';
 import { usage } from '../../errors.js';
 import * as DER from '../../der/writer.js';
+import { contextTag, readTlv, valueOf } from '../../der/reader.js';
+import { encodeName } from '../name.js';
 import { OID } from '../../der/oids.js';
 import { parseIpAddress, parseSubjectAltName } from '../general-name.js';
 import type { CertificateOptions, PublicKeyInfo } from './types.js';
@@ -24,27 +25,44 @@ function keyUsageDer(flags: number): Uint8Array {
   return DER.tlv(DER.TAG.BIT_STRING, Uint8Array.of(octets.length * 8 - bits), octets);
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 /**
- * A GeneralName (RFC 5280 §4.2.1.6) of the four kinds parseSubjectAltName makes, as the schema
- * classes write it: IA5String and OCTET STRING contents under implicit context tags. Anything
- * else, or a CHOICE with more than one member set, goes through the schema classes.
+ * A GeneralName (RFC 5280 §4.2.1.6) under its context tag: IMPLICIT for the strings, the
+ * address, the OID and OtherName, EXPLICIT for directoryName (a Name is a CHOICE). The one member
+ * set is written (with several, the first in the order the CHOICE lists them); the IA5String
+ * kinds take each character's low octet, as asn1-x509 read them. An iPAddress is 4 or 16 octets,
+ * or for a name constraint `address/prefix`, the address and its mask (§4.2.1.10).
  */
 export function encodeGeneralName(gn: GeneralName): Uint8Array {
-  if (Object.values(gn).filter((v) => v !== undefined).length === 1) {
-    if (gn.dNSName !== undefined && ASCII.test(gn.dNSName)) return DER.tlv(0x82, Buffer.from(gn.dNSName, 'latin1'));
-    if (gn.rfc822Name !== undefined && ASCII.test(gn.rfc822Name)) return DER.tlv(0x81, Buffer.from(gn.rfc822Name, 'latin1'));
-    if (gn.uniformResourceIdentifier !== undefined && ASCII.test(gn.uniformResourceIdentifier)) return DER.tlv(0x86, Buffer.from(gn.uniformResourceIdentifier, 'latin1'));
-    if (gn.iPAddress !== undefined && !gn.iPAddress.includes('/')) {
-      try {
-        return DER.tlv(0x87, parseIpAddress(gn.iPAddress));
-      } catch {
-        // not an address parseIpAddress reads: the schema's converter decides
-      }
-    }
+  if (gn.otherName !== undefined) {
+    // OtherName ::= SEQUENCE { type-id OBJECT IDENTIFIER, value [0] EXPLICIT ANY DEFINED BY type-id }
+    return DER.tlv(contextTag(0), DER.oid(gn.otherName.typeId), DER.tlv(contextTag(0), new Uint8Array(gn.otherName.value)));
   }
-  return new Uint8Array(AsnConvert.serialize(gn));
+  if (gn.rfc822Name !== undefined) return DER.tlv(contextTag(1, false), DER.latin1Bytes(gn.rfc822Name));
+  if (gn.dNSName !== undefined) return DER.tlv(contextTag(2, false), DER.latin1Bytes(gn.dNSName));
+  if (gn.directoryName !== undefined) return DER.tlv(contextTag(4), encodeName(gn.directoryName));
+  if (gn.uniformResourceIdentifier !== undefined) return DER.tlv(contextTag(6, false), DER.latin1Bytes(gn.uniformResourceIdentifier));
+  if (gn.iPAddress !== undefined) return DER.tlv(contextTag(7, false), ipAddressOctets(gn.iPAddress));
+  if (gn.registeredID !== undefined) {
+    const oid = DER.oid(gn.registeredID);
+    return DER.tlv(contextTag(8, false), valueOf(oid, readTlv(oid, 0)));
+  }
+  throw usage('kyman writes GeneralNames of the kinds otherName, rfc822Name, dNSName, directoryName, uniformResourceIdentifier, iPAddress and registeredID only');
+}
+
+/** An iPAddress's octets: the address, or for `address/prefix` the address and then its mask. */
+function ipAddressOctets(text: string): Uint8Array {
+  const slash = text.indexOf('/');
+  if (slash < 0) return parseIpAddress(text);
+  const address = parseIpAddress(text.slice(0, slash));
+  const prefixText = text.slice(slash + 1);
+  const prefix = Number(prefixText);
+  if (!/^\d+$/.test(prefixText) || prefix > address.length * 8) throw usage(`"${text}" is not an address and a prefix length`);
+  const mask = new Uint8Array(address.length);
+  for (let bit = 0; bit < prefix; bit++) mask[bit >> 3] |= 0x80 >> (bit & 7);
+  const out = new Uint8Array(address.length * 2);
+  out.set(address);
+  out.set(mask, address.length);
+  return out;
 }
 
 /** The extensions' DER, in the order kyman has always written them. */

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { GeneralName, OtherName } from '@peculiar/asn1-x509';
+import { KymanError } from '../../../../src/core/errors.js';
 import { encodeGeneralName } from '../../../../src/core/pki/certificate/extensions.js';
 import { parseSubjectAltName } from '../../../../src/core/pki/general-name.js';
 import { parseName } from '../../../../src/core/pki/name.js';
@@ -23,10 +24,22 @@ describe('certificate extensions', () => {
       ],
       ['an iPAddress range (address and mask)', new GeneralName({ iPAddress: '10.0.0.0/8' }), '87080a000000ff000000'],
       ['a dNSName that is not ASCII (one octet a character)', new GeneralName({ dNSName: 'bü.example' }), '820a62fc2e6578616d706c65'],
+      ['the first member when two are set', new GeneralName({ dNSName: 'a', rfc822Name: 'b@c' }), '8103624063'],
     ];
     for (const [what, gn, expected] of cases) {
       it(`writes ${what}`, () => assert.equal(hex(encodeGeneralName(gn)), expected));
     }
+
+    it('writes an IPv6 range as the address and its mask', () => {
+      assert.equal(hex(encodeGeneralName(new GeneralName({ iPAddress: '2001:db8::/33' }))), '872020010db8' + '00'.repeat(12) + 'ffffffff80' + '00'.repeat(11));
+    });
+
+    it('refuses with USAGE what it cannot write: a bad range, an X.400 address', () => {
+      const usage = (e: unknown) => e instanceof KymanError && e.code === 'USAGE';
+      assert.throws(() => encodeGeneralName(new GeneralName({ iPAddress: '10.0.0.0/33' })), usage);
+      assert.throws(() => encodeGeneralName(new GeneralName({ iPAddress: 'nonsense' })), usage);
+      assert.throws(() => encodeGeneralName(new GeneralName({ x400Address: new ArrayBuffer(2) })), usage);
+    });
 
     it('writes each --san kind under its implicit tag', () => {
       assert.equal(hex(encodeGeneralName(parseSubjectAltName('email:a@example.com'))), '810d' + Buffer.from('a@example.com').toString('hex'));
