@@ -395,10 +395,11 @@ export function formatNameAt(der: Uint8Array, seq: Tlv): string {
  * the members of a multi-valued one in DER order.
  */
 export function encodeName(name: Name): Uint8Array {
-  const rdns: Uint8Array[] = [];
-  for (const rdn of name) rdns.push(tlv(DER.SET, ...Array.from(rdn, encodeAttribute)));
-  return sequence(...rdns);
+  return sequence(...Array.from(name, encodeRelativeDistinguishedName));
 }
+
+/** RelativeDistinguishedName ::= SET OF AttributeTypeAndValue, its members as given. */
+export const encodeRelativeDistinguishedName = (rdn: RelativeDistinguishedName): Uint8Array => tlv(DER.SET, ...Array.from(rdn, encodeAttribute));
 
 /**
  * One AttributeTypeAndValue ::= SEQUENCE { type OBJECT IDENTIFIER, value ANY }. The value is the

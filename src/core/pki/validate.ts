@@ -1,12 +1,13 @@
 // Certificate path building and validation (RFC 5280 §6) with host name checks (RFC 6125), for `cert validate` and the TLS engine.
 
 import { domainToASCII } from 'node:url';
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
+import { AsnParser } from '@peculiar/asn1-schema';
 import { Certificate, GeneralName, NameConstraints, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { readCertificate, verifyCertificateSignature, type CertificateInfo } from './certificate/index.js';
 import { OID } from '../der/oids.js';
 import { formatIpAddress, parseIpAddress } from './general-name.js';
+import { encodeRelativeDistinguishedName } from './name.js';
 import { MAX_CHAIN_LENGTH } from './chain.js';
 
 export type ValidationPurpose = 'server' | 'client' | 'any';
@@ -352,7 +353,7 @@ function formOf(gn: GeneralName): NameForm {
 }
 
 /** DER of each RDN, so a directoryName subtree is an RDN prefix of the subject (§4.2.1.10). */
-const rdnsOf = (rdns: Iterable<RelativeDistinguishedName>) => [...rdns].map((r) => key(new Uint8Array(AsnConvert.serialize(r))));
+const rdnsOf = (rdns: Iterable<RelativeDistinguishedName>) => [...rdns].map((r) => key(encodeRelativeDistinguishedName(r)));
 
 /** Whether `name` lies in the subtree `base`; undefined when kyman cannot decide for this form. */
 function inSubtree(base: GeneralName, name: GeneralName): boolean | undefined {
