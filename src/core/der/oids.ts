@@ -100,11 +100,23 @@ export const OID = {
   // ---- PKCS #7 / CMS (RFC 5652 §14)
   /** The pkcs-7 arc; every ContentInfo content type is under it. */
   pkcs_7: '1.2.840.113549.1.7',
+  id_data: '1.2.840.113549.1.7.1',
+  id_signedData: '1.2.840.113549.1.7.2',
+  id_envelopedData: '1.2.840.113549.1.7.3',
+  id_encryptedData: '1.2.840.113549.1.7.6',
 
-  // ---- PKCS #9 attributes (RFC 2985 §5.5.1, §5.5.2) and Oracle's trusted-certificate attribute
+  // ---- PKCS #9 attributes (RFC 2985 §5.4.2, §5.5.1, §5.5.2) and Oracle's trusted-certificate attribute
+  pkcs_9_at_extensionRequest: '1.2.840.113549.1.9.14',
   pkcs_9_at_friendlyName: '1.2.840.113549.1.9.20',
   pkcs_9_at_localKeyId: '1.2.840.113549.1.9.21',
   oracleTrustedKeyUsage: '2.16.840.1.113894.746875.1.1',
+
+  // ---- PKCS #12 bag types (RFC 7292 §4.2) and certificate types (§4.2.3)
+  keyBag: '1.2.840.113549.1.12.10.1.1',
+  pkcs8ShroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
+  certBag: '1.2.840.113549.1.12.10.1.3',
+  safeContentsBag: '1.2.840.113549.1.12.10.1.6',
+  x509Certificate: '1.2.840.113549.1.9.22.1',
 
   // ---- Password-based encryption and MACs (RFC 8018 Appendix A and B, RFC 7292 Appendix C, RFC 9579)
   pbeWithMD2AndDES_CBC: '1.2.840.113549.1.5.1',

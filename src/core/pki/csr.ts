@@ -2,7 +2,6 @@
 
 import { AsnParser } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
-import { id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier, BasicConstraints, Extensions, SubjectAlternativeName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
@@ -73,7 +72,7 @@ export async function createCertificationRequest(provider: CryptoProvider, optio
   const attributes: Uint8Array[] = [];
   if (altNames.length) {
     const san = encodeExtension(OID.id_ce_subjectAltName, subject.length === 0, DER.sequence(...altNames.map(encodeGeneralName)));
-    attributes.push(DER.sequence(DER.oid(id_pkcs9_at_extensionRequest), DER.tlv(DER.TAG.SET, DER.sequence(san))));
+    attributes.push(DER.sequence(DER.oid(OID.pkcs_9_at_extensionRequest), DER.tlv(DER.TAG.SET, DER.sequence(san))));
   }
   // CertificationRequestInfo ::= SEQUENCE { version INTEGER (v1 = 0), subject, subjectPKInfo, attributes [0] IMPLICIT SET OF }
   const infoDer = DER.sequence(DER.integer(0), encodeName(subject), options.key.spki, DER.tlv(contextTag(0), ...attributes));
@@ -141,7 +140,7 @@ export function readCertificationRequest(provider: CryptoProvider, input: Uint8A
   };
 
   for (const attribute of reqInfo.attributes ?? []) {
-    if (attribute.type !== id_pkcs9_at_extensionRequest && attribute.type !== OID.msCertExtensions) continue;
+    if (attribute.type !== OID.pkcs_9_at_extensionRequest && attribute.type !== OID.msCertExtensions) continue;
     for (const value of attribute.values) {
       let extensions: Extensions;
       try {

@@ -4,7 +4,6 @@
 
 import { AsnConvert, AsnProp } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { OID } from '../der/oids.js';
 import {
@@ -14,11 +13,6 @@ import {
   PFX,
   SafeBag,
   SafeContents,
-  id_SafeContents,
-  id_certBag,
-  id_keyBag,
-  id_pkcs8ShroudedKeyBag,
-  id_x509Certificate,
 } from '@peculiar/asn1-pfx';
 import * as asn1js from 'asn1js';
 import { EncryptedData, PBKDF2Params } from 'pkijs';
@@ -71,6 +65,7 @@ export interface Pkcs12WriteOptions {
   iterations?: number;
 }
 
+const { id_data, id_encryptedData, id_envelopedData, id_signedData, keyBag, pkcs8ShroudedKeyBag, certBag, safeContentsBag, x509Certificate } = OID;
 // PKCS #9 attributes (RFC 2985 §5.5.1/§5.5.2) and Oracle's trusted-certificate attribute.
 const id_friendlyName = OID.pkcs_9_at_friendlyName;
 const id_localKeyId = OID.pkcs_9_at_localKeyId;
@@ -329,22 +324,22 @@ function readSafeContents(contents: Uint8Array, out: Pkcs12Bag[], macVerified: b
   let legacy = false;
   for (const bag of safe) {
     switch (bag.bagId) {
-      case id_certBag: {
+      case certBag: {
         const cert = parse(bag.bagValue, CertBag, 'a PKCS #12 certificate bag');
-        if (cert.certId !== id_x509Certificate) break; // SDSI certificates: nothing kyman can use
+        if (cert.certId !== x509Certificate) break; // SDSI certificates: nothing kyman can use
         out.push(withAttributes({ type: 'certificate', data: octetStringValue(cert.certValue, 'a PKCS #12 certificate') }, bag));
         break;
       }
-      case id_pkcs8ShroudedKeyBag: {
+      case pkcs8ShroudedKeyBag: {
         const epki = parse(bag.bagValue, EncryptedPrivateKeyInfo, 'a PKCS #12 shrouded key bag');
         legacy ||= isLegacyPbe(epki.encryptionAlgorithm);
         out.push(withAttributes({ type: 'key', data: u8(bag.bagValue), encrypted: true }, bag));
         break;
       }
-      case id_keyBag:
+      case keyBag:
         out.push(withAttributes({ type: 'key', data: u8(bag.bagValue), encrypted: false }, bag));
         break;
-      case id_SafeContents:
+      case safeContentsBag:
         // RFC 7292 §4.2.6: a nested SafeContents; a small bound keeps a hostile file from recursing forever.
         if (depth >= 4) throw badInput('a PKCS #12 file nests SafeContents too deeply');
         legacy = readSafeContents(u8(bag.bagValue), out, macVerified, depth + 1) || legacy;
@@ -422,13 +417,13 @@ export function writePkcs12(provider: CryptoProvider, bags: Pkcs12Bag[], passwor
     if (bag.type === 'certificate') {
       if (bag.data[0] !== 0x30) throw badInput('a certificate to write into the PKCS #12 file is not DER');
       // RFC 7292 §4.2.3 CertBag ::= SEQUENCE { certId, certValue [0] EXPLICIT OCTET STRING (the DER certificate) }
-      const certBag = DER.sequence(DER.oid(id_x509Certificate), explicit0(DER.octetString(bag.data)));
-      certBags.push(safeBag(id_certBag, certBag, bag));
+      const value = DER.sequence(DER.oid(x509Certificate), explicit0(DER.octetString(bag.data)));
+      certBags.push(safeBag(certBag, value, bag));
     } else if (bag.type === 'key') {
       const encrypted = bag.encrypted ?? !isPrivateKeyInfo(bag.data);
       if (encrypted) parse(bag.data, EncryptedPrivateKeyInfo, 'an encrypted key to write into the PKCS #12 file');
       const epki = encrypted ? bag.data : encryptPrivateKeyInfo(provider, bag.data, password, keyProtection);
-      keyBags.push(safeBag(id_pkcs8ShroudedKeyBag, epki, bag));
+      keyBags.push(safeBag(pkcs8ShroudedKeyBag, epki, bag));
     } else {
       throw badInput(`unknown PKCS #12 bag type ${(bag as { type: string }).type}`);
     }

@@ -11,7 +11,7 @@ import {
   type IAsnConvertible,
   type IAsnParseOptions,
 } from '@peculiar/asn1-schema';
-import { CertificateSet, ContentInfo, SignedData, id_data, id_signedData } from '@peculiar/asn1-cms';
+import { CertificateSet, ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { KymanError, badInput } from '../errors.js';
 import { berHeaderLength, contextTag, readTlv } from '../der/reader.js';
 import * as DER from '../der/writer.js';
@@ -133,7 +133,7 @@ export function readPkcs7Der(der: Uint8Array): Uint8Array[] {
   } catch (e) {
     throw badInput('not a PKCS #7 file, or it is damaged', e);
   }
-  if (info.contentType !== id_signedData) {
+  if (info.contentType !== OID.id_signedData) {
     throw badInput(`the PKCS #7 content is ${info.contentType}, not SignedData: it holds no certificates`);
   }
   try {
@@ -173,10 +173,10 @@ export function writePkcs7(certificates: readonly Uint8Array[]): Uint8Array {
   const signed = DER.sequence(
     DER.integer(1),
     DER.tlv(DER.TAG.SET),
-    DER.sequence(DER.oid(id_data)),
+    DER.sequence(DER.oid(OID.id_data)),
     DER.tlv(contextTag(0), ...certificates),
     DER.tlv(DER.TAG.SET),
   );
   // ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT ANY }
-  return DER.sequence(DER.oid(id_signedData), DER.tlv(contextTag(0), signed));
+  return DER.sequence(DER.oid(OID.id_signedData), DER.tlv(contextTag(0), signed));
 }

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { id_ecPublicKey, id_secp256r1, id_secp384r1, id_secp521r1 } from '@peculiar/asn1-ecc';
 import { id_rsaEncryption, id_RSASSA_PSS, id_mgf1, id_sha1, id_sha256, id_sha384, id_sha512 } from '@peculiar/asn1-rsa';
+import { id_data, id_encryptedData, id_envelopedData, id_signedData } from '@peculiar/asn1-cms';
+import { id_SafeContents, id_certBag, id_keyBag, id_pkcs8ShroudedKeyBag, id_x509Certificate } from '@peculiar/asn1-pfx';
 import { id_ce_basicConstraints, id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName, id_pe_authorityInfoAccess, anyExtendedKeyUsage } from '@peculiar/asn1-x509';
 import { byOid, CURVE_BY_OID, HASH_OID, HMAC_OID, OID, OID_OF_CURVE } from '../../../src/core/der/oids.js';
 import { readOid, readTlv } from '../../../src/core/der/reader.js';
@@ -38,6 +40,7 @@ describe('der/oids', () => {
     assert.equal(hex(encodeOid(OID.id_ce_basicConstraints)), '0603551d13');
     assert.equal(hex(encodeOid(OID.pkcs_7)), '06082a864886f70d0107');
     assert.equal(hex(encodeOid(OID.anyExtendedKeyUsage)), '0604551d2500');
+    assert.equal(hex(encodeOid(OID.pkcs_9_at_extensionRequest)), '06092a864886f70d01090e'); // RFC 2985 §5.4.2
   });
 
   it('agrees with the constants the @peculiar/asn1 modules export', () => {
@@ -58,6 +61,15 @@ describe('der/oids', () => {
     assert.equal(OID.id_ce_subjectAltName, id_ce_subjectAltName);
     assert.equal(OID.id_pe_authorityInfoAccess, id_pe_authorityInfoAccess);
     assert.equal(OID.anyExtendedKeyUsage, anyExtendedKeyUsage);
+    assert.equal(OID.id_data, id_data);
+    assert.equal(OID.id_signedData, id_signedData);
+    assert.equal(OID.id_envelopedData, id_envelopedData);
+    assert.equal(OID.id_encryptedData, id_encryptedData);
+    assert.equal(OID.keyBag, id_keyBag);
+    assert.equal(OID.pkcs8ShroudedKeyBag, id_pkcs8ShroudedKeyBag);
+    assert.equal(OID.certBag, id_certBag);
+    assert.equal(OID.safeContentsBag, id_SafeContents);
+    assert.equal(OID.x509Certificate, id_x509Certificate);
   });
 
   it('maps curves, hashes and HMACs both ways', () => {
