@@ -1,10 +1,11 @@
-// The DER writer for what kyman writes: TLVs assembled from parts already encoded or fixed (X.690).
+// The DER writer for everything kyman writes: TLVs assembled from parts already encoded or fixed (X.690).
 //
 // @peculiar/asn1-schema builds a tree of asn1js objects and walks it twice to write a few hundred
-// bytes: about a millisecond for a small certificate, most of the cost of issuing one. Where the
-// shape is fixed and most parts come already encoded (a TBSCertificate, an EncryptedPrivateKeyInfo,
-// a CMS record), writing the TLVs directly is far cheaper. Anything irregular still goes through
-// the schema classes; tests hold the two encodings byte for byte equal.
+// bytes: about a millisecond for a small certificate, most of the cost of issuing one. The shapes
+// kyman writes are fixed and most parts come already encoded (a TBSCertificate, an
+// EncryptedPrivateKeyInfo, a CMS record, a PKCS #12 bag), so writing the TLVs directly is far
+// cheaper, and one writer means one set of DER rules (minimal INTEGERs, definite lengths, sorted
+// SET OF members where the caller sorts them). The schema classes and pkijs only read.
 
 export const TAG = {
   BOOLEAN: 0x01,

@@ -47,4 +47,28 @@ describe('der/writer', () => {
     assert.equal(hex(DER.NULL), '0500');
     assert.equal(hex(DER.BOOLEAN_TRUE), '0101ff');
   });
+
+  it('writes unsigned magnitudes as minimal INTEGERs', () => {
+    assert.equal(hex(DER.unsignedInteger(Uint8Array.of(0, 0, 0x7f))), '02017f');
+    assert.equal(hex(DER.unsignedInteger(Uint8Array.of(0, 0x80))), '02020080');
+    assert.equal(hex(DER.unsignedInteger(Uint8Array.of(0xff, 1))), '020300ff01');
+    assert.equal(hex(DER.unsignedInteger(Uint8Array.of(0, 0))), '020100');
+    assert.equal(hex(DER.unsignedInteger(new Uint8Array(0))), '020100');
+    const big = new Uint8Array(256).fill(0x99);
+    assert.equal(hex(DER.unsignedInteger(big)), '0282010100' + '99'.repeat(256));
+  });
+
+  it('writes BMPString and UniversalString as asn1js does inside the BMP, and UCS-4 code points beyond it', () => {
+    for (const text of ['', 'A', 'Grüße €', 'ÿ\u0100\uffff']) {
+      assert.equal(hex(DER.bmpString(text)), hex(new Uint8Array(new asn1js.BmpString({ value: text }).toBER())), text);
+      assert.equal(hex(DER.universalString(text)), hex(new Uint8Array(new asn1js.UniversalString({ value: text }).toBER())), text);
+    }
+    assert.equal(hex(DER.bmpString('𝄞')), '1e04d834dd1e');
+    assert.equal(hex(DER.universalString('𝄞')), '1c040001d11e');
+  });
+
+  it('writes one octet a UTF-16 code unit for the octet string types', () => {
+    assert.equal(hex(DER.latin1Bytes('Aé')), '41e9');
+    assert.equal(hex(DER.latin1Bytes('€')), 'ac');
+  });
 });
