@@ -5,7 +5,7 @@ import { createPkcs11Provider, type Pkcs11Provider, type Pkcs11ProviderOptions }
 import { isPkcs11Key, keyHandleFor, type Pkcs11KeyHandle } from '../crypto/pkcs11-keys.js';
 import { P11, type Handle } from '../crypto/pkcs11-module.js';
 import type { KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
-import { badInput, conflict, notFound, usage } from '../errors.js';
+import { conflict, notFound, usage } from '../errors.js';
 import type { Tlv } from '../der/reader.js';
 import { layoutCertificate, publicKeyMatches, summarizeCertificate } from '../pki/certificate/index.js';
 import { checkLabel } from './labels.js';

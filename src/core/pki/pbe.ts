@@ -375,7 +375,8 @@ function pbes2Cipher(protection: Pbes2Protection): CipherInfo {
  * The keyDerivationFunc AlgorithmIdentifier: id-PBKDF2 with RFC 8018 A.2 PBKDF2-params { salt
  * specified, iterationCount, keyLength, prf }. keyLength is optional for fixed-size ciphers;
  * IBM's writers put it in, OpenSSL and Java accept it, so it is written to be read everywhere.
- * The PRF is written even when it is the DEFAULT hmacWithSHA1, with NULL parameters, as OpenSSL does.
+ * The PRF is written, with NULL parameters, even when it is the DEFAULT hmacWithSHA1 that DER
+ * would leave out: kyman has always written it so, and readers take both forms.
  */
 function pbkdf2Algorithm(salt: Uint8Array, protection: Pbes2Protection, cipher: CipherInfo): Uint8Array {
   return DER.sequence(

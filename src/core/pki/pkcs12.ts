@@ -1,6 +1,6 @@
 // PKCS #12 (RFC 7292) files: read certificates and keys with their attributes, and write them as OpenSSL 3 does.
-// Reader and writer stay in one file past 500 lines on purpose: they share the bag and attribute
-// tables, so what is written is exactly what is read back.
+// Reader and writer stay in one file on purpose: they share the bag and attribute tables, so what
+// is written is exactly what is read back. The schema classes read; the DER writer writes.
 
 import { AsnConvert, AsnProp } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
