@@ -129,11 +129,7 @@ describe('password-based encryption', () => {
   });
 
   describe('keyEncryptor, for many keys in one write', () => {
-    /** A provider whose random bytes repeat from a fixed seed, so two encryptions can be compared byte for byte. */
-    const seeded = () => {
-      let counter = 0;
-      return createSoftwareProvider({ random: (n) => new Uint8Array(nodeCrypto.createHash('sha512').update(`seed ${counter++}`).digest().subarray(0, n)) });
-    };
+    const seeded = seededProvider;
     const pkcs8 = new Uint8Array(nodeCrypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'der', type: 'pkcs8' }));
     const protections: KeyProtection[] = [
       { scheme: 'pbes2', prf: 'SHA-384', cipher: 'AES-256-CBC', iterations: 4096, saltLength: 20 },
