@@ -29,6 +29,12 @@ const FALLBACK_MAX_CONNECTIONS = 900;
  */
 const MAX_PENDING_HANDSHAKES = 256;
 /**
+ * A handshake in progress gives way to a newcomer only once it is this old. A real client's
+ * handshake over loopback or a LAN is done well within it, so what gives way is one waiting on its
+ * client; a fresh one is not dropped for a newer one (that would only trade one client for another).
+ */
+export const STALLED_HANDSHAKE_MS = 250;
+/**
  * Bytes a client may send before its handshake is done: two ClientHellos (after a HelloRetryRequest)
  * of up to 64 KiB, a Certificate of up to 256 KiB, CertificateVerify and Finished, in records.
  * With the cap on handshakes in progress, it bounds what stalled handshakes can make the server hold.
@@ -53,7 +59,7 @@ export interface LimitOptions {
   idleTimeoutMs?: number;
   /** Connections open at once; one more is refused. Default: sized for the open-file limit, leaving room. */
   maxConnections?: number;
-  /** Handshakes in progress at once; a new one closes the oldest. Default: 256, or maxConnections when fewer. */
+  /** Handshakes in progress at once; beyond it the oldest gives way if it has stalled, else the newcomer is refused. Default: 256, or maxConnections when fewer. */
   maxPendingHandshakes?: number;
 }
 
@@ -110,7 +116,8 @@ export function closeGently(conn: TlsSocket): void {
   setTimeout(() => conn.destroy(), CLOSE_GRACE_MS).unref();
 }
 
-const seconds = (ms: number) => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+/** 10 s, 1.5 s, 250 ms: a limit or an age as a person reads it. */
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 /**
  * Holds one server's connections to its limits and reports each limit that fires. Connections it
@@ -126,12 +133,23 @@ export class ConnectionGuard {
   constructor(
     readonly limits: ServerLimits,
     private readonly onLimit: ((event: LimitEvent) => void) | undefined,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Whether a new connection may be served; when not, it is destroyed and reported. At the limit, a stalled handshake gives way first. */
+  /**
+   * Whether a new connection may be served; when not, it is destroyed and reported. At either limit
+   * (connections, handshakes in progress) the oldest handshake gives way if it has stalled.
+   */
   admit(tcp: net.Socket, remote: string): boolean {
-    if (this.open.size >= this.limits.maxConnections && !this.evictOldestHandshake()) {
-      this.onLimit?.({ remote, limit: 'max-conns', message: `refused: ${this.limits.maxConnections} connections are open, the most allowed` });
+    const { maxConnections, maxPendingHandshakes } = this.limits;
+    let refusal: LimitEvent | undefined;
+    if (this.open.size >= maxConnections && !this.evictStalledHandshake()) {
+      refusal = { remote, limit: 'max-conns', message: `refused: ${maxConnections} connections are open, the most allowed` };
+    } else if (this.handshaking.size >= maxPendingHandshakes && !this.evictStalledHandshake()) {
+      refusal = { remote, limit: 'max-handshakes', message: `refused: ${maxPendingHandshakes} handshakes are in progress, none of them stalled` };
+    }
+    if (refusal) {
+      this.onLimit?.(refusal);
       tcp.destroy();
       return false;
     }
@@ -142,8 +160,7 @@ export class ConnectionGuard {
 
   /** The handshake of an admitted connection: timed, its input counted, and counted against maxPendingHandshakes. */
   watchHandshake(conn: TlsSocket, tcp: net.Socket, remote: string): void {
-    if (this.handshaking.size >= this.limits.maxPendingHandshakes) this.evictOldestHandshake();
-    this.handshaking.set(conn, { tcp, remote, since: performance.now() });
+    this.handshaking.set(conn, { tcp, remote, since: this.now() });
     let received = 0;
     const count = (d: Buffer) => {
       received += d.length;
@@ -185,15 +202,17 @@ export class ConnectionGuard {
     return this.closedByLimit.has(conn);
   }
 
-  private evictOldestHandshake(): boolean {
+  /** Closes the oldest handshake in progress if it has stalled (see STALLED_HANDSHAKE_MS); false when there is none such. */
+  private evictStalledHandshake(): boolean {
     const oldest = this.handshaking.entries().next();
     if (oldest.done) return false;
     const [conn, { tcp, remote, since }] = oldest.value;
+    if (this.now() - since < STALLED_HANDSHAKE_MS) return false;
     this.handshaking.delete(conn);
     // Counted out now, not when its close event comes, so the newcomer's place is really free.
     this.open.delete(tcp);
-    const age = seconds(Math.round(performance.now() - since));
-    this.fire(conn, { remote, limit: 'max-handshakes', message: `closed: the oldest handshake in progress (for ${age}), to make room for a new connection` });
+    const age = seconds(Math.round(this.now() - since));
+    this.fire(conn, { remote, limit: 'max-handshakes', message: `closed: the oldest handshake in progress, stalled for ${age}, to make room for a new connection` });
     return true;
   }
 
