@@ -28,6 +28,8 @@ export type { ProbeOptions, ProbeReport, ChainCertificate } from './tools/probe.
 export { keyLogFile } from './tools/key-log.js';
 export { startTestServer } from './tools/test-server.js';
 export type { TestServer, TestServerOptions, ConnectionReport, ConnectionFailure, ReplyMode } from './tools/test-server.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './tools/connection-limits.js';
+export type { LimitEvent, LimitName, LimitOptions, ServerLimits } from './tools/connection-limits.js';
 export { runDemo } from './tools/demo.js';
 export type { DemoOptions, DemoResult, DemoStep } from './tools/demo.js';
 export { runTlsBench, BULK_WRITE_SIZE } from './tools/tls-bench.js';

@@ -24,8 +24,10 @@ export interface KymanServer {
   stop(): void;
 }
 
-export async function startKymanServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<KymanServer> {
-  const proc = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'tls', 'server', '--port', '0', ...args], {
+/** `prefix` runs it through a command that then execs it, keeping the pid: `['prlimit', '--nofile=200']`. */
+export async function startKymanServer(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): Promise<KymanServer> {
+  const [command, ...before] = [...prefix, process.execPath];
+  const proc = spawn(command, [...before, path.join(repoRoot, 'bin/run.js'), 'tls', 'server', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', KYMAN_DB: undefined, SSLKEYLOGFILE: undefined, ...env },
   });

@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import {
   credentialsFrom,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
   keyOperationsFor,
   keyOperationsOf,
   failed,
@@ -11,7 +13,9 @@ import {
   type CipherSuiteName,
   type ClientAuthMode,
   type ConnectionReport,
+  type LimitName,
   type ReplyMode,
+  type ServerLimits,
 } from '../../core/index.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
@@ -35,15 +39,35 @@ function connectionLine(r: ConnectionReport): string {
   return parts.filter(Boolean).join('  ');
 }
 
+/** The flag that sets each limit, named in the line that says it fired. */
+const LIMIT_FLAGS: Record<LimitName, string | undefined> = {
+  'handshake-timeout': '--handshake-timeout',
+  'request-timeout': '--handshake-timeout',
+  'idle-timeout': '--idle-timeout',
+  'max-conns': '--max-conns',
+  'max-handshakes': undefined,
+  'handshake-size': undefined,
+};
+
+/** "handshake 10 s, idle 120 s, 17936 connections (open-file limit 20000, 24 in use), 256 handshakes in progress". */
+function limitsLine(l: ServerLimits): string {
+  const time = (ms: number) => (ms === 0 ? 'none' : `${ms / 1000} s`);
+  const d = l.descriptors;
+  const sizedBy =
+    l.maxConnectionsFrom === 'descriptors' && d?.limit ? ` (open-file limit ${d.limit}${d.inUse !== undefined ? `, ${d.inUse} in use` : ''})` : l.maxConnectionsFrom === 'fallback' ? ' (open-file limit unknown)' : '';
+  return `limits: handshake ${time(l.handshakeTimeoutMs)}, idle ${time(l.idleTimeoutMs)}, ${l.maxConnections} connections${sizedBy}, ${l.maxPendingHandshakes} handshakes in progress`;
+}
+
 export default class TlsServer extends KymanCommand<typeof TlsServer> {
   static override summary = 'Run a test TLS server with a key from a key database.';
   static override description =
-    'Listens on --host:--port (127.0.0.1:4433 by default) with the database\'s (or, with --token, the token\'s) default key, or --label, sending its certificate and the issuers the database holds. With --client-auth, client certificates are checked against the database\'s trusted CA entries. Prints one line a connection: the client\'s address and certificate, and the version, suite, group, signature scheme, ALPN, SNI and whether the session was resumed. --reply echo sends back what arrives; --reply http answers one HTTP/1.1 request with a small text page; the default, auto, answers HTTP when ALPN says http/1.1 or the first bytes are an HTTP request line, and echoes otherwise. Stops on Ctrl-C (SIGINT) or SIGTERM; with --once after one connection, exit 0 when its handshake succeeded and 1 when it failed. gskkyman has no such action; `openssl s_server` is the nearest.';
+    'Listens on --host:--port (127.0.0.1:4433 by default) with the database\'s (or, with --token, the token\'s) default key, or --label, sending its certificate and the issuers the database holds. With --client-auth, client certificates are checked against the database\'s trusted CA entries. Prints one line a connection: the client\'s address and certificate, and the version, suite, group, signature scheme, ALPN, SNI and whether the session was resumed. --reply echo sends back what arrives; --reply http answers one HTTP/1.1 request with a small text page; the default, auto, answers HTTP when ALPN says http/1.1 or the first bytes are an HTTP request line, and echoes otherwise. A client that has not finished its handshake (and, for HTTP, sent its request head) within --handshake-timeout, or sends nothing for --idle-timeout, is closed; beyond --max-conns connections a new one is refused; each such close is one line. Echo keeps pace with the client: a client that does not read is not read from. Stops on Ctrl-C (SIGINT) or SIGTERM; with --once after one connection, exit 0 when its handshake succeeded and 1 when it failed. gskkyman has no such action; `openssl s_server` is the nearest.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --db server.kdb',
     { description: 'Mutual TLS on another port, one connection, with a trace', command: '<%= config.bin %> <%= command.id %> --db server.kdb --label web --port 8443 --client-auth required --once --trace' },
     { description: 'The key on a PKCS #11 token, key agreement and records there too', command: '<%= config.bin %> <%= command.id %> --token web-hsm --pin env:PIN --token-ops all' },
     { description: 'An HTTPS test page, secrets for Wireshark', command: '<%= config.bin %> <%= command.id %> --db server.kdb --reply http --alpn http/1.1 --keylog keys.log' },
+    { description: 'Tighter limits for a server facing untrusted clients', command: '<%= config.bin %> <%= command.id %> --db server.kdb --handshake-timeout 5 --idle-timeout 30 --max-conns 200' },
   ];
   static override flags = {
     db: commonFlags.db,
@@ -57,6 +81,20 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     ...tlsFlags,
     once: Flags.boolean({ summary: 'Handle one connection, then exit: 0 when its handshake succeeded, 1 when it failed.' }),
     reply: Flags.string({ summary: 'What to do with data: echo it, answer HTTP, or auto (HTTP when it looks like HTTP, echo otherwise).', options: ['auto', 'echo', 'http'], default: 'auto' }),
+    'handshake-timeout': Flags.integer({
+      summary: 'Seconds a client has to finish the handshake, and for an HTTP reply to send its request head after it (0: no limit).',
+      default: DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000,
+      min: 0,
+      max: 86_400,
+      helpValue: 'SECONDS',
+    }),
+    'idle-timeout': Flags.integer({ summary: 'Seconds without data either way before a connection is closed (0: no limit).', default: DEFAULT_IDLE_TIMEOUT_MS / 1000, min: 0, max: 86_400, helpValue: 'SECONDS' }),
+    'max-conns': Flags.integer({
+      summary: 'Connections open at once; one more is refused. Default: what the open-file limit (ulimit -n) leaves room for, at most 10000.',
+      min: 1,
+      max: 1_000_000,
+      helpValue: 'N',
+    }),
   };
 
   async run() {
@@ -70,6 +108,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     const json = this.jsonEnabled();
     const connections: Record<string, unknown>[] = [];
     const failures: { remote: string; message: string; alert?: string }[] = [];
+    const closedByLimit: Partial<Record<LimitName, number>> = {};
     let onceFailure: string | undefined;
     const printTrace = f.trace ? tracePrinter(json) : undefined;
     const keyOperations = keyOperationsOf(creds.provider);
@@ -79,6 +118,9 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       port: f.port,
       once: f.once,
       reply: f.reply as ReplyMode,
+      handshakeTimeoutMs: f['handshake-timeout'] * 1000,
+      idleTimeoutMs: f['idle-timeout'] * 1000,
+      ...(f['max-conns'] !== undefined ? { maxConnections: f['max-conns'] } : {}),
       certificateChain: creds.certificateChain,
       privateKey: creds.privateKey,
       provider: creds.provider,
@@ -102,10 +144,17 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
         else if (json) process.stderr.write(`${fail.remote}  ${fail.message}\n`);
         else this.say(`${out.bold(fail.remote)}  ${out.red(fail.message)}`);
       },
+      onLimit: (e) => {
+        closedByLimit[e.limit] = (closedByLimit[e.limit] ?? 0) + 1;
+        const line = `${e.message}${LIMIT_FLAGS[e.limit] ? ` (${LIMIT_FLAGS[e.limit]})` : ''}`;
+        if (json) process.stderr.write(`${e.remote}  ${line}\n`);
+        else this.say(`${out.bold(e.remote)}  ${out.yellow(line)}`);
+      },
     });
     const where = `${f.host.includes(':') ? `[${f.host}]` : f.host}:${server.address.port}`;
     const who = `"${creds.label}"`;
     this.say(`kyman tls server listening on ${where} with ${who}; client certificates: ${clientAuth}; reply: ${f.reply}${f.once ? '; one connection' : '; Ctrl-C stops it'}`);
+    this.say(limitsLine(server.limits));
     if (keyOperations.token) this.say(`key operations can run: ${keyOperationsLine(keyOperations.token, keyOperations.placement)}`);
     if (json) process.stderr.write(`listening on ${where}\n`);
 
@@ -120,6 +169,6 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     process.off('SIGTERM', stop);
     if (how !== 'finished' && !json) process.stderr.write(err.dim(`stopped (${how})\n`));
     if (onceFailure) throw failed(onceFailure);
-    return { address: { host: f.host, port: server.address.port }, label: creds.label, clientAuth, keyOperations, connections, failures };
+    return { address: { host: f.host, port: server.address.port }, label: creds.label, clientAuth, keyOperations, limits: server.limits, connections, failures, closedByLimit };
   }
 }

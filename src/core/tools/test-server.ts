@@ -1,4 +1,4 @@
-// A test TLS server as `kyman tls server` runs it: one report per connection, an echo or HTTP reply, a clean stop.
+// A test TLS server as `kyman tls server` runs it: one report per connection, an echo or HTTP reply within the server's limits, a clean stop.
 
 import * as net from 'node:net';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -6,6 +6,7 @@ import { softwareProvider } from '../crypto/software.js';
 import { conflict, failed, usage } from '../errors.js';
 import { readCertificate } from '../pki/certificate/index.js';
 import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type TlsSocket, type TlsVersionName, type TraceEvent } from '../tls/index.js';
+import { ConnectionGuard, closeGently, resolveServerLimits, type LimitEvent, type LimitOptions, type ServerLimits } from './connection-limits.js';
 import { describeHandshakeFailure } from './probe.js';
 
 export type ReplyMode = 'echo' | 'http' | 'auto';
@@ -44,7 +45,7 @@ export interface ConnectionFailure {
   error: unknown;
 }
 
-export interface TestServerOptions extends TlsServerOptions {
+export interface TestServerOptions extends TlsServerOptions, LimitOptions {
   host: string;
   /** 0 picks a free port; `address` says which. */
   port: number;
@@ -59,20 +60,25 @@ export interface TestServerOptions extends TlsServerOptions {
   onFailure?: (failure: ConnectionFailure) => void;
   /** When the connection closes (after its report), with the bytes it carried. */
   onClosed?: (remote: string, bytes: { received: number; sent: number }) => void;
+  /** A limit fired: a connection refused or closed (see LimitOptions). */
+  onLimit?: (event: LimitEvent) => void;
 }
 
 export interface TestServer {
   readonly address: { host: string; port: number };
   /** With `once`: resolves when the one connection is over, `ok` when its handshake succeeded. Otherwise when closed. */
   readonly finished: Promise<{ ok: boolean }>;
+  /** The limits it holds clients to, defaults resolved. */
+  readonly limits: ServerLimits;
   /** Stops listening and ends every connection (close_notify, then the socket). */
   close(): Promise<void>;
 }
 
 /** Starts a test server; resolves once it listens. USAGE for options that cannot work, CONFLICT for a port in use. */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
-  const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, ...tls } = options;
+  const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, onLimit, handshakeTimeoutMs, idleTimeoutMs, maxConnections, maxPendingHandshakes, ...tls } = options;
   const provider: CryptoProvider = tls.provider ?? softwareProvider();
+  const guard = new ConnectionGuard(resolveServerLimits({ handshakeTimeoutMs, idleTimeoutMs, maxConnections, maxPendingHandshakes }), onLimit);
   // Checked now, so a mistake shows before the first client; its connections share one ticket key and session cache.
   const tlsServer = createTlsServer({ ...tls, provider });
   const live = new Set<TlsSocket>();
@@ -85,9 +91,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       tcp.destroy();
       return;
     }
+    const remote = `${tcp.remoteAddress}:${tcp.remotePort}`;
+    if (!guard.admit(tcp, remote)) return;
     taken = true;
     if (once) server.close();
-    const remote = `${tcp.remoteAddress}:${tcp.remotePort}`;
     let serverScheme: string | undefined;
     // The server's own scheme is not in the summary; the CertificateVerify it sends names it.
     const trace = (e: TraceEvent) => {
@@ -96,10 +103,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     };
     const conn = tlsServer.accept(tcp, { trace });
     live.add(conn);
+    guard.watchHandshake(conn, tcp, remote);
     const bytes = { received: 0, sent: 0 };
     let ok = false;
     conn.on('error', (e) => {
-      if (!conn.summary) {
+      if (!conn.summary && !guard.closed(conn)) {
         const alert = (e as { alert?: { name: string } }).alert?.name;
         onFailure?.({ remote, message: describeHandshakeFailure(e, 'client'), ...(alert ? { alert } : {}), error: e });
       }
@@ -127,7 +135,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
         handshakeMs: summary.handshakeMs,
         summary,
       });
-      answer(conn, reply, summary, leaf ? readCertificate(provider, leaf).subject : undefined, bytes);
+      guard.watchIdle(conn, tcp, remote);
+      answer(conn, reply, summary, leaf ? readCertificate(provider, leaf).subject : undefined, bytes, () => guard.requestDeadline(conn, remote));
     });
   });
 
@@ -145,34 +154,51 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
-      for (const c of live) {
-        c.end();
-        setTimeout(() => c.destroy(), 500).unref();
-      }
+      for (const c of live) closeGently(c);
       if (server.listening) server.close(() => resolve());
       else resolve();
       if (!once) resolveFinished({ ok: true });
     }));
-  return { address: { host, port: bound.port }, finished, close };
+  return { address: { host, port: bound.port }, finished, limits: guard.limits, close };
 }
 
-/** The reply a connection gets once its handshake is done. */
-function answer(conn: TlsSocket, mode: ReplyMode, summary: HandshakeSummary, client: string | undefined, bytes: { received: number; sent: number }): void {
-  const write = (d: Buffer | string) => {
+/**
+ * The reply a connection gets once its handshake is done. Echo writes back at the pace the client
+ * reads: reading stops while the client has not taken what was sent, so a client that sends and
+ * never reads holds a few buffers, not everything it sent. An HTTP request head must be whole
+ * within `requestDeadline`'s time.
+ */
+function answer(
+  conn: TlsSocket,
+  mode: ReplyMode,
+  summary: HandshakeSummary,
+  client: string | undefined,
+  bytes: { received: number; sent: number },
+  requestDeadline: () => () => void,
+): void {
+  const write = (d: Buffer | string): boolean => {
     bytes.sent += typeof d === 'string' ? Buffer.byteLength(d) : d.length;
-    conn.write(d);
+    return conn.write(d);
   };
   let decided: 'echo' | 'http' | undefined = mode === 'auto' ? (summary.alpn === 'http/1.1' ? 'http' : undefined) : mode;
+  let cancelDeadline = decided === 'http' ? requestDeadline() : undefined;
   let head = '';
   conn.on('data', (d: Buffer) => {
     bytes.received += d.length;
-    if (!decided) decided = HTTP_METHOD_START.test(d.toString('latin1', 0, 8)) || HTTP_REQUEST_LINE.test(d.toString('latin1', 0, 64)) ? 'http' : 'echo';
+    if (!decided) {
+      decided = HTTP_METHOD_START.test(d.toString('latin1', 0, 8)) || HTTP_REQUEST_LINE.test(d.toString('latin1', 0, 64)) ? 'http' : 'echo';
+      if (decided === 'http') cancelDeadline = requestDeadline();
+    }
     if (decided === 'echo') {
-      write(d);
+      if (!write(d)) {
+        conn.pause();
+        conn.once('drain', () => conn.resume());
+      }
       return;
     }
     head += d.toString('latin1');
     if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length > MAX_REQUEST_HEAD) {
+      cancelDeadline?.();
       const requestLine = head.split(/\r?\n/)[0];
       const body = [
         'Hello from kyman tls server.',
@@ -184,8 +210,9 @@ function answer(conn: TlsSocket, mode: ReplyMode, summary: HandshakeSummary, cli
       const status = head.length > MAX_REQUEST_HEAD ? '431 Request Header Fields Too Large' : '200 OK';
       write(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${requestLine.startsWith('HEAD ') ? '' : body}`);
       conn.removeAllListeners('data');
+      // What the client sends after its request is read and dropped until it closes, or the grace runs out.
       conn.resume();
-      conn.end();
+      closeGently(conn);
     }
   });
 }

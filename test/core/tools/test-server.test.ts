@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { KymanError } from '../../../src/core/errors.js';
 import { startTestServer } from '../../../src/core/tools/test-server.js';
-import { within } from '../../helpers/peers.js';
+import type { LimitEvent } from '../../../src/core/tools/connection-limits.js';
+import { connectTcp, within } from '../../helpers/peers.js';
+import { closedAfter } from '../../helpers/server-abuse.js';
 import { provider } from '../../helpers/tls-credentials.js';
 import { toolServers } from '../../helpers/tool-servers.js';
 
@@ -39,6 +41,27 @@ describe('tls test server', function () {
     const { s } = await server({ reply: 'echo' });
     const r = await probeOf(s.address.port, { send: Buffer.from('GET / HTTP/1.1\r\n\r\n') });
     assert.equal(Buffer.from(r.reply!.data).toString(), 'GET / HTTP/1.1\r\n\r\n');
+  });
+
+  it('closes a stalled handshake at handshakeTimeoutMs and an idle connection at idleTimeoutMs, reported as limits, not failures', async () => {
+    const limits: LimitEvent[] = [];
+    const failures: string[] = [];
+    const { s } = await server({ handshakeTimeoutMs: 200, idleTimeoutMs: 300, onLimit: (e) => limits.push(e), onFailure: (f) => failures.push(f.message) });
+    assert.deepEqual([s.limits.handshakeTimeoutMs, s.limits.idleTimeoutMs, s.limits.maxConnectionsFrom], [200, 300, 'descriptors']);
+    const raw = await connectTcp(s.address.port);
+    raw.write(Buffer.from('1603010200', 'hex'));
+    assert.ok((await closedAfter(raw, 5000)) >= 150);
+    // The probe sends a byte, then waits longer than the idle timeout: the server ends it with close_notify.
+    const idle = await probeOf(s.address.port, { send: Buffer.from('x'), idleMs: 3000 });
+    assert.deepEqual([Buffer.from(idle.reply!.data).toString(), idle.reply!.ended], ['x', 'peer-closed']);
+    assert.deepEqual(
+      limits.map((e) => [e.limit, e.message]),
+      [
+        ['handshake-timeout', 'closed: no handshake within 200 ms'],
+        ['idle-timeout', 'closed: idle for 300 ms'],
+      ],
+    );
+    assert.deepEqual(failures, []);
   });
 
   it('gives CONFLICT for a port in use', async () => {
