@@ -16,7 +16,7 @@ import {
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { err, out } from '../../cli/output.js';
-import { keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
+import { keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** One line a connection: who, and what was agreed. */
 function connectionLine(r: ConnectionReport): string {
@@ -88,6 +88,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
+      ...weakTlsOptions(f, (m) => this.note(m)),
       keyLog: keyLogFrom(f.keylog),
       ...(printTrace ? { onTrace: (e, remote) => printTrace(e, remote) } : {}),
       onConnection: (r) => {

@@ -60,14 +60,31 @@ export interface AeadKey {
 }
 
 /** Groups for ephemeral key agreement (RFC 8446 §4.2.7, RFC 8422). */
-export type KeyExchangeGroup = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1';
+export type KeyExchangeGroup =
+  | 'x25519'
+  | 'x448'
+  | 'secp256r1'
+  | 'secp384r1'
+  | 'secp521r1'
+  | 'ffdhe2048'
+  | 'ffdhe3072'
+  | 'ffdhe4096'
+  | 'ffdhe6144'
+  | 'ffdhe8192';
 
 /** One side's ephemeral key for one handshake. */
 export interface KeyShare {
   readonly group: KeyExchangeGroup;
-  /** The public value as TLS carries it: X25519's 32 bytes, or an uncompressed NIST point (04 ‖ x ‖ y). */
+  /**
+   * The public value as TLS carries it (RFC 8446 §4.2.8): X25519's 32 or X448's 56 bytes, an
+   * uncompressed NIST point (04 ‖ x ‖ y), or an FFDHE value padded to the prime's length.
+   */
   readonly publicKey: Uint8Array;
-  /** The shared secret with the peer's public value (X25519 output, or the ECDH x-coordinate). Throws on an invalid point. */
+  /**
+   * The shared secret with the peer's public value (the X25519/X448 output, the ECDH x-coordinate,
+   * or the FFDHE value padded to the prime's length). Throws on a value that is not a valid public
+   * key of the group in the form TLS requires (RFC 8446 §4.2.8.1, §4.2.8.2: NIST points uncompressed).
+   */
   deriveSecret(peerPublicKey: Uint8Array): Uint8Array;
 }
 

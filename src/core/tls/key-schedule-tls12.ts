@@ -57,11 +57,20 @@ export class Tls12KeySchedule {
 
   /**
    * RFC 7627 §4: master_secret = PRF(pre_master_secret, "extended master secret", session_hash)[0..47],
-   * session_hash = Hash(handshake messages through ClientKeyExchange). kyman never derives the
-   * RFC 5246 §8.1 form: a peer without the extension is refused (RFC 7627 §5.2, §5.3).
+   * session_hash = Hash(handshake messages through ClientKeyExchange). A peer without the
+   * extension is refused (RFC 7627 §5.2, §5.3) unless allowNoExtendedMasterSecret says otherwise.
    */
   extendedMasterSecret(pms: PreMasterSecret, sessionHash: Uint8Array): Tls12MasterSecret {
     return prf(this.provider, this.suite.hash, pms, 'extended master secret', sessionHash, MASTER_SECRET_LENGTH) as Tls12MasterSecret;
+  }
+
+  /**
+   * RFC 5246 §8.1: master_secret = PRF(pre_master_secret, "master secret", client_random + server_random)[0..47],
+   * the form without RFC 7627's session hash, open to the triple handshake attack; only for peers
+   * without the extension, when asked for by name.
+   */
+  legacyMasterSecret(pms: PreMasterSecret, clientRandom: Uint8Array, serverRandom: Uint8Array): Tls12MasterSecret {
+    return prf(this.provider, this.suite.hash, pms, 'master secret', concat([clientRandom, serverRandom]), MASTER_SECRET_LENGTH) as Tls12MasterSecret;
   }
 
   /**

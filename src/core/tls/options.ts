@@ -40,6 +40,12 @@ export interface TlsCommonOptions {
   keyLog?: (line: string) => void;
   /** Each handshake message, decoded, its fields named as the RFC names them. */
   trace?: TraceSink;
+  /**
+   * TLS 1.2 with a peer that does not do the extended master secret (RFC 7627): the RFC 5246 §8.1
+   * master secret, open to the triple handshake attack. Default false: such a peer is refused with
+   * handshake_failure. For testing old peers only.
+   */
+  allowNoExtendedMasterSecret?: boolean;
   /** Whether the readable side may end while the writable side stays open. Default false, as net.Socket. */
   allowHalfOpen?: boolean;
 }

@@ -121,15 +121,27 @@ export interface Group {
   readonly id: number;
   readonly name: GroupName;
   readonly provider: KeyExchangeGroup;
+  /** Elliptic-curve (RFC 8422: usable for TLS 1.2 ECDHE too) or finite-field (RFC 7919: TLS 1.3 here). */
+  readonly kind: 'ec' | 'ff';
 }
 
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
+export type GroupName = 'x25519' | 'x448' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096' | 'ffdhe6144' | 'ffdhe8192';
 
-/** RFC 8446 §4.2.7 NamedGroup. Default preference: X25519 first, as most stacks do. */
+/**
+ * RFC 8446 §4.2.7 NamedGroup, RFC 7919 §2. Default preference as OpenSSL 3's: X25519 first, then
+ * P-256, X448, P-521, P-384, then the finite-field groups by size.
+ */
 export const GROUPS: readonly Group[] = [
-  { id: 0x001d, name: 'x25519', provider: 'x25519' },
-  { id: 0x0017, name: 'secp256r1', provider: 'secp256r1' },
-  { id: 0x0018, name: 'secp384r1', provider: 'secp384r1' },
+  { id: 0x001d, name: 'x25519', provider: 'x25519', kind: 'ec' },
+  { id: 0x0017, name: 'secp256r1', provider: 'secp256r1', kind: 'ec' },
+  { id: 0x001e, name: 'x448', provider: 'x448', kind: 'ec' },
+  { id: 0x0019, name: 'secp521r1', provider: 'secp521r1', kind: 'ec' },
+  { id: 0x0018, name: 'secp384r1', provider: 'secp384r1', kind: 'ec' },
+  { id: 0x0100, name: 'ffdhe2048', provider: 'ffdhe2048', kind: 'ff' },
+  { id: 0x0101, name: 'ffdhe3072', provider: 'ffdhe3072', kind: 'ff' },
+  { id: 0x0102, name: 'ffdhe4096', provider: 'ffdhe4096', kind: 'ff' },
+  { id: 0x0103, name: 'ffdhe6144', provider: 'ffdhe6144', kind: 'ff' },
+  { id: 0x0104, name: 'ffdhe8192', provider: 'ffdhe8192', kind: 'ff' },
 ];
 
 export const groupById = (id: number) => GROUPS.find((g) => g.id === id);
@@ -236,14 +248,14 @@ export function pickSignatureScheme(key: PrivateKeyHandle, peer: readonly number
 }
 
 const GROUP_ALIASES: Readonly<Record<string, GroupName>> = {
-  x25519: 'x25519',
-  secp256r1: 'secp256r1',
+  ...Object.fromEntries(GROUPS.map((g) => [g.name, g.name])),
   'p-256': 'secp256r1',
   p256: 'secp256r1',
   prime256v1: 'secp256r1',
-  secp384r1: 'secp384r1',
   'p-384': 'secp384r1',
   p384: 'secp384r1',
+  'p-521': 'secp521r1',
+  p521: 'secp521r1',
 };
 
 const ALL_SUITE_NAMES = [...CIPHER_SUITES.map((s) => s.name), ...CIPHER_SUITES_TLS12.map((s) => s.name)];
