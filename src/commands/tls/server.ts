@@ -57,6 +57,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     ...tlsFlags,
     once: Flags.boolean({ summary: 'Handle one connection, then exit: 0 when its handshake succeeded, 1 when it failed.' }),
     reply: Flags.string({ summary: 'What to do with data: echo it, answer HTTP, or auto (HTTP when it looks like HTTP, echo otherwise).', options: ['auto', 'echo', 'http'], default: 'auto' }),
+    'allow-psk-ke': Flags.boolean({ summary: 'Resume TLS 1.3 sessions with psk_ke (the ticket alone, no fresh key exchange) for clients that offer only that. No forward secrecy for such connections; for testing clients. Warned.' }),
   };
 
   async run() {
@@ -73,6 +74,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     let onceFailure: string | undefined;
     const printTrace = f.trace ? tracePrinter(json) : undefined;
     const keyOperations = keyOperationsOf(creds.provider);
+    if (f['allow-psk-ke']) this.note('--allow-psk-ke: TLS 1.3 clients that offer only psk_ke resume without a fresh key exchange, so those connections have no forward secrecy');
 
     const server = await startTestServer({
       host: f.host,
@@ -89,6 +91,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
       ...weakTlsOptions(f, (m) => this.note(m)),
+      ...(f['allow-psk-ke'] ? { allowPskKe: true } : {}),
       keyLog: keyLogFrom(f.keylog),
       ...(printTrace ? { onTrace: (e, remote) => printTrace(e, remote) } : {}),
       onConnection: (r) => {

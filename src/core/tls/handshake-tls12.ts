@@ -69,6 +69,8 @@ export async function readChangeCipherSpecAndFinished(
   const expected = ks.verifyData(ms, side, transcript.hash(ks));
   ch.expectChangeCipherSpec(protection);
   const { message, raw } = await readMessage12(ch, FinishedCodec);
+  // RFC 5246 §7.4.9: verify_data is verify_data_length (12) bytes; another length does not decode.
+  if (message.verify_data.length !== expected.length) throw fatal('decode_error', `the ${side}'s Finished is ${message.verify_data.length} bytes, not ${expected.length}`);
   // RFC 5246 §7.4.9: a Finished that does not match is a decrypt_error.
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
   transcript.add(raw);

@@ -143,6 +143,8 @@ export async function readFinished(ch: HandshakeChannel, transcript: Transcript,
  */
 export async function readExpectedFinished(ch: HandshakeChannel, expected: Uint8Array, side: 'server' | 'client'): Promise<Uint8Array> {
   const { message, raw } = await readMessage(ch, FinishedCodec);
+  // §4.4.4: verify_data is Hash.length bytes; any other length is a message that does not decode (§6.2).
+  if (message.verify_data.length !== expected.length) throw fatal('decode_error', `the ${side}'s Finished is ${message.verify_data.length} bytes, not ${expected.length}`);
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
   return raw;
 }

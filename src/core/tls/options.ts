@@ -79,4 +79,9 @@ export interface TlsServerOptions extends TlsCommonOptions {
    * (RFC 5077), TLS 1.3 by NewSessionTicket and PSK (RFC 8446 §4.6.1, §4.2.11). Default true.
    */
   resumption?: boolean;
+  /**
+   * TLS 1.3 resumption with psk_ke (RFC 8446 §4.2.9): the ticket's key alone, no fresh (EC)DHE, so
+   * the resumed connection has no forward secrecy. Default false: such a client gets a full handshake.
+   */
+  allowPskKe?: boolean;
 }

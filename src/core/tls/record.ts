@@ -1,7 +1,7 @@
 // The record layer (RFC 8446 §5): framing, fragmentation and protection, one AEAD call per record.
 
 import type { AeadKey } from '../crypto/provider.js';
-import { fatal } from './alerts.js';
+import { TlsAlertError, fatal } from './alerts.js';
 
 /** RFC 8446 §5.1 ContentType. */
 export const ContentType = {
@@ -101,7 +101,11 @@ export class Tls13Protection implements RecordProtection {
       throw fatal('unexpected_message', `an unprotected ${contentTypeName(header[0])} record arrived after keys were set`);
     }
     const plain = this.aead.open(this.nextNonce(), header, body);
-    if (!plain) throw fatal('bad_record_mac', 'a record did not decrypt: its authentication tag does not verify');
+    if (!plain) {
+      // The number was not used: a record skipped as early data (§4.2.10) leaves the sequence as it was.
+      this.seq--;
+      throw fatal('bad_record_mac', 'a record did not decrypt: its authentication tag does not verify');
+    }
     // §5.2, §5.4: padding does not lift the limit: the whole TLSInnerPlaintext is at most 2^14 + 1 bytes.
     if (plain.length > MAX_PLAINTEXT + 1) throw fatal('record_overflow', `a record's inner plaintext is ${plain.length} bytes, more than 2^14 + 1`);
     // §5.4: the content type is the last non-zero byte; zeros after it are padding.
@@ -196,6 +200,9 @@ export class Tls12Protection implements RecordProtection {
   }
 }
 
+/** What RecordReader's inner step returns for a record it dropped as early data. */
+const SKIPPED: unique symbol = Symbol('skipped');
+
 export const contentTypeName = (t: number) =>
   ({ 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data' })[t] ?? `content type ${t}`;
 
@@ -213,6 +220,14 @@ export class RecordReader {
   protection: RecordProtection | undefined;
   /** Records read: zero until the first, which must look like TLS. */
   private count = 0;
+  /**
+   * TLS 1.3 handshake: a peer that could not process our flight (say, our certificate) may not have
+   * our keys yet, and answers with a plaintext alert (RFC 8446 §6 leaves it possible; OpenSSL and
+   * tlsfuzzer expect it heard). A 2-byte record of the alert type is then taken as it is.
+   */
+  plaintextAlerts = false;
+  /** RFC 8446 §4.2.10: bytes of early data still to be skipped (see HandshakeChannel.skipEarlyData). */
+  earlyDataSkip = 0;
   private scratch: Buffer | undefined;
 
   push(chunk: Buffer): void {
@@ -228,6 +243,13 @@ export class RecordReader {
 
   /** The next whole record, decrypted; undefined when more bytes are needed. */
   next(): Record | undefined {
+    for (;;) {
+      const record = this.nextRecord();
+      if (record !== SKIPPED) return record;
+    }
+  }
+
+  private nextRecord(): Record | undefined | typeof SKIPPED {
     if (this.held < HEADER) {
       if (this.held > 0 && this.count === 0) this.checkHeaderStart();
       return undefined;
@@ -246,8 +268,30 @@ export class RecordReader {
     const body = record.subarray(HEADER);
     this.count++;
     // §5: change_cipher_spec is never protected; everything else is, once keys are set.
-    if (this.protection && type !== ContentType.change_cipher_spec) return this.protection.open(header, body);
+    if (this.earlyDataSkip > 0 && type === ContentType.application_data) return this.openOrSkip(header, body);
+    if (this.protection && type !== ContentType.change_cipher_spec) {
+      if (type === ContentType.alert && this.plaintextAlerts && length === 2) return { type, fragment: body };
+      return this.protection.open(header, body);
+    }
     return { type, fragment: body };
+  }
+
+  /** §4.2.10: an early data record is dropped, within the budget; the first that decrypts ends the skipping. */
+  private openOrSkip(header: Uint8Array, body: Uint8Array): Record | typeof SKIPPED {
+    const skip = (): typeof SKIPPED => {
+      if (body.length > this.earlyDataSkip) throw fatal('bad_record_mac', 'more early data arrived than this server skips, and it does not decrypt');
+      this.earlyDataSkip -= body.length;
+      return SKIPPED;
+    };
+    if (!this.protection) return skip();
+    try {
+      const record = this.protection.open(header, body);
+      this.earlyDataSkip = 0;
+      return record;
+    } catch (e) {
+      if (!(e instanceof TlsAlertError && e.alert.name === 'bad_record_mac')) throw e;
+      return skip();
+    }
   }
 
   /** The unread byte at `i` (i < held); header bytes only, so the walk past chunks[0] is rare and short. */

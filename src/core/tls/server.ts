@@ -7,7 +7,7 @@ import type { Handshake } from './handshake.js';
 import type { TlsServerOptions } from './options.js';
 import { readMessage } from './handshake-tls13.js';
 import { Transcript } from './key-schedule.js';
-import { ClientHelloCodec, ExtensionType, TLS12, TLS13, findExtension, supportedVersionsExt, type ClientHello } from './msgs/index.js';
+import { ClientHelloCodec, ExtensionType, TLS10, TLS12, TLS13, findExtension, supportedVersionsExt, type ClientHello } from './msgs/index.js';
 import { ServerHandshake12 } from './server-tls12.js';
 import { ServerHandshake13 } from './server-tls13.js';
 import { ServerSessionStore } from './session-cache.js';
@@ -73,6 +73,9 @@ export function serverContext(options: TlsServerOptions, provider: CryptoProvide
  * Anything lower is a protocol_version.
  */
 export function chooseVersion(hello: ClientHello, enabled: readonly TlsVersionName[]): TlsVersionName {
+  // RFC 8446 §D.5, RFC 7568: a ClientHello below TLS 1.0 (SSL 3.0, or not TLS at all) is refused
+  // whatever supported_versions says, as OpenSSL refuses it.
+  if (hello.legacy_version < TLS10) throw fatal('protocol_version', `the ClientHello's legacy_version is 0x${hello.legacy_version.toString(16).padStart(4, '0')}, below TLS 1.0`);
   const versionsData = findExtension(hello.extensions, ExtensionType.supported_versions);
   const offered = versionsData ? supportedVersionsExt.client.decode(versionsData) : [];
   if (offered.includes(TLS13) && enabled.includes('TLSv1.3')) return 'TLSv1.3';
