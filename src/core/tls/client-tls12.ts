@@ -308,7 +308,7 @@ export class ClientHandshake12 {
     let signer: { key: PrivateKeyHandle; scheme: SignatureSchemeInfo } | undefined;
     if (key && chain.length) {
       const kind = keyKindOf(key.spki);
-      const type = kind?.key === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
+      const type = kind?.key === 'rsa' || kind?.key === 'rsa-pss' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
       const scheme = pickSignatureScheme12(key, request.supported_signature_algorithms, this.start.schemes);
       if (request.certificate_types.includes(type) && scheme) signer = { key, scheme };
     }

@@ -46,6 +46,7 @@ import {
   PSK_DHE_KE,
   PSK_KE,
   pskModesExt,
+  signatureAlgorithmsCertExt,
   signatureAlgorithmsExt,
   supportedGroupsExt,
   supportedVersionsExt,
@@ -57,7 +58,7 @@ import { handshakeRandom } from './random-pool.js';
 import type { ServerContext } from './server.js';
 import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
 import { SESSION_LIFETIME_SECONDS, type ServerTicketState13 } from './session-cache.js';
-import { pickSignatureScheme, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
+import { SIGNATURE_SCHEMES, pickSignatureScheme, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
 
 /** §4.2.11: identities looked at per ClientHello; a cheap ClientHello must not cause unbounded ticket decryption (Go's maxClientPSKIdentities). */
 export const MAX_CLIENT_PSK_IDENTITIES = 5;
@@ -420,11 +421,20 @@ export class ServerHandshake13 {
     this.transcript.add(sendMessage(this.ch, EncryptedExtensionsCodec, { extensions }));
   }
 
-  /** §4.3.2 */
+  /**
+   * §4.3.2: the schemes a client's CertificateVerify may use, and (§4.2.3) in signature_algorithms_cert
+   * those its certificates may be signed with, RSA PKCS #1 v1.5 among them: without it a client
+   * whose chain is signed with sha256WithRSAEncryption (Java's, for one) sends no certificate.
+   */
   private sendCertificateRequest(): void {
+    const handshake = this.context.schemes.filter((s) => s.handshake).map((s) => s.id);
+    const inCertificates = [...new Set([...handshake, ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)])];
     const request = {
       certificate_request_context: new Uint8Array(0),
-      extensions: [ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode(this.context.schemes.filter((s) => s.handshake).map((s) => s.id)))],
+      extensions: [
+        ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode(handshake)),
+        ext(ExtensionType.signature_algorithms_cert, signatureAlgorithmsCertExt.encode(inCertificates)),
+      ],
     };
     this.transcript.add(sendMessage(this.ch, CertificateRequestCodec, request));
   }

@@ -81,19 +81,20 @@ export const anySuiteName = (id: number): string | undefined =>
 /** Whether a certificate key can authenticate a TLS 1.2 suite's key exchange (RFC 8422 §2, RFC 5246 §7.4.2). */
 export function keyFitsSuite12(suite: CipherSuite12, kind: { key: SchemeKey } | undefined): boolean {
   if (!kind) return false;
-  return suite.kx === 'ECDHE_RSA' ? kind.key === 'rsa' : kind.key === 'ec' || kind.key === 'ed25519';
+  // RFC 8446 §4.2.3 (which TLS 1.2 stacks that speak 1.3's schemes apply): an RSASSA-PSS key signs ECDHE_RSA with rsa_pss_pss_*.
+  return suite.kx === 'ECDHE_RSA' ? kind.key === 'rsa' || kind.key === 'rsa-pss' : kind.key === 'ec' || kind.key === 'ed25519';
 }
 
 /**
  * RFC 5246 §7.4.1.4.1 as TLS 1.2 reads the code points: an ECDSA scheme names only the hash (any
- * curve), RSA PKCS #1 v1.5 is allowed in the handshake, and RSA-PSS is for rsaEncryption keys (RFC 8446 §4.2.3).
+ * curve), RSA PKCS #1 v1.5 is allowed in the handshake; rsa_pss_rsae_* are for rsaEncryption keys and
+ * rsa_pss_pss_* for RSASSA-PSS keys (RFC 8446 §4.2.3), as OpenSSL, GnuTLS and Java use them in TLS 1.2.
  */
 export function schemeFitsKey12(s: SignatureSchemeInfo, kind: { key: SchemeKey } | undefined): boolean {
-  if (!kind || s.key === 'rsa-pss') return false;
-  return s.key === kind.key;
+  return kind !== undefined && s.key === kind.key;
 }
 
-/** The schemes TLS 1.2 allows by default: the TLS 1.3 ones (without rsa_pss_pss) plus RSA PKCS #1 v1.5. */
+/** The schemes TLS 1.2 allows by default: the TLS 1.3 ones plus RSA PKCS #1 v1.5. */
 export const DEFAULT_TLS12_SCHEMES: readonly SignatureSchemeName[] = [
   'ecdsa_secp256r1_sha256',
   'ecdsa_secp384r1_sha384',
@@ -102,6 +103,9 @@ export const DEFAULT_TLS12_SCHEMES: readonly SignatureSchemeName[] = [
   'rsa_pss_rsae_sha256',
   'rsa_pss_rsae_sha384',
   'rsa_pss_rsae_sha512',
+  'rsa_pss_pss_sha256',
+  'rsa_pss_pss_sha384',
+  'rsa_pss_pss_sha512',
   'rsa_pkcs1_sha256',
   'rsa_pkcs1_sha384',
   'rsa_pkcs1_sha512',
@@ -302,9 +306,9 @@ export function resolveGroups(names: readonly string[] | undefined, provider?: C
   return names.map((n) => GROUPS.find((g) => g.name === GROUP_ALIASES[n.toLowerCase()]) ?? fail('group', n, GROUPS.map((g) => g.name)));
 }
 
-/** The schemes for TLS 1.2 signatures: the configured ones, or DEFAULT_TLS12_SCHEMES; rsa_pss_pss never (no such certificates in 1.2 here). */
+/** The schemes for TLS 1.2 signatures: the configured ones, or DEFAULT_TLS12_SCHEMES. */
 export function resolveSchemes12(names: readonly string[] | undefined): SignatureSchemeInfo[] {
-  return resolveSchemes(names ?? DEFAULT_TLS12_SCHEMES).filter((s) => s.key !== 'rsa-pss');
+  return resolveSchemes(names ?? DEFAULT_TLS12_SCHEMES);
 }
 
 export function resolveSchemes(names: readonly string[] | undefined): SignatureSchemeInfo[] {
