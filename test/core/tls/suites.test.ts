@@ -13,6 +13,7 @@ import {
   resolveSuites12,
   resolveVersions,
   schemeById,
+  schemeFitsKey12,
   suite12ById,
   suiteById,
 } from '../../../src/core/tls/suites.js';
@@ -48,12 +49,14 @@ describe('tls suites', () => {
   });
 
   it('groups take their aliases; an unknown one is USAGE', () => {
-    assert.deepEqual(resolveGroups(['P-256', 'x25519']).map((g) => g.name), ['secp256r1', 'x25519']);
-    assert.throws(() => resolveGroups(['ffdhe2048']), isUsage);
+    assert.deepEqual(resolveGroups(['P-256', 'x25519', 'p521', 'x448', 'ffdhe2048']).map((g) => g.name), ['secp256r1', 'x25519', 'secp521r1', 'x448', 'ffdhe2048']);
+    assert.throws(() => resolveGroups(['ffdhe1024']), isUsage);
   });
 
-  it('TLS 1.2 schemes never include rsa_pss_pss; the default TLS 1.3 schemes are the handshake ones', () => {
-    assert.ok(resolveSchemes12(undefined).every((s) => s.key !== 'rsa-pss'));
+  it('TLS 1.2 schemes include rsa_pss_pss, for RSASSA-PSS keys only; the default TLS 1.3 schemes are the handshake ones', () => {
+    const pssPss = resolveSchemes12(undefined).filter((s) => s.key === 'rsa-pss');
+    assert.deepEqual(pssPss.map((s) => s.name), ['rsa_pss_pss_sha256', 'rsa_pss_pss_sha384', 'rsa_pss_pss_sha512']);
+    assert.ok(pssPss.every((s) => schemeFitsKey12(s, { key: 'rsa-pss' }) && !schemeFitsKey12(s, { key: 'rsa' })));
     assert.ok(resolveSchemes(undefined).every((s) => s.handshake));
     assert.throws(() => resolveSchemes(['md5_rsa']), isUsage);
   });
@@ -65,5 +68,8 @@ describe('tls suites', () => {
     assert.equal(keyFitsSuite12(ecdsa, { key: 'rsa' }), false);
     assert.equal(keyFitsSuite12(rsa, { key: 'rsa' }), true);
     assert.equal(keyFitsSuite12(rsa, undefined), false);
+    // RFC 8446 §4.2.3 as TLS 1.2 stacks apply it: an RSASSA-PSS key serves ECDHE_RSA, not ECDHE_ECDSA.
+    assert.equal(keyFitsSuite12(rsa, { key: 'rsa-pss' }), true);
+    assert.equal(keyFitsSuite12(ecdsa, { key: 'rsa-pss' }), false);
   });
 });
