@@ -16,7 +16,7 @@ export const MAX_PLAINTEXT = 16_384;
 /** §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256; anything longer is a record_overflow. */
 export const MAX_CIPHERTEXT_TLS13 = 16_384 + 256;
 const HEADER = 5;
-/** Every TLS 1.3 AEAD here (GCM, ChaCha20-Poly1305) has a 16-byte tag. */
+/** The tag of GCM, ChaCha20-Poly1305 and AES-CCM; only TLS 1.3's AES-CCM-8 has a shorter one. */
 const TAG = 16;
 
 export interface Record {
@@ -59,6 +59,8 @@ export class Tls13Protection implements RecordProtection {
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
+    /** The AEAD's tag length: 16, or 8 for TLS_AES_128_CCM_8_SHA256 (RFC 6655 §3). */
+    private readonly tagLength: number = TAG,
   ) {}
 
   /** §5.3: the padded sequence number XORed with the static IV; written into one reused buffer. */
@@ -81,7 +83,7 @@ export class Tls13Protection implements RecordProtection {
 
   seal(type: number, fragment: Uint8Array, out: Uint8Array[]): void {
     const n = fragment.length;
-    const length = n + 1 + TAG;
+    const length = n + 1 + this.tagLength;
     // §5.2: the outer type is always application_data, the version 0x0303; the header is the AAD.
     // A fresh header each record: it waits in the transport's queue until written.
     const header = Uint8Array.of(ContentType.application_data, 3, 3, length >>> 8, length & 0xff);
