@@ -154,6 +154,31 @@ describe('tls 1.2 CBC suites, interop', function () {
         }
       });
     }
+    it('a session made with encrypt-then-MAC, offered by a client that no longer asks for it (-no_etm): a full handshake, not a resumption', async () => {
+      const { srv, events } = await kymanServer('rsa', { cipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'] });
+      const sessFile = join(pki.dir, 'cbc-sess-downgrade.pem');
+      try {
+        const base = ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-SHA', '-CAfile', pki.root.certFile, '-servername', 'localhost'];
+        const a = opensslClient(srv.port, [...base, '-sess_out', sessFile]);
+        peers.push(a);
+        const c1 = await srv.next();
+        await within(10_000, c1.secured);
+        await waitFor(() => /New, TLSv1\.[02]/.test(a.stdout().toString()));
+        c1.end();
+        await within(5000, a.exited);
+        events.length = 0;
+        const b = opensslClient(srv.port, [...base, '-no_etm', '-sess_in', sessFile]);
+        peers.push(b);
+        const c2 = await srv.next();
+        assert.equal((await within(10_000, c2.secured)).resumed, false);
+        assert.equal(serverHelloHasEtm(events), false);
+        await waitFor(() => /New, TLSv1\.[02]/.test(b.stdout().toString()));
+        c2.end();
+        await within(5000, b.exited);
+      } finally {
+        await srv.close();
+      }
+    });
   });
 
   describe('gnutls, both ways', () => {
