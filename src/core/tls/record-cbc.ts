@@ -2,7 +2,7 @@
 
 import type { CbcKey, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { fatal } from './alerts.js';
-import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT, type Record as TlsRecord, type RecordProtection } from './record.js';
+import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT, writeRecordPrefix12, type Record as TlsRecord, type RecordProtection } from './record.js';
 
 /** AES's block, and so the explicit IV's length (RFC 5246 §6.2.3.2: record_iv_length = block size). */
 const BLOCK = 16;
@@ -66,22 +66,7 @@ export class Tls12CbcProtection implements RecordProtection {
 
   /** Writes seq_num ‖ type ‖ version ‖ length into out[0..13] and advances the sequence number. */
   private macHeader(out: Uint8Array, type: number, length: number): void {
-    const hi = Math.floor(this.seq / 0x1_0000_0000);
-    const lo = this.seq >>> 0;
-    out[0] = hi >>> 24;
-    out[1] = (hi >>> 16) & 0xff;
-    out[2] = (hi >>> 8) & 0xff;
-    out[3] = hi & 0xff;
-    out[4] = lo >>> 24;
-    out[5] = (lo >>> 16) & 0xff;
-    out[6] = (lo >>> 8) & 0xff;
-    out[7] = lo & 0xff;
-    out[8] = type;
-    out[9] = 3;
-    out[10] = 3;
-    out[11] = length >>> 8;
-    out[12] = length & 0xff;
-    this.seq++;
+    writeRecordPrefix12(out, this.seq++, type, length);
   }
 
   private hmac(data: Uint8Array): Uint8Array {

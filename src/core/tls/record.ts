@@ -114,6 +114,29 @@ export class Tls13Protection implements RecordProtection {
   }
 }
 
+/**
+ * Writes seq_num ‖ type ‖ version ‖ length into out[0..13]: the AEAD's additional_data (RFC 5246
+ * §6.2.3.3), also what the CBC suites' MAC covers before the content (§6.2.3.1). The 64-bit
+ * sequence number (§6.1) is exact in a number to 2^53.
+ */
+export function writeRecordPrefix12(out: Uint8Array, seq: number, type: number, length: number): void {
+  const hi = Math.floor(seq / 0x1_0000_0000);
+  const lo = seq >>> 0;
+  out[0] = hi >>> 24;
+  out[1] = (hi >>> 16) & 0xff;
+  out[2] = (hi >>> 8) & 0xff;
+  out[3] = hi & 0xff;
+  out[4] = lo >>> 24;
+  out[5] = (lo >>> 16) & 0xff;
+  out[6] = (lo >>> 8) & 0xff;
+  out[7] = lo & 0xff;
+  out[8] = type;
+  out[9] = 3;
+  out[10] = 3;
+  out[11] = length >>> 8;
+  out[12] = length & 0xff;
+}
+
 /** RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048. */
 export const MAX_CIPHERTEXT_TLS12 = 16_384 + 2048;
 
@@ -140,22 +163,8 @@ export class Tls12Protection implements RecordProtection {
 
   /** Writes seq_num into aad[0..8] and the nonce for this record; advances the sequence number. */
   private next(type: number, length: number): void {
-    const hi = Math.floor(this.seq / 0x1_0000_0000);
-    const lo = this.seq >>> 0;
     const a = this.aad;
-    a[0] = hi >>> 24;
-    a[1] = (hi >>> 16) & 0xff;
-    a[2] = (hi >>> 8) & 0xff;
-    a[3] = hi & 0xff;
-    a[4] = lo >>> 24;
-    a[5] = (lo >>> 16) & 0xff;
-    a[6] = (lo >>> 8) & 0xff;
-    a[7] = lo & 0xff;
-    a[8] = type;
-    a[9] = 3;
-    a[10] = 3;
-    a[11] = length >>> 8;
-    a[12] = length & 0xff;
+    writeRecordPrefix12(a, this.seq, type, length);
     const n = this.nonce;
     if (this.explicitLength) {
       // RFC 5288 §3: salt ‖ nonce_explicit; the explicit part is the sequence number.

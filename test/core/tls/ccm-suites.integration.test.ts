@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createTlsServer, TlsAlertError, type TlsSocket, type Tls13CipherSuiteName } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
-import { collect, connectTcp, listenKyman, opensslClient, opensslServer, sha256, stoppedAfterEach, within } from '../../helpers/peers.js';
+import { connectTcp, exchangeWithSClient, expectDeliveredThenEnd, expectEcho, listenKyman, nodeTlsEchoServer, opensslClient, opensslServer, sha256, stoppedAfterEach, within } from '../../helpers/peers.js';
 
 const CCM_SUITES: readonly Tls13CipherSuiteName[] = ['TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
 
@@ -30,13 +30,6 @@ describe('tls 1.3 AES-CCM suites, interop', function () {
   const kymanServer = (suite: Tls13CipherSuiteName) =>
     listenKyman(createTlsServer({ certificateChain: [pki.ecdsa.der], privateKey: pki.ecdsa.key, provider, cipherSuites: [suite] }), (c) => sockets.push(c));
 
-  /** Reads from `socket` until `n` bytes have come. */
-  function readBytes(socket: TlsSocket, n: number): Promise<Buffer> {
-    const got: Buffer[] = [];
-    let have = 0;
-    return within(10_000, new Promise<Buffer>((resolve) => socket.on('data', (d: Buffer) => ((got.push(d), (have += d.length) >= n) ? resolve(Buffer.concat(got)) : undefined))), 'data');
-  }
-
   for (const suite of CCM_SUITES) {
     it(`kyman client → openssl s_server -ciphersuites ${suite}`, async () => {
       const peer = await opensslServer(['-tls1_3', '-cert', pki.ecdsa.certFile, '-key', pki.ecdsa.keyFile, '-ciphersuites', suite]);
@@ -58,33 +51,21 @@ describe('tls 1.3 AES-CCM suites, interop', function () {
         peers.push(peer);
         const conn = await srv.next();
         assert.equal((await within(10_000, conn.secured)).cipherSuite, suite);
-        const up = Buffer.from(`${randomBytes(20_000).toString('hex')}\n`);
-        const reading = readBytes(conn, up.length);
-        peer.proc.stdin!.write(up);
-        assert.equal(sha256(await reading), sha256(up));
-        const down = Buffer.from(`${randomBytes(20_000).toString('hex')}\n`);
-        conn.end(down);
-        assert.equal(await within(10_000, peer.exited), 0, peer.stderr());
-        assert.equal(sha256(peer.stdout()), sha256(down));
+        await exchangeWithSClient(conn, peer, 40_000, 40_000);
       } finally {
         await srv.close();
       }
     });
 
     it(`Node's tls, both ways, with ${suite}`, async () => {
-      const server = tls.createServer({ minVersion: 'TLSv1.3', ciphers: suite, key: pem(pki.ecdsa.keyFile), cert: pem(pki.ecdsa.certFile) }, (s) => s.pipe(s));
-      server.on('tlsClientError', () => undefined);
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const server = await nodeTlsEchoServer({ minVersion: 'TLSv1.3', ciphers: suite, key: pem(pki.ecdsa.keyFile), cert: pem(pki.ecdsa.certFile) });
       try {
-        const c = kymanClient(await connectTcp((server.address() as net.AddressInfo).port), suite);
+        const c = kymanClient(await connectTcp(server.port), suite);
         assert.equal((await within(10_000, c.secured)).cipherSuite, suite);
-        const data = randomBytes(40_000);
-        const echoed = readBytes(c, data.length);
-        c.write(data);
-        assert.equal(sha256(await echoed), sha256(data));
+        await expectEcho(c, 40_000);
         c.end();
       } finally {
-        await new Promise<void>((r) => server.close(() => r()));
+        await server.close();
       }
 
       const srv = await kymanServer(suite);
@@ -93,10 +74,7 @@ describe('tls 1.3 AES-CCM suites, interop', function () {
         c.on('error', () => undefined);
         const conn = await srv.next();
         assert.equal((await within(10_000, conn.secured)).cipherSuite, suite);
-        const down = randomBytes(30_000);
-        const got = collect(c);
-        conn.end(down);
-        assert.equal(sha256(await within(10_000, got)), sha256(down));
+        await expectDeliveredThenEnd(conn, c, 30_000);
         c.destroy();
       } finally {
         await srv.close();

@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connect, createTlsServer, type TlsClientOptions, type TlsServerOptions, type TlsSocket, type TraceEvent, type Tls12CipherSuiteName } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
-import { collect, connectPeer, connectTcp, gnutlsClient, gnutlsServer, listenKyman, opensslClient, opensslServer, sha256, stoppedAfterEach, waitFor, within, type Peer } from '../../helpers/peers.js';
+import { connectPeer, connectTcp, exchangeWithSClient, expectDeliveredThenEnd, gnutlsClient, gnutlsServer, expectEcho, listenKyman, nodeTlsEchoServer, opensslClient, opensslServer, readBytes, sha256, stoppedAfterEach, waitFor, within } from '../../helpers/peers.js';
 
 /** The CBC suites, with OpenSSL's names (what -cipher and Node's `ciphers` take), GnuTLS's cipher and MAC, and the certificate each needs. */
 const CBC_SUITES = [
@@ -57,22 +57,6 @@ describe('tls 1.2 CBC suites, interop', function () {
     return { srv, events };
   }
 
-  /** Reads from `socket` until `n` bytes have come. */
-  function readBytes(socket: TlsSocket | tls.TLSSocket, n: number): Promise<Buffer> {
-    const got: Buffer[] = [];
-    let have = 0;
-    return within(
-      10_000,
-      new Promise<Buffer>((resolve) =>
-        socket.on('data', (d: Buffer) => {
-          got.push(d);
-          if ((have += d.length) >= n) resolve(Buffer.concat(got));
-        }),
-      ),
-      'data',
-    );
-  }
-
   describe('kyman client → openssl s_server -tls1_2', () => {
     for (const [suite, opensslSuite, , , kind] of CBC_SUITES) {
       for (const etm of [true, false]) {
@@ -108,14 +92,7 @@ describe('tls 1.2 CBC suites, interop', function () {
             const summary = await within(10_000, conn.secured);
             assert.equal(summary.cipherSuite, suite);
             assert.equal(serverHelloHasEtm(events), etm);
-            const up = Buffer.from(`${randomBytes(20_000).toString('hex')}\n`);
-            const reading = readBytes(conn, up.length);
-            peer.proc.stdin!.write(up);
-            assert.equal(sha256(await reading), sha256(up));
-            const down = Buffer.from(`${randomBytes(30_000).toString('hex')}\n`);
-            conn.end(down);
-            assert.equal(await within(10_000, peer.exited), 0, peer.stderr());
-            assert.equal(sha256(peer.stdout()), sha256(down));
+            await exchangeWithSClient(conn, peer, 40_000, 60_000);
           } finally {
             await srv.close();
           }
@@ -236,20 +213,15 @@ describe('tls 1.2 CBC suites, interop', function () {
     for (const [suite, opensslSuite, , , kind] of [CBC_SUITES[0], CBC_SUITES[7]]) {
       it(`kyman client → tls.createServer: ${suite}`, async () => {
         const cert = certFor(kind);
-        const server = tls.createServer({ maxVersion: 'TLSv1.2', ciphers: opensslSuite, key: pem(cert.keyFile), cert: pem(cert.certFile) }, (s) => s.pipe(s));
-        server.on('tlsClientError', () => undefined);
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        const server = await nodeTlsEchoServer({ maxVersion: 'TLSv1.2', ciphers: opensslSuite, key: pem(cert.keyFile), cert: pem(cert.certFile) });
         try {
-          const { socket, summary, events } = await kymanClient(await connectTcp((server.address() as net.AddressInfo).port), { cipherSuites: [suite] });
+          const { socket, summary, events } = await kymanClient(await connectTcp(server.port), { cipherSuites: [suite] });
           assert.equal(summary.cipherSuite, suite);
           assert.equal(serverHelloHasEtm(events), true);
-          const data = randomBytes(50_000);
-          const echoed = readBytes(socket, data.length);
-          socket.write(data);
-          assert.equal(sha256(await echoed), sha256(data));
+          await expectEcho(socket, 50_000);
           socket.end();
         } finally {
-          await new Promise<void>((r) => server.close(() => r()));
+          await server.close();
         }
       });
 
@@ -268,10 +240,7 @@ describe('tls 1.2 CBC suites, interop', function () {
           const reading = readBytes(conn, up.length);
           c.write(up);
           assert.equal(sha256(await reading), sha256(up));
-          const down = randomBytes(25_000);
-          const got = collect(c);
-          conn.end(down);
-          assert.equal(sha256(await within(10_000, got)), sha256(down));
+          await expectDeliveredThenEnd(conn, c, 25_000);
           c.destroy();
         } finally {
           await srv.close();
