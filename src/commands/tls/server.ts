@@ -16,7 +16,7 @@ import {
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { err, out } from '../../cli/output.js';
-import { keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
+import { cbcSuitesWarning, keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** One line a connection: who, and what was agreed. */
 function connectionLine(r: ConnectionReport): string {
@@ -63,6 +63,8 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
   async run() {
     const f = this.flags;
     const versions = versionOptions(f.tls);
+    const weak = cbcSuitesWarning(listFlag(f.suites));
+    if (weak) this.note(weak);
     const { store } = await openStore(f, (m) => this.note(m));
     const creds = await credentialsFrom(store, f.label);
     const clientAuth = f['client-auth'] as ClientAuthMode;

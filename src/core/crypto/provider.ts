@@ -42,7 +42,21 @@ export interface PrivateKeyHandle {
 /** Block ciphers in CBC mode, as key protection schemes use them. */
 export type CbcCipher = 'AES-128-CBC' | 'AES-192-CBC' | 'AES-256-CBC' | 'DES-EDE3-CBC' | 'DES-CBC' | 'RC2-CBC';
 
-export type AeadAlgorithm = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
+/** AES-CCM (RFC 3610) takes the tag length as its parameter: 16 bytes, or 8 for CCM_8 (RFC 6655 §3). */
+export type AeadAlgorithm = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM' | 'AES-128-CCM-8';
+
+/** The block ciphers TLS 1.2 CBC suites protect records with (RFC 5246 §6.2.3.2, RFC 5289). */
+export type RecordBlockCipher = 'AES-128-CBC' | 'AES-256-CBC';
+
+/**
+ * A CBC key for record protection: no padding of its own, as TLS pads and checks the padding
+ * itself (RFC 5246 §6.2.3.2); `data` is a whole number of blocks. One call per record.
+ */
+export interface CbcKey {
+  readonly algorithm: RecordBlockCipher;
+  encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
 
 /** An AEAD key ready for record protection; one call per record. */
 export interface AeadKey {
@@ -110,6 +124,8 @@ export interface CryptoProvider {
   cbc(cipher: CbcCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array, direction: 'encrypt' | 'decrypt', effectiveBits?: number): Uint8Array;
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey;
+  /** A CBC key without padding, for TLS 1.2 CBC record protection. */
+  cbcKey(algorithm: RecordBlockCipher, key: Uint8Array): CbcKey;
 
   /**
    * A fresh ephemeral key share. `privateKey` (the raw scalar) is for reproducing published

@@ -6,6 +6,7 @@ import type {
   AeadAlgorithm,
   AeadKey,
   CbcCipher,
+  CbcKey,
   CryptoProvider,
   HashAlgorithm,
   KeyExchangeGroup,
@@ -13,6 +14,7 @@ import type {
   KeySpec,
   NamedCurve,
   PrivateKeyHandle,
+  RecordBlockCipher,
   SignatureScheme,
 } from './provider.js';
 import { rc2Cbc } from './rc2.js';
@@ -121,14 +123,19 @@ const CBC_NAME: Record<Exclude<CbcCipher, 'RC2-CBC' | 'DES-CBC'>, string> = {
   'DES-EDE3-CBC': 'des-ede3-cbc',
 };
 
-const AEAD_NAME: Record<AeadAlgorithm, 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305'> = {
+const AEAD_NAME: Record<AeadAlgorithm, 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-ccm'> = {
   'AES-128-GCM': 'aes-128-gcm',
   'AES-256-GCM': 'aes-256-gcm',
   'CHACHA20-POLY1305': 'chacha20-poly1305',
+  'AES-128-CCM': 'aes-128-ccm',
+  'AES-128-CCM-8': 'aes-128-ccm',
 };
 const TAG_LENGTH = 16;
+/** RFC 6655 §3: CCM_8 truncates the tag to 8 bytes. */
+const CCM_8_TAG_LENGTH = 8;
 
 function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
+  if (algorithm === 'AES-128-CCM' || algorithm === 'AES-128-CCM-8') return ccmKey(algorithm, key);
   const name = AEAD_NAME[algorithm];
   const secret = nodeCrypto.createSecretKey(key);
   // Node's AEAD ciphers take a nonce only when made, so each record needs its own Cipher; what
@@ -167,6 +174,57 @@ function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
         return null;
       }
     },
+  };
+}
+
+/**
+ * AES-CCM (RFC 3610, as RFC 8446 §B.4 and RFC 6655 use it). CCM reads its whole input in one
+ * update() (it needs the length first), so there is no sealParts: the record layer joins the parts.
+ */
+function ccmKey(algorithm: 'AES-128-CCM' | 'AES-128-CCM-8', key: Uint8Array): AeadKey {
+  const secret = nodeCrypto.createSecretKey(key);
+  const tagLength = algorithm === 'AES-128-CCM-8' ? CCM_8_TAG_LENGTH : TAG_LENGTH;
+  return {
+    algorithm,
+    seal(nonce, aad, plaintext) {
+      const cipher = nodeCrypto.createCipheriv('aes-128-ccm', secret, nonce, { authTagLength: tagLength });
+      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const body = cipher.update(plaintext);
+      cipher.final();
+      return u8(Buffer.concat([body, cipher.getAuthTag()]));
+    },
+    open(nonce, aad, ciphertext) {
+      if (ciphertext.length < tagLength) return null;
+      const body = ciphertext.subarray(0, ciphertext.length - tagLength);
+      const decipher = nodeCrypto.createDecipheriv('aes-128-ccm', secret, nonce, { authTagLength: tagLength });
+      decipher.setAuthTag(ciphertext.subarray(ciphertext.length - tagLength));
+      decipher.setAAD(aad, { plaintextLength: body.length });
+      // CCM checks the tag in update(); final() is what says whether it matched.
+      const plain = decipher.update(body);
+      try {
+        decipher.final();
+      } catch {
+        return null;
+      }
+      return u8(plain);
+    },
+  };
+}
+
+/** Raw AES-CBC for TLS records: Node's PKCS #7 padding is turned off, as TLS pads its own way. */
+function cbcKey(algorithm: RecordBlockCipher, key: Uint8Array): CbcKey {
+  const name = algorithm === 'AES-128-CBC' ? 'aes-128-cbc' : 'aes-256-cbc';
+  const secret = nodeCrypto.createSecretKey(key);
+  const run = (c: nodeCrypto.Cipher | nodeCrypto.Decipher, data: Uint8Array): Uint8Array => {
+    c.setAutoPadding(false);
+    const head = c.update(data);
+    const tail = c.final();
+    return u8(tail.length ? Buffer.concat([head, tail]) : head);
+  };
+  return {
+    algorithm,
+    encrypt: (iv, data) => run(nodeCrypto.createCipheriv(name, secret, iv), data),
+    decrypt: (iv, data) => run(nodeCrypto.createDecipheriv(name, secret, iv), data),
   };
 }
 
@@ -296,6 +354,7 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       return u8(Buffer.concat([c.update(data), c.final()]));
     },
     aead: aeadKey,
+    cbcKey,
     generateKeyShare: keyShare,
     generateKeyPair: generateKeyHandle,
     generateKeyPairs: (spec: KeySpec, count: number) => Promise.all(Array.from({ length: count }, () => generateKeyHandle(spec))),

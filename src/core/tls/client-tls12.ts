@@ -64,6 +64,7 @@ const SERVER_HELLO_EXTENSIONS_12 = new Set<number>([
   ExtensionType.renegotiation_info,
   ExtensionType.ec_point_formats,
   ExtensionType.session_ticket,
+  ExtensionType.encrypt_then_mac,
 ]);
 
 /** What the client entry hands over when the server answered its ClientHello with TLS 1.2. */
@@ -101,6 +102,8 @@ export class ClientHandshake12 {
   /** RFC 7627: whether the server answered the extended master secret. */
   private ems = true;
   private ticket: { ticket: Uint8Array; lifetime: number } | undefined;
+  /** RFC 7366: the server answered encrypt_then_mac for a CBC suite. */
+  private encryptThenMac = false;
 
   constructor(
     private readonly ch: HandshakeChannel,
@@ -132,7 +135,7 @@ export class ClientHandshake12 {
     const pms = this.sendClientKeyExchange(group, serverPublic);
     const master = this.deriveMasterSecret(pms);
     if (signer) await this.sendCertificateVerify(signer);
-    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random);
+    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random, this.encryptThenMac);
     sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'client', client);
     this.ch.flush();
     if (this.expectTicket) await this.readNewSessionTicket();
@@ -149,7 +152,7 @@ export class ClientHandshake12 {
     const group = this.start.groups.find((g) => g.name === session.group) ?? this.start.groups[0];
     this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, master);
     if (this.expectTicket) await this.readNewSessionTicket();
-    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random);
+    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random, this.encryptThenMac);
     await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'server', server);
     sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'client', client);
     this.ch.flush();
@@ -185,6 +188,7 @@ export class ClientHandshake12 {
       peerCertificates: this.peerCertificates,
       extendedMasterSecret: this.ems,
       masterSecret: master,
+      ...(this.encryptThenMac ? { encryptThenMac: true } : {}),
     };
     rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
     this.ch.newSession(session);
@@ -224,6 +228,10 @@ export class ClientHandshake12 {
     const ticketExt = findExtension(sh.extensions, ExtensionType.session_ticket);
     if (ticketExt && ticketExt.length) throw fatal('decode_error', "the server's session_ticket extension is not empty");
     this.expectTicket = ticketExt !== undefined;
+    // RFC 7366 §2: an empty extension; §3: it means nothing with an AEAD suite, and is ignored there, as OpenSSL does.
+    const etm = findExtension(sh.extensions, ExtensionType.encrypt_then_mac);
+    if (etm && etm.length) throw fatal('decode_error', "the server's encrypt_then_mac extension is not empty");
+    this.encryptThenMac = etm !== undefined && suite.cbc !== undefined;
     // RFC 5246 §7.4.1.3: echoing the session id we offered resumes that session (RFC 5077 §3.4: also for a ticket).
     const echo = sh.legacy_session_id_echo;
     if (echo.length && equalBytes(echo, this.start.hello.legacy_session_id)) {
@@ -233,6 +241,10 @@ export class ClientHandshake12 {
       if (session.cipherSuite !== suite.name) throw fatal('illegal_parameter', `the server resumed a ${session.cipherSuite} session with ${suite.name}`);
       // RFC 7627 §5.3: a resumed session keeps its kind of master secret.
       if (session.extendedMasterSecret !== this.ems) throw fatal('handshake_failure', 'the server resumed a session with a different extended master secret setting (RFC 7627 §5.3)');
+      // RFC 7366 §3.1: and its encrypt-then-MAC setting.
+      if (this.encryptThenMac !== (session.encryptThenMac ?? false)) {
+        throw fatal('illegal_parameter', `the server resumed a session ${this.encryptThenMac ? 'without' : 'with'} encrypt-then-MAC ${this.encryptThenMac ? 'with' : 'without'} it`);
+      }
       this.resumedSession = session;
     }
     const alpn = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);

@@ -50,7 +50,7 @@ export function sendMessage<T>(ch: HandshakeChannel, codec: MessageCodec<T>, mes
 
 export const protectionFor = (ks: KeySchedule, secret: TrafficSecret) => {
   const { key, iv } = ks.trafficKeys(secret);
-  return new Tls13Protection(ks.provider.aead(ks.suite.aead, key), iv);
+  return new Tls13Protection(ks.provider.aead(ks.suite.aead, key), iv, ks.suite.tagLength);
 };
 
 /** The alert RFC 8446 §6.2 names for each way a chain can fail. */

@@ -16,7 +16,7 @@ export const MAX_PLAINTEXT = 16_384;
 /** §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256; anything longer is a record_overflow. */
 export const MAX_CIPHERTEXT_TLS13 = 16_384 + 256;
 const HEADER = 5;
-/** Every TLS 1.3 AEAD here (GCM, ChaCha20-Poly1305) has a 16-byte tag. */
+/** The tag of GCM, ChaCha20-Poly1305 and AES-CCM; only TLS 1.3's AES-CCM-8 has a shorter one. */
 const TAG = 16;
 
 export interface Record {
@@ -59,6 +59,8 @@ export class Tls13Protection implements RecordProtection {
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
+    /** The AEAD's tag length: 16, or 8 for TLS_AES_128_CCM_8_SHA256 (RFC 6655 §3). */
+    private readonly tagLength: number = TAG,
   ) {}
 
   /** §5.3: the padded sequence number XORed with the static IV; written into one reused buffer. */
@@ -81,7 +83,7 @@ export class Tls13Protection implements RecordProtection {
 
   seal(type: number, fragment: Uint8Array, out: Uint8Array[]): void {
     const n = fragment.length;
-    const length = n + 1 + TAG;
+    const length = n + 1 + this.tagLength;
     // §5.2: the outer type is always application_data, the version 0x0303; the header is the AAD.
     // A fresh header each record: it waits in the transport's queue until written.
     const header = Uint8Array.of(ContentType.application_data, 3, 3, length >>> 8, length & 0xff);
@@ -116,6 +118,29 @@ export class Tls13Protection implements RecordProtection {
   }
 }
 
+/**
+ * Writes seq_num ‖ type ‖ version ‖ length into out[0..13]: the AEAD's additional_data (RFC 5246
+ * §6.2.3.3), also what the CBC suites' MAC covers before the content (§6.2.3.1). The 64-bit
+ * sequence number (§6.1) is exact in a number to 2^53.
+ */
+export function writeRecordPrefix12(out: Uint8Array, seq: number, type: number, length: number): void {
+  const hi = Math.floor(seq / 0x1_0000_0000);
+  const lo = seq >>> 0;
+  out[0] = hi >>> 24;
+  out[1] = (hi >>> 16) & 0xff;
+  out[2] = (hi >>> 8) & 0xff;
+  out[3] = hi & 0xff;
+  out[4] = lo >>> 24;
+  out[5] = (lo >>> 16) & 0xff;
+  out[6] = (lo >>> 8) & 0xff;
+  out[7] = lo & 0xff;
+  out[8] = type;
+  out[9] = 3;
+  out[10] = 3;
+  out[11] = length >>> 8;
+  out[12] = length & 0xff;
+}
+
 /** RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048. */
 export const MAX_CIPHERTEXT_TLS12 = 16_384 + 2048;
 
@@ -142,22 +167,8 @@ export class Tls12Protection implements RecordProtection {
 
   /** Writes seq_num into aad[0..8] and the nonce for this record; advances the sequence number. */
   private next(type: number, length: number): void {
-    const hi = Math.floor(this.seq / 0x1_0000_0000);
-    const lo = this.seq >>> 0;
     const a = this.aad;
-    a[0] = hi >>> 24;
-    a[1] = (hi >>> 16) & 0xff;
-    a[2] = (hi >>> 8) & 0xff;
-    a[3] = hi & 0xff;
-    a[4] = lo >>> 24;
-    a[5] = (lo >>> 16) & 0xff;
-    a[6] = (lo >>> 8) & 0xff;
-    a[7] = lo & 0xff;
-    a[8] = type;
-    a[9] = 3;
-    a[10] = 3;
-    a[11] = length >>> 8;
-    a[12] = length & 0xff;
+    writeRecordPrefix12(a, this.seq, type, length);
     const n = this.nonce;
     if (this.explicitLength) {
       // RFC 5288 §3: salt ‖ nonce_explicit; the explicit part is the sequence number.

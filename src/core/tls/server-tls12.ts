@@ -87,6 +87,8 @@ interface Choice12 {
   readonly pointFormats: boolean;
   /** RFC 7627: the client offered the extended master secret (without it only when allowed). */
   readonly ems: boolean;
+  /** RFC 7366 §2: the client offered encrypt_then_mac and the suite is CBC (a resumption: the session's setting). */
+  readonly encryptThenMac: boolean;
 }
 
 /** The server's TLS 1.2 state, as Go's serverHandshakeState keeps it. */
@@ -139,7 +141,7 @@ export class ServerHandshake12 {
     const master = await this.readClientKeyExchange(ephemeral, serverRandom);
     if (this.validation) await this.readCertificateVerify(this.validation);
     const ks = this.choice.ks;
-    const { client, server } = protections12(ks, master, this.hello.random, serverRandom);
+    const { client, server } = protections12(ks, master, this.hello.random, serverRandom, this.choice.encryptThenMac);
     await readChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'client', client);
     const state = this.sessionState(master);
     if (store && this.sessionId.length) store.put(this.sessionId, state);
@@ -169,8 +171,12 @@ export class ServerHandshake12 {
     if (state.extendedMasterSecret && !this.choice.ems) throw fatal('handshake_failure', 'the client resumes a session made with the extended master secret without offering it (RFC 7627 §5.3)');
     if (!state.extendedMasterSecret && this.choice.ems) return undefined;
     if (this.clientAuth === 'required' && state.peerCertificates.length === 0) return undefined;
+    // RFC 7366 §3.1: a resumed session keeps its encrypt-then-MAC setting; a client that no longer offers it gets a full handshake.
+    const encryptThenMac = state.encryptThenMac ?? false;
+    if (encryptThenMac && !findExtension(this.hello.extensions, ExtensionType.encrypt_then_mac)) return undefined;
     this.choice = {
       ...this.choice,
+      encryptThenMac,
       suite,
       ks: new Tls12KeySchedule(this.ch.provider, suite),
       group: this.context.groups.find((g) => g.name === state.group) ?? this.choice.group,
@@ -190,7 +196,7 @@ export class ServerHandshake12 {
     this.ch.keyLog(NSS_CLIENT_RANDOM, this.hello.random, master);
     // A new ticket for the same session: its lifetime still counts from the full handshake.
     if (this.store && this.sendTicket) this.sendNewSessionTicket(this.store, state);
-    const { client, server } = protections12(ks, master, this.hello.random, serverRandom);
+    const { client, server } = protections12(ks, master, this.hello.random, serverRandom, this.choice.encryptThenMac);
     sendChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'server', server);
     this.ch.flush();
     await readChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'client', client);
@@ -206,6 +212,7 @@ export class ServerHandshake12 {
       ...(this.choice.serverName !== undefined ? { serverName: this.choice.serverName } : {}),
       peerCertificates: this.peerCertificates,
       extendedMasterSecret: this.choice.ems,
+      ...(this.choice.encryptThenMac ? { encryptThenMac: true } : {}),
     };
   }
 
@@ -236,6 +243,9 @@ export class ServerHandshake12 {
     const formats = findExtension(hello.extensions, ExtensionType.ec_point_formats);
     if (formats && !ecPointFormatsExt.decode(formats).includes(0)) throw fatal('illegal_parameter', 'the client does not accept uncompressed EC points');
     const pointFormats = formats !== undefined;
+    // RFC 7366 §2: extension_data is empty.
+    const etm = findExtension(hello.extensions, ExtensionType.encrypt_then_mac);
+    if (etm && etm.length !== 0) throw fatal('decode_error', 'the encrypt_then_mac extension is not empty');
 
     // RFC 8422 §4: without supported_groups the server may pick any curve.
     const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
@@ -265,6 +275,8 @@ export class ServerHandshake12 {
       secureRenegotiation,
       pointFormats,
       ems: ems !== undefined,
+      // RFC 7366 §3: never with an AEAD suite.
+      encryptThenMac: etm !== undefined && suite.cbc !== undefined,
     };
   }
 
@@ -280,6 +292,7 @@ export class ServerHandshake12 {
     if (c.serverName !== undefined) extensions.push(ext(ExtensionType.server_name, new Uint8Array(0)));
     if (c.alpn !== undefined) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode([c.alpn])));
     if (c.pointFormats) extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
+    if (c.encryptThenMac) extensions.push(ext(ExtensionType.encrypt_then_mac, new Uint8Array(0)));
     // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket.
     if (this.sendTicket) extensions.push(ext(ExtensionType.session_ticket, new Uint8Array(0)));
     const sh: ServerHello = {

@@ -50,6 +50,8 @@ export interface TlsSession12 {
   /** RFC 7627: whether the master secret is the extended one; false only with allowNoExtendedMasterSecret. */
   readonly extendedMasterSecret: boolean;
   readonly masterSecret: Tls12MasterSecret;
+  /** RFC 7366: the session's CBC records are encrypt-then-MAC; a resumption keeps that. */
+  readonly encryptThenMac?: boolean;
 }
 
 /**
@@ -136,6 +138,8 @@ export interface ServerSessionState {
   readonly peerCertificates: readonly Uint8Array[];
   /** RFC 7627 §5.3: a session made without the extended master secret resumes only without it. */
   readonly extendedMasterSecret: boolean;
+  /** RFC 7366: the session negotiated encrypt-then-MAC (a CBC suite only); a resumption keeps it. */
+  readonly encryptThenMac?: boolean;
 }
 
 function encodeState(s: ServerSessionState): Uint8Array {
@@ -144,6 +148,7 @@ function encodeState(s: ServerSessionState): Uint8Array {
   w.vec16(new TextEncoder().encode(s.serverName ?? ''));
   w.vec(3, () => s.peerCertificates.forEach((c) => w.vec24(c)));
   w.u8(s.extendedMasterSecret ? 1 : 0);
+  w.u8(s.encryptThenMac ? 1 : 0);
   return w.finish();
 }
 
@@ -158,8 +163,9 @@ function decodeState(b: Uint8Array): ServerSessionState {
   const peerCertificates: Uint8Array[] = [];
   while (list.remaining > 0) peerCertificates.push(Uint8Array.from(list.vec24('certificate')));
   const extendedMasterSecret = r.u8() === 1;
+  const encryptThenMac = r.u8() === 1;
   r.expectEnd('session state');
-  return { suiteId, group, masterSecret, createdAt, ...(name ? { serverName: name } : {}), peerCertificates, extendedMasterSecret };
+  return { suiteId, group, masterSecret, createdAt, ...(name ? { serverName: name } : {}), peerCertificates, extendedMasterSecret, ...(encryptThenMac ? { encryptThenMac } : {}) };
 }
 
 /** What a TLS 1.3 ticket seals (RFC 8446 §4.6.1): the PSK and what the resumed handshake must agree with. */

@@ -1,6 +1,6 @@
 // What TLS 1.3 can negotiate, as data: cipher suites, key-exchange groups and signature schemes (RFC 8446 §4.2.3, §4.2.7, §B.4).
 
-import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, SignatureScheme } from '../crypto/provider.js';
+import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, RecordBlockCipher, SignatureScheme } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import { readSpkiAlgorithm } from '../der/spki.js';
 import { CURVE_BY_OID, OID } from '../der/oids.js';
@@ -15,9 +15,18 @@ export interface CipherSuite {
   readonly keyLength: number;
   /** RFC 8446 §5.3: every TLS 1.3 AEAD here takes a 12-byte nonce. */
   readonly ivLength: 12;
+  /** The AEAD's tag: 16 bytes, 8 for AES-CCM-8 (RFC 6655 §3). */
+  readonly tagLength: 16 | 8;
+  /** Enabled only when named in cipherSuites, never by default (a weaker or rarely wanted suite). */
+  readonly optIn?: true;
 }
 
-export type Tls13CipherSuiteName = 'TLS_AES_128_GCM_SHA256' | 'TLS_AES_256_GCM_SHA384' | 'TLS_CHACHA20_POLY1305_SHA256';
+export type Tls13CipherSuiteName =
+  | 'TLS_AES_128_GCM_SHA256'
+  | 'TLS_AES_256_GCM_SHA384'
+  | 'TLS_CHACHA20_POLY1305_SHA256'
+  | 'TLS_AES_128_CCM_SHA256'
+  | 'TLS_AES_128_CCM_8_SHA256';
 
 export type Tls12CipherSuiteName =
   | 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'
@@ -25,16 +34,29 @@ export type Tls12CipherSuiteName =
   | 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'
   | 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'
   | 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'
-  | 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256';
+  | 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384'
+  | 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'
+  | 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA'
+  | 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256'
+  | 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384';
 
 /** Every suite kyman speaks, TLS 1.3 and TLS 1.2, by IANA name. */
 export type CipherSuiteName = Tls13CipherSuiteName | Tls12CipherSuiteName;
 
-/** RFC 8446 §B.4. All AEAD: TLS 1.3 has nothing weaker to leave out. Order is the default preference. */
+/**
+ * RFC 8446 §B.4. All AEAD; order is the default preference. The CCM suites are enabled only when
+ * named: few peers enable them (OpenSSL and Node not by default), and CCM_8's 8-byte tag is weaker.
+ */
 export const CIPHER_SUITES: readonly CipherSuite[] = [
-  { id: 0x1301, name: 'TLS_AES_128_GCM_SHA256', aead: 'AES-128-GCM', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12 },
-  { id: 0x1302, name: 'TLS_AES_256_GCM_SHA384', aead: 'AES-256-GCM', hash: 'SHA-384', hashLength: 48, keyLength: 32, ivLength: 12 },
-  { id: 0x1303, name: 'TLS_CHACHA20_POLY1305_SHA256', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', hashLength: 32, keyLength: 32, ivLength: 12 },
+  { id: 0x1301, name: 'TLS_AES_128_GCM_SHA256', aead: 'AES-128-GCM', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12, tagLength: 16 },
+  { id: 0x1302, name: 'TLS_AES_256_GCM_SHA384', aead: 'AES-256-GCM', hash: 'SHA-384', hashLength: 48, keyLength: 32, ivLength: 12, tagLength: 16 },
+  { id: 0x1303, name: 'TLS_CHACHA20_POLY1305_SHA256', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', hashLength: 32, keyLength: 32, ivLength: 12, tagLength: 16 },
+  { id: 0x1304, name: 'TLS_AES_128_CCM_SHA256', aead: 'AES-128-CCM', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12, tagLength: 16, optIn: true },
+  { id: 0x1305, name: 'TLS_AES_128_CCM_8_SHA256', aead: 'AES-128-CCM-8', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12, tagLength: 8, optIn: true },
 ];
 
 export const suiteById = (id: number) => CIPHER_SUITES.find((s) => s.id === id);
@@ -43,23 +65,49 @@ export const suiteById = (id: number) => CIPHER_SUITES.find((s) => s.id === id);
 export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
 export const TLS_VERSIONS: readonly TlsVersionName[] = ['TLSv1.3', 'TLSv1.2'];
 
-/** A TLS 1.2 suite (RFC 5246 §A.5): the key exchange and authentication, the AEAD, and the PRF's hash. */
-export interface CipherSuite12 {
+/** What every TLS 1.2 suite (RFC 5246 §A.5) names: the key exchange and authentication, and the PRF's hash. */
+interface Suite12Base {
   readonly id: number;
   readonly name: Tls12CipherSuiteName;
   /** RFC 8422 §2: ECDHE_ECDSA needs an ECDSA (or EdDSA) certificate, ECDHE_RSA an RSA one. */
   readonly kx: 'ECDHE_ECDSA' | 'ECDHE_RSA';
-  readonly aead: AeadAlgorithm;
   /** RFC 5246 §5: the PRF's hash, also the hash of the Finished transcript. */
   readonly hash: HashAlgorithm;
   readonly keyLength: number;
+  /** Enabled only when named in cipherSuites, never by default. */
+  readonly optIn?: true;
+}
+
+/** A TLS 1.2 AEAD suite (RFC 5246 §6.2.3.3). */
+export interface AeadSuite12 extends Suite12Base {
+  readonly aead: AeadAlgorithm;
   /** RFC 5288 §3: GCM's 4-byte implicit salt; RFC 7905 §2: ChaCha20-Poly1305's 12-byte IV. */
   readonly fixedIvLength: 4 | 12;
   /** RFC 5288 §3: GCM carries an 8-byte explicit nonce in each record; RFC 7905 none. */
   readonly explicitNonceLength: 8 | 0;
+  readonly cbc?: undefined;
 }
 
-/** RFC 5289 §3.2 (GCM), RFC 7905 §2 (ChaCha20-Poly1305): only forward-secret AEAD suites. Order is the default preference. */
+/**
+ * A TLS 1.2 block cipher suite (RFC 5246 §6.2.3.2): AES-CBC with an explicit IV per record and
+ * HMAC, MAC-then-encrypt or, when negotiated, encrypt-then-MAC (RFC 7366).
+ */
+export interface CbcSuite12 extends Suite12Base {
+  readonly cbc: RecordBlockCipher;
+  /** RFC 5246 §6.2.3.1 / RFC 5289 §3.1: the HMAC's hash (SHA-1 for the _SHA suites), whose output length is the MAC's. */
+  readonly mac: HashAlgorithm;
+  readonly macLength: 20 | 32 | 48;
+  readonly aead?: undefined;
+}
+
+export type CipherSuite12 = AeadSuite12 | CbcSuite12;
+
+/**
+ * RFC 5289 §3.2 (GCM), RFC 7905 §2 (ChaCha20-Poly1305): forward-secret AEAD suites, in the default
+ * preference order; then RFC 8422 §6 and RFC 5289 §3.1 CBC suites, enabled only when named: CBC with
+ * HMAC is what padding-oracle and timing attacks (Lucky 13) were found in, kept to test old peers.
+ * The _SHA suites MAC with HMAC-SHA1 but, in TLS 1.2, take SHA-256 for the PRF (RFC 5246 §5).
+ */
 export const CIPHER_SUITES_TLS12: readonly CipherSuite12[] = [
   { id: 0xc02b, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', kx: 'ECDHE_ECDSA', aead: 'AES-128-GCM', hash: 'SHA-256', keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
   { id: 0xc02f, name: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', kx: 'ECDHE_RSA', aead: 'AES-128-GCM', hash: 'SHA-256', keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
@@ -67,7 +115,18 @@ export const CIPHER_SUITES_TLS12: readonly CipherSuite12[] = [
   { id: 0xc030, name: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', kx: 'ECDHE_RSA', aead: 'AES-256-GCM', hash: 'SHA-384', keyLength: 32, fixedIvLength: 4, explicitNonceLength: 8 },
   { id: 0xcca9, name: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', kx: 'ECDHE_ECDSA', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
   { id: 0xcca8, name: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', kx: 'ECDHE_RSA', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
+  { id: 0xc023, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', kx: 'ECDHE_ECDSA', cbc: 'AES-128-CBC', mac: 'SHA-256', macLength: 32, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc027, name: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', kx: 'ECDHE_RSA', cbc: 'AES-128-CBC', mac: 'SHA-256', macLength: 32, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc024, name: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', kx: 'ECDHE_ECDSA', cbc: 'AES-256-CBC', mac: 'SHA-384', macLength: 48, hash: 'SHA-384', keyLength: 32, optIn: true },
+  { id: 0xc028, name: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', kx: 'ECDHE_RSA', cbc: 'AES-256-CBC', mac: 'SHA-384', macLength: 48, hash: 'SHA-384', keyLength: 32, optIn: true },
+  { id: 0xc009, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', kx: 'ECDHE_ECDSA', cbc: 'AES-128-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc013, name: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', kx: 'ECDHE_RSA', cbc: 'AES-128-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc00a, name: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', kx: 'ECDHE_ECDSA', cbc: 'AES-256-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 32, optIn: true },
+  { id: 0xc014, name: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', kx: 'ECDHE_RSA', cbc: 'AES-256-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 32, optIn: true },
 ];
+
+/** Whether a suite name is a TLS 1.2 CBC suite, which kyman enables only when named and warns of. */
+export const isCbcSuiteName = (name: string): boolean => CIPHER_SUITES_TLS12.some((s) => s.name === name && s.cbc !== undefined);
 
 /** RFC 5746 §3.3: the signalling suite that stands for an empty renegotiation_info extension. */
 export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
@@ -266,14 +325,14 @@ const ALL_SUITE_NAMES = [...CIPHER_SUITES.map((s) => s.name), ...CIPHER_SUITES_T
 
 /** Resolves configured names to TLS 1.3 table entries, in the caller's order; TLS 1.2 names are skipped, unknown ones are USAGE. */
 export function resolveSuites(names: readonly string[] | undefined): CipherSuite[] {
-  if (!names) return [...CIPHER_SUITES];
+  if (!names) return CIPHER_SUITES.filter((s) => !s.optIn);
   checkSuiteNames(names);
   return CIPHER_SUITES.filter((s) => names.includes(s.name)).sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
 }
 
 /** The TLS 1.2 suites among the configured names, in the caller's order. */
 export function resolveSuites12(names: readonly string[] | undefined): CipherSuite12[] {
-  if (!names) return [...CIPHER_SUITES_TLS12];
+  if (!names) return CIPHER_SUITES_TLS12.filter((s) => !s.optIn);
   checkSuiteNames(names);
   return CIPHER_SUITES_TLS12.filter((s) => names.includes(s.name)).sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
 }

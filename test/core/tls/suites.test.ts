@@ -5,6 +5,7 @@ import { KymanError } from '../../../src/core/errors.js';
 import {
   anySuiteName,
   groupById,
+  isCbcSuiteName,
   keyFitsSuite12,
   resolveGroups,
   resolveSchemes,
@@ -38,6 +39,18 @@ describe('tls suites', () => {
     assert.deepEqual(resolveSuites(names).map((s) => s.name), ['TLS_AES_256_GCM_SHA384', 'TLS_AES_128_GCM_SHA256']);
     assert.deepEqual(resolveSuites12(names).map((s) => s.name), ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384']);
     assert.throws(() => resolveSuites(['TLS_RSA_WITH_RC4_128_MD5']), isUsage);
+  });
+
+  it('CBC and CCM suites are enabled only when named; isCbcSuiteName tells the CBC ones', () => {
+    assert.ok(resolveSuites(undefined).every((s) => !/CCM/.test(s.name)));
+    assert.ok(resolveSuites12(undefined).every((s) => s.cbc === undefined));
+    assert.deepEqual(resolveSuites(['TLS_AES_128_CCM_8_SHA256', 'TLS_AES_128_CCM_SHA256']).map((s) => [s.id, s.tagLength]), [[0x1305, 8], [0x1304, 16]]);
+    const cbc = resolveSuites12(['TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA']);
+    assert.deepEqual(cbc.map((s) => [s.id, s.cbc, s.cbc && s.mac, s.hash]), [[0xc028, 'AES-256-CBC', 'SHA-384', 'SHA-384'], [0xc009, 'AES-128-CBC', 'SHA-1', 'SHA-256']]);
+    for (const id of [0xc009, 0xc00a, 0xc023, 0xc024, 0xc013, 0xc014, 0xc027, 0xc028]) assert.ok(suite12ById(id)?.cbc, `0x${id.toString(16)}`);
+    assert.equal(isCbcSuiteName('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'), true);
+    assert.equal(isCbcSuiteName('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), false);
+    assert.equal(isCbcSuiteName('TLS_AES_128_CCM_8_SHA256'), false);
   });
 
   it('versions: both by default, TLS 1.3 first; one without suites is left out, or USAGE when named', () => {

@@ -52,6 +52,8 @@ export const ExtensionType = {
   ec_point_formats: 11,
   signature_algorithms: 13,
   application_layer_protocol_negotiation: 16,
+  /** RFC 7366 §2, TLS 1.2 CBC suites only. */
+  encrypt_then_mac: 22,
   /** RFC 7627 §5.1, TLS 1.2 only. */
   extended_master_secret: 23,
   /** RFC 5077 §3.2: TLS 1.2 session tickets. */
