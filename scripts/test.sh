@@ -26,3 +26,5 @@ fi
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 npm ci --no-audit --no-fund
 npm test
+# tlsfuzzer against kyman's own server, once per suite run (it needs the build npm test made).
+./scripts/conformance.sh

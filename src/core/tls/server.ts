@@ -12,6 +12,7 @@ import { ServerHandshake12 } from './server-tls12.js';
 import { ServerHandshake13 } from './server-tls13.js';
 import { ServerSessionStore } from './session-cache.js';
 import {
+  TLS_FALLBACK_SCSV,
   resolveGroups,
   resolveSchemes,
   resolveSchemes12,
@@ -80,7 +81,13 @@ export function chooseVersion(hello: ClientHello, enabled: readonly TlsVersionNa
   const offered = versionsData ? supportedVersionsExt.client.decode(versionsData) : [];
   if (offered.includes(TLS13) && enabled.includes('TLSv1.3')) return 'TLSv1.3';
   const reaches12 = versionsData ? offered.includes(TLS12) : hello.legacy_version >= TLS12;
-  if (reaches12 && enabled.includes('TLSv1.2')) return 'TLSv1.2';
+  if (reaches12 && enabled.includes('TLSv1.2')) {
+    // RFC 7507 §3: a client that says it fell back, to below the highest version we speak, is refused.
+    if (hello.cipher_suites.includes(TLS_FALLBACK_SCSV) && enabled.includes('TLSv1.3')) {
+      throw fatal('inappropriate_fallback', 'the client signals a fallback (TLS_FALLBACK_SCSV) to TLS 1.2, but this server speaks TLS 1.3');
+    }
+    return 'TLSv1.2';
+  }
   throw fatal('protocol_version', `the client offers none of the enabled versions (${enabled.join(', ')})`);
 }
 

@@ -130,6 +130,8 @@ export const isCbcSuiteName = (name: string): boolean => CIPHER_SUITES_TLS12.som
 
 /** RFC 5746 §3.3: the signalling suite that stands for an empty renegotiation_info extension. */
 export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
+/** RFC 7507 §6: the client is retrying with a lower version than it could speak. */
+export const TLS_FALLBACK_SCSV = 0x5600;
 
 export const suite12ById = (id: number) => CIPHER_SUITES_TLS12.find((s) => s.id === id);
 
