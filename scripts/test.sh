@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a Java keytool, SoftHSM2 and OpenSC, tmux, ss), then runs every test.
+# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a JDK, SoftHSM2 and OpenSC, tmux, ss, python3-ecdsa for tlsfuzzer), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v certtool >/dev/null || need+=(gnutls-bin)
 command -v gnutls-cli >/dev/null || need+=(gnutls-bin)
 command -v keytool >/dev/null || need+=(default-jre-headless)
+command -v javac >/dev/null || need+=(default-jdk-headless)
+/usr/bin/python3 -c 'import ecdsa' 2>/dev/null || need+=(python3-ecdsa)
 command -v ss >/dev/null || need+=(iproute2)
 command -v tmux >/dev/null || need+=(tmux)
 command -v softhsm2-util >/dev/null || need+=(softhsm2)
@@ -24,3 +26,5 @@ fi
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 npm ci --no-audit --no-fund
 npm test
+# tlsfuzzer against kyman's own server, once per suite run (it needs the build npm test made).
+./scripts/conformance.sh

@@ -1,24 +1,47 @@
 // What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
 
 import { Flags } from '@oclif/core';
-import { formatTraceEvent, keyLogFile, type ChainCertificate, type TraceEvent } from '../core/index.js';
+import { CIPHER_SUITES, CIPHER_SUITES_TLS12, formatTraceEvent, isCbcSuiteName, keyLogFile, type ChainCertificate, type TraceEvent } from '../core/index.js';
 import { err, out, table } from './output.js';
+
+const suiteNames = (optIn: boolean) => [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12].filter((s) => (s.optIn ?? false) === optIn).map((s) => s.name);
 
 /** Flags `tls client` and `tls server` share. */
 export const tlsFlags = {
   tls: Flags.string({ summary: 'TLS version: 1.3, or 1.2 once the engine speaks it. Default: every version the engine speaks.', helpValue: 'VERSION' }),
-  suites: Flags.string({ summary: 'Cipher suites, by IANA name, in preference order (comma-separated or repeated), e.g. TLS_AES_128_GCM_SHA256.', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
-  groups: Flags.string({ summary: 'Key-exchange groups in preference order: x25519, secp256r1 (P-256), secp384r1 (P-384).', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
+  suites: Flags.string({
+    summary: 'Cipher suites, by IANA name, in preference order (comma-separated or repeated), e.g. TLS_AES_128_GCM_SHA256; the CCM and the weaker CBC suites only when named.',
+    description: `Default (AEAD only): ${suiteNames(false).join(', ')}.\nOnly when named: ${suiteNames(true).join(', ')}. The TLS 1.2 CBC suites are weaker (MAC-then-encrypt CBC is where padding oracles and Lucky 13 were found; kyman negotiates encrypt-then-MAC when the peer offers it) and are for testing old peers; naming one prints a warning.`,
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'NAMES',
+  }),
+  groups: Flags.string({ summary: 'Key-exchange groups in preference order: x25519, secp256r1 (P-256), x448, secp521r1 (P-521), secp384r1 (P-384), and for TLS 1.3 ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192 (RFC 7919). Default: all, in that order.', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
   alpn: Flags.string({ summary: 'ALPN protocols in preference order, e.g. h2,http/1.1.', multiple: true, multipleNonGreedy: true, helpValue: 'PROTOCOLS' }),
   trace: Flags.boolean({ summary: 'Show every handshake message and field, decoded and named as the RFC names them.' }),
   keylog: Flags.string({ summary: 'Append the session secrets to FILE in the NSS key log format (for Wireshark); default $SSLKEYLOGFILE when set.', helpValue: 'FILE' }),
+  'allow-no-ems': Flags.boolean({ summary: 'TLS 1.2 with a peer that lacks the extended master secret (RFC 7627), which is refused by default. Weaker (the triple handshake attack); for testing old peers. Warned.' }),
 };
+
+/** The TLS options weaker than the defaults that the common flags ask for, each with the warning it earns. */
+export function weakTlsOptions(f: { 'allow-no-ems'?: boolean }, warn: (message: string) => void): { allowNoExtendedMasterSecret?: true } {
+  if (!f['allow-no-ems']) return {};
+  warn('--allow-no-ems: TLS 1.2 peers without the extended master secret are accepted; their sessions are open to the triple handshake attack (RFC 7627)');
+  return { allowNoExtendedMasterSecret: true };
+}
 
 /** A list flag given as `a,b` or repeated: the names, in order. */
 export function listFlag(values: readonly string[] | undefined): string[] | undefined {
   if (!values?.length) return undefined;
   const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   return names.length ? names : undefined;
+}
+
+/** The one-line warning for --suites naming TLS 1.2 CBC suites, or undefined when it names none. */
+export function cbcSuitesWarning(names: readonly string[] | undefined): string | undefined {
+  const cbc = names?.filter(isCbcSuiteName) ?? [];
+  if (!cbc.length) return undefined;
+  return `--suites ${cbc.join(',')}: CBC with HMAC is weaker than the AEAD suites (padding oracles, Lucky 13); use it only to test old peers`;
 }
 
 /** The key log sink: --keylog FILE, else SSLKEYLOGFILE, else none. */

@@ -31,6 +31,7 @@ export function fakeChannel(incoming: Uint8Array[] = [], tracing = false): Hands
     setWriteProtection: (protection) => void calls.push({ call: 'setWriteProtection', protection }),
     expectChangeCipherSpec: (protection) => void calls.push({ call: 'expectChangeCipherSpec', protection }),
     allowChangeCipherSpec: () => undefined,
+    skipEarlyData: () => undefined,
     trace: (direction, codec) => void calls.push({ call: 'trace', direction, name: codec.name }),
     keyLog: () => undefined,
     newSession: () => undefined,

@@ -1,11 +1,12 @@
 // Real peers for the interop tests: openssl s_server / s_client on loopback, always stopped, with bounded waits.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import type { TlsServer, TlsSocket } from '../../src/core/tls/index.js';
 
 /**
@@ -107,6 +108,62 @@ export function within<T>(ms: number, p: Promise<T>, what = 'operation'): Promis
 }
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** The first `n` bytes (or more, as they came) a readable delivers, waiting at most `ms`. */
+export function readBytes(stream: import('node:stream').Readable, n: number, ms = 10_000): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let have = 0;
+  return within(
+    ms,
+    new Promise<Buffer>((resolve) =>
+      stream.on('data', (d: Buffer) => {
+        chunks.push(d);
+        if ((have += d.length) >= n) resolve(Buffer.concat(chunks));
+      }),
+    ),
+    `${n} bytes`,
+  );
+}
+
+/**
+ * Data both ways between a kyman connection and `openssl s_client -quiet`: `up` hex bytes as one
+ * line through its stdin, `down` back to its stdout as kyman closes, which s_client then exits 0 on.
+ */
+export async function exchangeWithSClient(conn: TlsSocket, peer: Peer, up = 20_000, down = 20_000): Promise<void> {
+  const sent = Buffer.from(`${randomBytes(up / 2).toString('hex')}\n`);
+  const reading = readBytes(conn, sent.length);
+  peer.proc.stdin!.write(sent);
+  if (sha256(await reading) !== sha256(sent)) throw new Error('what s_client sent arrived changed');
+  const back = Buffer.from(`${randomBytes(down / 2).toString('hex')}\n`);
+  conn.end(back);
+  const code = await within(10_000, peer.exited, 's_client exit');
+  if (code !== 0) throw new Error(`s_client exited ${code}: ${peer.stderr()}`);
+  if (sha256(peer.stdout()) !== sha256(back)) throw new Error('what kyman sent arrived changed');
+}
+
+/** A Node `tls` server on 127.0.0.1 (any free port) that echoes what each connection sends. */
+export async function nodeTlsEchoServer(options: tls.TlsOptions): Promise<{ port: number; close(): Promise<void> }> {
+  const server = tls.createServer(options, (s) => s.pipe(s));
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Writes `size` random bytes and checks, by checksum, that the same come back (from an echoing peer). */
+export async function expectEcho(socket: import('node:stream').Duplex, size: number): Promise<void> {
+  const data = randomBytes(size);
+  const echoed = readBytes(socket, size);
+  socket.write(data);
+  if (sha256(await echoed) !== sha256(data)) throw new Error('the echo differs from what was sent');
+}
+
+/** Ends `from` with `size` random bytes and checks, by checksum, that `to` reads exactly those to its end. */
+export async function expectDeliveredThenEnd(from: { end(data: Uint8Array): unknown }, to: import('node:stream').Readable, size: number): Promise<void> {
+  const data = randomBytes(size);
+  const got = collect(to);
+  from.end(data);
+  if (sha256(await within(10_000, got, `${size} bytes and the end`)) !== sha256(data)) throw new Error('what arrived differs from what was sent');
+}
 
 /** Collects a readable's data and resolves at its end (or rejects on error). */
 export function collect(stream: import('node:stream').Readable): Promise<Buffer> {

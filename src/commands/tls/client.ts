@@ -19,7 +19,7 @@ import {
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { fields, out } from '../../cli/output.js';
-import { chainTable, keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
+import { cbcSuitesWarning, chainTable, keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** `host:port`, `[v6]:port`, or a bare host (port 443). */
 function parseTarget(target: string): { host: string; port: number } {
@@ -61,6 +61,8 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     const f = this.flags;
     const { host, port } = parseTarget(this.args.target);
     const versions = versionOptions(f.tls);
+    const weak = cbcSuitesWarning(listFlag(f.suites));
+    if (weak) this.note(weak);
     if (f.label && !f.db && !f.token) throw usage('--label names an entry of --db or --token: give one of them too');
 
     const anchors: Uint8Array[] = [];
@@ -97,6 +99,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
+      ...weakTlsOptions(f, (m) => this.note(m)),
       ...(f.trace ? { trace: tracePrinter(this.jsonEnabled()) } : {}),
       keyLog: keyLogFrom(f.keylog),
       timeoutMs: f.timeout * 1000,

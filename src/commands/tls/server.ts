@@ -20,7 +20,7 @@ import {
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { err, out } from '../../cli/output.js';
-import { keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
+import { cbcSuitesWarning, keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** One line a connection: who, and what was agreed. */
 function connectionLine(r: ConnectionReport): string {
@@ -95,11 +95,14 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       max: 1_000_000,
       helpValue: 'N',
     }),
+    'allow-psk-ke': Flags.boolean({ summary: 'Resume TLS 1.3 sessions with psk_ke (the ticket alone, no fresh key exchange) for clients that offer only that. No forward secrecy for such connections; for testing clients. Warned.' }),
   };
 
   async run() {
     const f = this.flags;
     const versions = versionOptions(f.tls);
+    const weak = cbcSuitesWarning(listFlag(f.suites));
+    if (weak) this.note(weak);
     const { store } = await openStore(f, (m) => this.note(m));
     const creds = await credentialsFrom(store, f.label);
     const clientAuth = f['client-auth'] as ClientAuthMode;
@@ -112,6 +115,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     let onceFailure: string | undefined;
     const printTrace = f.trace ? tracePrinter(json) : undefined;
     const keyOperations = keyOperationsOf(creds.provider);
+    if (f['allow-psk-ke']) this.note('--allow-psk-ke: TLS 1.3 clients that offer only psk_ke resume without a fresh key exchange, so those connections have no forward secrecy');
 
     const server = await startTestServer({
       host: f.host,
@@ -130,6 +134,8 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       ...(listFlag(f.groups) ? { groups: listFlag(f.groups) } : {}),
       ...(listFlag(f.alpn) ? { alpnProtocols: listFlag(f.alpn) } : {}),
       ...versions,
+      ...weakTlsOptions(f, (m) => this.note(m)),
+      ...(f['allow-psk-ke'] ? { allowPskKe: true } : {}),
       keyLog: keyLogFrom(f.keylog),
       ...(printTrace ? { onTrace: (e, remote) => printTrace(e, remote) } : {}),
       onConnection: (r) => {

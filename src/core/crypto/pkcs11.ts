@@ -285,9 +285,14 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
     pbkdf2: (a, p, s, i, l) => fallback.pbkdf2(a, p, s, i, l),
     cbc: (c, k, iv, d, dir, e) => fallback.cbc(c, k, iv, d, dir, e),
     aead(algorithm, key) {
-      if (gcmOnToken && algorithm !== 'CHACHA20-POLY1305') return tokenAead(algorithm, key);
+      // CKM_AES_GCM is the one record mechanism used on the token; ChaCha20-Poly1305 and AES-CCM run in software.
+      if (gcmOnToken && (algorithm === 'AES-128-GCM' || algorithm === 'AES-256-GCM')) return tokenAead(algorithm, key);
       if (gcmOnToken) notice(`${algorithm} is not a token mechanism: it runs in software`);
       return fallback.aead(algorithm, key);
+    },
+    cbcKey(algorithm, key) {
+      if (all) notice(`${algorithm} record protection is not done on the token: it runs in software`);
+      return fallback.cbcKey(algorithm, key);
     },
     // Asked to agree keys on the token: the engine then offers only the groups it can do there
     // (a client that sent another share gets a HelloRetryRequest).

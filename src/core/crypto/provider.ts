@@ -42,7 +42,21 @@ export interface PrivateKeyHandle {
 /** Block ciphers in CBC mode, as key protection schemes use them. */
 export type CbcCipher = 'AES-128-CBC' | 'AES-192-CBC' | 'AES-256-CBC' | 'DES-EDE3-CBC' | 'DES-CBC' | 'RC2-CBC';
 
-export type AeadAlgorithm = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
+/** AES-CCM (RFC 3610) takes the tag length as its parameter: 16 bytes, or 8 for CCM_8 (RFC 6655 §3). */
+export type AeadAlgorithm = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305' | 'AES-128-CCM' | 'AES-128-CCM-8';
+
+/** The block ciphers TLS 1.2 CBC suites protect records with (RFC 5246 §6.2.3.2, RFC 5289). */
+export type RecordBlockCipher = 'AES-128-CBC' | 'AES-256-CBC';
+
+/**
+ * A CBC key for record protection: no padding of its own, as TLS pads and checks the padding
+ * itself (RFC 5246 §6.2.3.2); `data` is a whole number of blocks. One call per record.
+ */
+export interface CbcKey {
+  readonly algorithm: RecordBlockCipher;
+  encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
 
 /** An AEAD key ready for record protection; one call per record. */
 export interface AeadKey {
@@ -60,14 +74,31 @@ export interface AeadKey {
 }
 
 /** Groups for ephemeral key agreement (RFC 8446 §4.2.7, RFC 8422). */
-export type KeyExchangeGroup = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1';
+export type KeyExchangeGroup =
+  | 'x25519'
+  | 'x448'
+  | 'secp256r1'
+  | 'secp384r1'
+  | 'secp521r1'
+  | 'ffdhe2048'
+  | 'ffdhe3072'
+  | 'ffdhe4096'
+  | 'ffdhe6144'
+  | 'ffdhe8192';
 
 /** One side's ephemeral key for one handshake. */
 export interface KeyShare {
   readonly group: KeyExchangeGroup;
-  /** The public value as TLS carries it: X25519's 32 bytes, or an uncompressed NIST point (04 ‖ x ‖ y). */
+  /**
+   * The public value as TLS carries it (RFC 8446 §4.2.8): X25519's 32 or X448's 56 bytes, an
+   * uncompressed NIST point (04 ‖ x ‖ y), or an FFDHE value padded to the prime's length.
+   */
   readonly publicKey: Uint8Array;
-  /** The shared secret with the peer's public value (X25519 output, or the ECDH x-coordinate). Throws on an invalid point. */
+  /**
+   * The shared secret with the peer's public value (the X25519/X448 output, the ECDH x-coordinate,
+   * or the FFDHE value padded to the prime's length). Throws on a value that is not a valid public
+   * key of the group in the form TLS requires (RFC 8446 §4.2.8.1, §4.2.8.2: NIST points uncompressed).
+   */
   deriveSecret(peerPublicKey: Uint8Array): Uint8Array;
 }
 
@@ -93,6 +124,8 @@ export interface CryptoProvider {
   cbc(cipher: CbcCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array, direction: 'encrypt' | 'decrypt', effectiveBits?: number): Uint8Array;
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey;
+  /** A CBC key without padding, for TLS 1.2 CBC record protection. */
+  cbcKey(algorithm: RecordBlockCipher, key: Uint8Array): CbcKey;
 
   /**
    * A fresh ephemeral key share. `privateKey` (the raw scalar) is for reproducing published

@@ -1,10 +1,12 @@
 // The software CryptoProvider: Node's crypto (OpenSSL inside) behind the provider interface.
 
 import * as nodeCrypto from 'node:crypto';
+import { ffdheKeyShare, isFfdheGroup } from './ffdhe.js';
 import type {
   AeadAlgorithm,
   AeadKey,
   CbcCipher,
+  CbcKey,
   CryptoProvider,
   HashAlgorithm,
   KeyExchangeGroup,
@@ -12,6 +14,7 @@ import type {
   KeySpec,
   NamedCurve,
   PrivateKeyHandle,
+  RecordBlockCipher,
   SignatureScheme,
 } from './provider.js';
 import { rc2Cbc } from './rc2.js';
@@ -120,14 +123,19 @@ const CBC_NAME: Record<Exclude<CbcCipher, 'RC2-CBC' | 'DES-CBC'>, string> = {
   'DES-EDE3-CBC': 'des-ede3-cbc',
 };
 
-const AEAD_NAME: Record<AeadAlgorithm, 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305'> = {
+const AEAD_NAME: Record<AeadAlgorithm, 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-ccm'> = {
   'AES-128-GCM': 'aes-128-gcm',
   'AES-256-GCM': 'aes-256-gcm',
   'CHACHA20-POLY1305': 'chacha20-poly1305',
+  'AES-128-CCM': 'aes-128-ccm',
+  'AES-128-CCM-8': 'aes-128-ccm',
 };
 const TAG_LENGTH = 16;
+/** RFC 6655 §3: CCM_8 truncates the tag to 8 bytes. */
+const CCM_8_TAG_LENGTH = 8;
 
 function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
+  if (algorithm === 'AES-128-CCM' || algorithm === 'AES-128-CCM-8') return ccmKey(algorithm, key);
   const name = AEAD_NAME[algorithm];
   const secret = nodeCrypto.createSecretKey(key);
   // Node's AEAD ciphers take a nonce only when made, so each record needs its own Cipher; what
@@ -169,46 +177,116 @@ function aeadKey(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
   };
 }
 
-const ECDH_CURVE: Record<Exclude<KeyExchangeGroup, 'x25519'>, string> = { secp256r1: 'prime256v1', secp384r1: 'secp384r1', secp521r1: 'secp521r1' };
+/**
+ * AES-CCM (RFC 3610, as RFC 8446 §B.4 and RFC 6655 use it). CCM reads its whole input in one
+ * update() (it needs the length first), so there is no sealParts: the record layer joins the parts.
+ */
+function ccmKey(algorithm: 'AES-128-CCM' | 'AES-128-CCM-8', key: Uint8Array): AeadKey {
+  const secret = nodeCrypto.createSecretKey(key);
+  const tagLength = algorithm === 'AES-128-CCM-8' ? CCM_8_TAG_LENGTH : TAG_LENGTH;
+  return {
+    algorithm,
+    seal(nonce, aad, plaintext) {
+      const cipher = nodeCrypto.createCipheriv('aes-128-ccm', secret, nonce, { authTagLength: tagLength });
+      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const body = cipher.update(plaintext);
+      cipher.final();
+      return u8(Buffer.concat([body, cipher.getAuthTag()]));
+    },
+    open(nonce, aad, ciphertext) {
+      if (ciphertext.length < tagLength) return null;
+      const body = ciphertext.subarray(0, ciphertext.length - tagLength);
+      const decipher = nodeCrypto.createDecipheriv('aes-128-ccm', secret, nonce, { authTagLength: tagLength });
+      decipher.setAuthTag(ciphertext.subarray(ciphertext.length - tagLength));
+      decipher.setAAD(aad, { plaintextLength: body.length });
+      // CCM checks the tag in update(); final() is what says whether it matched.
+      const plain = decipher.update(body);
+      try {
+        decipher.final();
+      } catch {
+        return null;
+      }
+      return u8(plain);
+    },
+  };
+}
+
+/** Raw AES-CBC for TLS records: Node's PKCS #7 padding is turned off, as TLS pads its own way. */
+function cbcKey(algorithm: RecordBlockCipher, key: Uint8Array): CbcKey {
+  const name = algorithm === 'AES-128-CBC' ? 'aes-128-cbc' : 'aes-256-cbc';
+  const secret = nodeCrypto.createSecretKey(key);
+  const run = (c: nodeCrypto.Cipher | nodeCrypto.Decipher, data: Uint8Array): Uint8Array => {
+    c.setAutoPadding(false);
+    const head = c.update(data);
+    const tail = c.final();
+    return u8(tail.length ? Buffer.concat([head, tail]) : head);
+  };
+  return {
+    algorithm,
+    encrypt: (iv, data) => run(nodeCrypto.createCipheriv(name, secret, iv), data),
+    decrypt: (iv, data) => run(nodeCrypto.createDecipheriv(name, secret, iv), data),
+  };
+}
+
+const ECDH_CURVE: Readonly<Record<string, { name: string; coordinate: number }>> = {
+  secp256r1: { name: 'prime256v1', coordinate: 32 },
+  secp384r1: { name: 'secp384r1', coordinate: 48 },
+  secp521r1: { name: 'secp521r1', coordinate: 66 },
+};
+
+/** RFC 7748: the Montgomery curves, by JWK name, with their key length. */
+const MONTGOMERY: Readonly<Record<string, { crv: 'X25519' | 'X448'; length: number }>> = {
+  x25519: { crv: 'X25519', length: 32 },
+  x448: { crv: 'X448', length: 56 },
+};
 
 /**
- * An X25519 pair from a 32-byte scalar (RFC 7748 §5 clamps it, so any 32 random bytes are a key).
- * The scalar is imported rather than generated with generateKeyPairSync: exporting the public key
- * of a pair Node's key generator made can deadlock (see generateKeyHandle).
+ * An X25519 or X448 pair from a scalar (RFC 7748 §5 clamps it, so any random bytes of the length
+ * are a key). The scalar is imported rather than generated with generateKeyPairSync: exporting the
+ * public key of a pair Node's key generator made can deadlock (see generateKeyHandle).
  * A key that was imported has no such job, and costs about the same to make.
  */
-function x25519Pair(scalar: Uint8Array): { privateKey: nodeCrypto.KeyObject; publicKey: Uint8Array } {
+function montgomeryPair(crv: 'X25519' | 'X448', scalar: Uint8Array): { privateKey: nodeCrypto.KeyObject; publicKey: Uint8Array } {
   const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.byteLength).toString('base64url');
   // JWK, not DER, both ways: OpenSSL 3's DER coders cost about 80 µs a key, JWK a few. The import computes the public key.
-  const privateKey = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+  const privateKey = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv, d, x: '' }, format: 'jwk' });
   const x = nodeCrypto.createPublicKey(privateKey).export({ format: 'jwk' }).x!;
   return { privateKey, publicKey: u8(Buffer.from(x, 'base64url')) };
 }
 
 function keyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare {
-  if (group === 'x25519') {
-    const { privateKey: priv, publicKey } = x25519Pair(privateKey ?? nodeCrypto.randomBytes(32));
+  const montgomery = MONTGOMERY[group];
+  if (montgomery) {
+    const { crv, length } = montgomery;
+    const { privateKey: priv, publicKey } = montgomeryPair(crv, privateKey ?? nodeCrypto.randomBytes(length));
     return {
       group,
       publicKey,
       deriveSecret(peer) {
-        if (peer.length !== 32) throw new Error('an X25519 public key is 32 bytes');
+        if (peer.length !== length) throw new Error(`an ${crv} public key is ${length} bytes`);
         const x = Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('base64url');
-        const publicKey = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+        const publicKey = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
         const secret = u8(nodeCrypto.diffieHellman({ privateKey: priv, publicKey }));
-        // RFC 7748 §6.1: an all-zero output means the peer sent a small-order point.
-        if (secret.every((b) => b === 0)) throw new Error('X25519 produced the all-zero value');
+        // RFC 7748 §6.1, §6.2: an all-zero output means the peer sent a small-order point.
+        if (secret.every((b) => b === 0)) throw new Error(`${crv} produced the all-zero value`);
         return secret;
       },
     };
   }
-  const ecdh = nodeCrypto.createECDH(ECDH_CURVE[group]);
+  if (isFfdheGroup(group)) return { group, ...ffdheKeyShare(group, privateKey) };
+  const curve = ECDH_CURVE[group];
+  const ecdh = nodeCrypto.createECDH(curve.name);
   if (privateKey) ecdh.setPrivateKey(privateKey);
   else ecdh.generateKeys();
   return {
     group,
     publicKey: u8(ecdh.getPublicKey(null, 'uncompressed')),
-    deriveSecret: (peer) => u8(ecdh.computeSecret(peer)),
+    deriveSecret(peer) {
+      // RFC 8446 §4.2.8.2 (and RFC 8422 §5.1.2 for TLS 1.2): only the uncompressed form, 04 ‖ X ‖ Y;
+      // OpenSSL would take a compressed or hybrid point too.
+      if (peer.length !== 1 + 2 * curve.coordinate || peer[0] !== 0x04) throw new Error(`a ${group} public value is an uncompressed point of ${1 + 2 * curve.coordinate} bytes`);
+      return u8(ecdh.computeSecret(peer));
+    },
   };
 }
 
@@ -276,6 +354,7 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       return u8(Buffer.concat([c.update(data), c.final()]));
     },
     aead: aeadKey,
+    cbcKey,
     generateKeyShare: keyShare,
     generateKeyPair: generateKeyHandle,
     generateKeyPairs: (spec: KeySpec, count: number) => Promise.all(Array.from({ length: count }, () => generateKeyHandle(spec))),

@@ -64,6 +64,7 @@ const SERVER_HELLO_EXTENSIONS_12 = new Set<number>([
   ExtensionType.renegotiation_info,
   ExtensionType.ec_point_formats,
   ExtensionType.session_ticket,
+  ExtensionType.encrypt_then_mac,
 ]);
 
 /** What the client entry hands over when the server answered its ClientHello with TLS 1.2. */
@@ -98,7 +99,11 @@ export class ClientHandshake12 {
   private clientCertificateSent = false;
   /** RFC 5077 §3.2: the server answered session_ticket, so a NewSessionTicket comes before its ChangeCipherSpec. */
   private expectTicket = false;
+  /** RFC 7627: whether the server answered the extended master secret. */
+  private ems = true;
   private ticket: { ticket: Uint8Array; lifetime: number } | undefined;
+  /** RFC 7366: the server answered encrypt_then_mac for a CBC suite. */
+  private encryptThenMac = false;
 
   constructor(
     private readonly ch: HandshakeChannel,
@@ -130,7 +135,7 @@ export class ClientHandshake12 {
     const pms = this.sendClientKeyExchange(group, serverPublic);
     const master = this.deriveMasterSecret(pms);
     if (signer) await this.sendCertificateVerify(signer);
-    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random);
+    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random, this.encryptThenMac);
     sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'client', client);
     this.ch.flush();
     if (this.expectTicket) await this.readNewSessionTicket();
@@ -147,7 +152,7 @@ export class ClientHandshake12 {
     const group = this.start.groups.find((g) => g.name === session.group) ?? this.start.groups[0];
     this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, master);
     if (this.expectTicket) await this.readNewSessionTicket();
-    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random);
+    const { client, server } = protections12(this.ks, master, this.start.hello.random, this.start.serverHello.random, this.encryptThenMac);
     await readChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'server', server);
     sendChangeCipherSpecAndFinished(this.ch, this.transcript, this.ks, master, 'client', client);
     this.ch.flush();
@@ -181,8 +186,9 @@ export class ClientHandshake12 {
       createdAt: original?.createdAt ?? (this.options.now?.() ?? new Date()).getTime(),
       lifetimeSeconds: Math.min(hint, original?.lifetimeSeconds ?? SESSION_LIFETIME_SECONDS, SESSION_LIFETIME_SECONDS),
       peerCertificates: this.peerCertificates,
-      extendedMasterSecret: true,
+      extendedMasterSecret: this.ems,
       masterSecret: master,
+      ...(this.encryptThenMac ? { encryptThenMac: true } : {}),
     };
     rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
     this.ch.newSession(session);
@@ -204,11 +210,14 @@ export class ClientHandshake12 {
         throw fatal('unsupported_extension', `the server sent ${extensionName(e.extension_type)} in its TLS 1.2 ServerHello`);
       }
     }
-    // RFC 7627 §5.2: kyman does not run a TLS 1.2 handshake without the extended master secret.
+    // RFC 7627 §5.2: kyman does not run a TLS 1.2 handshake without the extended master secret, unless told to.
     const ems = findExtension(sh.extensions, ExtensionType.extended_master_secret);
-    if (!ems) throw fatal('handshake_failure', 'the server does not support the extended master secret (RFC 7627), which kyman requires for TLS 1.2');
+    if (!ems && !this.options.allowNoExtendedMasterSecret) {
+      throw fatal('handshake_failure', 'the server does not support the extended master secret (RFC 7627), which kyman requires for TLS 1.2');
+    }
     // RFC 7627 §5.1: its extension_data is empty.
-    if (ems.length !== 0) throw fatal('decode_error', 'the extended_master_secret extension is not empty');
+    if (ems && ems.length !== 0) throw fatal('decode_error', 'the extended_master_secret extension is not empty');
+    this.ems = ems !== undefined;
     // RFC 5746 §3.4: on an initial handshake renegotiated_connection must be empty.
     const reneg = findExtension(sh.extensions, ExtensionType.renegotiation_info);
     if (reneg && renegotiationInfoExt.decode(reneg).length !== 0) throw fatal('handshake_failure', 'the server sent a non-empty renegotiation_info on an initial handshake');
@@ -219,6 +228,10 @@ export class ClientHandshake12 {
     const ticketExt = findExtension(sh.extensions, ExtensionType.session_ticket);
     if (ticketExt && ticketExt.length) throw fatal('decode_error', "the server's session_ticket extension is not empty");
     this.expectTicket = ticketExt !== undefined;
+    // RFC 7366 §2: an empty extension; §3: it means nothing with an AEAD suite, and is ignored there, as OpenSSL does.
+    const etm = findExtension(sh.extensions, ExtensionType.encrypt_then_mac);
+    if (etm && etm.length) throw fatal('decode_error', "the server's encrypt_then_mac extension is not empty");
+    this.encryptThenMac = etm !== undefined && suite.cbc !== undefined;
     // RFC 5246 §7.4.1.3: echoing the session id we offered resumes that session (RFC 5077 §3.4: also for a ticket).
     const echo = sh.legacy_session_id_echo;
     if (echo.length && equalBytes(echo, this.start.hello.legacy_session_id)) {
@@ -226,6 +239,12 @@ export class ClientHandshake12 {
       if (!session) throw fatal('illegal_parameter', 'the server resumed a session that was not offered');
       // RFC 5246 §7.4.1.3: a resumed session keeps its cipher suite.
       if (session.cipherSuite !== suite.name) throw fatal('illegal_parameter', `the server resumed a ${session.cipherSuite} session with ${suite.name}`);
+      // RFC 7627 §5.3: a resumed session keeps its kind of master secret.
+      if (session.extendedMasterSecret !== this.ems) throw fatal('handshake_failure', 'the server resumed a session with a different extended master secret setting (RFC 7627 §5.3)');
+      // RFC 7366 §3.1: and its encrypt-then-MAC setting.
+      if (this.encryptThenMac !== (session.encryptThenMac ?? false)) {
+        throw fatal('illegal_parameter', `the server resumed a session ${this.encryptThenMac ? 'without' : 'with'} encrypt-then-MAC ${this.encryptThenMac ? 'with' : 'without'} it`);
+      }
       this.resumedSession = session;
     }
     const alpn = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
@@ -263,7 +282,7 @@ export class ClientHandshake12 {
   /** RFC 8422 §5.4: the server's ephemeral point on a group we offered, signed over both randoms. */
   private async readServerKeyExchange(leafSpki: Uint8Array): Promise<{ group: Group; serverPublic: Uint8Array }> {
     const { message, raw } = await readMessage12(this.ch, ServerKeyExchangeCodec);
-    const group = this.start.groups.find((g) => g.id === message.namedcurve);
+    const group = this.start.groups.find((g) => g.kind === 'ec' && g.id === message.namedcurve);
     if (!group) throw fatal('illegal_parameter', `the server chose group 0x${message.namedcurve.toString(16)}, which was not offered`);
     // RFC 5246 §7.4.1.4.1: the algorithm must be one we offered, and fit the certificate's key.
     const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
@@ -301,7 +320,7 @@ export class ClientHandshake12 {
     let signer: { key: PrivateKeyHandle; scheme: SignatureSchemeInfo } | undefined;
     if (key && chain.length) {
       const kind = keyKindOf(key.spki);
-      const type = kind?.key === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
+      const type = kind?.key === 'rsa' || kind?.key === 'rsa-pss' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
       const scheme = pickSignatureScheme12(key, request.supported_signature_algorithms, this.start.schemes);
       if (request.certificate_types.includes(type) && scheme) signer = { key, scheme };
     }
@@ -325,7 +344,9 @@ export class ClientHandshake12 {
 
   /** RFC 7627 §4: the session hash covers the messages through ClientKeyExchange. */
   private deriveMasterSecret(pms: PreMasterSecret): Tls12MasterSecret {
-    const master = this.ks.extendedMasterSecret(pms, this.transcript.hash(this.ks));
+    const master = this.ems
+      ? this.ks.extendedMasterSecret(pms, this.transcript.hash(this.ks))
+      : this.ks.legacyMasterSecret(pms, this.start.hello.random, this.start.serverHello.random);
     this.ch.keyLog(NSS_CLIENT_RANDOM, this.start.hello.random, master);
     return master;
   }

@@ -216,6 +216,8 @@ export class ClientOffer {
       extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
       extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
       extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
+      // RFC 7366 §2: encrypt-then-MAC is asked for whenever a CBC suite is offered.
+      if (c.suites12.some((s) => s.cbc)) extensions.push(ext(ExtensionType.encrypt_then_mac, new Uint8Array(0)));
     }
     const psk = this.psk;
     if (psk) {

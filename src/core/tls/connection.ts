@@ -5,9 +5,9 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { KymanError, usage } from '../errors.js';
 import { ALERTS, ALERT_LEVEL_FATAL, ALERT_LEVEL_WARNING, TlsAlertError, fatal, receivedAlert, type AlertName } from './alerts.js';
-import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './msgs/enums.js';
+import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_CLIENT_HELLO, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './msgs/enums.js';
 import type { MessageCodec } from './msgs/fields.js';
-import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, type RecordProtection } from './record.js';
+import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, contentTypeName, type RecordProtection } from './record.js';
 import type { Established, Handshake, HandshakeChannel, HandshakeMessage, HandshakeSummary } from './handshake.js';
 import type { TlsCommonOptions } from './options.js';
 import type { TlsSession } from './session-cache.js';
@@ -29,6 +29,15 @@ const WRITE_BATCH = 4 * MAX_PLAINTEXT;
  * per piece, and the size of most handshake flights. Full records go as pieces, uncopied.
  */
 const SMALL_FLUSH = 8 * 1024;
+/**
+ * After a fatal alert the transport is half-closed and what the peer still sends is read and
+ * dropped (a lingering close, as nginx does), so the peer reads the alert instead of a TCP reset
+ * that can discard it. It ends when the peer closes, after this long without data, or after
+ * LINGER_MAX_BYTES: the largest handshake message a peer may be in the middle of (2^24 bytes) and
+ * its records' overhead.
+ */
+const LINGER_IDLE_MS = 5_000;
+const LINGER_MAX_BYTES = 2 ** 24 + 2 ** 20;
 
 const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
@@ -68,6 +77,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   private pendingReadProtection: RecordProtection | undefined;
   private tls12Alerts = false;
   private warnings = 0;
+  /** A fatal alert went out and the transport was half-closed: it lingers before it is destroyed. */
+  private lingering = false;
 
   constructor(
     readonly transport: Duplex,
@@ -79,6 +90,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     this.traceSink = options.trace;
     this.tracing = options.trace !== undefined;
     this.keyLogSink = options.keyLog;
+    this.reader.plaintextAlerts = true;
     transport.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     transport.on('end', () => this.onTransportEnd());
     transport.on('error', (e: Error) => this.destroy(e));
@@ -96,6 +108,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
       this.summary = summary;
       this.handshaking = false;
       this.ccsAllowed = false;
+      this.reader.plaintextAlerts = false;
       this.emit('secure', summary);
       // Records that came with the last flight (tickets, early application data) are read now, under the new keys.
       this.pump();
@@ -168,6 +181,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   }
 
   private handleHandshakeTimeRecord(type: number, fragment: Uint8Array): void {
+    if (type === ContentType.application_data || type === ContentType.change_cipher_spec) this.checkNotInterleaved(type);
     switch (type) {
       case ContentType.handshake:
         if (this.pendingReadProtection) throw fatal('unexpected_message', 'a handshake message arrived where change_cipher_spec belongs');
@@ -201,6 +215,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   }
 
   private handleAlert(fragment: Uint8Array): void {
+    // §5.1: a record of Alert type holds exactly one alert; an empty one is no message at all (as OpenSSL has it).
+    if (fragment.length === 0) throw fatal('unexpected_message', 'an empty alert record arrived');
     // §6: an alert is exactly level and description.
     if (fragment.length !== 2) throw fatal('decode_error', `an alert record of ${fragment.length} bytes arrived`);
     const code = fragment[1];
@@ -221,6 +237,14 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     throw receivedAlert(code);
   }
 
+  /**
+   * §5.1: "Handshake messages MUST NOT be interleaved with other record types": no application data
+   * or change_cipher_spec between a message's fragments. An alert is still heard: it ends the connection anyway.
+   */
+  private checkNotInterleaved(type: number): void {
+    if (this.handshakeBytes.length > 0) throw fatal('unexpected_message', `a ${contentTypeName(type)} record arrived between the fragments of a handshake message`);
+  }
+
   private appendHandshake(fragment: Uint8Array): void {
     // §5.1: zero-length handshake fragments MUST NOT be sent.
     if (fragment.length === 0) throw fatal('unexpected_message', 'an empty handshake record arrived');
@@ -232,7 +256,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   private checkHandshakeLength(): void {
     const b = this.handshakeBytes;
     const length = (b[1] << 16) | (b[2] << 8) | b[3];
-    const limit = b[0] === HandshakeType.certificate ? MAX_CERTIFICATE_MESSAGE : MAX_HANDSHAKE_MESSAGE;
+    const limit = b[0] === HandshakeType.certificate ? MAX_CERTIFICATE_MESSAGE : b[0] === HandshakeType.client_hello ? MAX_CLIENT_HELLO : MAX_HANDSHAKE_MESSAGE;
     if (length > limit) {
       throw fatal('decode_error', `a ${MESSAGE_NAMES[b[0]] ?? `type ${b[0]}`} handshake message of ${length} bytes exceeds kyman's limit of ${limit}`);
     }
@@ -258,6 +282,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
         if (this.closeNotifyReceived) return;
         const record = this.reader.next();
         if (!record) break;
+        if (record.type === ContentType.application_data) this.checkNotInterleaved(record.type);
         switch (record.type) {
           case ContentType.application_data:
             this.warnings = 0;
@@ -366,7 +391,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // Records sealed this tick were acknowledged to the writer: they reach the transport before it goes, as they would have a moment later.
     if (!error && this.flushScheduled && !this.failed) this.flush();
-    if (!this.transport.destroyed) this.transport.destroy();
+    if (this.lingering) this.linger();
+    else if (!this.transport.destroyed) this.transport.destroy();
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
@@ -445,10 +471,15 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   useTls12Alerts(): void {
     this.tls12Alerts = true;
+    this.reader.plaintextAlerts = false;
   }
 
   sendWarningAlert(name: 'no_renegotiation'): void {
     this.sendAlert(name);
+  }
+
+  skipEarlyData(bytes: number): void {
+    this.reader.earlyDataSkip = bytes;
   }
 
   allowChangeCipherSpec(allowed: boolean): void {
@@ -470,6 +501,23 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     this.flush();
   }
 
+  /** See LINGER_IDLE_MS: reads and drops the peer's bytes until it closes, goes quiet or sends too much. */
+  private linger(): void {
+    const t = this.transport;
+    if (t.destroyed) return;
+    let left = LINGER_MAX_BYTES;
+    const timer = setTimeout(() => t.destroy(), LINGER_IDLE_MS);
+    timer.unref();
+    t.on('data', (chunk: Buffer) => {
+      left -= chunk.length;
+      if (left < 0) t.destroy();
+      else timer.refresh();
+    });
+    t.once('end', () => t.destroy());
+    t.once('close', () => clearTimeout(timer));
+    t.resume();
+  }
+
   /**
    * Ends the connection with an error: sends the alert it names (or internal_error for a failure
    * that is ours, not the peer's), then destroys the socket with the error.
@@ -482,6 +530,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
       const name = error instanceof TlsAlertError ? (error.alert.name as AlertName) : 'internal_error';
       if (name in ALERTS) this.sendAlert(name);
       this.transport.end();
+      this.lingering = true;
     }
     const w = this.waiter;
     this.waiter = undefined;

@@ -7,7 +7,8 @@ import { decodeMessage, sendMessage } from './handshake-tls13.js';
 import type { Transcript } from './key-schedule.js';
 import { Tls12KeySchedule, type Tls12MasterSecret } from './key-schedule-tls12.js';
 import { FinishedCodec, HandshakeType, HelloRequestCodec, type MessageCodec } from './msgs/index.js';
-import { Tls12Protection } from './record.js';
+import { Tls12Protection, type RecordProtection } from './record.js';
+import { Tls12CbcProtection } from './record-cbc.js';
 
 /**
  * RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and kept out of the transcript).
@@ -32,13 +33,24 @@ export async function readMessage12<T>(ch: HandshakeChannel, codec: MessageCodec
   return { message: decodeMessage(ch, m, codec), raw: m.raw };
 }
 
-/** RFC 5246 §6.3: both directions' protection from the key block. */
-export function protections12(ks: Tls12KeySchedule, ms: Tls12MasterSecret, clientRandom: Uint8Array, serverRandom: Uint8Array): { client: Tls12Protection; server: Tls12Protection } {
+/** RFC 5246 §6.3: both directions' protection from the key block; `encryptThenMac` (RFC 7366) for a CBC suite. */
+export function protections12(
+  ks: Tls12KeySchedule,
+  ms: Tls12MasterSecret,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+  encryptThenMac = false,
+): { client: RecordProtection; server: RecordProtection } {
   const k = ks.trafficKeys(ms, clientRandom, serverRandom);
-  const explicit = ks.suite.explicitNonceLength;
+  const s = ks.suite;
+  if (s.cbc) {
+    const cbc = (key: Uint8Array, macKey: Uint8Array) => new Tls12CbcProtection(ks.provider, ks.provider.cbcKey(s.cbc, key), s.mac, macKey, s.macLength, encryptThenMac);
+    return { client: cbc(k.clientKey, k.clientMacKey), server: cbc(k.serverKey, k.serverMacKey) };
+  }
+  const explicit = s.explicitNonceLength;
   return {
-    client: new Tls12Protection(ks.provider.aead(ks.suite.aead, k.clientKey), k.clientIv, explicit),
-    server: new Tls12Protection(ks.provider.aead(ks.suite.aead, k.serverKey), k.serverIv, explicit),
+    client: new Tls12Protection(ks.provider.aead(s.aead, k.clientKey), k.clientIv, explicit),
+    server: new Tls12Protection(ks.provider.aead(s.aead, k.serverKey), k.serverIv, explicit),
   };
 }
 
@@ -49,7 +61,7 @@ export function sendChangeCipherSpecAndFinished(
   ks: Tls12KeySchedule,
   ms: Tls12MasterSecret,
   side: 'client' | 'server',
-  protection: Tls12Protection,
+  protection: RecordProtection,
 ): void {
   ch.sendChangeCipherSpec();
   ch.setWriteProtection(protection);
@@ -64,11 +76,13 @@ export async function readChangeCipherSpecAndFinished(
   ks: Tls12KeySchedule,
   ms: Tls12MasterSecret,
   side: 'client' | 'server',
-  protection: Tls12Protection,
+  protection: RecordProtection,
 ): Promise<void> {
   const expected = ks.verifyData(ms, side, transcript.hash(ks));
   ch.expectChangeCipherSpec(protection);
   const { message, raw } = await readMessage12(ch, FinishedCodec);
+  // RFC 5246 §7.4.9: verify_data is verify_data_length (12) bytes; another length does not decode.
+  if (message.verify_data.length !== expected.length) throw fatal('decode_error', `the ${side}'s Finished is ${message.verify_data.length} bytes, not ${expected.length}`);
   // RFC 5246 §7.4.9: a Finished that does not match is a decrypt_error.
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
   transcript.add(raw);

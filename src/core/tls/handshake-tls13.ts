@@ -50,7 +50,7 @@ export function sendMessage<T>(ch: HandshakeChannel, codec: MessageCodec<T>, mes
 
 export const protectionFor = (ks: KeySchedule, secret: TrafficSecret) => {
   const { key, iv } = ks.trafficKeys(secret);
-  return new Tls13Protection(ks.provider.aead(ks.suite.aead, key), iv);
+  return new Tls13Protection(ks.provider.aead(ks.suite.aead, key), iv, ks.suite.tagLength);
 };
 
 /** The alert RFC 8446 §6.2 names for each way a chain can fail. */
@@ -143,6 +143,8 @@ export async function readFinished(ch: HandshakeChannel, transcript: Transcript,
  */
 export async function readExpectedFinished(ch: HandshakeChannel, expected: Uint8Array, side: 'server' | 'client'): Promise<Uint8Array> {
   const { message, raw } = await readMessage(ch, FinishedCodec);
+  // §4.4.4: verify_data is Hash.length bytes; any other length is a message that does not decode (§6.2).
+  if (message.verify_data.length !== expected.length) throw fatal('decode_error', `the ${side}'s Finished is ${message.verify_data.length} bytes, not ${expected.length}`);
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
   return raw;
 }

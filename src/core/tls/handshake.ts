@@ -50,6 +50,12 @@ export interface HandshakeChannel {
   setWriteProtection(p: RecordProtection): void;
   /** Whether one change_cipher_spec from the peer is still acceptable (§5: only during the handshake). */
   allowChangeCipherSpec(allowed: boolean): void;
+  /**
+   * RFC 8446 §4.2.10: early data the server does not accept is skipped, up to `bytes`: records that
+   * do not decrypt under the current keys (or, before them, after a HelloRetryRequest, every
+   * application_data record). The first record that decrypts ends the skipping; 0 ends it too.
+   */
+  skipEarlyData(bytes: number): void;
   /** Only called when tracing is on; the caller checks `tracing` first so nothing is built otherwise. */
   readonly tracing: boolean;
   trace<T>(direction: 'sent' | 'received', codec: MessageCodec<T>, message: T): void;

@@ -37,6 +37,9 @@ export function prf(provider: CryptoProvider, hash: HashAlgorithm, secret: Uint8
 }
 
 export interface Tls12TrafficKeys {
+  /** RFC 5246 §6.3: the HMAC keys of a CBC suite; empty for AEAD suites. */
+  readonly clientMacKey: Uint8Array;
+  readonly serverMacKey: Uint8Array;
   readonly clientKey: Uint8Array;
   readonly serverKey: Uint8Array;
   /** RFC 5288 §3: the 4-byte salt; RFC 7905 §2: the 12-byte IV. */
@@ -57,26 +60,42 @@ export class Tls12KeySchedule {
 
   /**
    * RFC 7627 §4: master_secret = PRF(pre_master_secret, "extended master secret", session_hash)[0..47],
-   * session_hash = Hash(handshake messages through ClientKeyExchange). kyman never derives the
-   * RFC 5246 §8.1 form: a peer without the extension is refused (RFC 7627 §5.2, §5.3).
+   * session_hash = Hash(handshake messages through ClientKeyExchange). A peer without the
+   * extension is refused (RFC 7627 §5.2, §5.3) unless allowNoExtendedMasterSecret says otherwise.
    */
   extendedMasterSecret(pms: PreMasterSecret, sessionHash: Uint8Array): Tls12MasterSecret {
     return prf(this.provider, this.suite.hash, pms, 'extended master secret', sessionHash, MASTER_SECRET_LENGTH) as Tls12MasterSecret;
   }
 
   /**
+   * RFC 5246 §8.1: master_secret = PRF(pre_master_secret, "master secret", client_random + server_random)[0..47],
+   * the form without RFC 7627's session hash, open to the triple handshake attack; only for peers
+   * without the extension, when asked for by name.
+   */
+  legacyMasterSecret(pms: PreMasterSecret, clientRandom: Uint8Array, serverRandom: Uint8Array): Tls12MasterSecret {
+    return prf(this.provider, this.suite.hash, pms, 'master secret', concat([clientRandom, serverRandom]), MASTER_SECRET_LENGTH) as Tls12MasterSecret;
+  }
+
+  /**
    * RFC 5246 §6.3: key_block = PRF(master_secret, "key expansion", server_random + client_random),
-   * cut into client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD suites have no MAC keys).
+   * cut into client_write_MAC_key, server_write_MAC_key, client_write_key, server_write_key,
+   * client_write_IV, server_write_IV. AEAD suites have no MAC keys; CBC suites no fixed IVs (their
+   * IV is explicit in each record, §6.2.3.2).
    */
   trafficKeys(ms: Tls12MasterSecret, clientRandom: Uint8Array, serverRandom: Uint8Array): Tls12TrafficKeys {
-    const k = this.suite.keyLength;
-    const iv = this.suite.fixedIvLength;
-    const block = prf(this.provider, this.suite.hash, ms, 'key expansion', concat([serverRandom, clientRandom]), 2 * k + 2 * iv);
+    const s = this.suite;
+    const mac = s.cbc ? s.macLength : 0;
+    const k = s.keyLength;
+    const iv = s.cbc ? 0 : s.fixedIvLength;
+    const block = prf(this.provider, s.hash, ms, 'key expansion', concat([serverRandom, clientRandom]), 2 * mac + 2 * k + 2 * iv);
+    const at = 2 * mac;
     return {
-      clientKey: block.subarray(0, k),
-      serverKey: block.subarray(k, 2 * k),
-      clientIv: block.subarray(2 * k, 2 * k + iv),
-      serverIv: block.subarray(2 * k + iv, 2 * k + 2 * iv),
+      clientMacKey: block.subarray(0, mac),
+      serverMacKey: block.subarray(mac, 2 * mac),
+      clientKey: block.subarray(at, at + k),
+      serverKey: block.subarray(at + k, at + 2 * k),
+      clientIv: block.subarray(at + 2 * k, at + 2 * k + iv),
+      serverIv: block.subarray(at + 2 * k + iv, at + 2 * k + 2 * iv),
     };
   }
 

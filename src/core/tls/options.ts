@@ -40,6 +40,12 @@ export interface TlsCommonOptions {
   keyLog?: (line: string) => void;
   /** Each handshake message, decoded, its fields named as the RFC names them. */
   trace?: TraceSink;
+  /**
+   * TLS 1.2 with a peer that does not do the extended master secret (RFC 7627): the RFC 5246 §8.1
+   * master secret, open to the triple handshake attack. Default false: such a peer is refused with
+   * handshake_failure. For testing old peers only.
+   */
+  allowNoExtendedMasterSecret?: boolean;
   /** Whether the readable side may end while the writable side stays open. Default false, as net.Socket. */
   allowHalfOpen?: boolean;
 }
@@ -73,4 +79,9 @@ export interface TlsServerOptions extends TlsCommonOptions {
    * (RFC 5077), TLS 1.3 by NewSessionTicket and PSK (RFC 8446 §4.6.1, §4.2.11). Default true.
    */
   resumption?: boolean;
+  /**
+   * TLS 1.3 resumption with psk_ke (RFC 8446 §4.2.9): the ticket's key alone, no fresh (EC)DHE, so
+   * the resumed connection has no forward secrecy. Default false: such a client gets a full handshake.
+   */
+  allowPskKe?: boolean;
 }

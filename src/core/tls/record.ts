@@ -1,7 +1,7 @@
 // The record layer (RFC 8446 §5): framing, fragmentation and protection, one AEAD call per record.
 
 import type { AeadKey } from '../crypto/provider.js';
-import { fatal } from './alerts.js';
+import { TlsAlertError, fatal } from './alerts.js';
 
 /** RFC 8446 §5.1 ContentType. */
 export const ContentType = {
@@ -16,7 +16,7 @@ export const MAX_PLAINTEXT = 16_384;
 /** §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256; anything longer is a record_overflow. */
 export const MAX_CIPHERTEXT_TLS13 = 16_384 + 256;
 const HEADER = 5;
-/** Every TLS 1.3 AEAD here (GCM, ChaCha20-Poly1305) has a 16-byte tag. */
+/** The tag of GCM, ChaCha20-Poly1305 and AES-CCM; only TLS 1.3's AES-CCM-8 has a shorter one. */
 const TAG = 16;
 
 export interface Record {
@@ -59,6 +59,8 @@ export class Tls13Protection implements RecordProtection {
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
+    /** The AEAD's tag length: 16, or 8 for TLS_AES_128_CCM_8_SHA256 (RFC 6655 §3). */
+    private readonly tagLength: number = TAG,
   ) {}
 
   /** §5.3: the padded sequence number XORed with the static IV; written into one reused buffer. */
@@ -81,7 +83,7 @@ export class Tls13Protection implements RecordProtection {
 
   seal(type: number, fragment: Uint8Array, out: Uint8Array[]): void {
     const n = fragment.length;
-    const length = n + 1 + TAG;
+    const length = n + 1 + this.tagLength;
     // §5.2: the outer type is always application_data, the version 0x0303; the header is the AAD.
     // A fresh header each record: it waits in the transport's queue until written.
     const header = Uint8Array.of(ContentType.application_data, 3, 3, length >>> 8, length & 0xff);
@@ -101,7 +103,11 @@ export class Tls13Protection implements RecordProtection {
       throw fatal('unexpected_message', `an unprotected ${contentTypeName(header[0])} record arrived after keys were set`);
     }
     const plain = this.aead.open(this.nextNonce(), header, body);
-    if (!plain) throw fatal('bad_record_mac', 'a record did not decrypt: its authentication tag does not verify');
+    if (!plain) {
+      // The number was not used: a record skipped as early data (§4.2.10) leaves the sequence as it was.
+      this.seq--;
+      throw fatal('bad_record_mac', 'a record did not decrypt: its authentication tag does not verify');
+    }
     // §5.2, §5.4: padding does not lift the limit: the whole TLSInnerPlaintext is at most 2^14 + 1 bytes.
     if (plain.length > MAX_PLAINTEXT + 1) throw fatal('record_overflow', `a record's inner plaintext is ${plain.length} bytes, more than 2^14 + 1`);
     // §5.4: the content type is the last non-zero byte; zeros after it are padding.
@@ -110,6 +116,29 @@ export class Tls13Protection implements RecordProtection {
     if (end < 0) throw fatal('unexpected_message', 'a protected record holds only padding, no content type');
     return { type: plain[end], fragment: plain.subarray(0, end) };
   }
+}
+
+/**
+ * Writes seq_num ‖ type ‖ version ‖ length into out[0..13]: the AEAD's additional_data (RFC 5246
+ * §6.2.3.3), also what the CBC suites' MAC covers before the content (§6.2.3.1). The 64-bit
+ * sequence number (§6.1) is exact in a number to 2^53.
+ */
+export function writeRecordPrefix12(out: Uint8Array, seq: number, type: number, length: number): void {
+  const hi = Math.floor(seq / 0x1_0000_0000);
+  const lo = seq >>> 0;
+  out[0] = hi >>> 24;
+  out[1] = (hi >>> 16) & 0xff;
+  out[2] = (hi >>> 8) & 0xff;
+  out[3] = hi & 0xff;
+  out[4] = lo >>> 24;
+  out[5] = (lo >>> 16) & 0xff;
+  out[6] = (lo >>> 8) & 0xff;
+  out[7] = lo & 0xff;
+  out[8] = type;
+  out[9] = 3;
+  out[10] = 3;
+  out[11] = length >>> 8;
+  out[12] = length & 0xff;
 }
 
 /** RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048. */
@@ -138,22 +167,8 @@ export class Tls12Protection implements RecordProtection {
 
   /** Writes seq_num into aad[0..8] and the nonce for this record; advances the sequence number. */
   private next(type: number, length: number): void {
-    const hi = Math.floor(this.seq / 0x1_0000_0000);
-    const lo = this.seq >>> 0;
     const a = this.aad;
-    a[0] = hi >>> 24;
-    a[1] = (hi >>> 16) & 0xff;
-    a[2] = (hi >>> 8) & 0xff;
-    a[3] = hi & 0xff;
-    a[4] = lo >>> 24;
-    a[5] = (lo >>> 16) & 0xff;
-    a[6] = (lo >>> 8) & 0xff;
-    a[7] = lo & 0xff;
-    a[8] = type;
-    a[9] = 3;
-    a[10] = 3;
-    a[11] = length >>> 8;
-    a[12] = length & 0xff;
+    writeRecordPrefix12(a, this.seq, type, length);
     const n = this.nonce;
     if (this.explicitLength) {
       // RFC 5288 §3: salt ‖ nonce_explicit; the explicit part is the sequence number.
@@ -196,6 +211,9 @@ export class Tls12Protection implements RecordProtection {
   }
 }
 
+/** What RecordReader's inner step returns for a record it dropped as early data. */
+const SKIPPED: unique symbol = Symbol('skipped');
+
 export const contentTypeName = (t: number) =>
   ({ 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data' })[t] ?? `content type ${t}`;
 
@@ -213,6 +231,14 @@ export class RecordReader {
   protection: RecordProtection | undefined;
   /** Records read: zero until the first, which must look like TLS. */
   private count = 0;
+  /**
+   * TLS 1.3 handshake: a peer that could not process our flight (say, our certificate) may not have
+   * our keys yet, and answers with a plaintext alert (RFC 8446 §6 leaves it possible; OpenSSL and
+   * tlsfuzzer expect it heard). A 2-byte record of the alert type is then taken as it is.
+   */
+  plaintextAlerts = false;
+  /** RFC 8446 §4.2.10: bytes of early data still to be skipped (see HandshakeChannel.skipEarlyData). */
+  earlyDataSkip = 0;
   private scratch: Buffer | undefined;
 
   push(chunk: Buffer): void {
@@ -228,6 +254,13 @@ export class RecordReader {
 
   /** The next whole record, decrypted; undefined when more bytes are needed. */
   next(): Record | undefined {
+    for (;;) {
+      const record = this.nextRecord();
+      if (record !== SKIPPED) return record;
+    }
+  }
+
+  private nextRecord(): Record | undefined | typeof SKIPPED {
     if (this.held < HEADER) {
       if (this.held > 0 && this.count === 0) this.checkHeaderStart();
       return undefined;
@@ -246,8 +279,30 @@ export class RecordReader {
     const body = record.subarray(HEADER);
     this.count++;
     // §5: change_cipher_spec is never protected; everything else is, once keys are set.
-    if (this.protection && type !== ContentType.change_cipher_spec) return this.protection.open(header, body);
+    if (this.earlyDataSkip > 0 && type === ContentType.application_data) return this.openOrSkip(header, body);
+    if (this.protection && type !== ContentType.change_cipher_spec) {
+      if (type === ContentType.alert && this.plaintextAlerts && length === 2) return { type, fragment: body };
+      return this.protection.open(header, body);
+    }
     return { type, fragment: body };
+  }
+
+  /** §4.2.10: an early data record is dropped, within the budget; the first that decrypts ends the skipping. */
+  private openOrSkip(header: Uint8Array, body: Uint8Array): Record | typeof SKIPPED {
+    const skip = (): typeof SKIPPED => {
+      if (body.length > this.earlyDataSkip) throw fatal('bad_record_mac', 'more early data arrived than this server skips, and it does not decrypt');
+      this.earlyDataSkip -= body.length;
+      return SKIPPED;
+    };
+    if (!this.protection) return skip();
+    try {
+      const record = this.protection.open(header, body);
+      this.earlyDataSkip = 0;
+      return record;
+    } catch (e) {
+      if (!(e instanceof TlsAlertError && e.alert.name === 'bad_record_mac')) throw e;
+      return skip();
+    }
   }
 
   /** The unread byte at `i` (i < held); header bytes only, so the walk past chunks[0] is rare and short. */

@@ -85,6 +85,10 @@ interface Choice12 {
   readonly secureRenegotiation: boolean;
   /** RFC 8422 §5.1.2: the client listed point formats, so ec_point_formats is answered. */
   readonly pointFormats: boolean;
+  /** RFC 7627: the client offered the extended master secret (without it only when allowed). */
+  readonly ems: boolean;
+  /** RFC 7366 §2: the client offered encrypt_then_mac and the suite is CBC (a resumption: the session's setting). */
+  readonly encryptThenMac: boolean;
 }
 
 /** The server's TLS 1.2 state, as Go's serverHandshakeState keeps it. */
@@ -134,10 +138,10 @@ export class ServerHandshake12 {
     this.transcript.add(sendMessage(this.ch, ServerHelloDoneCodec, {}));
     this.ch.flush();
     if (this.clientAuth !== 'none') await this.readClientCertificate();
-    const master = await this.readClientKeyExchange(ephemeral);
+    const master = await this.readClientKeyExchange(ephemeral, serverRandom);
     if (this.validation) await this.readCertificateVerify(this.validation);
     const ks = this.choice.ks;
-    const { client, server } = protections12(ks, master, this.hello.random, serverRandom);
+    const { client, server } = protections12(ks, master, this.hello.random, serverRandom, this.choice.encryptThenMac);
     await readChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'client', client);
     const state = this.sessionState(master);
     if (store && this.sessionId.length) store.put(this.sessionId, state);
@@ -162,9 +166,17 @@ export class ServerHandshake12 {
     const suite = suite12ById(state.suiteId);
     if (!suite || !this.context.suites12.includes(suite) || !this.hello.cipher_suites.includes(suite.id)) return undefined;
     if (state.serverName !== this.choice.serverName) return undefined;
+    // RFC 7627 §5.3: a session with the extended master secret offered without it is aborted; one
+    // without it offered with it is not resumed (a full handshake follows).
+    if (state.extendedMasterSecret && !this.choice.ems) throw fatal('handshake_failure', 'the client resumes a session made with the extended master secret without offering it (RFC 7627 §5.3)');
+    if (!state.extendedMasterSecret && this.choice.ems) return undefined;
     if (this.clientAuth === 'required' && state.peerCertificates.length === 0) return undefined;
+    // RFC 7366 §3.1: a resumed session keeps its encrypt-then-MAC setting; a client that no longer offers it gets a full handshake.
+    const encryptThenMac = state.encryptThenMac ?? false;
+    if (encryptThenMac && !findExtension(this.hello.extensions, ExtensionType.encrypt_then_mac)) return undefined;
     this.choice = {
       ...this.choice,
+      encryptThenMac,
       suite,
       ks: new Tls12KeySchedule(this.ch.provider, suite),
       group: this.context.groups.find((g) => g.name === state.group) ?? this.choice.group,
@@ -184,7 +196,7 @@ export class ServerHandshake12 {
     this.ch.keyLog(NSS_CLIENT_RANDOM, this.hello.random, master);
     // A new ticket for the same session: its lifetime still counts from the full handshake.
     if (this.store && this.sendTicket) this.sendNewSessionTicket(this.store, state);
-    const { client, server } = protections12(ks, master, this.hello.random, serverRandom);
+    const { client, server } = protections12(ks, master, this.hello.random, serverRandom, this.choice.encryptThenMac);
     sendChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'server', server);
     this.ch.flush();
     await readChangeCipherSpecAndFinished(this.ch, this.transcript, ks, master, 'client', client);
@@ -199,6 +211,8 @@ export class ServerHandshake12 {
       createdAt: Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000),
       ...(this.choice.serverName !== undefined ? { serverName: this.choice.serverName } : {}),
       peerCertificates: this.peerCertificates,
+      extendedMasterSecret: this.choice.ems,
+      ...(this.choice.encryptThenMac ? { encryptThenMac: true } : {}),
     };
   }
 
@@ -214,11 +228,13 @@ export class ServerHandshake12 {
     const hello = this.hello;
     // RFC 5246 §7.4.1.2: the null compression method MUST be offered; kyman uses no other.
     if (!hello.legacy_compression_methods.includes(0)) throw fatal('illegal_parameter', 'the ClientHello does not offer the null compression method');
-    // RFC 7627 §5.3: without the extended master secret kyman does not go on.
+    // RFC 7627 §5.3: without the extended master secret kyman does not go on, unless told to.
     const ems = findExtension(hello.extensions, ExtensionType.extended_master_secret);
-    if (!ems) throw fatal('handshake_failure', 'the client does not support the extended master secret (RFC 7627), which kyman requires for TLS 1.2');
+    if (!ems && !this.options.allowNoExtendedMasterSecret) {
+      throw fatal('handshake_failure', 'the client does not support the extended master secret (RFC 7627), which kyman requires for TLS 1.2');
+    }
     // RFC 7627 §5.1: its extension_data is empty.
-    if (ems.length !== 0) throw fatal('decode_error', 'the extended_master_secret extension is not empty');
+    if (ems && ems.length !== 0) throw fatal('decode_error', 'the extended_master_secret extension is not empty');
     // RFC 5746 §3.6: the SCSV or an empty renegotiation_info marks a client that knows secure renegotiation.
     const reneg = findExtension(hello.extensions, ExtensionType.renegotiation_info);
     if (reneg && renegotiationInfoExt.decode(reneg).length !== 0) throw fatal('handshake_failure', 'the client sent a non-empty renegotiation_info on an initial handshake');
@@ -227,6 +243,9 @@ export class ServerHandshake12 {
     const formats = findExtension(hello.extensions, ExtensionType.ec_point_formats);
     if (formats && !ecPointFormatsExt.decode(formats).includes(0)) throw fatal('illegal_parameter', 'the client does not accept uncompressed EC points');
     const pointFormats = formats !== undefined;
+    // RFC 7366 §2: extension_data is empty.
+    const etm = findExtension(hello.extensions, ExtensionType.encrypt_then_mac);
+    if (etm && etm.length !== 0) throw fatal('decode_error', 'the encrypt_then_mac extension is not empty');
 
     // RFC 8422 §4: without supported_groups the server may pick any curve.
     const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
@@ -237,8 +256,9 @@ export class ServerHandshake12 {
     const certCurveOk = kind?.key !== 'ec' || !groupsData || offered.includes(CURVE_GROUP_IDS[kind.curve!]);
     const suite = this.context.suites12.find((s) => hello.cipher_suites.includes(s.id) && keyFitsSuite12(s, kind) && (s.kx !== 'ECDHE_ECDSA' || certCurveOk));
     if (!suite) throw fatal('handshake_failure', "the client offers none of the enabled TLS 1.2 cipher suites that this server's key (and its curve) can serve");
-    const group = this.context.groups.find((g) => offered.includes(g.id));
-    if (!group) throw fatal('handshake_failure', 'the client supports none of the enabled groups');
+    // RFC 8422 §5.1.1: ECDHE takes the elliptic-curve groups only (kyman has no TLS 1.2 DHE suites).
+    const group = this.context.groups.find((g) => g.kind === 'ec' && offered.includes(g.id));
+    if (!group) throw fatal('handshake_failure', 'the client supports none of the enabled elliptic-curve groups');
 
     // RFC 5246 §7.4.1.4.1: without signature_algorithms the client means SHA-1, which kyman does not sign with.
     const algorithmsData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
@@ -254,6 +274,9 @@ export class ServerHandshake12 {
       alpn: chooseApplicationProtocol(hello.extensions, this.options.alpnProtocols),
       secureRenegotiation,
       pointFormats,
+      ems: ems !== undefined,
+      // RFC 7366 §3: never with an AEAD suite.
+      encryptThenMac: etm !== undefined && suite.cbc !== undefined,
     };
   }
 
@@ -264,11 +287,12 @@ export class ServerHandshake12 {
     const c = this.choice;
     const extensions: Extension[] = [];
     if (c.secureRenegotiation) extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
-    extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
+    if (c.ems) extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
     // RFC 6066 §3: an empty server_name says the name was seen.
     if (c.serverName !== undefined) extensions.push(ext(ExtensionType.server_name, new Uint8Array(0)));
     if (c.alpn !== undefined) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode([c.alpn])));
     if (c.pointFormats) extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
+    if (c.encryptThenMac) extensions.push(ext(ExtensionType.encrypt_then_mac, new Uint8Array(0)));
     // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket.
     if (this.sendTicket) extensions.push(ext(ExtensionType.session_ticket, new Uint8Array(0)));
     const sh: ServerHello = {
@@ -322,7 +346,7 @@ export class ServerHandshake12 {
   }
 
   /** RFC 8422 §5.7, RFC 7627 §4: the client's point gives the premaster secret; the session hash ends here. */
-  private async readClientKeyExchange(ephemeral: KeyShare): Promise<Tls12MasterSecret> {
+  private async readClientKeyExchange(ephemeral: KeyShare, serverRandom: Uint8Array): Promise<Tls12MasterSecret> {
     const { message, raw } = await readMessage12(this.ch, ClientKeyExchangeCodec);
     let pms: Uint8Array;
     try {
@@ -332,7 +356,9 @@ export class ServerHandshake12 {
     }
     this.transcript.add(raw);
     const ks = this.choice.ks;
-    const master = ks.extendedMasterSecret(pms as PreMasterSecret, this.transcript.hash(ks));
+    const master = this.choice.ems
+      ? ks.extendedMasterSecret(pms as PreMasterSecret, this.transcript.hash(ks))
+      : ks.legacyMasterSecret(pms as PreMasterSecret, this.hello.random, serverRandom);
     this.ch.keyLog(NSS_CLIENT_RANDOM, this.hello.random, master);
     return master;
   }

@@ -17,7 +17,6 @@ import {
   protectionFor,
   readCertificateVerify,
   readFinished,
-  readExpectedFinished,
   readMessage,
   sendCertificate,
   sendFinished,
@@ -44,7 +43,10 @@ import {
   findExtension,
   keyShareExt,
   preSharedKeyExt,
+  PSK_DHE_KE,
+  PSK_KE,
   pskModesExt,
+  signatureAlgorithmsCertExt,
   signatureAlgorithmsExt,
   supportedGroupsExt,
   supportedVersionsExt,
@@ -56,10 +58,15 @@ import { handshakeRandom } from './random-pool.js';
 import type { ServerContext } from './server.js';
 import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
 import { SESSION_LIFETIME_SECONDS, type ServerTicketState13 } from './session-cache.js';
-import { pickSignatureScheme, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
+import { SIGNATURE_SCHEMES, pickSignatureScheme, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
 
 /** §4.2.11: identities looked at per ClientHello; a cheap ClientHello must not cause unbounded ticket decryption (Go's maxClientPSKIdentities). */
 export const MAX_CLIENT_PSK_IDENTITIES = 5;
+/**
+ * §4.2.10: kyman never accepts early data; a client that sent some anyway has this many bytes of it
+ * skipped (four full records), as OpenSSL and BoringSSL bound theirs; more ends the connection.
+ */
+export const MAX_EARLY_DATA_SKIPPED = 4 * (16_384 + 256);
 /** §4.6.1: tickets sent after each full or resumed handshake; one is enough for a client that resumes once per connection. */
 const TICKETS_PER_HANDSHAKE = 1;
 
@@ -77,8 +84,10 @@ export interface ServerFirstFlight {
 interface Choice13 {
   readonly suite: CipherSuite;
   readonly ks: KeySchedule;
-  readonly group: Group;
-  readonly scheme: SignatureSchemeInfo;
+  /** Undefined when the ClientHello has no supported_groups: allowed only with a PSK (§9.2), checked once resumption is decided. */
+  readonly group: Group | undefined;
+  /** Undefined when the ClientHello has no signature_algorithms: the same. */
+  readonly scheme: SignatureSchemeInfo | undefined;
   readonly serverName: string | undefined;
   readonly alpn: string | undefined;
 }
@@ -99,8 +108,11 @@ export class ServerHandshake13 {
   private peerCertificates: Uint8Array[] = [];
   private validation: ValidationResult | undefined;
   private clientScheme: SignatureSchemeInfo | undefined;
-  /** The ticket the client resumes with, and its index among the offered identities (§4.2.11). */
-  private psk: { state: ServerTicketState13; index: number; early: EarlySecret } | undefined;
+  /**
+   * The ticket the client resumes with, and its index among the offered identities (§4.2.11);
+   * `keOnly` for psk_ke (§4.2.9: the PSK alone, no (EC)DHE), only when allowPskKe says so.
+   */
+  private psk: { state: ServerTicketState13; index: number; early: EarlySecret; keOnly: boolean } | undefined;
 
   constructor(
     private readonly ch: HandshakeChannel,
@@ -122,50 +134,53 @@ export class ServerHandshake13 {
     this.ch.allowChangeCipherSpec(true);
     this.checkForResumption();
     let share = this.firstShare;
-    if (!share) {
-      this.sendHelloRetryRequest();
+    // §4.2.10: early data is never accepted (no early_data in EncryptedExtensions); what the client sent is skipped.
+    const earlyData = findExtension(this.clientHello.extensions, ExtensionType.early_data) !== undefined;
+    if (!share && !this.psk?.keOnly) {
+      this.sendHelloRetryRequest(this.requireGroup());
+      // §4.2.10: after a HelloRetryRequest every application_data record before the second ClientHello is early data.
+      if (earlyData) this.ch.skipEarlyData(MAX_EARLY_DATA_SKIPPED);
       share = await this.readSecondClientHello();
+      this.ch.skipEarlyData(0);
+      // §4.1.2: the second ClientHello MUST NOT offer early data.
+      if (findExtension(this.clientHello.extensions, ExtensionType.early_data) !== undefined) throw fatal('illegal_parameter', 'the second ClientHello offers early data');
       // §4.1.4, §4.2.11.2: the second ClientHello carries its own binders, over the new transcript.
       this.checkForResumption();
     }
-    const hs = this.sendServerHello(share);
+    const hs = this.sendServerHello(this.psk?.keOnly ? undefined : share);
+    // §4.2.10: without a HelloRetryRequest, early data is what does not decrypt under the handshake keys.
+    if (earlyData && !this.helloRetry) this.ch.skipEarlyData(MAX_EARLY_DATA_SKIPPED);
     this.sendEncryptedExtensions();
-    const { ks, scheme } = this.choice;
+    const { ks } = this.choice;
     if (this.psk) {
       // §2.2: the ticket authenticates the server; no Certificate, no CertificateVerify, and (§4.3.2) no CertificateRequest.
       this.peerCertificates = [...this.psk.state.peerCertificates];
     } else {
+      // §9.2: without a PSK, signature_algorithms is mandatory.
+      const scheme = this.choice.scheme;
+      if (!scheme) throw fatal('missing_extension', 'the ClientHello has no signature_algorithms');
       if (this.clientAuth !== 'none') this.sendCertificateRequest();
       sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain);
       await makeCertificateVerify(this.ch, this.transcript, ks, this.options.privateKey, scheme, 'server');
     }
     sendFinished(this.ch, this.transcript, ks, hs.server);
     const app = this.deriveApplicationSecrets(hs);
-    const askedForCertificate = this.clientAuth !== 'none' && !this.psk;
-    // §4.6.1: a server that asks for no certificate knows the client's Finished already, so its
-    // tickets can go with this flight instead of a write of their own a round trip later (as Go does).
-    const clientFinished = askedForCertificate ? undefined : this.predictClientFinished(hs);
-    if (clientFinished) this.sendNewSessionTickets(app.master);
     this.ch.flush();
-    if (clientFinished) {
-      await readExpectedFinished(this.ch, clientFinished, 'client');
-    } else {
-      await this.readClientCertificate();
-      await readFinished(this.ch, this.transcript, ks, hs.client, 'client');
-    }
+    if (this.clientAuth !== 'none' && !this.psk) await this.readClientCertificate();
+    await readFinished(this.ch, this.transcript, ks, hs.client, 'client');
     this.ch.setReadProtection(protectionFor(ks, app.client));
     this.ch.allowChangeCipherSpec(false);
     const appKeys = new ApplicationKeys(this.ch, ks, app.server, app.client);
-    if (!clientFinished) {
-      this.sendNewSessionTickets(app.master);
-      this.ch.flush();
-    }
+    // §4.6.1: tickets go "after the server has received the client Finished", not with our flight.
+    this.sendNewSessionTickets(app.master);
+    this.ch.flush();
     const c = this.choice;
     return {
       summary: summarize({
         version: 'TLSv1.3',
         suite: c.suite,
-        group: c.group,
+        // §4.2.9 psk_ke: no key exchange took place.
+        group: this.psk?.keOnly || !c.group ? { name: 'none' } : c.group,
         peerScheme: this.clientScheme,
         alpn: c.alpn,
         serverName: c.serverName,
@@ -185,16 +200,6 @@ export class ServerHandshake13 {
   }
 
   /**
-   * §4.4.4: the client's Finished as it must arrive, added to the transcript now so that the
-   * resumption master secret (§7.1) can be derived before it does.
-   */
-  private predictClientFinished(hs: HandshakeTrafficSecrets): Uint8Array {
-    const verify_data = this.choice.ks.finishedMac(hs.client, this.transcript.hash(this.choice.ks));
-    this.transcript.add(FinishedCodec.encode({ verify_data }));
-    return verify_data;
-  }
-
-  /**
    * §4.1.1: picks the suite, group, signature scheme and ALPN protocol (the server entry chose the
    * version). Keeps the client's share for the chosen group, or none when a HelloRetryRequest must ask for one.
    */
@@ -210,11 +215,14 @@ export class ServerHandshake13 {
     const groupsData = findExtension(hello.extensions, ExtensionType.supported_groups);
     const sharesData = findExtension(hello.extensions, ExtensionType.key_share);
     const algorithmsData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
-    // §9.2: a ClientHello without a PSK must carry supported_groups, key_share and signature_algorithms.
-    if (!groupsData || !sharesData) throw fatal('missing_extension', 'the ClientHello has no supported_groups or no key_share');
-    if (!algorithmsData) throw fatal('missing_extension', 'the ClientHello has no signature_algorithms');
-    const offeredGroups = supportedGroupsExt.decode(groupsData);
-    const shares = keyShareExt.client.decode(sharesData);
+    const withPsk = findExtension(hello.extensions, ExtensionType.pre_shared_key) !== undefined;
+    // §9.2: a ClientHello without a PSK must carry supported_groups, key_share and signature_algorithms;
+    // with one, supported_groups and key_share come together or not at all.
+    if (!withPsk && (!groupsData || !sharesData)) throw fatal('missing_extension', 'the ClientHello has no supported_groups or no key_share');
+    if (!groupsData !== !sharesData) throw fatal('missing_extension', 'the ClientHello has one of supported_groups and key_share without the other');
+    if (!withPsk && !algorithmsData) throw fatal('missing_extension', 'the ClientHello has no signature_algorithms');
+    const offeredGroups = groupsData ? supportedGroupsExt.decode(groupsData) : [];
+    const shares = sharesData ? keyShareExt.client.decode(sharesData) : [];
     // §4.2.8: each share is for an offered group, at most one per group.
     const seen = new Set<number>();
     for (const s of shares) {
@@ -222,14 +230,14 @@ export class ServerHandshake13 {
       seen.add(s.group);
     }
     const mutual = this.context.groups.filter((g) => offeredGroups.includes(g.id));
-    if (!mutual.length) throw fatal('handshake_failure', 'the client supports none of the enabled groups');
+    if (groupsData && !mutual.length) throw fatal('handshake_failure', 'the client supports none of the enabled groups');
     const withShare = mutual.find((g) => seen.has(g.id));
     const group = withShare ?? mutual[0];
 
-    const scheme = pickSignatureScheme(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.context.schemes);
-    if (!scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
+    const scheme = algorithmsData ? pickSignatureScheme(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.context.schemes) : undefined;
+    if (algorithmsData && !scheme) throw fatal('handshake_failure', "the client accepts no signature scheme this server's key can make");
 
-    this.firstShare = shares.find((s) => s.group === group.id);
+    this.firstShare = group && shares.find((s) => s.group === group.id);
     return {
       suite,
       ks: new KeySchedule(this.ch.provider, suite),
@@ -260,8 +268,12 @@ export class ServerHandshake13 {
     const offer = preSharedKeyExt.client.decode(pskData);
     // §4.2.11: one binder per identity.
     if (offer.identities.length !== offer.binders.length) throw fatal('illegal_parameter', 'the ClientHello has a different number of PSK identities and binders');
-    // psk_ke (no fresh (EC)DHE) is not offered by kyman: without psk_dhe_ke, a full handshake.
-    if (!this.context.store || !pskModesExt.decode(modesData).includes(1)) return;
+    // §4.2.9: psk_dhe_ke when the client offers it; psk_ke (no fresh (EC)DHE, so no forward secrecy)
+    // only when allowPskKe says so, or when there is no share to use; otherwise a full handshake.
+    const modes = pskModesExt.decode(modesData);
+    const dhe = modes.includes(PSK_DHE_KE) && this.choice.group !== undefined;
+    const keOnly = !dhe && modes.includes(PSK_KE) && this.options.allowPskKe === true;
+    if (!this.context.store || (!dhe && !keOnly)) return;
     const now = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
     const count = Math.min(offer.identities.length, MAX_CLIENT_PSK_IDENTITIES);
     for (let index = 0; index < count; index++) {
@@ -276,16 +288,18 @@ export class ServerHandshake13 {
       const binderKey = this.choice.ks.resumptionBinderKey(early);
       const expected = this.choice.ks.finishedMac(binderKey, this.transcript.hashReplacingLast(this.choice.ks, truncated));
       if (!equalBytes(offer.binders[index], expected)) throw fatal('decrypt_error', 'the PSK binder does not verify');
-      this.psk = { state, index, early };
+      this.psk = { state, index, early, keOnly };
       return;
     }
   }
 
   /** §4.6.1: tickets, queued under the application keys, each the PSK and parameters sealed under the server's ticket key. */
   private sendNewSessionTickets(master: MasterSecret): void {
-    const modes = findExtension(this.clientHello.extensions, ExtensionType.psk_key_exchange_modes);
-    // §4.2.9: a client that offers no psk_dhe_ke could not use a ticket.
-    if (!this.context.store || !modes || !pskModesExt.decode(modes).includes(1)) return;
+    const modesData = findExtension(this.clientHello.extensions, ExtensionType.psk_key_exchange_modes);
+    // §4.2.9: no ticket a client's modes could not use (SHOULD NOT); a client that names no modes
+    // gets one all the same, as OpenSSL sends it: it may offer psk_dhe_ke when it resumes.
+    const modes = modesData ? pskModesExt.decode(modesData) : [PSK_DHE_KE];
+    if (!this.context.store || !(modes.includes(PSK_DHE_KE) || (modes.includes(PSK_KE) && this.options.allowPskKe === true))) return;
     // §7.1: resumption_master_secret over the transcript through the client Finished.
     const rms = this.choice.ks.resumptionMasterSecret(master, this.transcript.hash(this.choice.ks));
     const createdAt = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
@@ -306,12 +320,12 @@ export class ServerHandshake13 {
   }
 
   /** §4.1.4: asks for a share of the group we chose; ClientHello1 becomes a message_hash in the transcript. */
-  private sendHelloRetryRequest(): void {
+  private sendHelloRetryRequest(group: Group): void {
     this.helloRetry = true;
     this.transcript.replaceWithMessageHash(this.choice.ks);
     const extensions: Extension[] = [
       ext(ExtensionType.supported_versions, supportedVersionsExt.server.encode(TLS13)),
-      ext(ExtensionType.key_share, keyShareExt.retry.encode(this.choice.group.id)),
+      ext(ExtensionType.key_share, keyShareExt.retry.encode(group.id)),
     ];
     const hrr = {
       legacy_version: TLS12,
@@ -339,8 +353,9 @@ export class ServerHandshake13 {
     if (!second.cipher_suites.includes(this.choice.suite.id)) throw fatal('illegal_parameter', 'the second ClientHello dropped the cipher suite chosen');
     const sharesData = findExtension(second.extensions, ExtensionType.key_share);
     const shares = sharesData ? keyShareExt.client.decode(sharesData) : [];
-    if (shares.length !== 1 || shares[0].group !== this.choice.group.id) {
-      throw fatal('illegal_parameter', `the second ClientHello does not carry exactly one share, for ${this.choice.group.name}, as asked`);
+    const group = this.requireGroup();
+    if (shares.length !== 1 || shares[0].group !== group.id) {
+      throw fatal('illegal_parameter', `the second ClientHello does not carry exactly one share, for ${group.name}, as asked`);
     }
     return shares[0];
   }
@@ -352,14 +367,25 @@ export class ServerHandshake13 {
     this.ch.sendChangeCipherSpec();
   }
 
-  /** §4.1.3, §7.1: our share; the shared secret gives the handshake traffic secrets. */
-  private sendServerHello(clientShare: KeyShareEntry): HandshakeTrafficSecrets {
-    const share: KeyShare = this.ch.provider.generateKeyShare(this.choice.group.provider);
-    let shared: Uint8Array;
-    try {
-      shared = share.deriveSecret(clientShare.key_exchange);
-    } catch (e) {
-      throw fatal('illegal_parameter', `the client's ${this.choice.group.name} key share is not a valid public key`, e);
+  /** The group a key exchange needs; a ClientHello without supported_groups had only a PSK to offer (§9.2). */
+  private requireGroup(): Group {
+    if (!this.choice.group) throw fatal('missing_extension', 'the ClientHello has no supported_groups and key_share, and its PSK cannot be used');
+    return this.choice.group;
+  }
+
+  /** §4.1.3, §7.1: our share (none for psk_ke); the shared secret gives the handshake traffic secrets. */
+  private sendServerHello(clientShare: KeyShareEntry | undefined): HandshakeTrafficSecrets {
+    let share: KeyShare | undefined;
+    // §7.1: a secret that is not available is Hash.length zero bytes: psk_ke has no (EC)DHE input.
+    let shared: Uint8Array = new Uint8Array(this.choice.ks.suite.hashLength);
+    if (clientShare) {
+      const group = this.requireGroup();
+      share = this.ch.provider.generateKeyShare(group.provider);
+      try {
+        shared = share.deriveSecret(clientShare.key_exchange);
+      } catch (e) {
+        throw fatal('illegal_parameter', `the client's ${group.name} key share is not a valid public key`, e);
+      }
     }
     const sh = {
       legacy_version: TLS12,
@@ -368,7 +394,7 @@ export class ServerHandshake13 {
       cipher_suite: this.choice.suite.id,
       legacy_compression_method: 0,
       extensions: [
-        ext(ExtensionType.key_share, keyShareExt.server.encode({ group: this.choice.group.id, key_exchange: share.publicKey })),
+        ...(share ? [ext(ExtensionType.key_share, keyShareExt.server.encode({ group: this.requireGroup().id, key_exchange: share.publicKey }))] : []),
         ext(ExtensionType.supported_versions, supportedVersionsExt.server.encode(TLS13)),
         // §4.2.11: the identity chosen, psk_dhe_ke with the shares above.
         ...(this.psk ? [ext(ExtensionType.pre_shared_key, preSharedKeyExt.server.encode(this.psk.index))] : []),
@@ -395,11 +421,20 @@ export class ServerHandshake13 {
     this.transcript.add(sendMessage(this.ch, EncryptedExtensionsCodec, { extensions }));
   }
 
-  /** §4.3.2 */
+  /**
+   * §4.3.2: the schemes a client's CertificateVerify may use, and (§4.2.3) in signature_algorithms_cert
+   * those its certificates may be signed with, RSA PKCS #1 v1.5 among them: without it a client
+   * whose chain is signed with sha256WithRSAEncryption (Java's, for one) sends no certificate.
+   */
   private sendCertificateRequest(): void {
+    const handshake = this.context.schemes.filter((s) => s.handshake).map((s) => s.id);
+    const inCertificates = [...new Set([...handshake, ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)])];
     const request = {
       certificate_request_context: new Uint8Array(0),
-      extensions: [ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode(this.context.schemes.filter((s) => s.handshake).map((s) => s.id)))],
+      extensions: [
+        ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode(handshake)),
+        ext(ExtensionType.signature_algorithms_cert, signatureAlgorithmsCertExt.encode(inCertificates)),
+      ],
     };
     this.transcript.add(sendMessage(this.ch, CertificateRequestCodec, request));
   }

@@ -7,11 +7,12 @@ import type { Handshake } from './handshake.js';
 import type { TlsServerOptions } from './options.js';
 import { readMessage } from './handshake-tls13.js';
 import { Transcript } from './key-schedule.js';
-import { ClientHelloCodec, ExtensionType, TLS12, TLS13, findExtension, supportedVersionsExt, type ClientHello } from './msgs/index.js';
+import { ClientHelloCodec, ExtensionType, TLS10, TLS12, TLS13, findExtension, supportedVersionsExt, type ClientHello } from './msgs/index.js';
 import { ServerHandshake12 } from './server-tls12.js';
 import { ServerHandshake13 } from './server-tls13.js';
 import { ServerSessionStore } from './session-cache.js';
 import {
+  TLS_FALLBACK_SCSV,
   resolveGroups,
   resolveSchemes,
   resolveSchemes12,
@@ -73,11 +74,20 @@ export function serverContext(options: TlsServerOptions, provider: CryptoProvide
  * Anything lower is a protocol_version.
  */
 export function chooseVersion(hello: ClientHello, enabled: readonly TlsVersionName[]): TlsVersionName {
+  // RFC 8446 §D.5, RFC 7568: a ClientHello below TLS 1.0 (SSL 3.0, or not TLS at all) is refused
+  // whatever supported_versions says, as OpenSSL refuses it.
+  if (hello.legacy_version < TLS10) throw fatal('protocol_version', `the ClientHello's legacy_version is 0x${hello.legacy_version.toString(16).padStart(4, '0')}, below TLS 1.0`);
   const versionsData = findExtension(hello.extensions, ExtensionType.supported_versions);
   const offered = versionsData ? supportedVersionsExt.client.decode(versionsData) : [];
   if (offered.includes(TLS13) && enabled.includes('TLSv1.3')) return 'TLSv1.3';
   const reaches12 = versionsData ? offered.includes(TLS12) : hello.legacy_version >= TLS12;
-  if (reaches12 && enabled.includes('TLSv1.2')) return 'TLSv1.2';
+  if (reaches12 && enabled.includes('TLSv1.2')) {
+    // RFC 7507 §3: a client that says it fell back, to below the highest version we speak, is refused.
+    if (hello.cipher_suites.includes(TLS_FALLBACK_SCSV) && enabled.includes('TLSv1.3')) {
+      throw fatal('inappropriate_fallback', 'the client signals a fallback (TLS_FALLBACK_SCSV) to TLS 1.2, but this server speaks TLS 1.3');
+    }
+    return 'TLSv1.2';
+  }
   throw fatal('protocol_version', `the client offers none of the enabled versions (${enabled.join(', ')})`);
 }
 

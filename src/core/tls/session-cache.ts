@@ -47,9 +47,11 @@ export interface TlsSession12 {
   readonly createdAt: number;
   readonly lifetimeSeconds: number;
   readonly peerCertificates: readonly Uint8Array[];
-  /** RFC 7627: always true in kyman, which makes no session without the extended master secret. */
-  readonly extendedMasterSecret: true;
+  /** RFC 7627: whether the master secret is the extended one; false only with allowNoExtendedMasterSecret. */
+  readonly extendedMasterSecret: boolean;
   readonly masterSecret: Tls12MasterSecret;
+  /** RFC 7366: the session's CBC records are encrypt-then-MAC; a resumption keeps that. */
+  readonly encryptThenMac?: boolean;
 }
 
 /**
@@ -134,6 +136,10 @@ export interface ServerSessionState {
   readonly serverName?: string;
   /** The client's chain, if it authenticated. */
   readonly peerCertificates: readonly Uint8Array[];
+  /** RFC 7627 §5.3: a session made without the extended master secret resumes only without it. */
+  readonly extendedMasterSecret: boolean;
+  /** RFC 7366: the session negotiated encrypt-then-MAC (a CBC suite only); a resumption keeps it. */
+  readonly encryptThenMac?: boolean;
 }
 
 function encodeState(s: ServerSessionState): Uint8Array {
@@ -141,6 +147,8 @@ function encodeState(s: ServerSessionState): Uint8Array {
   w.u16(s.suiteId).vec8(new TextEncoder().encode(s.group)).vec8(s.masterSecret).u32(s.createdAt);
   w.vec16(new TextEncoder().encode(s.serverName ?? ''));
   w.vec(3, () => s.peerCertificates.forEach((c) => w.vec24(c)));
+  w.u8(s.extendedMasterSecret ? 1 : 0);
+  w.u8(s.encryptThenMac ? 1 : 0);
   return w.finish();
 }
 
@@ -154,8 +162,10 @@ function decodeState(b: Uint8Array): ServerSessionState {
   const list = r.sub(3, 'certificates');
   const peerCertificates: Uint8Array[] = [];
   while (list.remaining > 0) peerCertificates.push(Uint8Array.from(list.vec24('certificate')));
+  const extendedMasterSecret = r.u8() === 1;
+  const encryptThenMac = r.u8() === 1;
   r.expectEnd('session state');
-  return { suiteId, group, masterSecret, createdAt, ...(name ? { serverName: name } : {}), peerCertificates };
+  return { suiteId, group, masterSecret, createdAt, ...(name ? { serverName: name } : {}), peerCertificates, extendedMasterSecret, ...(encryptThenMac ? { encryptThenMac } : {}) };
 }
 
 /** What a TLS 1.3 ticket seals (RFC 8446 §4.6.1): the PSK and what the resumed handshake must agree with. */

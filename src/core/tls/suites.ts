@@ -1,6 +1,6 @@
 // What TLS 1.3 can negotiate, as data: cipher suites, key-exchange groups and signature schemes (RFC 8446 §4.2.3, §4.2.7, §B.4).
 
-import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, SignatureScheme } from '../crypto/provider.js';
+import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, RecordBlockCipher, SignatureScheme } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import { readSpkiAlgorithm } from '../der/spki.js';
 import { CURVE_BY_OID, OID } from '../der/oids.js';
@@ -15,9 +15,18 @@ export interface CipherSuite {
   readonly keyLength: number;
   /** RFC 8446 §5.3: every TLS 1.3 AEAD here takes a 12-byte nonce. */
   readonly ivLength: 12;
+  /** The AEAD's tag: 16 bytes, 8 for AES-CCM-8 (RFC 6655 §3). */
+  readonly tagLength: 16 | 8;
+  /** Enabled only when named in cipherSuites, never by default (a weaker or rarely wanted suite). */
+  readonly optIn?: true;
 }
 
-export type Tls13CipherSuiteName = 'TLS_AES_128_GCM_SHA256' | 'TLS_AES_256_GCM_SHA384' | 'TLS_CHACHA20_POLY1305_SHA256';
+export type Tls13CipherSuiteName =
+  | 'TLS_AES_128_GCM_SHA256'
+  | 'TLS_AES_256_GCM_SHA384'
+  | 'TLS_CHACHA20_POLY1305_SHA256'
+  | 'TLS_AES_128_CCM_SHA256'
+  | 'TLS_AES_128_CCM_8_SHA256';
 
 export type Tls12CipherSuiteName =
   | 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'
@@ -25,16 +34,29 @@ export type Tls12CipherSuiteName =
   | 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'
   | 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'
   | 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'
-  | 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256';
+  | 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256'
+  | 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384'
+  | 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'
+  | 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA'
+  | 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256'
+  | 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384';
 
 /** Every suite kyman speaks, TLS 1.3 and TLS 1.2, by IANA name. */
 export type CipherSuiteName = Tls13CipherSuiteName | Tls12CipherSuiteName;
 
-/** RFC 8446 §B.4. All AEAD: TLS 1.3 has nothing weaker to leave out. Order is the default preference. */
+/**
+ * RFC 8446 §B.4. All AEAD; order is the default preference. The CCM suites are enabled only when
+ * named: few peers enable them (OpenSSL and Node not by default), and CCM_8's 8-byte tag is weaker.
+ */
 export const CIPHER_SUITES: readonly CipherSuite[] = [
-  { id: 0x1301, name: 'TLS_AES_128_GCM_SHA256', aead: 'AES-128-GCM', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12 },
-  { id: 0x1302, name: 'TLS_AES_256_GCM_SHA384', aead: 'AES-256-GCM', hash: 'SHA-384', hashLength: 48, keyLength: 32, ivLength: 12 },
-  { id: 0x1303, name: 'TLS_CHACHA20_POLY1305_SHA256', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', hashLength: 32, keyLength: 32, ivLength: 12 },
+  { id: 0x1301, name: 'TLS_AES_128_GCM_SHA256', aead: 'AES-128-GCM', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12, tagLength: 16 },
+  { id: 0x1302, name: 'TLS_AES_256_GCM_SHA384', aead: 'AES-256-GCM', hash: 'SHA-384', hashLength: 48, keyLength: 32, ivLength: 12, tagLength: 16 },
+  { id: 0x1303, name: 'TLS_CHACHA20_POLY1305_SHA256', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', hashLength: 32, keyLength: 32, ivLength: 12, tagLength: 16 },
+  { id: 0x1304, name: 'TLS_AES_128_CCM_SHA256', aead: 'AES-128-CCM', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12, tagLength: 16, optIn: true },
+  { id: 0x1305, name: 'TLS_AES_128_CCM_8_SHA256', aead: 'AES-128-CCM-8', hash: 'SHA-256', hashLength: 32, keyLength: 16, ivLength: 12, tagLength: 8, optIn: true },
 ];
 
 export const suiteById = (id: number) => CIPHER_SUITES.find((s) => s.id === id);
@@ -43,23 +65,49 @@ export const suiteById = (id: number) => CIPHER_SUITES.find((s) => s.id === id);
 export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
 export const TLS_VERSIONS: readonly TlsVersionName[] = ['TLSv1.3', 'TLSv1.2'];
 
-/** A TLS 1.2 suite (RFC 5246 §A.5): the key exchange and authentication, the AEAD, and the PRF's hash. */
-export interface CipherSuite12 {
+/** What every TLS 1.2 suite (RFC 5246 §A.5) names: the key exchange and authentication, and the PRF's hash. */
+interface Suite12Base {
   readonly id: number;
   readonly name: Tls12CipherSuiteName;
   /** RFC 8422 §2: ECDHE_ECDSA needs an ECDSA (or EdDSA) certificate, ECDHE_RSA an RSA one. */
   readonly kx: 'ECDHE_ECDSA' | 'ECDHE_RSA';
-  readonly aead: AeadAlgorithm;
   /** RFC 5246 §5: the PRF's hash, also the hash of the Finished transcript. */
   readonly hash: HashAlgorithm;
   readonly keyLength: number;
+  /** Enabled only when named in cipherSuites, never by default. */
+  readonly optIn?: true;
+}
+
+/** A TLS 1.2 AEAD suite (RFC 5246 §6.2.3.3). */
+export interface AeadSuite12 extends Suite12Base {
+  readonly aead: AeadAlgorithm;
   /** RFC 5288 §3: GCM's 4-byte implicit salt; RFC 7905 §2: ChaCha20-Poly1305's 12-byte IV. */
   readonly fixedIvLength: 4 | 12;
   /** RFC 5288 §3: GCM carries an 8-byte explicit nonce in each record; RFC 7905 none. */
   readonly explicitNonceLength: 8 | 0;
+  readonly cbc?: undefined;
 }
 
-/** RFC 5289 §3.2 (GCM), RFC 7905 §2 (ChaCha20-Poly1305): only forward-secret AEAD suites. Order is the default preference. */
+/**
+ * A TLS 1.2 block cipher suite (RFC 5246 §6.2.3.2): AES-CBC with an explicit IV per record and
+ * HMAC, MAC-then-encrypt or, when negotiated, encrypt-then-MAC (RFC 7366).
+ */
+export interface CbcSuite12 extends Suite12Base {
+  readonly cbc: RecordBlockCipher;
+  /** RFC 5246 §6.2.3.1 / RFC 5289 §3.1: the HMAC's hash (SHA-1 for the _SHA suites), whose output length is the MAC's. */
+  readonly mac: HashAlgorithm;
+  readonly macLength: 20 | 32 | 48;
+  readonly aead?: undefined;
+}
+
+export type CipherSuite12 = AeadSuite12 | CbcSuite12;
+
+/**
+ * RFC 5289 §3.2 (GCM), RFC 7905 §2 (ChaCha20-Poly1305): forward-secret AEAD suites, in the default
+ * preference order; then RFC 8422 §6 and RFC 5289 §3.1 CBC suites, enabled only when named: CBC with
+ * HMAC is what padding-oracle and timing attacks (Lucky 13) were found in, kept to test old peers.
+ * The _SHA suites MAC with HMAC-SHA1 but, in TLS 1.2, take SHA-256 for the PRF (RFC 5246 §5).
+ */
 export const CIPHER_SUITES_TLS12: readonly CipherSuite12[] = [
   { id: 0xc02b, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', kx: 'ECDHE_ECDSA', aead: 'AES-128-GCM', hash: 'SHA-256', keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
   { id: 0xc02f, name: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', kx: 'ECDHE_RSA', aead: 'AES-128-GCM', hash: 'SHA-256', keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
@@ -67,10 +115,23 @@ export const CIPHER_SUITES_TLS12: readonly CipherSuite12[] = [
   { id: 0xc030, name: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', kx: 'ECDHE_RSA', aead: 'AES-256-GCM', hash: 'SHA-384', keyLength: 32, fixedIvLength: 4, explicitNonceLength: 8 },
   { id: 0xcca9, name: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', kx: 'ECDHE_ECDSA', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
   { id: 0xcca8, name: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', kx: 'ECDHE_RSA', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
+  { id: 0xc023, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', kx: 'ECDHE_ECDSA', cbc: 'AES-128-CBC', mac: 'SHA-256', macLength: 32, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc027, name: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', kx: 'ECDHE_RSA', cbc: 'AES-128-CBC', mac: 'SHA-256', macLength: 32, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc024, name: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', kx: 'ECDHE_ECDSA', cbc: 'AES-256-CBC', mac: 'SHA-384', macLength: 48, hash: 'SHA-384', keyLength: 32, optIn: true },
+  { id: 0xc028, name: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', kx: 'ECDHE_RSA', cbc: 'AES-256-CBC', mac: 'SHA-384', macLength: 48, hash: 'SHA-384', keyLength: 32, optIn: true },
+  { id: 0xc009, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', kx: 'ECDHE_ECDSA', cbc: 'AES-128-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc013, name: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', kx: 'ECDHE_RSA', cbc: 'AES-128-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0xc00a, name: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', kx: 'ECDHE_ECDSA', cbc: 'AES-256-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 32, optIn: true },
+  { id: 0xc014, name: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', kx: 'ECDHE_RSA', cbc: 'AES-256-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 32, optIn: true },
 ];
+
+/** Whether a suite name is a TLS 1.2 CBC suite, which kyman enables only when named and warns of. */
+export const isCbcSuiteName = (name: string): boolean => CIPHER_SUITES_TLS12.some((s) => s.name === name && s.cbc !== undefined);
 
 /** RFC 5746 §3.3: the signalling suite that stands for an empty renegotiation_info extension. */
 export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
+/** RFC 7507 §6: the client is retrying with a lower version than it could speak. */
+export const TLS_FALLBACK_SCSV = 0x5600;
 
 export const suite12ById = (id: number) => CIPHER_SUITES_TLS12.find((s) => s.id === id);
 
@@ -81,19 +142,20 @@ export const anySuiteName = (id: number): string | undefined =>
 /** Whether a certificate key can authenticate a TLS 1.2 suite's key exchange (RFC 8422 §2, RFC 5246 §7.4.2). */
 export function keyFitsSuite12(suite: CipherSuite12, kind: { key: SchemeKey } | undefined): boolean {
   if (!kind) return false;
-  return suite.kx === 'ECDHE_RSA' ? kind.key === 'rsa' : kind.key === 'ec' || kind.key === 'ed25519';
+  // RFC 8446 §4.2.3 (which TLS 1.2 stacks that speak 1.3's schemes apply): an RSASSA-PSS key signs ECDHE_RSA with rsa_pss_pss_*.
+  return suite.kx === 'ECDHE_RSA' ? kind.key === 'rsa' || kind.key === 'rsa-pss' : kind.key === 'ec' || kind.key === 'ed25519';
 }
 
 /**
  * RFC 5246 §7.4.1.4.1 as TLS 1.2 reads the code points: an ECDSA scheme names only the hash (any
- * curve), RSA PKCS #1 v1.5 is allowed in the handshake, and RSA-PSS is for rsaEncryption keys (RFC 8446 §4.2.3).
+ * curve), RSA PKCS #1 v1.5 is allowed in the handshake; rsa_pss_rsae_* are for rsaEncryption keys and
+ * rsa_pss_pss_* for RSASSA-PSS keys (RFC 8446 §4.2.3), as OpenSSL, GnuTLS and Java use them in TLS 1.2.
  */
 export function schemeFitsKey12(s: SignatureSchemeInfo, kind: { key: SchemeKey } | undefined): boolean {
-  if (!kind || s.key === 'rsa-pss') return false;
-  return s.key === kind.key;
+  return kind !== undefined && s.key === kind.key;
 }
 
-/** The schemes TLS 1.2 allows by default: the TLS 1.3 ones (without rsa_pss_pss) plus RSA PKCS #1 v1.5. */
+/** The schemes TLS 1.2 allows by default: the TLS 1.3 ones plus RSA PKCS #1 v1.5. */
 export const DEFAULT_TLS12_SCHEMES: readonly SignatureSchemeName[] = [
   'ecdsa_secp256r1_sha256',
   'ecdsa_secp384r1_sha384',
@@ -102,6 +164,9 @@ export const DEFAULT_TLS12_SCHEMES: readonly SignatureSchemeName[] = [
   'rsa_pss_rsae_sha256',
   'rsa_pss_rsae_sha384',
   'rsa_pss_rsae_sha512',
+  'rsa_pss_pss_sha256',
+  'rsa_pss_pss_sha384',
+  'rsa_pss_pss_sha512',
   'rsa_pkcs1_sha256',
   'rsa_pkcs1_sha384',
   'rsa_pkcs1_sha512',
@@ -121,15 +186,27 @@ export interface Group {
   readonly id: number;
   readonly name: GroupName;
   readonly provider: KeyExchangeGroup;
+  /** Elliptic-curve (RFC 8422: usable for TLS 1.2 ECDHE too) or finite-field (RFC 7919: TLS 1.3 here). */
+  readonly kind: 'ec' | 'ff';
 }
 
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
+export type GroupName = 'x25519' | 'x448' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096' | 'ffdhe6144' | 'ffdhe8192';
 
-/** RFC 8446 §4.2.7 NamedGroup. Default preference: X25519 first, as most stacks do. */
+/**
+ * RFC 8446 §4.2.7 NamedGroup, RFC 7919 §2. Default preference as OpenSSL 3's: X25519 first, then
+ * P-256, X448, P-521, P-384, then the finite-field groups by size.
+ */
 export const GROUPS: readonly Group[] = [
-  { id: 0x001d, name: 'x25519', provider: 'x25519' },
-  { id: 0x0017, name: 'secp256r1', provider: 'secp256r1' },
-  { id: 0x0018, name: 'secp384r1', provider: 'secp384r1' },
+  { id: 0x001d, name: 'x25519', provider: 'x25519', kind: 'ec' },
+  { id: 0x0017, name: 'secp256r1', provider: 'secp256r1', kind: 'ec' },
+  { id: 0x001e, name: 'x448', provider: 'x448', kind: 'ec' },
+  { id: 0x0019, name: 'secp521r1', provider: 'secp521r1', kind: 'ec' },
+  { id: 0x0018, name: 'secp384r1', provider: 'secp384r1', kind: 'ec' },
+  { id: 0x0100, name: 'ffdhe2048', provider: 'ffdhe2048', kind: 'ff' },
+  { id: 0x0101, name: 'ffdhe3072', provider: 'ffdhe3072', kind: 'ff' },
+  { id: 0x0102, name: 'ffdhe4096', provider: 'ffdhe4096', kind: 'ff' },
+  { id: 0x0103, name: 'ffdhe6144', provider: 'ffdhe6144', kind: 'ff' },
+  { id: 0x0104, name: 'ffdhe8192', provider: 'ffdhe8192', kind: 'ff' },
 ];
 
 export const groupById = (id: number) => GROUPS.find((g) => g.id === id);
@@ -236,28 +313,28 @@ export function pickSignatureScheme(key: PrivateKeyHandle, peer: readonly number
 }
 
 const GROUP_ALIASES: Readonly<Record<string, GroupName>> = {
-  x25519: 'x25519',
-  secp256r1: 'secp256r1',
+  ...Object.fromEntries(GROUPS.map((g) => [g.name, g.name])),
   'p-256': 'secp256r1',
   p256: 'secp256r1',
   prime256v1: 'secp256r1',
-  secp384r1: 'secp384r1',
   'p-384': 'secp384r1',
   p384: 'secp384r1',
+  'p-521': 'secp521r1',
+  p521: 'secp521r1',
 };
 
 const ALL_SUITE_NAMES = [...CIPHER_SUITES.map((s) => s.name), ...CIPHER_SUITES_TLS12.map((s) => s.name)];
 
 /** Resolves configured names to TLS 1.3 table entries, in the caller's order; TLS 1.2 names are skipped, unknown ones are USAGE. */
 export function resolveSuites(names: readonly string[] | undefined): CipherSuite[] {
-  if (!names) return [...CIPHER_SUITES];
+  if (!names) return CIPHER_SUITES.filter((s) => !s.optIn);
   checkSuiteNames(names);
   return CIPHER_SUITES.filter((s) => names.includes(s.name)).sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
 }
 
 /** The TLS 1.2 suites among the configured names, in the caller's order. */
 export function resolveSuites12(names: readonly string[] | undefined): CipherSuite12[] {
-  if (!names) return [...CIPHER_SUITES_TLS12];
+  if (!names) return CIPHER_SUITES_TLS12.filter((s) => !s.optIn);
   checkSuiteNames(names);
   return CIPHER_SUITES_TLS12.filter((s) => names.includes(s.name)).sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
 }
@@ -290,9 +367,9 @@ export function resolveGroups(names: readonly string[] | undefined, provider?: C
   return names.map((n) => GROUPS.find((g) => g.name === GROUP_ALIASES[n.toLowerCase()]) ?? fail('group', n, GROUPS.map((g) => g.name)));
 }
 
-/** The schemes for TLS 1.2 signatures: the configured ones, or DEFAULT_TLS12_SCHEMES; rsa_pss_pss never (no such certificates in 1.2 here). */
+/** The schemes for TLS 1.2 signatures: the configured ones, or DEFAULT_TLS12_SCHEMES. */
 export function resolveSchemes12(names: readonly string[] | undefined): SignatureSchemeInfo[] {
-  return resolveSchemes(names ?? DEFAULT_TLS12_SCHEMES).filter((s) => s.key !== 'rsa-pss');
+  return resolveSchemes(names ?? DEFAULT_TLS12_SCHEMES);
 }
 
 export function resolveSchemes(names: readonly string[] | undefined): SignatureSchemeInfo[] {

@@ -129,6 +129,28 @@ describe('PKCS #11 provider on SoftHSM2', function () {
     }
   });
 
+  it('tokenOps all: AES-CCM and the CBC record cipher run in software, with a notice each, and agree with software', () => {
+    const all = createPkcs11Provider({ module: SOFTHSM2, tokenLabel: 'kyman-test', pin: PIN, tokenOps: 'all' });
+    try {
+      const key = software.random(16);
+      const nonce = software.random(12);
+      const msg = new TextEncoder().encode('record');
+      for (const algorithm of ['AES-128-CCM', 'AES-128-CCM-8'] as const) {
+        assert.deepEqual(all.aead(algorithm, key).seal(nonce, new Uint8Array(0), msg), software.aead(algorithm, key).seal(nonce, new Uint8Array(0), msg));
+      }
+      const iv = software.random(16);
+      const block = software.random(32);
+      assert.deepEqual(all.cbcKey('AES-128-CBC', key).encrypt(iv, block), software.cbcKey('AES-128-CBC', key).encrypt(iv, block));
+      assert.deepEqual(all.notices(), [
+        'AES-128-CCM is not a token mechanism: it runs in software',
+        'AES-128-CCM-8 is not a token mechanism: it runs in software',
+        'AES-128-CBC record protection is not done on the token: it runs in software',
+      ]);
+    } finally {
+      all.close();
+    }
+  });
+
   it('a wrong PIN is BAD_PASSWORD; a missing token or module is NOT_FOUND', () => {
     rejectsWith(() => createPkcs11Provider({ module: SOFTHSM2, tokenLabel: 'kyman-test', pin: '0000' }), 'BAD_PASSWORD', /wrong PIN for token "kyman-test"/);
     rejectsWith(() => createPkcs11Provider({ module: SOFTHSM2, tokenLabel: 'nope', pin: PIN }), 'NOT_FOUND', /no token labelled "nope".*"kyman-test"/);

@@ -61,7 +61,7 @@ describe('software CryptoProvider', () => {
   });
 
   it('agrees on key shares for every group, and reproduces RFC 7748 §6.1', () => {
-    for (const group of ['x25519', 'secp256r1', 'secp384r1', 'secp521r1'] as const) {
+    for (const group of ['x25519', 'x448', 'secp256r1', 'secp384r1', 'secp521r1', 'ffdhe2048'] as const) {
       const a = provider.generateKeyShare(group);
       const b = provider.generateKeyShare(group);
       assert.deepEqual(a.deriveSecret(b.publicKey), b.deriveSecret(a.publicKey));
@@ -72,6 +72,29 @@ describe('software CryptoProvider', () => {
     const shared = alice.deriveSecret(hex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f'));
     assert.equal(Buffer.from(shared).toString('hex'), '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
     assert.throws(() => alice.deriveSecret(new Uint8Array(32)));
+  });
+
+  it('reproduces RFC 7748 §6.2 (X448) and refuses a small-order X448 point', () => {
+    const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+    const alice = provider.generateKeyShare('x448', hex('9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b'));
+    assert.equal(Buffer.from(alice.publicKey).toString('hex'), '9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0');
+    const shared = alice.deriveSecret(hex('3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609'));
+    assert.equal(Buffer.from(shared).toString('hex'), '07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56fd2464c335543936521c24403085d59a449a5037514a879d');
+    assert.throws(() => alice.deriveSecret(new Uint8Array(56)));
+    assert.throws(() => alice.deriveSecret(new Uint8Array(32)), /56 bytes/);
+  });
+
+  it('takes NIST points only uncompressed (RFC 8446 §4.2.8.2), though OpenSSL would decompress one', () => {
+    for (const [group, coordinate] of [['secp256r1', 32], ['secp384r1', 48], ['secp521r1', 66]] as const) {
+      const a = provider.generateKeyShare(group);
+      const b = provider.generateKeyShare(group);
+      const x = b.publicKey.subarray(1, 1 + coordinate);
+      const y = b.publicKey.subarray(1 + coordinate);
+      const compressed = Uint8Array.from([0x02 | (y[y.length - 1] & 1), ...x]);
+      assert.throws(() => a.deriveSecret(compressed), /uncompressed/);
+      assert.throws(() => a.deriveSecret(Uint8Array.from([0x06 | (y[y.length - 1] & 1), ...x, ...y])), /uncompressed/, 'hybrid form');
+      assert.deepEqual(a.deriveSecret(b.publicKey), b.deriveSecret(a.publicKey));
+    }
   });
 
   it('computes RFC 5869 test case 3: no salt (a hash length of zeros) and no info', () => {

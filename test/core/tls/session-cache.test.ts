@@ -22,6 +22,7 @@ const state12 = (createdAt: number): ServerSessionState => ({
   createdAt,
   serverName: 'localhost',
   peerCertificates: [],
+  extendedMasterSecret: true,
 });
 const state13 = (createdAt: number): ServerTicketState13 => ({ suiteId: 0x1301, psk: new Uint8Array(32).fill(9), createdAt, ticketAgeAdd: 42, peerCertificates: [] });
 const keyName = (ticket: Uint8Array) => Buffer.from(ticket.subarray(0, 16)).toString('hex');

@@ -52,6 +52,8 @@ export const ExtensionType = {
   ec_point_formats: 11,
   signature_algorithms: 13,
   application_layer_protocol_negotiation: 16,
+  /** RFC 7366 §2, TLS 1.2 CBC suites only. */
+  encrypt_then_mac: 22,
   /** RFC 7627 §5.1, TLS 1.2 only. */
   extended_master_secret: 23,
   /** RFC 5077 §3.2: TLS 1.2 session tickets. */
@@ -105,6 +107,7 @@ export const extensionName = (t: number): string => EXTENSION_NAMES[t] ?? `exten
 export const TLS13 = 0x0304;
 export const TLS12 = 0x0303;
 export const TLS11 = 0x0302;
+export const TLS10 = 0x0301;
 
 /** RFC 8446 §4.1.3: the ServerHello.random that marks a HelloRetryRequest, SHA-256("HelloRetryRequest"). */
 export const HELLO_RETRY_REQUEST_RANDOM = Uint8Array.from(
@@ -116,6 +119,12 @@ export const HELLO_RETRY_REQUEST_RANDOM = Uint8Array.from(
  * buffer 16 MiB before we can check anything; Go and rustls use the same 64 KiB bound.
  */
 export const MAX_HANDSHAKE_MESSAGE = 65_536;
+/**
+ * The largest ClientHello its own vectors allow (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): version 2,
+ * random 32, session id 1+32, cipher_suites 2+65534, compression 1+255, extensions 2+65535. A
+ * ClientHello is read whole before anything can be checked, so this one may exceed the 64 KiB bound.
+ */
+export const MAX_CLIENT_HELLO = 2 + 32 + 1 + 32 + 2 + 65_534 + 1 + 255 + 2 + 65_535;
 /** Certificate chains are the one message that legitimately runs larger: Go allows 256 KiB. */
 export const MAX_CERTIFICATE_MESSAGE = 262_144;
 

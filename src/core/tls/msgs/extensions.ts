@@ -5,9 +5,6 @@ import { Reader, Writer, build, parseAll, readU16List } from '../codec.js';
 import { ExtensionType, extensionName } from './enums.js';
 import { field, hex, type ExtensionCodec, type Namer, type TraceField } from './fields.js';
 
-/** Extensions in one message: more than any real stack sends, few enough to scan cheaply. */
-const MAX_EXTENSIONS = 64;
-
 export interface Extension {
   readonly extension_type: number;
   readonly extension_data: Uint8Array;
@@ -19,7 +16,10 @@ export function writeExtensions(w: Writer, extensions: readonly Extension[]): vo
   });
 }
 
-/** §4.2: "There MUST NOT be more than one extension of the same type in a given extension block." */
+/**
+ * §4.2: "There MUST NOT be more than one extension of the same type in a given extension block."
+ * No count limit: the block's own 2^16-1 bytes bound it (§4.1.2), and unknown ones are kept, unread.
+ */
 export function readExtensions(r: Reader, what: string): Extension[] {
   const list = r.sub(2, `${what} extensions`);
   const out: Extension[] = [];
@@ -28,7 +28,6 @@ export function readExtensions(r: Reader, what: string): Extension[] {
     const extension_type = list.u16('extension_type');
     const extension_data = list.vec16('extension_data');
     if (seen.has(extension_type)) throw fatal('illegal_parameter', `${what} carries the ${extensionName(extension_type)} extension twice`);
-    if (out.length >= MAX_EXTENSIONS) throw fatal('decode_error', `${what} carries more than ${MAX_EXTENSIONS} extensions`);
     seen.add(extension_type);
     out.push({ extension_type, extension_data });
   }
@@ -121,7 +120,9 @@ export const keyShareExt = {
         const out: KeyShareEntry[] = [];
         while (list.remaining > 0) {
           const group = list.u16('group');
-          out.push({ group, key_exchange: list.vec16('key_exchange', 1) });
+          // key_exchange<1..2^16-1>, but an empty one is read here and refused as the group's invalid
+          // public value, illegal_parameter (§4.2.8.1, §4.2.8.2), the alert peers expect for it.
+          out.push({ group, key_exchange: list.vec16('key_exchange') });
         }
         return out;
       }),
@@ -146,11 +147,15 @@ export const cookieExt: ExtensionCodec<Uint8Array> = {
   fields: hex,
 };
 
+/** §4.2.9 PskKeyExchangeMode: the PSK alone, or with (EC)DHE. */
+export const PSK_KE = 0;
+export const PSK_DHE_KE = 1;
+
 /** §4.2.9 psk_key_exchange_modes: psk_ke(0), psk_dhe_ke(1). */
 export const pskModesExt: ExtensionCodec<number[], readonly number[]> = {
   encode: (modes) => build((w) => w.vec8(Uint8Array.from(modes))),
   decode: (d) => parseAll(d, 'psk_key_exchange_modes', (r) => [...r.vec8('ke_modes', 1)]),
-  fields: (modes) => modes.map((m) => (m === 1 ? 'psk_dhe_ke' : m === 0 ? 'psk_ke' : String(m))).join(', '),
+  fields: (modes) => modes.map((m) => (m === PSK_DHE_KE ? 'psk_dhe_ke' : m === PSK_KE ? 'psk_ke' : String(m))).join(', '),
 };
 
 export interface PskIdentity {
