@@ -94,8 +94,18 @@ export async function stashedPassword(
   databaseFile: string,
   options: { provider?: CryptoProvider; lockTimeoutMs?: number } = {},
 ): Promise<{ path: string; password: string } | undefined> {
-  await finishPasswordChange(databaseFile, options);
-  return readStashFor(databaseFile, options.provider ?? softwareProvider());
+  const provider = options.provider ?? softwareProvider();
+  try {
+    await finishPasswordChange(databaseFile, options);
+  } catch (error) {
+    // Finishing needs to write (the request database, the rename); on a full or read-only disk it
+    // cannot, but the database can still be opened with whichever password it took.
+    const { stash, pending } = await stashFiles(databaseFile);
+    const newPassword = await stashOrNothing(pending, provider);
+    if (newPassword !== undefined && (await databaseTakes(databaseFile, newPassword, provider).catch(() => false))) return { path: stashPathFor(databaseFile), password: newPassword };
+    if (!(await fileExists(stash))) throw error;
+  }
+  return readStashFor(databaseFile, provider);
 }
 
 /**
@@ -114,8 +124,16 @@ export async function changeKeyStorePassword(store: FileKeyStore, newPassword: s
       const { stash, pending } = await stashFiles(store.path);
       const hasStash = await fileExists(stash);
       if (hasStash) await writeFileAtomic(pending, writeStash(provider, newPassword), 0o600, { sameAs: stash });
-      await store.changePassword(newPassword);
-      const pendingRequests = await changeRequestStorePassword(store.path, oldPassword, newPassword, provider);
+      let pendingRequests: number;
+      try {
+        await store.changePassword(newPassword);
+        pendingRequests = await changeRequestStorePassword(store.path, oldPassword, newPassword, provider);
+      } catch (error) {
+        // A failure (a full disk) is settled now as a crash would be next time: the database says
+        // which password it took, and the stash follows it. Should that fail too, the next reader settles it.
+        if (hasStash) await finishPasswordChange(store.path, { provider }).catch(() => undefined);
+        throw error;
+      }
       if (hasStash) await renameDurably(pending, stash);
       return { stash: hasStash ? stashPathFor(store.path) : undefined, pendingRequests };
     },
