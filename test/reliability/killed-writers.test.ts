@@ -54,7 +54,8 @@ async function notLockedOut(file: string, what: string, tally: Tally): Promise<v
 const leftovers = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.tmp') || n.endsWith('.lock') || n.endsWith('.takeover') || n.endsWith('.new'));
 
 describe('reliability: writers killed with SIGKILL', function () {
-  this.timeout(240_000);
+  // Each kill costs a start of the binary: seconds apiece on a busy machine.
+  this.timeout(120_000 + KILLS * 10_000);
   const tmp = suiteTempDir('kyman-killed-');
   const seed = testSeed(15_2026);
   const save = newTally();

@@ -12,6 +12,7 @@
 //    and link()s it to `X.kdb.lock`. link() fails when the lock exists, and a lock appears with
 //    its text already in it, so kyman never leaves an empty lock: a crash or a full disk before
 //    the link leaves only the private file, which the next save removes as a dead writer's.
+//    (Where there are no hard links, the lock is created in place, exclusively, and written.)
 // 2. A held lock is read and judged. It is stale when its pid is not running on this host; when
 //    that pid runs but started at another time (the pid was reused: a reboot, a new container);
 //    when the pid is this process's but no call here holds it (a former process with our pid);
@@ -239,7 +240,10 @@ async function tryCreateLock(lockPath: string, file: string): Promise<string | u
       await fs.link(temp, lockPath);
       linked = true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(error, 'lock', file);
+      const code = (error as NodeJS.ErrnoException).code;
+      // The temporary file was made, so EPERM here means a file system without hard links (FAT, some network mounts).
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') linked = await createLockInPlace(lockPath, token, file);
+      else if (code !== 'EEXIST') throw fileSystemError(error, 'lock', file);
     }
   } finally {
     if (!linked) ownTokens.delete(token);
@@ -247,6 +251,30 @@ async function tryCreateLock(lockPath: string, file: string): Promise<string | u
     ownPrivateFiles.delete(temp);
   }
   return linked ? token : undefined;
+}
+
+/**
+ * Step 1 where there are no hard links: create the lock exclusively and write into it. A crash or
+ * a full disk in between leaves an empty lock, which step 2 takes over once it is old; a failed
+ * write removes it at once.
+ */
+async function createLockInPlace(lockPath: string, token: string, file: string): Promise<boolean> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(lockPath, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fileSystemError(error, 'lock', file);
+  }
+  try {
+    await handle.writeFile(lockText(token));
+    await handle.close();
+    return true;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(lockPath, { force: true });
+    throw fileSystemError(error, 'lock', file);
+  }
 }
 
 /**
@@ -289,10 +317,14 @@ async function takeOver(lockPath: string, judged: LockState, file: string): Prom
 }
 
 async function releaseLock(lockPath: string, token: string): Promise<void> {
-  ownTokens.delete(token);
-  const text = await fs.readFile(lockPath, 'utf8').catch(() => undefined);
-  // Only our own lock is removed: had it been taken over by mistake, the new holder's stays.
-  if (text !== undefined && parseHolder(text)?.token === token) await fs.rm(lockPath, { force: true });
+  try {
+    const text = await fs.readFile(lockPath, 'utf8').catch(() => undefined);
+    // Only our own lock is removed: had it been taken over by mistake, the new holder's stays.
+    if (text !== undefined && parseHolder(text)?.token === token) await fs.rm(lockPath, { force: true });
+  } finally {
+    // Forgotten only once the file is gone: until then another call here must see it as held, not as a former process's.
+    ownTokens.delete(token);
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { promises as fsPromises, chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import {
@@ -148,6 +148,30 @@ describe('file-io: a lock no one has to clear by hand', () => {
       new Promise((r) => setTimeout(r, 10)).then(() => withFileLock(f, async () => order.push('other'))),
     ]);
     assert.deepEqual(order, ['outer-in', 'inner', 'outer-out', 'other']);
+  });
+
+  it('locks where there are no hard links, creating the lock in place', async () => {
+    const f = tmp.file('no-links.bin');
+    const link = fsPromises.link;
+    fsPromises.link = async () => {
+      throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+    };
+    try {
+      let release = () => {};
+      const holding = withFileLock(f, () => new Promise<void>((r) => (release = r)));
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        assert.match(readFileSync(lockPathFor(f), 'utf8'), new RegExp(`^${process.pid}\n`));
+        await assert.rejects(withFileLock(f, async () => undefined, { timeoutMs: 200 }), isConflict);
+      } finally {
+        release();
+        await holding;
+      }
+      assert.equal(existsSync(lockPathFor(f)), false);
+      assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.includes('no-links')), []);
+    } finally {
+      fsPromises.link = link;
+    }
   });
 
   it('locks the real file when reached through a symlink, so both names share one lock', async () => {
