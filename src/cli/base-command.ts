@@ -2,6 +2,7 @@
 
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { EXIT_CODES, KymanError, type ErrorCode } from '../core/errors.js';
+import { fileSystemError } from '../core/index.js';
 import { err } from './output.js';
 
 export type KymanFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KymanCommand)['baseFlags'] & T['flags']>;
@@ -9,6 +10,12 @@ export type KymanArgs<T extends typeof Command> = Interfaces.InferredArgs<T['arg
 
 /** Turns anything thrown into the code, message and exit status a person or script sees. */
 export function classifyError(error: unknown): { code: ErrorCode | 'INTERNAL'; message: string; exit: number } {
+  const e0 = error as NodeJS.ErrnoException;
+  // A file system error core did not word itself (disk full, read-only, permission denied) is still said as one.
+  if (!(error instanceof KymanError) && typeof e0?.code === 'string' && e0.code !== 'ENOENT') {
+    const worded = fileSystemError(error, 'use', e0.path ?? 'a file');
+    if (worded instanceof KymanError) error = worded;
+  }
   if (error instanceof KymanError) return { code: error.code, message: error.message, exit: EXIT_CODES[error.code] };
   const e = error as Error & { oclif?: { exit?: number }; code?: string };
   if (e instanceof Errors.CLIError || e?.oclif?.exit === 2) {

@@ -2,7 +2,7 @@
 // prompt), or a token with its PIN.
 
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
+import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, stashedPassword, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
 import { canPrompt, databasePassword, PASSWORD_SPEC_HELP, readPasswordSpec, ask } from './password.js';
 
 export interface DatabaseFlags {
@@ -34,19 +34,34 @@ export async function openDatabase(flags: DatabaseFlags, warn: (message: string)
   const file = requireDb(flags);
   const resolved = await databasePassword(file, flags.pass);
   if (resolved.warning) warn(resolved.warning);
+  const open = (password: string) => openKeyDatabase(file, { password, upgrade: flags.upgrade, lockTimeoutMs: lockTimeoutMs() });
   try {
-    const store = await openKeyDatabase(file, { password: resolved.password, upgrade: flags.upgrade, lockTimeoutMs: lockTimeoutMs() });
-    return { store, password: resolved.password };
+    return { store: await open(resolved.password), password: resolved.password };
   } catch (error) {
-    if (error instanceof KymanError && error.code === 'BAD_PASSWORD') {
-      const name = path.basename(file);
-      if (resolved.source === 'stash') {
-        throw badPassword(`the stash file ${path.basename(stashPathFor(file))} does not hold the password for ${name}: give --pass, or rewrite the stash with "kyman db stash --pass …"`);
+    if (error instanceof KymanError && error.code === 'BAD_PASSWORD' && resolved.source === 'stash') {
+      // A password change may have committed between reading the stash and opening the
+      // database: the stash, asked again, waits for it and then holds the new password.
+      const again = await stashedPassword(file, { lockTimeoutMs: lockTimeoutMs() });
+      if (again && again.password !== resolved.password) {
+        try {
+          return { store: await open(again.password), password: again.password };
+        } catch (retryError) {
+          throw wrongPassword(retryError, file, 'stash');
+        }
       }
-      throw badPassword(`wrong password for ${name}: try --pass again or the stash file ${path.basename(stashPathFor(file))}`);
     }
-    throw error;
+    throw wrongPassword(error, file, resolved.source);
   }
+}
+
+/** A BAD_PASSWORD said with where the password came from; any other error as it is. */
+export function wrongPassword(error: unknown, file: string, source: 'flag' | 'stash' | 'prompt'): unknown {
+  if (!(error instanceof KymanError) || error.code !== 'BAD_PASSWORD') return error;
+  const name = path.basename(file);
+  if (source === 'stash') {
+    return badPassword(`the stash file ${path.basename(stashPathFor(file))} does not hold the password for ${name}: give --pass, or rewrite the stash with "kyman db stash --pass …"`);
+  }
+  return badPassword(`wrong password for ${name}: try --pass again or the stash file ${path.basename(stashPathFor(file))}`);
 }
 
 /** The token's PIN: --pin, else --pass, else a hidden prompt on a terminal, else a one-line error. */

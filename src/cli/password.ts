@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { KymanError, usage, notFound } from '../core/errors.js';
-import { readStashFor } from '../core/index.js';
+import { stashedPassword } from '../core/index.js';
 
 export const PASSWORD_SPEC_HELP = 'env:VAR, file:PATH, fd:N, stdin or pass:TEXT';
 
@@ -66,7 +66,8 @@ export function readPasswordSpec(spec: string, flag: string): PasswordSpecResult
     case 'stdin':
       return { password: nextStdinLine() };
     default:
-      throw usage(`${flag} "${spec}" is not a password source: use ${PASSWORD_SPEC_HELP}`);
+      // Never echoed: without a prefix, what was given is most likely the password itself.
+      throw usage(`${flag} needs a password source with a prefix (${PASSWORD_SPEC_HELP}); what was given is not shown, in case it is the password`);
   }
 }
 
@@ -120,7 +121,7 @@ export interface ResolvedPassword {
  */
 export async function databasePassword(databaseFile: string, spec: string | undefined, flag = '--pass'): Promise<ResolvedPassword> {
   if (spec !== undefined) return { ...readPasswordSpec(spec, flag), source: 'flag' };
-  const stash = await readStashFor(databaseFile);
+  const stash = await stashedPassword(databaseFile);
   if (stash) return { password: stash.password, source: 'stash' };
   if (canPrompt()) return { password: await ask(`Password for ${databaseFile}:`), source: 'prompt' };
   throw usage(`no password for ${databaseFile}: give ${flag} (${PASSWORD_SPEC_HELP}) or create a stash file with "kyman db stash"`);

@@ -1,7 +1,7 @@
 // An open key database in the menu: the store, its password, and how a script would give that password.
 
 import * as path from 'node:path';
-import { badPassword, isPkcs11Uri, KymanError, listTokens, notFound, openKeyDatabase, openTokenKeyStore, parsePkcs11Uri, readStashFor, stashPathFor, type FileKeyStore, type KeyStore } from '../../core/index.js';
+import { badPassword, isPkcs11Uri, KymanError, listTokens, notFound, openKeyDatabase, openTokenKeyStore, parsePkcs11Uri, readStashFor, stashedPassword, stashPathFor, type FileKeyStore, type KeyStore } from '../../core/index.js';
 import { lockTimeoutMs } from '../key-database.js';
 import { askChoice, askPassword } from './forms.js';
 
@@ -30,7 +30,7 @@ export async function openTokenSession(label: string): Promise<Session> {
 
 /** The password of an existing database: the stash beside it, else asked (hidden). */
 export async function existingPassword(file: string): Promise<{ password: string; source: 'stash' | 'prompt' }> {
-  const stash = await readStashFor(file);
+  const stash = await stashedPassword(file);
   if (stash) return { password: stash.password, source: 'stash' };
   return { password: await askPassword(`Password for ${file}:`), source: 'prompt' };
 }

@@ -1,7 +1,8 @@
 import { Args } from '@oclif/core';
-import { KymanError, peekKeyDatabase, readStashFor, openKeyStore, stashPathFor, usage } from '../../core/index.js';
+import { KymanError, peekKeyDatabase, stashedPassword, openKeyStore, stashPathFor, usage } from '../../core/index.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { readPasswordSpec } from '../../cli/password.js';
+import { wrongPassword } from '../../cli/key-database.js';
 import { fields, out } from '../../cli/output.js';
 
 export default class DbInfo extends KymanCommand<typeof DbInfo> {
@@ -19,7 +20,7 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
     const file = this.args.file ?? this.flags.db;
     if (!file) throw usage('no key database given: name the file or use --db');
     const summary = await peekKeyDatabase(file);
-    const stash = await readStashFor(file).catch(() => undefined);
+    const stash = await stashedPassword(file).catch(() => undefined);
     let password: string | undefined;
     if (this.flags.pass !== undefined) {
       const p = readPasswordSpec(this.flags.pass, '--pass');
@@ -40,11 +41,14 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
         keys = info.keyCount;
         defaultKey = store.defaultEntry()?.label;
       } catch (error) {
-        if (!(error instanceof KymanError) || (error.code !== 'BAD_PASSWORD' && error.code !== 'BAD_INPUT')) throw error;
+        // A wrong password is the caller's mistake, not the file's: exit 3, as every command.
+        if (error instanceof KymanError && error.code === 'BAD_PASSWORD') throw wrongPassword(error, file, this.flags.pass !== undefined ? 'flag' : 'stash');
+        if (!(error instanceof KymanError) || error.code !== 'BAD_INPUT') throw error;
         integrity = 'failed';
         integrityNote = error.message;
       }
     }
+    const wider = widerThanOwner(summary.mode);
     const result = {
       path: file,
       type: summary.type,
@@ -59,6 +63,7 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
       stash: stash ? stash.path : undefined,
       size: summary.size,
       mode: summary.mode,
+      modeWiderThan0600: wider !== undefined,
     };
     const kind =
       summary.type === 'cms'
@@ -82,7 +87,7 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
         ],
         ['Stash file', stash ? stash.path : `none (${stashPathFor(file)} not found)`],
         ['Size', `${summary.size} bytes`],
-        ['Mode', summary.mode + (summary.mode !== '0600' ? out.yellow('  (others can read it: chmod 600)') : '')],
+        ['Mode', summary.mode + (wider ? out.yellow(`  (wider than 0600: ${wider}; kept as it is, chmod 600 to close it)`) : '')],
       ]),
     );
     if (integrity === 'failed') {
@@ -90,4 +95,12 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
     }
     return result;
   }
+}
+
+/** Who besides the owner may read or write a file of this mode (octal text), or undefined when no one. */
+function widerThanOwner(mode: string): string | undefined {
+  const bits = Number.parseInt(mode, 8);
+  const who = [bits & 0o060 ? 'its group' : '', bits & 0o006 ? 'everyone' : ''].filter(Boolean);
+  if (!who.length) return undefined;
+  return `${who.join(' and ')} may ${bits & 0o022 ? (bits & 0o044 ? 'read and write' : 'write') : 'read'} it`;
 }

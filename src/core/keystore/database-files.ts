@@ -7,6 +7,7 @@ import { isPkcs12 } from '../pki/pkcs12.js';
 import { isCmsFile, peekCmsHeader } from './cms/index.js';
 import { fileExists, readFileOrFail, withFileLock } from './file-io.js';
 import { requestDatabasePathFor } from './requests/cms-container.js';
+import { pendingStashPathFor } from './password-change.js';
 import { stashPathFor } from './stash.js';
 
 /** What can be said of a file without its password, and more with it. */
@@ -41,6 +42,8 @@ export async function deleteKeyStore(file: string): Promise<string[]> {
   if (!isCmsFile(bytes) && !isPkcs12(bytes)) throw badInput(`${path.basename(file)} is not a key database: not deleting it`);
   return withFileLock(file, async () => {
     const removed: string[] = [];
+    // The new stash an interrupted password change left goes too, but is not worth naming.
+    await fs.rm(await pendingStashPathFor(file), { force: true });
     const companions = [file, requestDatabasePathFor(file), stashPathFor(file)];
     for (const f of [...new Set(companions)]) {
       if (await fileExists(f)) {

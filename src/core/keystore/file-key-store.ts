@@ -130,6 +130,11 @@ export class FileKeyStore implements KeyStore {
     // Nothing stays open between changes: each one takes the lock and re-reads the file.
   }
 
+  /** How long this handle waits for another writer's lock (ms); undefined: the default. */
+  get lockTimeoutMs(): number | undefined {
+    return this.#lockTimeoutMs;
+  }
+
   /** The password this handle was opened with; the companion files (.rdb, .sth) share it. */
   get password(): string {
     return this.#password;

@@ -2,9 +2,8 @@
 //
 // Version 1 (129 bytes): password ‖ NUL ‖ padding, every byte XORed with 0xF5.
 // Version 8 (193 bytes): A (32 random) ‖ B = SHA-256(01 ‖ A) ‖ C = v1 buffer XOR keystream(A, B).
-// Anyone who can read the file can recover the password, so writeStashFile makes it 0600.
+// Anyone who can read the file can recover the password, so writeStashFile creates it 0600.
 
-import { promises as fs } from 'node:fs';
 import { concat, equalBytes } from '../bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
@@ -100,15 +99,20 @@ export function stashPathFor(databasePath: string): string {
   return `${base}.sth`;
 }
 
-/** Writes the stash file beside a database (0600, atomically) and returns its path. */
+/**
+ * Writes the stash file beside a database (atomically) and returns its path. A new stash is 0600;
+ * one that is there keeps its owner, group and mode, so the service account that reads it still can.
+ */
 export async function writeStashFile(databaseFile: string, password: string, provider: CryptoProvider = softwareProvider()): Promise<string> {
   const stashFile = stashPathFor(databaseFile);
   await writeFileAtomic(stashFile, writeStash(provider, password), 0o600);
-  await fs.chmod(stashFile, 0o600);
   return stashFile;
 }
 
-/** Reads the stash beside a database, if there is one. */
+/**
+ * Reads the stash beside a database as it is, if there is one. An unattended open wants
+ * stashedPassword (password-change.ts), which first finishes a password change a crash interrupted.
+ */
 export async function readStashFor(databaseFile: string, provider: CryptoProvider = softwareProvider()): Promise<{ path: string; password: string } | undefined> {
   const stashFile = stashPathFor(databaseFile);
   if (!(await fileExists(stashFile))) return undefined;

@@ -25,7 +25,12 @@ function wrapPkcs1(der: Uint8Array): Uint8Array {
 
 /** RFC 5915 §5: a SEC1 ECPrivateKey becomes PKCS #8 with the curve moved to the algorithm parameters. */
 function wrapSec1(der: Uint8Array): Uint8Array {
-  const ec = AsnConvert.parse(der, ECPrivateKey);
+  let ec: ECPrivateKey;
+  try {
+    ec = AsnConvert.parse(der, ECPrivateKey);
+  } catch (cause) {
+    throw badInput('the EC private key is damaged: it is not a valid SEC1 ECPrivateKey', cause);
+  }
   const curve = ec.parameters?.namedCurve;
   if (!curve) throw badInput('the EC private key names no curve, so it cannot be used');
   // ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING, [0] parameters OPTIONAL, [1] publicKey BIT STRING OPTIONAL }

@@ -1,7 +1,7 @@
 // kyman db convert: CMS to PKCS #12 and back.
 
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync } from 'node:fs';
 import { kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
 import { gskit } from '../../helpers/fixtures.js';
 
@@ -12,6 +12,7 @@ describe('kyman db convert', function () {
   it('converts CMS to PKCS #12 and back, keeping labels, trust and the default key', () => {
     const src = tmp.file('conv.kdb');
     copyFileSync(gskit('chained.kdb'), src);
+    chmodSync(src, 0o600); // the samples are kept read-only, and kyman will not change a read-only database
     copyFileSync(gskit('chained.sth'), tmp.file('conv.sth'));
     // IBM's sample has no default key; PKCS #12 reads its first key as the default, so name one.
     ok(kyman(['cert', 'default', 'server-cert', '--db', src]), 'cert default');

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { expectCleanFailure, kyman, kymanJson, suiteTempDir } from '../../helpers/cli.js';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { expectCleanFailure, kyman, kymanJson, ok, suiteTempDir } from '../../helpers/cli.js';
 import { gskit } from '../../helpers/fixtures.js';
 
 const FIXTURES = [
@@ -89,6 +89,26 @@ describe('kyman db info', function () {
       assert.equal(r.status, 4);
       assert.deepEqual(Object.keys(JSON.parse(r.stdout).error).sort(), ['code', 'message']);
       assert.equal(JSON.parse(r.stdout).error.code, 'NOT_FOUND');
+    });
+
+    it('a wrong password: exit 3, one line, naming where the password came from', () => {
+      const kdb = tmp.file('wrong-pass.kdb');
+      kyman(['db', 'create', kdb, '--pass', 'env:KDB_PASS'], { env });
+      expectCleanFailure(kyman(['db', 'info', kdb, '--pass', 'env:P'], { env: { P: 'not-the-password' } }), 3, /wrong password for wrong-pass\.kdb/);
+      const r = kymanJson(['db', 'info', kdb, '--pass', 'env:P'], { env: { P: 'not-the-password' } });
+      assert.equal(r.__status, 3);
+      assert.equal(r.error.code, 'BAD_PASSWORD');
+    });
+
+    it('a mode wider than 0600 is kept by a change, and said', () => {
+      const kdb = tmp.file('shared.kdb');
+      kyman(['db', 'create', kdb, '--pass', 'env:KDB_PASS'], { env });
+      chmodSync(kdb, 0o640);
+      ok(kyman(['cert', 'create', 'x', '--db', kdb, '--pass', 'env:KDB_PASS', '--subject', 'CN=x'], { env }), 'cert create');
+      const info = kymanJson(['db', 'info', kdb, '--pass', 'env:KDB_PASS'], { env });
+      assert.equal(info.mode, '0640');
+      assert.equal(info.modeWiderThan0600, true);
+      assert.match(kyman(['db', 'info', kdb, '--pass', 'env:KDB_PASS'], { env }).stdout, /Mode\s+0640\s+\(wider than 0600: its group may read it/);
     });
 
     it('a held lock: exit 6 after the wait, naming the lock file', async () => {

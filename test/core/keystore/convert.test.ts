@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync } from 'node:fs';
 import { KymanError } from '../../../src/core/errors.js';
 import { convertKeyStore, createKeyStore, openKeyDatabase } from '../../../src/core/index.js';
 import { tempDir } from '../../helpers/cli.js';
@@ -15,6 +15,7 @@ describe('keystore/convert', function () {
   it('converts CMS ↔ PKCS #12 keeping labels, trust and the default key', async () => {
     const src = tmp.file('mixed-copy.kdb');
     copyFileSync(gskit('mixed.kdb'), src);
+    chmodSync(src, 0o600); // the samples are kept read-only, and kyman will not change a read-only database
     const store = await openKeyDatabase(src, { password: 'password' });
     await store.setDefault('ec-keypair');
     const p12 = await convertKeyStore(store, tmp.file('mixed.p12'), { type: 'pkcs12', password: 'p12-password' });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, statSync } from 'node:fs';
 import { KymanError } from '../../../src/core/errors.js';
 import { changeKeyStorePassword, changeRecordLength, createKeyStore, createSelfSignedEntry, openKeyDatabase, readStashFor, upgradeKeyStore, writeStashFile } from '../../../src/core/index.js';
 import { tempDir } from '../../helpers/cli.js';
@@ -29,6 +29,8 @@ describe('keystore/maintenance', function () {
     for (const [name, password, version] of [['zos-v3', 'password', 3], ['ihs-v4', '1qaz2wsx', 4]] as const) {
       const file = tmp.file(`${name}.kdb`);
       copyFileSync(gskit(`${name}.kdb`), file);
+      // The samples are kept read-only, and kyman will not change a read-only database.
+      chmodSync(file, 0o600);
       const store = await openKeyDatabase(file, { password });
       await createSelfSignedEntry(store, 'added', { subject: 'CN=added' });
       const reopened = await openKeyDatabase(file, { password });
