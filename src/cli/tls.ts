@@ -1,7 +1,7 @@
 // What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
 
 import { Flags } from '@oclif/core';
-import { CIPHER_SUITES, CIPHER_SUITES_TLS12, formatTraceEvent, isCbcSuiteName, keyLogFile, type ChainCertificate, type TraceEvent } from '../core/index.js';
+import { CIPHER_SUITES, CIPHER_SUITES_TLS12, SIGNATURE_SCHEMES, formatTraceEvent, isCbcSuiteName, keyLogFile, type ChainCertificate, type SignatureSchemeName, type TraceEvent } from '../core/index.js';
 import { err, out, table } from './output.js';
 
 const suiteNames = (optIn: boolean) => [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12].filter((s) => (s.optIn ?? false) === optIn).map((s) => s.name);
@@ -20,14 +20,32 @@ export const tlsFlags = {
   alpn: Flags.string({ summary: 'ALPN protocols in preference order, e.g. h2,http/1.1.', multiple: true, multipleNonGreedy: true, helpValue: 'PROTOCOLS' }),
   trace: Flags.boolean({ summary: 'Show every handshake message and field, decoded and named as the RFC names them.' }),
   keylog: Flags.string({ summary: 'Append the session secrets to FILE in the NSS key log format (for Wireshark); default $SSLKEYLOGFILE when set.', helpValue: 'FILE' }),
+  'signature-schemes': Flags.string({
+    summary: 'Signature schemes to accept and sign with, by RFC 8446 name, in preference order. TLS 1.2 also takes ecdsa_sha1 and ecdsa_sha224 when named (weak; warned).',
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'NAMES',
+  }),
   'allow-no-ems': Flags.boolean({ summary: 'TLS 1.2 with a peer that lacks the extended master secret (RFC 7627), which is refused by default. Weaker (the triple handshake attack); for testing old peers. Warned.' }),
 };
 
 /** The TLS options weaker than the defaults that the common flags ask for, each with the warning it earns. */
-export function weakTlsOptions(f: { 'allow-no-ems'?: boolean }, warn: (message: string) => void): { allowNoExtendedMasterSecret?: true } {
-  if (!f['allow-no-ems']) return {};
-  warn('--allow-no-ems: TLS 1.2 peers without the extended master secret are accepted; their sessions are open to the triple handshake attack (RFC 7627)');
-  return { allowNoExtendedMasterSecret: true };
+export function weakTlsOptions(
+  f: { 'allow-no-ems'?: boolean; 'signature-schemes'?: string[] },
+  warn: (message: string) => void,
+): { allowNoExtendedMasterSecret?: true; signatureSchemes?: SignatureSchemeName[] } {
+  const out: { allowNoExtendedMasterSecret?: true; signatureSchemes?: SignatureSchemeName[] } = {};
+  if (f['allow-no-ems']) {
+    warn('--allow-no-ems: TLS 1.2 peers without the extended master secret are accepted; their sessions are open to the triple handshake attack (RFC 7627)');
+    out.allowNoExtendedMasterSecret = true;
+  }
+  const schemes = listFlag(f['signature-schemes']);
+  if (schemes) {
+    out.signatureSchemes = schemes as SignatureSchemeName[];
+    const legacy = schemes.filter((n) => SIGNATURE_SCHEMES.some((s) => s.name === n && s.legacy));
+    if (legacy.length) warn(`--signature-schemes ${legacy.join(',')}: SHA-1 and SHA-224 signatures are weak (RFC 9155); use them only to test old peers`);
+  }
+  return out;
 }
 
 /** A list flag given as `a,b` or repeated: the names, in order. */

@@ -4,7 +4,7 @@
 // implementation; they are handed one of these. Private keys are opaque handles, so a provider
 // whose keys never leave a token drops in without its callers changing.
 
-export type HashAlgorithm = 'MD5' | 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+export type HashAlgorithm = 'MD5' | 'SHA-1' | 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 export type KeyType = 'rsa' | 'ec' | 'ed25519';
 export type NamedCurve = 'P-256' | 'P-384' | 'P-521';

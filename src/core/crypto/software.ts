@@ -22,12 +22,13 @@ import { rc2Cbc } from './rc2.js';
 const NODE_HASH: Record<HashAlgorithm, string> = {
   MD5: 'md5',
   'SHA-1': 'sha1',
+  'SHA-224': 'sha224',
   'SHA-256': 'sha256',
   'SHA-384': 'sha384',
   'SHA-512': 'sha512',
 };
 
-const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-224': 28, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 export const hashLength = (algorithm: HashAlgorithm): number => HASH_LENGTH[algorithm];
 
 const NODE_CURVE: Record<NamedCurve, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };

@@ -33,6 +33,7 @@ export const OID = {
   // ---- Hashes (RFC 3279 §2.2, RFC 5754 §2) and HMACs (RFC 8018 B.1)
   id_md5: '1.2.840.113549.2.5',
   id_sha1: '1.3.14.3.2.26',
+  id_sha224: '2.16.840.1.101.3.4.2.4',
   id_sha256: '2.16.840.1.101.3.4.2.1',
   id_sha384: '2.16.840.1.101.3.4.2.2',
   id_sha512: '2.16.840.1.101.3.4.2.3',
@@ -158,15 +159,16 @@ export const OID_OF_CURVE: Readonly<Record<'P-256' | 'P-384' | 'P-521', string>>
 };
 
 /** Digest AlgorithmIdentifier OIDs by the provider's hash names. */
-export const HASH_OID: Readonly<Record<'MD5' | 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512', string>> = {
+export const HASH_OID: Readonly<Record<'MD5' | 'SHA-1' | 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512', string>> = {
   MD5: OID.id_md5,
   'SHA-1': OID.id_sha1,
+  'SHA-224': OID.id_sha224,
   'SHA-256': OID.id_sha256,
   'SHA-384': OID.id_sha384,
   'SHA-512': OID.id_sha512,
 };
 
-/** HMAC PRF OIDs (RFC 8018 B.1.1, B.1.2) by hash. hmacWithSHA224 is absent: the CryptoProvider has no SHA-224. */
+/** HMAC PRF OIDs (RFC 8018 B.1.1, B.1.2) by hash. hmacWithSHA224 is absent: kyman writes no PBES2 with it. */
 export const HMAC_OID: Readonly<Record<'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512', string>> = {
   'SHA-1': OID.id_hmacWithSHA1,
   'SHA-256': OID.id_hmacWithSHA256,

@@ -121,8 +121,8 @@ class PBEParameter {
 // ---------------------------------------------------------------------------------------------
 // Key derivation
 
-const BLOCK_SIZE: Record<HashAlgorithm, number> = { MD5: 64, 'SHA-1': 64, 'SHA-256': 64, 'SHA-384': 128, 'SHA-512': 128 };
-const HASH_SIZE: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+const BLOCK_SIZE: Record<HashAlgorithm, number> = { MD5: 64, 'SHA-1': 64, 'SHA-224': 64, 'SHA-256': 64, 'SHA-384': 128, 'SHA-512': 128 };
+const HASH_SIZE: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-224': 28, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 /** RFC 7292 B.2 diversifiers: what the derived bytes are for. */
 export const PKCS12_KEY_ID = 1;
@@ -562,7 +562,7 @@ export function keyProtectionOf(algorithm: AlgorithmIdentifier): KeyProtection {
     case 'pbes2':
       return {
         scheme: 'pbes2',
-        prf: p.prf === 'MD5' ? 'SHA-256' : p.prf,
+        prf: p.prf === 'MD5' || p.prf === 'SHA-224' ? 'SHA-256' : p.prf,
         cipher: p.cipher.cipher === 'DES-CBC' || p.cipher.cipher === 'RC2-CBC' ? 'DES-EDE3-CBC' : (p.cipher.cipher as 'AES-256-CBC'),
         iterations: p.iterations,
         saltLength: p.salt.length,

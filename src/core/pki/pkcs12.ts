@@ -84,7 +84,7 @@ const HMAC_HASH_BY_OID: Record<string, HashAlgorithm> = {
   [OID.id_hmacWithSHA512]: 'SHA-512',
 };
 const MAC_OID: Partial<Record<HashAlgorithm, string>> = { 'SHA-1': OID.id_sha1, 'SHA-256': OID.id_sha256 };
-const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-224': 28, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 /** RFC 8018 A.5 `PBMAC1-params`, which neither @peculiar/asn1-* nor pkijs models. */
 class PBMAC1Params {

@@ -40,7 +40,7 @@ import { handshakeRandom } from './random-pool.js';
 import { recallValidation, session13Usable, sessionUsable, type TlsSession, type TlsSession12, type TlsSession13 } from './session-cache.js';
 import {
   CIPHER_SUITES,
-  SIGNATURE_SCHEMES,
+  CERTIFICATE_ONLY_SCHEMES,
   resolveGroups,
   resolveSchemes,
   resolveSchemes12,
@@ -202,7 +202,7 @@ export class ClientOffer {
     if (this.offers13) {
       this.share = this.ch.provider.generateKeyShare(group.provider);
       // §4.2.3: certificates may be signed with RSA PKCS #1 v1.5 even though handshakes may not.
-      const certSchemes = [...c.schemes.map((s) => s.id), ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)];
+      const certSchemes = [...c.schemes.map((s) => s.id), ...CERTIFICATE_ONLY_SCHEMES.map((s) => s.id)];
       extensions.push(ext(ExtensionType.signature_algorithms_cert, signatureAlgorithmsCertExt.encode([...new Set(certSchemes)])));
       extensions.push(ext(ExtensionType.key_share, keyShareExt.client.encode([{ group: group.id, key_exchange: this.share.publicKey }])));
     }

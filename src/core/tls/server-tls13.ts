@@ -58,7 +58,7 @@ import { handshakeRandom } from './random-pool.js';
 import type { ServerContext } from './server.js';
 import { chooseApplicationProtocol, requestedServerName } from './server-negotiation.js';
 import { SESSION_LIFETIME_SECONDS, type ServerTicketState13 } from './session-cache.js';
-import { SIGNATURE_SCHEMES, pickSignatureScheme, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
+import { CERTIFICATE_ONLY_SCHEMES, pickSignatureScheme, type CipherSuite, type Group, type SignatureSchemeInfo } from './suites.js';
 
 /** §4.2.11: identities looked at per ClientHello; a cheap ClientHello must not cause unbounded ticket decryption (Go's maxClientPSKIdentities). */
 export const MAX_CLIENT_PSK_IDENTITIES = 5;
@@ -428,7 +428,7 @@ export class ServerHandshake13 {
    */
   private sendCertificateRequest(): void {
     const handshake = this.context.schemes.filter((s) => s.handshake).map((s) => s.id);
-    const inCertificates = [...new Set([...handshake, ...SIGNATURE_SCHEMES.filter((s) => !s.handshake).map((s) => s.id)])];
+    const inCertificates = [...new Set([...handshake, ...CERTIFICATE_ONLY_SCHEMES.map((s) => s.id)])];
     const request = {
       certificate_request_context: new Uint8Array(0),
       extensions: [

@@ -223,6 +223,11 @@ export interface SignatureSchemeInfo {
   readonly curve?: NamedCurve;
   /** False for RSA PKCS #1 v1.5: allowed in certificates (signature_algorithms_cert) but never in CertificateVerify. */
   readonly handshake: boolean;
+  /**
+   * SHA-1 and SHA-224 (RFC 5246 §7.4.1.4.1 code points): TLS 1.2 only, never offered or accepted
+   * unless named in signatureSchemes (RFC 9155 deprecates SHA-1 in TLS 1.2 signatures).
+   */
+  readonly legacy?: true;
 }
 
 export type SignatureSchemeName =
@@ -238,7 +243,9 @@ export type SignatureSchemeName =
   | 'rsa_pss_pss_sha512'
   | 'rsa_pkcs1_sha256'
   | 'rsa_pkcs1_sha384'
-  | 'rsa_pkcs1_sha512';
+  | 'rsa_pkcs1_sha512'
+  | 'ecdsa_sha1'
+  | 'ecdsa_sha224';
 
 const pss = (hash: HashAlgorithm, saltLength: number): SignatureScheme => ({ type: 'rsa-pss', hash, saltLength });
 
@@ -257,7 +264,12 @@ export const SIGNATURE_SCHEMES: readonly SignatureSchemeInfo[] = [
   { id: 0x0401, name: 'rsa_pkcs1_sha256', scheme: { type: 'rsa-pkcs1', hash: 'SHA-256' }, key: 'rsa', handshake: false },
   { id: 0x0501, name: 'rsa_pkcs1_sha384', scheme: { type: 'rsa-pkcs1', hash: 'SHA-384' }, key: 'rsa', handshake: false },
   { id: 0x0601, name: 'rsa_pkcs1_sha512', scheme: { type: 'rsa-pkcs1', hash: 'SHA-512' }, key: 'rsa', handshake: false },
+  { id: 0x0203, name: 'ecdsa_sha1', scheme: { type: 'ecdsa', hash: 'SHA-1' }, key: 'ec', handshake: false, legacy: true },
+  { id: 0x0303, name: 'ecdsa_sha224', scheme: { type: 'ecdsa', hash: 'SHA-224' }, key: 'ec', handshake: false, legacy: true },
 ];
+
+/** RFC 8446 §4.2.3: the schemes a certificate may be signed with, for signature_algorithms_cert: never the legacy ones. */
+export const CERTIFICATE_ONLY_SCHEMES: readonly SignatureSchemeInfo[] = SIGNATURE_SCHEMES.filter((s) => !s.handshake && !s.legacy);
 
 export const schemeById = (id: number) => SIGNATURE_SCHEMES.find((s) => s.id === id);
 

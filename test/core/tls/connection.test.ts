@@ -197,6 +197,60 @@ describe('tls connection against a raw peer', function () {
     assert.equal(e.alert.name, 'record_overflow');
   });
 
+  it('an empty alert record is an unexpected_message (§5.1), one of 3 bytes a decode_error', async () => {
+    for (const [record, alert] of [['1503030000', 'unexpected_message'], ['1503030003020a00', 'decode_error']] as const) {
+      const srv = await rawServer((s) => {
+        s.once('data', () => s.write(Buffer.from(record, 'hex')));
+      });
+      closers.push(srv.close);
+      const e = await failure(await client(srv.port));
+      assert.equal(e.alert.name, alert, record);
+    }
+  });
+
+  it('application data between the fragments of a handshake message is an unexpected_message (§5.1)', async () => {
+    const srv = await rawServer((s) => {
+      // The first two bytes of a ServerHello, then an application_data record, then the rest.
+      s.once('data', () => s.write(Buffer.from('16030300020200' + '170303000100' + '16030300020046', 'hex')));
+    });
+    closers.push(srv.close);
+    const e = await failure(await client(srv.port));
+    assert.equal(e.alert.name, 'unexpected_message');
+    assert.match(e.message, /between the fragments/);
+  });
+
+  it('after a fatal alert it half-closes and drops what the peer still sends, so the peer reads the alert, not a reset', async () => {
+    let heard = Buffer.alloc(0);
+    let reset = false;
+    let ended!: () => void;
+    const gotEnd = new Promise<void>((r) => (ended = r));
+    const srv = await rawServer((s) => {
+      s.on('data', (d: Buffer) => {
+        if (heard.length === 0) {
+          // A record of unknown type 0x18, then more data than any socket buffer, still arriving after the alert.
+          s.write(Buffer.from('1803030000', 'hex'));
+          const chunk = Buffer.alloc(64 * 1024, 0x17);
+          let sent = 0;
+          const pump = () => {
+            while (sent < 4 && s.write(chunk)) sent++;
+            if (sent < 4) s.once('drain', pump);
+            else setTimeout(() => s.end(), 200);
+          };
+          pump();
+        }
+        heard = Buffer.concat([heard, d]);
+      });
+      s.on('error', (e: NodeJS.ErrnoException) => (reset ||= e.code === 'ECONNRESET' || e.code === 'EPIPE'));
+      s.on('end', () => ended());
+    });
+    closers.push(srv.close);
+    const e = await failure(await client(srv.port));
+    assert.equal(e.alert.name, 'decode_error');
+    await within(10_000, gotEnd, 'the half-close');
+    assert.ok(heard.includes(Buffer.from('15030300020232', 'hex')), 'the alert arrived');
+    assert.equal(reset, false);
+  });
+
   it('a handshake message claiming 16 MiB: refused before it is buffered', async () => {
     const srv = await rawServer((s) => {
       s.once('data', () => s.write(Buffer.from('1603030004' + '02ffffff', 'hex')));

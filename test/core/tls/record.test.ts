@@ -139,6 +139,71 @@ describe('tls record layer', function () {
         assert.deepEqual(got.map(sha256), messages.map(sha256), `reads of ${cut} bytes`);
       }
     });
+
+    /** `n` records of `size` bytes sealed under another key: early data the reader cannot open. */
+    const garbage = (n: number, size: number) => {
+      const w = new RecordWriter();
+      w.setProtection(new Tls13Protection(provider.aead('AES-128-GCM', Uint8Array.from(randomBytes(16))), IV));
+      for (let i = 0; i < n; i++) w.write(ContentType.application_data, randomBytes(size));
+      return Buffer.concat(w.take());
+    };
+    /** A handshake record, then an application_data one, sealed at sequence 0 and 1 under the reader's key. */
+    const sealedPair = (handshake: string, data: string) => {
+      const w = new RecordWriter();
+      w.setProtection(new Tls13Protection(aead(), IV));
+      w.write(ContentType.handshake, Buffer.from(handshake));
+      w.write(ContentType.application_data, Buffer.from(data));
+      return Buffer.concat(w.take());
+    };
+
+    it('skips early data that does not decrypt, within its budget, and the sequence number stays (RFC 8446 §4.2.10)', () => {
+      const r = new RecordReader();
+      r.protection = new Tls13Protection(aead(), IV);
+      r.earlyDataSkip = 10_000;
+      r.push(Buffer.concat([garbage(3, 1000), sealedPair('finished', 'data')]));
+      assert.equal(Buffer.from(r.next()!.fragment).toString(), 'finished');
+      assert.equal(r.earlyDataSkip, 0, 'the first record that decrypts ends the skipping');
+      const second = r.next()!;
+      assert.equal(Buffer.from(second.fragment).toString(), 'data', 'the second record opens at sequence 1');
+    });
+
+    it('more early data than the budget, or garbage after a record decrypted, is a bad_record_mac', () => {
+      const bad = (e: unknown) => e instanceof TlsAlertError && e.alert.name === 'bad_record_mac';
+      const over = new RecordReader();
+      over.protection = new Tls13Protection(aead(), IV);
+      over.earlyDataSkip = 1500;
+      over.push(garbage(2, 1000));
+      assert.throws(() => over.next(), bad);
+      const after = new RecordReader();
+      after.protection = new Tls13Protection(aead(), IV);
+      after.push(garbage(1, 100));
+      assert.throws(() => after.next(), bad, 'without a budget nothing is skipped');
+    });
+
+    it('before keys, after a HelloRetryRequest, every application_data record is skipped as early data', () => {
+      const r = new RecordReader();
+      r.earlyDataSkip = 5000;
+      const plain = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, 3, 3, body.length >> 8, body.length & 0xff]), body]);
+      r.push(Buffer.concat([plain(ContentType.application_data, randomBytes(1000)), plain(ContentType.handshake, Buffer.from('hello'))]));
+      const rec = r.next()!;
+      assert.equal(rec.type, ContentType.handshake);
+      assert.equal(Buffer.from(rec.fragment).toString(), 'hello');
+    });
+
+    it('a plaintext alert is heard under TLS 1.3 handshake keys only while plaintextAlerts is on', () => {
+      const alert = Buffer.from('15030300020230', 'hex');
+      const on = new RecordReader();
+      on.protection = new Tls13Protection(aead(), IV);
+      on.plaintextAlerts = true;
+      on.push(alert);
+      const rec = on.next()!;
+      assert.equal(rec.type, ContentType.alert);
+      assert.equal(Buffer.from(rec.fragment).toString('hex'), '0230');
+      const off = new RecordReader();
+      off.protection = new Tls13Protection(aead(), IV);
+      off.push(alert);
+      assert.throws(() => off.next(), (e: unknown) => e instanceof TlsAlertError && e.alert.name === 'unexpected_message');
+    });
   });
 
   describe('writing', () => {

@@ -37,6 +37,19 @@ describe('tls server entry', () => {
     assert.throws(() => chooseVersion(hello(0x0302), [...both]), refused);
     assert.throws(() => chooseVersion(hello(0x0303, [0x0303]), ['TLSv1.3']), refused);
   });
+
+  it('a ClientHello below TLS 1.0 is a protocol_version whatever supported_versions says (§D.5)', () => {
+    const refused = (e: unknown) => e instanceof TlsAlertError && e.alert.name === 'protocol_version';
+    for (const v of [0x0300, 0x0000, 0x0200, 0x0002, 0x0100, 0x0103]) assert.throws(() => chooseVersion(hello(v, [0x0304, 0x0303]), [...both]), refused, v.toString(16));
+    assert.equal(chooseVersion(hello(0x0301, [0x0304, 0x0303]), [...both]), 'TLSv1.3');
+  });
+
+  it('TLS_FALLBACK_SCSV to TLS 1.2 is an inappropriate_fallback when TLS 1.3 is enabled (RFC 7507 §3), and fine when it is not', () => {
+    const fallback = { ...hello(0x0303), cipher_suites: [0xc02b, 0x5600] };
+    assert.throws(() => chooseVersion(fallback, [...both]), (e: unknown) => e instanceof TlsAlertError && e.alert.name === 'inappropriate_fallback');
+    assert.equal(chooseVersion(fallback, ['TLSv1.2']), 'TLSv1.2');
+    assert.equal(chooseVersion({ ...fallback, extensions: hello(0x0303, [0x0304, 0x0303]).extensions }, [...both]), 'TLSv1.3');
+  });
 });
 
 describe('tls server entry against a raw client', function () {

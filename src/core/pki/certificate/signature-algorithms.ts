@@ -11,7 +11,7 @@ import { byOid, HASH_OID, OID } from '../../der/oids.js';
 import type { SignatureHash } from './types.js';
 
 const HASH_BY_OID = byOid(HASH_OID);
-const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = { MD5: 16, 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
+const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = { MD5: 16, 'SHA-1': 20, 'SHA-224': 28, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 /** Signature algorithms by OID, with the names OpenSSL prints and the scheme that verifies them. */
 const SIGNATURE_ALGORITHMS: ReadonlyArray<{ oid: string; name: string; scheme?: SignatureScheme }> = [
