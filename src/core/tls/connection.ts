@@ -5,7 +5,8 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { KymanError, usage } from '../errors.js';
 import { ALERTS, ALERT_LEVEL_FATAL, ALERT_LEVEL_WARNING, TlsAlertError, fatal, receivedAlert, type AlertName } from './alerts.js';
-import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_CLIENT_HELLO, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './msgs/enums.js';
+import { HandshakeAssembler } from './handshake-assembler.js';
+import { lingerThenDestroy } from './linger.js';
 import type { MessageCodec } from './msgs/fields.js';
 import { ContentType, MAX_PLAINTEXT, RecordReader, RecordWriter, contentTypeName, type RecordProtection } from './record.js';
 import type { Established, Handshake, HandshakeChannel, HandshakeMessage, HandshakeSummary } from './handshake.js';
@@ -29,15 +30,6 @@ const WRITE_BATCH = 4 * MAX_PLAINTEXT;
  * per piece, and the size of most handshake flights. Full records go as pieces, uncopied.
  */
 const SMALL_FLUSH = 8 * 1024;
-/**
- * After a fatal alert the transport is half-closed and what the peer still sends is read and
- * dropped (a lingering close, as nginx does), so the peer reads the alert instead of a TCP reset
- * that can discard it. It ends when the peer closes, after this long without data, or after
- * LINGER_MAX_BYTES: the largest handshake message a peer may be in the middle of (2^24 bytes) and
- * its records' overhead.
- */
-const LINGER_IDLE_MS = 5_000;
-const LINGER_MAX_BYTES = 2 ** 24 + 2 ** 20;
 
 const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
@@ -61,7 +53,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   private established: Established | undefined;
   private readonly traceSink: TraceSink | undefined;
   private readonly keyLogSink: ((line: string) => void) | undefined;
-  private handshakeBytes: Buffer = Buffer.alloc(0);
+  /** Handshake messages as their fragments arrive (§5.1). */
+  private readonly messages = new HandshakeAssembler();
   private handshaking = true;
   private waiter: (() => void) | undefined;
   private transportEnded = false;
@@ -165,7 +158,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   async readHandshake(): Promise<HandshakeMessage> {
     for (;;) {
-      const m = this.takeHandshakeMessage();
+      const m = this.messages.take();
       if (m) return m;
       const record = this.reader.next();
       if (record) {
@@ -185,7 +178,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     switch (type) {
       case ContentType.handshake:
         if (this.pendingReadProtection) throw fatal('unexpected_message', 'a handshake message arrived where change_cipher_spec belongs');
-        this.appendHandshake(fragment);
+        this.messages.append(fragment);
         return;
       case ContentType.alert:
         this.handleAlert(fragment);
@@ -242,35 +235,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
    * or change_cipher_spec between a message's fragments. An alert is still heard: it ends the connection anyway.
    */
   private checkNotInterleaved(type: number): void {
-    if (this.handshakeBytes.length > 0) throw fatal('unexpected_message', `a ${contentTypeName(type)} record arrived between the fragments of a handshake message`);
-  }
-
-  private appendHandshake(fragment: Uint8Array): void {
-    // §5.1: zero-length handshake fragments MUST NOT be sent.
-    if (fragment.length === 0) throw fatal('unexpected_message', 'an empty handshake record arrived');
-    this.handshakeBytes = this.handshakeBytes.length ? Buffer.concat([this.handshakeBytes, fragment]) : Buffer.from(fragment);
-    // The buffer holds at most one partial message, bounded below; a whole record of whole messages is taken out at once.
-    if (this.handshakeBytes.length >= 4) this.checkHandshakeLength();
-  }
-
-  private checkHandshakeLength(): void {
-    const b = this.handshakeBytes;
-    const length = (b[1] << 16) | (b[2] << 8) | b[3];
-    const limit = b[0] === HandshakeType.certificate ? MAX_CERTIFICATE_MESSAGE : b[0] === HandshakeType.client_hello ? MAX_CLIENT_HELLO : MAX_HANDSHAKE_MESSAGE;
-    if (length > limit) {
-      throw fatal('decode_error', `a ${MESSAGE_NAMES[b[0]] ?? `type ${b[0]}`} handshake message of ${length} bytes exceeds kyman's limit of ${limit}`);
-    }
-  }
-
-  private takeHandshakeMessage(): HandshakeMessage | undefined {
-    const b = this.handshakeBytes;
-    if (b.length < 4) return undefined;
-    this.checkHandshakeLength();
-    const length = (b[1] << 16) | (b[2] << 8) | b[3];
-    if (b.length < 4 + length) return undefined;
-    const raw = new Uint8Array(b.subarray(0, 4 + length));
-    this.handshakeBytes = b.subarray(4 + length);
-    return { type: raw[0], body: raw.subarray(4), raw };
+    if (this.messages.pending) throw fatal('unexpected_message', `a ${contentTypeName(type)} record arrived between the fragments of a handshake message`);
   }
 
   /** After the handshake: records are read as they arrive. */
@@ -292,8 +257,8 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
             }
             break;
           case ContentType.handshake: {
-            this.appendHandshake(record.fragment);
-            for (let m = this.takeHandshakeMessage(); m; m = this.takeHandshakeMessage()) established.postHandshake(m);
+            this.messages.append(record.fragment);
+            for (let m = this.messages.take(); m; m = this.messages.take()) established.postHandshake(m);
             break;
           }
           case ContentType.alert:
@@ -391,7 +356,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // Records sealed this tick were acknowledged to the writer: they reach the transport before it goes, as they would have a moment later.
     if (!error && this.flushScheduled && !this.failed) this.flush();
-    if (this.lingering) this.linger();
+    if (this.lingering) lingerThenDestroy(this.transport);
     else if (!this.transport.destroyed) this.transport.destroy();
     const w = this.waiter;
     this.waiter = undefined;
@@ -452,7 +417,7 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
 
   setReadProtection(p: RecordProtection): void {
     // §5.1: handshake messages MUST NOT span key changes.
-    if (this.handshakeBytes.length > 0) throw fatal('unexpected_message', 'a handshake message spans a key change');
+    if (this.messages.pending) throw fatal('unexpected_message', 'a handshake message spans a key change');
     this.reader.protection = p;
   }
 
@@ -499,23 +464,6 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
     if (!this.established) throw usage('a KeyUpdate can be sent only after the handshake');
     this.established.keyUpdate(requestPeer);
     this.flush();
-  }
-
-  /** See LINGER_IDLE_MS: reads and drops the peer's bytes until it closes, goes quiet or sends too much. */
-  private linger(): void {
-    const t = this.transport;
-    if (t.destroyed) return;
-    let left = LINGER_MAX_BYTES;
-    const timer = setTimeout(() => t.destroy(), LINGER_IDLE_MS);
-    timer.unref();
-    t.on('data', (chunk: Buffer) => {
-      left -= chunk.length;
-      if (left < 0) t.destroy();
-      else timer.refresh();
-    });
-    t.once('end', () => t.destroy());
-    t.once('close', () => clearTimeout(timer));
-    t.resume();
   }
 
   /**
