@@ -134,19 +134,12 @@ export async function readCertificateVerify(
 
 /** §4.4.4: the peer's Finished, checked against the transcript so far, which then takes it. */
 export async function readFinished(ch: HandshakeChannel, transcript: Transcript, ks: KeySchedule, base: TrafficSecret, side: 'server' | 'client'): Promise<void> {
-  transcript.add(await readExpectedFinished(ch, ks.finishedMac(base, transcript.hash(ks)), side));
-}
-
-/**
- * §4.4.4: the peer's Finished, which must carry `expected`; returns the message. The server that
- * predicted the client's Finished (no client authentication) has its transcript hold it already.
- */
-export async function readExpectedFinished(ch: HandshakeChannel, expected: Uint8Array, side: 'server' | 'client'): Promise<Uint8Array> {
+  const expected = ks.finishedMac(base, transcript.hash(ks));
   const { message, raw } = await readMessage(ch, FinishedCodec);
   // §4.4.4: verify_data is Hash.length bytes; any other length is a message that does not decode (§6.2).
   if (message.verify_data.length !== expected.length) throw fatal('decode_error', `the ${side}'s Finished is ${message.verify_data.length} bytes, not ${expected.length}`);
   if (!equalBytes(message.verify_data, expected)) throw fatal('decrypt_error', `the ${side}'s Finished does not match the handshake`);
-  return raw;
+  transcript.add(raw);
 }
 
 export function sendFinished(ch: HandshakeChannel, transcript: Transcript, ks: KeySchedule, base: TrafficSecret): void {
