@@ -33,6 +33,7 @@ function makeRsaPki(dir: string) {
     ca: der('ca.pem'),
     server: { chain: [der('rsa-server.pem'), der('ca.pem')], key: key('rsa-server.key') },
     pss: { chain: [der('pss-server.pem'), der('ca.pem')], key: key('pss-server.key') },
+    client: { chain: [der('rsa-client.pem')], key: key('rsa-client.key') },
   };
 }
 
@@ -77,9 +78,7 @@ describe("tls interop with Java's JSSE", function () {
     it(`${version}: kyman's client and a JSSE server that asks for a certificate`, async () => {
       const peer = await jsseServer(version, keystore(dir, 'server', pki.file('rsa-server.pem'), pki.file('rsa-server.key')), trust, 'need');
       peers.push(peer);
-      const clientKey = provider.importPrivateKey(decodePem(readFileSync(pki.file('rsa-client.key'), 'utf8'))[0].der);
-      const clientCert = decodePem(readFileSync(pki.file('rsa-client.pem'), 'utf8'))[0].der;
-      const socket = connect({ socket: await connectTcp(peer.port), serverName: 'localhost', trustAnchors: [pki.ca], provider, versions: [version], certificateChain: [clientCert], privateKey: clientKey });
+      const socket = connect({ socket: await connectTcp(peer.port), serverName: 'localhost', trustAnchors: [pki.ca], provider, versions: [version], certificateChain: pki.client.chain, privateKey: pki.client.key });
       sockets.push(socket);
       const summary = await within(30_000, socket.secured, 'handshake');
       assert.equal(summary.version, version);

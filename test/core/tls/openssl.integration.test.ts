@@ -9,6 +9,11 @@ const GROUPS = [
   ['x25519', 'X25519'],
   ['secp256r1', 'P-256'],
   ['secp384r1', 'P-384'],
+  ['x448', 'X448'],
+  ['secp521r1', 'P-521'],
+  // RFC 7919: the finite-field groups, whose primes kyman computes from the RFC's formula.
+  ['ffdhe2048', 'ffdhe2048'],
+  ['ffdhe3072', 'ffdhe3072'],
 ] as const;
 
 describe('tls 1.3 interop with openssl', function () {
