@@ -157,6 +157,11 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
         else this.say(`${out.bold(e.remote)}  ${out.yellow(line)}`);
       },
     });
+    // Ctrl-C and SIGTERM are ours before the listening line is printed: a script that reads that line and stops the server at once must not find Node's default handler, which exits without closing.
+    let stop!: (signal: NodeJS.Signals) => void;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const where = `${f.host.includes(':') ? `[${f.host}]` : f.host}:${server.address.port}`;
     const who = `"${creds.label}"`;
     this.say(`kyman tls server listening on ${where} with ${who}; client certificates: ${clientAuth}; reply: ${f.reply}${f.once ? '; one connection' : '; Ctrl-C stops it'}`);
@@ -164,10 +169,6 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     if (keyOperations.token) this.say(`key operations can run: ${keyOperationsLine(keyOperations.token, keyOperations.placement)}`);
     if (json) process.stderr.write(`listening on ${where}\n`);
 
-    let stop!: (signal: NodeJS.Signals) => void;
-    const stopped = new Promise<string>((resolve) => (stop = resolve));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     const how = await Promise.race([server.finished.then(() => 'finished'), stopped]);
     await server.close();
     store.close();
