@@ -25,6 +25,8 @@ fi
 # Native addons build against the system's Node headers, offline.
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 npm ci --no-audit --no-fund
+# Node.js 26 (OpenSSL 3.5), a peer that speaks X25519MLKEM768 and ML-DSA; its own package, so its `node` never shadows the project's.
+npm ci --prefix peers/node26 --no-audit --no-fund
 npm test
 # tlsfuzzer against kyman's own server, once per suite run (it needs the build npm test made).
 ./scripts/conformance.sh
