@@ -1,7 +1,7 @@
 // What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
 
 import { Flags } from '@oclif/core';
-import { CIPHER_SUITES, CIPHER_SUITES_TLS12, SIGNATURE_SCHEMES, formatTraceEvent, isCbcSuiteName, keyLogFile, type ChainCertificate, type SignatureSchemeName, type TraceEvent } from '../core/index.js';
+import { CIPHER_SUITES, CIPHER_SUITES_TLS12, SIGNATURE_SCHEMES, formatTraceEvent, isCbcSuiteName, isDheSuiteName, keyLogFile, type ChainCertificate, type SignatureSchemeName, type TraceEvent } from '../core/index.js';
 import { err, out, table } from './output.js';
 
 const suiteNames = (optIn: boolean) => [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12].filter((s) => (s.optIn ?? false) === optIn).map((s) => s.name);
@@ -10,13 +10,13 @@ const suiteNames = (optIn: boolean) => [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12
 export const tlsFlags = {
   tls: Flags.string({ summary: 'TLS version: 1.3, or 1.2 once the engine speaks it. Default: every version the engine speaks.', helpValue: 'VERSION' }),
   suites: Flags.string({
-    summary: 'Cipher suites, by IANA name, in preference order (comma-separated or repeated), e.g. TLS_AES_128_GCM_SHA256; the CCM and the weaker CBC suites only when named.',
-    description: `Default (AEAD only): ${suiteNames(false).join(', ')}.\nOnly when named: ${suiteNames(true).join(', ')}. The TLS 1.2 CBC suites are weaker (MAC-then-encrypt CBC is where padding oracles and Lucky 13 were found; kyman negotiates encrypt-then-MAC when the peer offers it) and are for testing old peers; naming one prints a warning.`,
+    summary: 'Cipher suites, by IANA name, in preference order (comma-separated or repeated), e.g. TLS_AES_128_GCM_SHA256; the CCM, the weaker CBC and the finite-field DHE suites only when named.',
+    description: `Default (AEAD only): ${suiteNames(false).join(', ')}.\nOnly when named: ${suiteNames(true).join(', ')}. The TLS 1.2 CBC suites are weaker (MAC-then-encrypt CBC is where padding oracles and Lucky 13 were found; kyman negotiates encrypt-then-MAC when the peer offers it) and are for testing old peers; naming one prints a warning. So are the TLS 1.2 TLS_DHE_RSA suites (finite-field Diffie-Hellman in an RFC 7919 group, ffdhe2048 unless the client lists others; slower than ECDHE, and a client that does not know RFC 7919 takes whatever group a server sends), which need an ffdhe group among --groups.`,
     multiple: true,
     multipleNonGreedy: true,
     helpValue: 'NAMES',
   }),
-  groups: Flags.string({ summary: 'Key-exchange groups in preference order: x25519, secp256r1 (P-256), x448, secp521r1 (P-521), secp384r1 (P-384), and for TLS 1.3 ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192 (RFC 7919). Default: all, in that order.', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
+  groups: Flags.string({ summary: 'Key-exchange groups in preference order: x25519, secp256r1 (P-256), x448, secp521r1 (P-521), secp384r1 (P-384), and ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192 (RFC 7919: TLS 1.3, and the TLS 1.2 DHE suites). Default: all, in that order.', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
   alpn: Flags.string({ summary: 'ALPN protocols in preference order, e.g. h2,http/1.1.', multiple: true, multipleNonGreedy: true, helpValue: 'PROTOCOLS' }),
   trace: Flags.boolean({ summary: 'Show every handshake message and field, decoded and named as the RFC names them.' }),
   keylog: Flags.string({ summary: 'Append the session secrets to FILE in the NSS key log format (for Wireshark); default $SSLKEYLOGFILE when set.', helpValue: 'FILE' }),
@@ -31,10 +31,13 @@ export const tlsFlags = {
 
 /** The TLS options weaker than the defaults that the common flags ask for, each with the warning it earns. */
 export function weakTlsOptions(
-  f: { 'allow-no-ems'?: boolean; 'signature-schemes'?: string[] },
+  f: { 'allow-no-ems'?: boolean; 'signature-schemes'?: string[]; suites?: string[] },
   warn: (message: string) => void,
 ): { allowNoExtendedMasterSecret?: true; signatureSchemes?: SignatureSchemeName[] } {
   const out: { allowNoExtendedMasterSecret?: true; signatureSchemes?: SignatureSchemeName[] } = {};
+  // The suites themselves are passed on with the others; the CBC ones are warned of by cbcSuitesWarning.
+  const dhe = listFlag(f.suites)?.filter(isDheSuiteName) ?? [];
+  if (dhe.length) warn(`--suites ${dhe.join(',')}: finite-field DHE is slower than ECDHE, and a TLS 1.2 client that does not know RFC 7919 takes any group the server sends; use it only to test old peers`);
   if (f['allow-no-ems']) {
     warn('--allow-no-ems: TLS 1.2 peers without the extended master secret are accepted; their sessions are open to the triple handshake attack (RFC 7627)');
     out.allowNoExtendedMasterSecret = true;

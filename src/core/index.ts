@@ -34,7 +34,7 @@ export { runDemo } from './tools/demo.js';
 export type { DemoOptions, DemoResult, DemoStep } from './tools/demo.js';
 export { runTlsBench, BULK_WRITE_SIZE } from './tools/tls-bench.js';
 export type { TlsBenchOptions, TlsBenchResult, HandshakeFigures, BulkFigures } from './tools/tls-bench.js';
-export { CIPHER_SUITES_TLS12, TLS_VERSIONS, isCbcSuiteName } from './tls/index.js';
+export { CIPHER_SUITES_TLS12, TLS_VERSIONS, isCbcSuiteName, isDheSuiteName } from './tls/index.js';
 export type { Tls12CipherSuiteName, Tls13CipherSuiteName, TlsVersionName } from './tls/index.js';
 export { createPkcs11Provider, ecdsaRawToDer, keyOperationsOf, keyOperationsFor, TOKEN_GROUPS } from './crypto/pkcs11.js';
 export type { Pkcs11Provider, Pkcs11ProviderOptions, Pkcs11Operation, Placement, Pkcs11KeyHandle, KeyOperations } from './crypto/pkcs11.js';

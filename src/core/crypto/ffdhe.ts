@@ -67,6 +67,19 @@ function padTo(value: Uint8Array, length: number): Uint8Array {
 }
 
 /**
+ * A big-endian value of any length (TLS 1.2 sends DH values with or without leading zero bytes,
+ * RFC 5246 §7.4.3) at the prime's length, as ffdheKeyShare takes a peer's; undefined when it has
+ * more significant bytes than the prime, so is not below it.
+ */
+export function ffdheFixedLength(group: FfdheGroup, value: Uint8Array): Uint8Array | undefined {
+  const length = ffdhePrime(group).length;
+  let start = 0;
+  while (start < value.length - length && value[start] === 0) start++;
+  const significant = value.subarray(start);
+  return significant.length > length ? undefined : padTo(significant, length);
+}
+
+/**
  * One ephemeral FFDHE key: the public value Y = 2^x mod p, padded to the prime's length, and the
  * shared secret with a peer's Y, after RFC 7919 §5.1's check that 1 < Y < p-1 (and the length).
  */

@@ -1,4 +1,4 @@
-// The TLS 1.2 client handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ServerHello on, one method per step.
+// The TLS 1.2 client handshake (RFC 5246 §7.3, RFC 8422, RFC 7919, RFC 7627, RFC 5746), from the ServerHello on, one method per step.
 
 import type { PrivateKeyHandle } from '../crypto/provider.js';
 import { usage } from '../errors.js';
@@ -28,12 +28,15 @@ import {
   CertificateVerifyCodec,
   ClientCertificateType,
   ClientKeyExchangeCodec,
+  ClientKeyExchangeDheCodec,
   ExtensionType,
   HandshakeType,
   NewSessionTicket12Codec,
   ServerHelloDoneCodec,
   HelloRequestCodec,
   ServerKeyExchangeCodec,
+  ServerKeyExchangeDheCodec,
+  serverDhParams,
   serverEcdhParams,
   alpnExt,
   ecPointFormatsExt,
@@ -55,6 +58,7 @@ import {
   type Group,
   type SignatureSchemeInfo,
 } from './suites.js';
+import { dhePremaster, groupOfDhParams } from './dhe-tls12.js';
 
 /** RFC 5246 §7.4.1.4: the extensions a TLS 1.2 ServerHello may carry, each only if we sent it. */
 const SERVER_HELLO_EXTENSIONS_12 = new Set<number>([
@@ -279,22 +283,44 @@ export class ClientHandshake12 {
     return spki;
   }
 
-  /** RFC 8422 §5.4: the server's ephemeral point on a group we offered, signed over both randoms. */
+  /**
+   * RFC 8422 §5.4: the server's ephemeral point on a group we offered, signed over both randoms;
+   * RFC 5246 §7.4.3 for DHE: the group must be one of the RFC 7919 groups we offered (RFC 7919 §3).
+   */
   private async readServerKeyExchange(leafSpki: Uint8Array): Promise<{ group: Group; serverPublic: Uint8Array }> {
-    const { message, raw } = await readMessage12(this.ch, ServerKeyExchangeCodec);
-    const group = this.start.groups.find((g) => g.kind === 'ec' && g.id === message.namedcurve);
-    if (!group) throw fatal('illegal_parameter', `the server chose group 0x${message.namedcurve.toString(16)}, which was not offered`);
+    let group: Group | undefined;
+    let message: { algorithm: number; signature: Uint8Array };
+    let params: Uint8Array;
+    let serverPublic: Uint8Array;
+    let raw: Uint8Array;
+    if (this.suite.kx === 'DHE_RSA') {
+      const read = await readMessage12(this.ch, ServerKeyExchangeDheCodec);
+      ({ message, raw } = read);
+      group = groupOfDhParams(read.message.dh_p, read.message.dh_g, this.start.groups);
+      // RFC 7919 §3 leaves a group the client did not offer to the client; kyman does DHE only in the named groups it offered.
+      if (!group) throw fatal('insufficient_security', `the server's DHE group (a ${read.message.dh_p.length * 8}-bit prime) is not one of the RFC 7919 groups offered`);
+      params = serverDhParams(read.message);
+      serverPublic = read.message.dh_Ys;
+    } else {
+      const read = await readMessage12(this.ch, ServerKeyExchangeCodec);
+      ({ message, raw } = read);
+      const id = read.message.namedcurve;
+      group = this.start.groups.find((g) => g.kind === 'ec' && g.id === id);
+      if (!group) throw fatal('illegal_parameter', `the server chose group 0x${id.toString(16)}, which was not offered`);
+      params = serverEcdhParams(read.message);
+      serverPublic = read.message.public;
+    }
     // RFC 5246 §7.4.1.4.1: the algorithm must be one we offered, and fit the certificate's key.
     const scheme = this.start.schemes.find((s) => s.id === message.algorithm);
     if (!scheme) throw fatal('illegal_parameter', `the server signed with ${schemeById(message.algorithm)?.name ?? `scheme 0x${message.algorithm.toString(16)}`}, which was not offered`);
     if (!schemeFitsKey12(scheme, keyKindOf(leafSpki))) throw fatal('illegal_parameter', `the server signed with ${scheme.name}, which does not fit its certificate's key`);
-    const content = signedParams(this.start.hello.random, this.start.serverHello.random, serverEcdhParams(message));
+    const content = signedParams(this.start.hello.random, this.start.serverHello.random, params);
     if (!this.ch.provider.verify(leafSpki, scheme.scheme, content, message.signature)) {
       throw fatal('decrypt_error', "the server's ServerKeyExchange signature does not verify");
     }
     this.serverScheme = scheme;
     this.transcript.add(raw);
-    return { group, serverPublic: message.public };
+    return { group, serverPublic };
   }
 
   /** RFC 5246 §7.4.4 */
@@ -329,9 +355,14 @@ export class ClientHandshake12 {
     return signer;
   }
 
-  /** RFC 8422 §5.7, §5.10: our ephemeral point; the ECDH result is the premaster secret. */
+  /** RFC 8422 §5.7, §5.10: our ephemeral point; the ECDH result is the premaster secret. RFC 5246 §7.4.7.2, §8.1.2 for DHE. */
   private sendClientKeyExchange(group: Group, serverPublic: Uint8Array): PreMasterSecret {
     const share = this.ch.provider.generateKeyShare(group.provider);
+    if (this.suite.kx === 'DHE_RSA') {
+      const pms = dhePremaster(share, group, serverPublic, 'server');
+      this.transcript.add(sendMessage(this.ch, ClientKeyExchangeDheCodec, { dh_Yc: share.publicKey }));
+      return pms as PreMasterSecret;
+    }
     let pms: Uint8Array;
     try {
       pms = share.deriveSecret(serverPublic);

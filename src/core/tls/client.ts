@@ -53,6 +53,7 @@ import {
   type SignatureSchemeInfo,
   type TlsVersionName,
 } from './suites.js';
+import { checkDheGroups } from './dhe-tls12.js';
 
 /**
  * What a client configuration resolves to, worked out once (createTlsClient, or connect for a
@@ -82,6 +83,7 @@ export function clientContext(options: TlsClientOptions, provider: CryptoProvide
     verify: (options.verify ?? true) === true,
   };
   if (!context.groups.length || !context.schemes.length) throw usage('groups and signatureSchemes must each name at least one');
+  checkDheGroups(context.suites12, context.groups);
   const verify = options.verify ?? true;
   if (verify !== true && verify !== 'insecure') throw usage("verify is true, or 'insecure' to turn certificate checks off");
   if (verify === true && !options.serverName) throw usage('serverName is needed to check the server certificate (or verify: \'insecure\')');

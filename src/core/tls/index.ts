@@ -78,7 +78,7 @@ export { TlsAlertError, ALERTS } from './alerts.js';
 export type { Alert, AlertName } from './alerts.js';
 export type { TraceEvent, TraceField, TraceSink } from './trace.js';
 export { formatTraceEvent } from './trace.js';
-export { CIPHER_SUITES, CIPHER_SUITES_TLS12, GROUPS, SIGNATURE_SCHEMES, TLS_VERSIONS, isCbcSuiteName } from './suites.js';
+export { CIPHER_SUITES, CIPHER_SUITES_TLS12, GROUPS, SIGNATURE_SCHEMES, TLS_VERSIONS, isCbcSuiteName, isDheSuiteName } from './suites.js';
 export type { CipherSuiteName, Tls12CipherSuiteName, Tls13CipherSuiteName, TlsVersionName, GroupName, SignatureSchemeName } from './suites.js';
 export { prf as tls12Prf } from './key-schedule-tls12.js';
 export type { TlsSession, TlsSession12, TlsSession13 } from './session-cache.js';

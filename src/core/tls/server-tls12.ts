@@ -1,4 +1,4 @@
-// The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746), from the ClientHello the server entry read; the server's flight is written once.
+// The TLS 1.2 server handshake (RFC 5246 §7.3, RFC 8422, RFC 7919, RFC 7627, RFC 5746), from the ClientHello the server entry read; the server's flight is written once.
 
 import type { KeyShare } from '../crypto/provider.js';
 import { usage } from '../errors.js';
@@ -28,6 +28,7 @@ import {
   ClientCertificateType,
   ClientHelloCodec,
   ClientKeyExchangeCodec,
+  ClientKeyExchangeDheCodec,
   EC_CURVE_TYPE_NAMED_CURVE,
   NewSessionTicket12Codec,
   ExtensionType,
@@ -35,6 +36,8 @@ import {
   ServerHelloCodec,
   ServerHelloDoneCodec,
   ServerKeyExchangeCodec,
+  ServerKeyExchangeDheCodec,
+  serverDhParams,
   serverEcdhParams,
   TLS12,
   alpnExt,
@@ -60,6 +63,7 @@ import {
   type SignatureSchemeInfo,
 } from './suites.js';
 import { handshakeRandom } from './random-pool.js';
+import { NO_COMMON_FFDHE_GROUP, chooseDheGroup, dhePremaster, dheGroupParams } from './dhe-tls12.js';
 
 /** RFC 8422 §5.1.1 NamedCurve code points of the curves an ECDSA certificate key may be on. */
 const CURVE_GROUP_IDS: Readonly<Record<string, number>> = { 'P-256': 0x0017, 'P-384': 0x0018, 'P-521': 0x0019 };
@@ -254,11 +258,21 @@ export class ServerHandshake12 {
     const kind = keyKindOf(this.options.privateKey.spki);
     // RFC 8422 §5.1, §5.3: supported_groups also limits the curve of an ECDSA certificate's key.
     const certCurveOk = kind?.key !== 'ec' || !groupsData || offered.includes(CURVE_GROUP_IDS[kind.curve!]);
-    const suite = this.context.suites12.find((s) => hello.cipher_suites.includes(s.id) && keyFitsSuite12(s, kind) && (s.kx !== 'ECDHE_ECDSA' || certCurveOk));
-    if (!suite) throw fatal('handshake_failure', "the client offers none of the enabled TLS 1.2 cipher suites that this server's key (and its curve) can serve");
-    // RFC 8422 §5.1.1: ECDHE takes the elliptic-curve groups only (kyman has no TLS 1.2 DHE suites).
-    const group = this.context.groups.find((g) => g.kind === 'ec' && offered.includes(g.id));
-    if (!group) throw fatal('handshake_failure', 'the client supports none of the enabled elliptic-curve groups');
+    // RFC 8422 §5.1.1: ECDHE takes the elliptic-curve groups; RFC 7919 §4: DHE a finite-field one.
+    const ecGroup = this.context.groups.find((g) => g.kind === 'ec' && offered.includes(g.id));
+    const dheGroup = chooseDheGroup(groupsData ? offered : undefined, this.context.groups);
+    const groupFor = (s: CipherSuite12) => (s.kx === 'DHE_RSA' ? (typeof dheGroup === 'object' ? dheGroup : undefined) : ecGroup);
+    const offeredSuites = this.context.suites12.filter((s) => hello.cipher_suites.includes(s.id) && keyFitsSuite12(s, kind) && (s.kx !== 'ECDHE_ECDSA' || certCurveOk));
+    const suite = offeredSuites.find((s) => groupFor(s) !== undefined);
+    if (!suite) {
+      // RFC 7919 §4: finite-field groups listed, none acceptable, and no other suite to fall back on.
+      if (dheGroup === NO_COMMON_FFDHE_GROUP && offeredSuites.some((s) => s.kx === 'DHE_RSA')) {
+        throw fatal('insufficient_security', 'the client lists none of the enabled finite-field groups for its DHE suites (RFC 7919 §4), and no other suite this server can serve');
+      }
+      if (offeredSuites.length) throw fatal('handshake_failure', 'the client supports none of the enabled groups for the TLS 1.2 suites it offers');
+      throw fatal('handshake_failure', "the client offers none of the enabled TLS 1.2 cipher suites that this server's key (and its curve) can serve");
+    }
+    const group = groupFor(suite)!;
 
     // RFC 5246 §7.4.1.4.1: without signature_algorithms the client means SHA-1, which kyman does not sign with.
     const algorithmsData = findExtension(hello.extensions, ExtensionType.signature_algorithms);
@@ -308,13 +322,19 @@ export class ServerHandshake12 {
     return random;
   }
 
-  /** RFC 8422 §5.4: our ephemeral point, signed with the randoms. */
+  /** RFC 8422 §5.4: our ephemeral point, signed with the randoms; RFC 5246 §7.4.3: for DHE, the group and our public value. */
   private async sendServerKeyExchange(serverRandom: Uint8Array): Promise<KeyShare> {
-    const { group, scheme } = this.choice;
+    const { group, scheme, suite } = this.choice;
     const ephemeral = this.ch.provider.generateKeyShare(group.provider);
+    const sign = (params: Uint8Array) => this.ch.provider.sign(this.options.privateKey, scheme.scheme, signedParams(this.hello.random, serverRandom, params));
+    if (suite.kx === 'DHE_RSA') {
+      const params = { ...dheGroupParams(group), dh_Ys: ephemeral.publicKey };
+      const signature = await sign(serverDhParams(params));
+      this.transcript.add(sendMessage(this.ch, ServerKeyExchangeDheCodec, { ...params, algorithm: scheme.id, signature }));
+      return ephemeral;
+    }
     const params = { curve_type: EC_CURVE_TYPE_NAMED_CURVE, namedcurve: group.id, public: ephemeral.publicKey };
-    const content = signedParams(this.hello.random, serverRandom, serverEcdhParams(params));
-    const signature = await this.ch.provider.sign(this.options.privateKey, scheme.scheme, content);
+    const signature = await sign(serverEcdhParams(params));
     this.transcript.add(sendMessage(this.ch, ServerKeyExchangeCodec, { ...params, algorithm: scheme.id, signature }));
     return ephemeral;
   }
@@ -345,14 +365,23 @@ export class ServerHandshake12 {
     });
   }
 
-  /** RFC 8422 §5.7, RFC 7627 §4: the client's point gives the premaster secret; the session hash ends here. */
+  /** RFC 8422 §5.7 (RFC 5246 §7.4.7.2 for DHE), RFC 7627 §4: the client's public value gives the premaster secret; the session hash ends here. */
   private async readClientKeyExchange(ephemeral: KeyShare, serverRandom: Uint8Array): Promise<Tls12MasterSecret> {
-    const { message, raw } = await readMessage12(this.ch, ClientKeyExchangeCodec);
+    const { group, suite } = this.choice;
     let pms: Uint8Array;
-    try {
-      pms = ephemeral.deriveSecret(message.ecdh_Yc);
-    } catch (e) {
-      throw fatal('illegal_parameter', `the client's ${this.choice.group.name} public value is not a valid point`, e);
+    let raw: Uint8Array;
+    if (suite.kx === 'DHE_RSA') {
+      const read = await readMessage12(this.ch, ClientKeyExchangeDheCodec);
+      raw = read.raw;
+      pms = dhePremaster(ephemeral, group, read.message.dh_Yc, 'client');
+    } else {
+      const read = await readMessage12(this.ch, ClientKeyExchangeCodec);
+      raw = read.raw;
+      try {
+        pms = ephemeral.deriveSecret(read.message.ecdh_Yc);
+      } catch (e) {
+        throw fatal('illegal_parameter', `the client's ${group.name} public value is not a valid point`, e);
+      }
     }
     this.transcript.add(raw);
     const ks = this.choice.ks;

@@ -25,12 +25,13 @@ import {
   type SignatureSchemeInfo,
   type TlsVersionName,
 } from './suites.js';
+import { checkDheGroups } from './dhe-tls12.js';
 
 /** USAGE for a server configuration that cannot work, before any client connects. */
 function checkServerOptions(options: TlsServerOptions): void {
   resolveVersions(options.versions, options.cipherSuites);
   resolveSuites(options.cipherSuites);
-  resolveGroups(options.groups, options.provider);
+  checkDheGroups(resolveSuites12(options.cipherSuites), resolveGroups(options.groups, options.provider));
   resolveSchemes(options.signatureSchemes);
   if (!options.certificateChain?.length || !options.privateKey) throw usage('a TLS server needs certificateChain and privateKey');
   const mode = options.clientAuth ?? 'none';

@@ -42,7 +42,14 @@ export type Tls12CipherSuiteName =
   | 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'
   | 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA'
   | 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256'
-  | 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384';
+  | 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384'
+  | 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'
+  | 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384'
+  | 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256'
+  | 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256'
+  | 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256'
+  | 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA'
+  | 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA';
 
 /** Every suite kyman speaks, TLS 1.3 and TLS 1.2, by IANA name. */
 export type CipherSuiteName = Tls13CipherSuiteName | Tls12CipherSuiteName;
@@ -69,8 +76,11 @@ export const TLS_VERSIONS: readonly TlsVersionName[] = ['TLSv1.3', 'TLSv1.2'];
 interface Suite12Base {
   readonly id: number;
   readonly name: Tls12CipherSuiteName;
-  /** RFC 8422 §2: ECDHE_ECDSA needs an ECDSA (or EdDSA) certificate, ECDHE_RSA an RSA one. */
-  readonly kx: 'ECDHE_ECDSA' | 'ECDHE_RSA';
+  /**
+   * RFC 8422 §2: ECDHE_ECDSA needs an ECDSA (or EdDSA) certificate, ECDHE_RSA an RSA one; RFC 5246
+   * §7.4.3 DHE_RSA is finite-field Diffie-Hellman (an RFC 7919 group here) signed with an RSA key.
+   */
+  readonly kx: 'ECDHE_ECDSA' | 'ECDHE_RSA' | 'DHE_RSA';
   /** RFC 5246 §5: the PRF's hash, also the hash of the Finished transcript. */
   readonly hash: HashAlgorithm;
   readonly keyLength: number;
@@ -123,10 +133,25 @@ export const CIPHER_SUITES_TLS12: readonly CipherSuite12[] = [
   { id: 0xc013, name: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', kx: 'ECDHE_RSA', cbc: 'AES-128-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 16, optIn: true },
   { id: 0xc00a, name: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', kx: 'ECDHE_ECDSA', cbc: 'AES-256-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 32, optIn: true },
   { id: 0xc014, name: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', kx: 'ECDHE_RSA', cbc: 'AES-256-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 32, optIn: true },
+  // RFC 5288 §3, RFC 7905 §2, RFC 5246 §A.5: finite-field DHE, only when named (see isDheSuiteName).
+  { id: 0x009e, name: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', kx: 'DHE_RSA', aead: 'AES-128-GCM', hash: 'SHA-256', keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8, optIn: true },
+  { id: 0x009f, name: 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', kx: 'DHE_RSA', aead: 'AES-256-GCM', hash: 'SHA-384', keyLength: 32, fixedIvLength: 4, explicitNonceLength: 8, optIn: true },
+  { id: 0xccaa, name: 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', kx: 'DHE_RSA', aead: 'CHACHA20-POLY1305', hash: 'SHA-256', keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0, optIn: true },
+  { id: 0x0067, name: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', kx: 'DHE_RSA', cbc: 'AES-128-CBC', mac: 'SHA-256', macLength: 32, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0x006b, name: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', kx: 'DHE_RSA', cbc: 'AES-256-CBC', mac: 'SHA-256', macLength: 32, hash: 'SHA-256', keyLength: 32, optIn: true },
+  { id: 0x0033, name: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA', kx: 'DHE_RSA', cbc: 'AES-128-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 16, optIn: true },
+  { id: 0x0039, name: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA', kx: 'DHE_RSA', cbc: 'AES-256-CBC', mac: 'SHA-1', macLength: 20, hash: 'SHA-256', keyLength: 32, optIn: true },
 ];
 
 /** Whether a suite name is a TLS 1.2 CBC suite, which kyman enables only when named and warns of. */
 export const isCbcSuiteName = (name: string): boolean => CIPHER_SUITES_TLS12.some((s) => s.name === name && s.cbc !== undefined);
+
+/**
+ * Whether a suite name is a TLS 1.2 finite-field DHE suite, which kyman enables only when named and
+ * warns of: slower than ECDHE for the same strength, and a client that does not know RFC 7919 takes
+ * whatever group the server sends (the weak and shared groups of Logjam).
+ */
+export const isDheSuiteName = (name: string): boolean => CIPHER_SUITES_TLS12.some((s) => s.name === name && s.kx === 'DHE_RSA');
 
 /** RFC 5746 §3.3: the signalling suite that stands for an empty renegotiation_info extension. */
 export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
@@ -143,7 +168,7 @@ export const anySuiteName = (id: number): string | undefined =>
 export function keyFitsSuite12(suite: CipherSuite12, kind: { key: SchemeKey } | undefined): boolean {
   if (!kind) return false;
   // RFC 8446 §4.2.3 (which TLS 1.2 stacks that speak 1.3's schemes apply): an RSASSA-PSS key signs ECDHE_RSA with rsa_pss_pss_*.
-  return suite.kx === 'ECDHE_RSA' ? kind.key === 'rsa' || kind.key === 'rsa-pss' : kind.key === 'ec' || kind.key === 'ed25519';
+  return suite.kx === 'ECDHE_ECDSA' ? kind.key === 'ec' || kind.key === 'ed25519' : kind.key === 'rsa' || kind.key === 'rsa-pss';
 }
 
 /**
@@ -186,7 +211,7 @@ export interface Group {
   readonly id: number;
   readonly name: GroupName;
   readonly provider: KeyExchangeGroup;
-  /** Elliptic-curve (RFC 8422: usable for TLS 1.2 ECDHE too) or finite-field (RFC 7919: TLS 1.3 here). */
+  /** Elliptic-curve (RFC 8422: TLS 1.2 ECDHE too) or finite-field (RFC 7919: TLS 1.3, and TLS 1.2 DHE suites). */
   readonly kind: 'ec' | 'ff';
 }
 

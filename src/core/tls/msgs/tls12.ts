@@ -1,4 +1,4 @@
-// The TLS 1.2 handshake messages (RFC 5246 §7.4, RFC 8422 §5, RFC 5077 §3.3), one codec each.
+// The TLS 1.2 handshake messages (RFC 5246 §7.4, RFC 8422 §5, RFC 5077 §3.3), one codec each; the key exchange messages in an ECDHE and a DHE form.
 
 import { fatal } from '../alerts.js';
 import { Reader, build, readU16List } from '../codec.js';
@@ -71,6 +71,41 @@ export const ServerKeyExchangeCodec: MessageCodec<ServerKeyExchange> = {
   ],
 };
 
+/**
+ * RFC 5246 §7.4.3 ServerDHParams with the signature, for the DHE_RSA suites: the group in full (the
+ * prime and the generator; an RFC 7919 group here) and the server's public value, each big-endian.
+ */
+export interface ServerKeyExchangeDhe {
+  readonly dh_p: Uint8Array;
+  readonly dh_g: Uint8Array;
+  readonly dh_Ys: Uint8Array;
+  readonly algorithm: number;
+  readonly signature: Uint8Array;
+}
+
+/** The bytes the DHE ServerKeyExchange signature covers after the randoms: ServerDHParams (RFC 5246 §7.4.3). */
+export const serverDhParams = (m: Pick<ServerKeyExchangeDhe, 'dh_p' | 'dh_g' | 'dh_Ys'>): Uint8Array => build((w) => w.vec16(m.dh_p).vec16(m.dh_g).vec16(m.dh_Ys));
+
+export const ServerKeyExchangeDheCodec: MessageCodec<ServerKeyExchangeDhe> = {
+  type: HandshakeType.server_key_exchange,
+  name: 'ServerKeyExchange',
+  encode: (m) => frameHandshake(HandshakeType.server_key_exchange, build((w) => w.bytes(serverDhParams(m)).u16(m.algorithm).vec16(m.signature))),
+  decode(body) {
+    const r = new Reader(body);
+    const dh_p = r.vec16('dh_p', 1);
+    const dh_g = r.vec16('dh_g', 1);
+    const dh_Ys = r.vec16('dh_Ys', 1);
+    const algorithm = r.u16('algorithm');
+    const signature = r.vec16('signature', 1);
+    r.expectEnd('ServerKeyExchange');
+    return { dh_p, dh_g, dh_Ys, algorithm, signature };
+  },
+  fields: (m, n) => [
+    field('params', [field('dh_p', `${m.dh_p.length * 8}-bit prime ${hex(m.dh_p.subarray(0, 8))}…`), field('dh_g', hex(m.dh_g)), field('dh_Ys', hex(m.dh_Ys))]),
+    field('signed_params', [field('algorithm', n.scheme(m.algorithm)), field('signature', hex(m.signature))]),
+  ],
+};
+
 /** RFC 5246 §7.4.4 */
 export interface CertificateRequest12 {
   readonly certificate_types: Uint8Array;
@@ -126,6 +161,24 @@ export const ClientKeyExchangeCodec: MessageCodec<ClientKeyExchange> = {
     return { ecdh_Yc };
   },
   fields: (m) => [field('ecdh_Yc', hex(m.ecdh_Yc))],
+};
+
+/** RFC 5246 §7.4.7.2 ClientDiffieHellmanPublic, explicit: the client's public value for a DHE suite. */
+export interface ClientKeyExchangeDhe {
+  readonly dh_Yc: Uint8Array;
+}
+
+export const ClientKeyExchangeDheCodec: MessageCodec<ClientKeyExchangeDhe> = {
+  type: HandshakeType.client_key_exchange,
+  name: 'ClientKeyExchange',
+  encode: (m) => frameHandshake(HandshakeType.client_key_exchange, build((w) => w.vec16(m.dh_Yc))),
+  decode(body) {
+    const r = new Reader(body);
+    const dh_Yc = r.vec16('dh_Yc', 1);
+    r.expectEnd('ClientKeyExchange');
+    return { dh_Yc };
+  },
+  fields: (m) => [field('dh_Yc', hex(m.dh_Yc))],
 };
 
 /** RFC 5246 §7.4.1.1 HelloRequest and §7.4.5 ServerHelloDone: empty bodies. */

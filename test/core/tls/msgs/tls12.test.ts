@@ -6,10 +6,13 @@ import {
   Certificate12Codec,
   CertificateRequest12Codec,
   ClientKeyExchangeCodec,
+  ClientKeyExchangeDheCodec,
   HelloRequestCodec,
   NewSessionTicket12Codec,
   ServerHelloDoneCodec,
   ServerKeyExchangeCodec,
+  ServerKeyExchangeDheCodec,
+  serverDhParams,
   serverEcdhParams,
 } from '../../../../src/core/tls/msgs/index.js';
 import { NAMER } from '../../../../src/core/tls/trace.js';
@@ -37,6 +40,29 @@ describe('tls 1.2 messages', () => {
       { name: 'params', value: [{ name: 'curve_type', value: 'named_curve' }, { name: 'namedcurve', value: 'x25519' }, { name: 'public', value: 'aabb' }] },
       { name: 'signed_params', value: [{ name: 'algorithm', value: 'ecdsa_secp256r1_sha256' }, { name: 'signature', value: '30' }] },
     ]);
+  });
+
+  it('ServerKeyExchange for DHE: ServerDHParams (dh_p, dh_g, dh_Ys, each opaque<1..2^16-1>) then the signature (RFC 5246 §7.4.3)', () => {
+    const m = { dh_p: bytes('ffffffffffffffff17'), dh_g: bytes('02'), dh_Ys: bytes('aabb'), algorithm: 0x0804, signature: bytes('30') };
+    const params = '0009ffffffffffffffff17' + '000102' + '0002aabb';
+    assert.equal(hex(serverDhParams(m)), params);
+    const body = params + '0804' + '000130';
+    assert.equal(hex(ServerKeyExchangeDheCodec.encode(m)), '0c000017' + body);
+    assert.deepEqual(ServerKeyExchangeDheCodec.decode(bytes(body)), m);
+    assert.throws(() => ServerKeyExchangeDheCodec.decode(bytes('0000' + body.slice(22))), alert('decode_error'));
+    assert.throws(() => ServerKeyExchangeDheCodec.decode(bytes(body + '00')), alert('decode_error'));
+    assert.deepEqual(ServerKeyExchangeDheCodec.fields(m, NAMER), [
+      { name: 'params', value: [{ name: 'dh_p', value: '72-bit prime ffffffffffffffff…' }, { name: 'dh_g', value: '02' }, { name: 'dh_Ys', value: 'aabb' }] },
+      { name: 'signed_params', value: [{ name: 'algorithm', value: 'rsa_pss_rsae_sha256' }, { name: 'signature', value: '30' }] },
+    ]);
+  });
+
+  it('ClientKeyExchange for DHE: dh_Yc is opaque<1..2^16-1> (RFC 5246 §7.4.7.2)', () => {
+    assert.equal(hex(ClientKeyExchangeDheCodec.encode({ dh_Yc: bytes('00aa') })), '10000004' + '000200aa');
+    assert.deepEqual(ClientKeyExchangeDheCodec.decode(bytes('000200aa')), { dh_Yc: bytes('00aa') });
+    assert.throws(() => ClientKeyExchangeDheCodec.decode(bytes('0000')), alert('decode_error'));
+    assert.throws(() => ClientKeyExchangeDheCodec.decode(bytes('0003aabb')), alert('decode_error'));
+    assert.deepEqual(ClientKeyExchangeDheCodec.fields({ dh_Yc: bytes('aa') }, NAMER), [{ name: 'dh_Yc', value: 'aa' }]);
   });
 
   it('CertificateRequest: types, schemes, CA names', () => {
