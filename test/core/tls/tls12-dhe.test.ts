@@ -1,42 +1,34 @@
 // TLS 1.2 finite-field DHE_RSA kyman to kyman: only when named, the RFC 7919 group the client lists, resumption of a DHE session, and a configuration with no ffdhe group refused.
 
 import assert from 'node:assert/strict';
-import { connect, createTlsServer, TlsAlertError, type TlsClientOptions, type TlsServerOptions, type TlsSession12, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
-import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
-import { collect, connectTcp, listenKyman, within, type KymanTestServer } from '../../helpers/peers.js';
+import { createTlsServer, type TlsClientOptions, type TlsServerOptions, type TlsSession12, type TlsSocket, type TraceEvent } from '../../../src/core/tls/index.js';
+import { provider } from '../../helpers/tls-credentials.js';
+import { collect, within } from '../../helpers/peers.js';
+import { tlsHarness } from '../../helpers/tls-harness.js';
 
 const DHE = 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256';
 const DHE_CBC = 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA';
 
 describe('tls 1.2 DHE_RSA suites, kyman to kyman', function () {
   this.timeout(30_000);
-  let pki: TestPki;
-  const closers: Array<() => void> = [];
-  before(async () => (pki = await makePki()));
-  after(() => pki.cleanup());
-  afterEach(() => closers.splice(0).forEach((c) => c()));
+  const h = tlsHarness();
 
-  async function kymanServer(extra: Partial<TlsServerOptions> = {}): Promise<KymanTestServer & { events: TraceEvent[] }> {
+  /** A server with the PKI's RSA certificate (DHE_RSA needs one), tracing what it sends and reads. */
+  async function kymanServer(extra: Partial<TlsServerOptions> = {}) {
     const events: TraceEvent[] = [];
-    const listening = await listenKyman(createTlsServer({ certificateChain: [pki.rsa.der], privateKey: pki.rsa.key, provider, trace: (e) => events.push(e), ...extra }));
-    closers.push(() => void listening.close());
-    return { ...listening, events };
+    const rsa = h.pki().rsa;
+    return { ...(await h.kymanServer({ certificateChain: [rsa.der], privateKey: rsa.key, trace: (e) => events.push(e), ...extra })), events };
   }
 
   async function client(port: number, extra: Partial<TlsClientOptions> = {}): Promise<{ socket: TlsSocket; events: TraceEvent[] }> {
     const events: TraceEvent[] = [];
-    const socket = connect({ socket: await connectTcp(port), serverName: 'localhost', trustAnchors: [pki.root.der], provider, versions: ['TLSv1.2'], trace: (e) => events.push(e), ...extra });
-    socket.on('error', () => undefined);
-    closers.push(() => socket.destroy());
-    return { socket, events };
+    return { socket: await h.client(port, { versions: ['TLSv1.2'], trace: (e) => events.push(e), ...extra }), events };
   }
 
   it('not by default: a default client offers no DHE suite, and a DHE-only server refuses it', async () => {
     const srv = await kymanServer({ cipherSuites: [DHE] });
     const { socket, events } = await client(srv.port);
-    const e = await within(10_000, socket.secured.then(() => undefined, (err: unknown) => err));
-    assert.ok(e instanceof TlsAlertError, String(e));
-    assert.equal(e.alert.name, 'handshake_failure');
+    assert.equal((await h.failure(socket)).alert.name, 'handshake_failure');
     assert.doesNotMatch(JSON.stringify(events.find((x) => x.message === 'ClientHello')?.fields), /TLS_DHE_RSA/);
   });
 
@@ -73,7 +65,7 @@ describe('tls 1.2 DHE_RSA suites, kyman to kyman', function () {
   });
 
   it('DHE suites with no ffdhe group among the groups: a usage error, on either side', async () => {
-    assert.throws(() => createTlsServer({ certificateChain: [pki.rsa.der], privateKey: pki.rsa.key, provider, cipherSuites: [DHE], groups: ['x25519'] }), /need a finite-field group/);
+    assert.throws(() => createTlsServer({ certificateChain: [h.pki().rsa.der], privateKey: h.pki().rsa.key, provider, cipherSuites: [DHE], groups: ['x25519'] }), /need a finite-field group/);
     const srv = await kymanServer();
     await assert.rejects(async () => (await client(srv.port, { cipherSuites: [DHE], groups: ['x25519'] })).socket.secured, /need a finite-field group/);
   });
