@@ -18,7 +18,7 @@ export interface KeyShareAnswer {
  */
 export function answerKeyShare(provider: CryptoProvider, group: KeyExchangeGroup, peerShare: Uint8Array, privateKey?: Uint8Array): KeyShareAnswer {
   if (isHybridGroup(group)) {
-    const scalar = privateKey?.subarray(MLKEM_MESSAGE_LENGTH);
+    const scalar = privateKey && privateKey.length > MLKEM_MESSAGE_LENGTH ? privateKey.subarray(MLKEM_MESSAGE_LENGTH) : undefined;
     return hybridAnswer(group, peerShare, (g) => provider.generateKeyShare(g, scalar), (n) => provider.random(n), privateKey?.subarray(0, MLKEM_MESSAGE_LENGTH));
   }
   const share = provider.generateKeyShare(group, privateKey);

@@ -359,7 +359,8 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
     cbcKey,
     generateKeyShare(group, privateKey) {
       if (!isHybridGroup(group)) return keyShare(group, privateKey);
-      const scalar = privateKey?.subarray(MLKEM_SEED_LENGTH);
+      // The scalar after the seed is optional: a seed alone fixes the ML-KEM half only.
+      const scalar = privateKey && privateKey.length > MLKEM_SEED_LENGTH ? privateKey.subarray(MLKEM_SEED_LENGTH) : undefined;
       return hybridKeyShare(group, (g) => keyShare(g, scalar), random, privateKey?.subarray(0, MLKEM_SEED_LENGTH));
     },
     generateKeyPair: generateKeyHandle,
