@@ -104,9 +104,9 @@ export const tokenOpsFlag = {
 
 /** "signing on token "web", key agreement in software, …": where the key operations ran (or can run). */
 export function keyOperationsLine(token: string | undefined, placement: Record<string, string>): string {
-  const names: Record<string, string> = { sign: 'signing', keyAgreement: 'key agreement', aead: 'record protection' };
+  const names: Record<string, string> = { sign: 'signing', keyAgreement: 'key agreement', kem: 'ML-KEM', aead: 'record protection' };
   return Object.entries(names)
-    .filter(([op]) => placement[op] !== 'none')
+    .filter(([op]) => placement[op] !== undefined && placement[op] !== 'none')
     .map(([op, name]) => `${name} ${placement[op] === 'token' ? `on token "${token}"` : 'in software'}`)
     .join(', ');
 }
