@@ -16,6 +16,7 @@ import {
   supportedVersionsExt,
   type ClientHello,
 } from '../../../src/core/tls/msgs/index.js';
+import type { TraceEvent } from '../../../src/core/tls/index.js';
 import { provider } from '../../helpers/tls-credentials.js';
 import { collect, connectTcp, within } from '../../helpers/peers.js';
 import { rawServer, tlsHarness } from '../../helpers/tls-harness.js';
@@ -82,10 +83,15 @@ describe('hybrid key shares in the TLS 1.3 engine', function () {
     assert.deepEqual(shares.map((s) => [s.group, s.key_exchange.length]), [[X25519MLKEM768, 1216], [X25519, 32]]);
 
     const { port } = await kymanServer();
-    const ok = await client(port);
+    const events: TraceEvent[] = [];
+    const ok = await client(port, { trace: (e: TraceEvent) => events.push(e) });
     const summary = await within(10_000, ok.secured);
     assert.equal(summary.group, 'X25519MLKEM768');
     assert.equal(summary.helloRetry, false);
+    // The trace names the group where the ClientHello offers it and the ServerHello takes it.
+    const rendered = events.filter((e) => e.message === 'ClientHello' || e.message === 'ServerHello').map((e) => JSON.stringify(e.fields));
+    assert.match(rendered[0], /X25519MLKEM768/);
+    assert.match(rendered[1], /X25519MLKEM768/);
   });
 
   it('HelloRetryRequest to the hybrid when the client sent only an x25519 share; none when the server does not enable the hybrid', async () => {
