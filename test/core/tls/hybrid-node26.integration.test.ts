@@ -3,27 +3,8 @@ import * as net from 'node:net';
 import { connect, listen, type TlsServerOptions, type TlsSocket } from '../../../src/core/tls/index.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
 import { connectTcp, expectEcho, within } from '../../helpers/peers.js';
-import { node26Path, runNode26Script, type Node26Peer } from '../../helpers/node26.js';
-
-/** A Node 26 TLS 1.3 server (OpenSSL 3.5) that echoes; argv: cert, key, groups (OpenSSL's list). */
-const NODE_SERVER = `
-import tls from 'node:tls'; import fs from 'node:fs';
-const [cert, key, groups] = process.argv.slice(1);
-const server = tls.createServer({ minVersion: 'TLSv1.3', cert: fs.readFileSync(cert), key: fs.readFileSync(key), ecdhCurve: groups }, (s) => { s.on('error', () => {}); s.pipe(s); });
-server.on('tlsClientError', (e) => console.log('client error ' + e.message));
-server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));
-`;
-
-/** A Node 26 TLS 1.3 client; argv: port, groups. Prints what it agreed (getEphemeralKeyInfo) as JSON, or its error. */
-const NODE_CLIENT = `
-import tls from 'node:tls';
-const [port, groups] = process.argv.slice(1);
-const s = tls.connect({ port: Number(port), host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false, minVersion: 'TLSv1.3', ...(groups ? { ecdhCurve: groups } : {}) }, () => {
-  console.log(JSON.stringify({ key: s.getEphemeralKeyInfo(), protocol: s.getProtocol() }));
-  s.end();
-});
-s.on('error', (e) => { console.log(JSON.stringify({ error: e.message })); process.exitCode = 1; });
-`;
+import { node26Path, type Node26Peer } from '../../helpers/node26.js';
+import { node26TlsClient, node26TlsServer } from '../../helpers/node26-tls.js';
 
 describe('post-quantum hybrid key exchange with Node 26 (OpenSSL 3.5)', function () {
   this.timeout(30_000);
@@ -41,9 +22,9 @@ describe('post-quantum hybrid key exchange with Node 26 (OpenSSL 3.5)', function
   });
 
   async function nodeServer(groups: string): Promise<number> {
-    const peer = runNode26Script(NODE_SERVER, [pki.ecdsa.certFile, pki.ecdsa.keyFile, groups]);
+    const { peer, port } = await node26TlsServer(pki.ecdsa.certFile, pki.ecdsa.keyFile, groups);
     peers.push(peer);
-    return Number((await peer.waitForOutput(/listening (\d+)/))[1]);
+    return port;
   }
 
   async function kymanClient(port: number, groups?: string[]): Promise<TlsSocket> {
@@ -68,12 +49,7 @@ describe('post-quantum hybrid key exchange with Node 26 (OpenSSL 3.5)', function
     return { port: (server.address() as net.AddressInfo).port, conns };
   }
 
-  async function nodeClient(port: number, groups?: string): Promise<{ key?: { name?: string }; protocol?: string; error?: string }> {
-    const peer = runNode26Script(NODE_CLIENT, [String(port), groups ?? '']);
-    peers.push(peer);
-    await within(15_000, peer.exited, 'the Node 26 client');
-    return JSON.parse(peer.stdout().trim().split('\n').pop()!);
-  }
+  const nodeClient = (port: number, groups?: string) => node26TlsClient(port, groups, (p) => peers.push(p));
 
   describe('kyman client → Node 26 server', () => {
     it('default groups: X25519MLKEM768 with no HelloRetryRequest, against a server that takes only the hybrid', async () => {
