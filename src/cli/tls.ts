@@ -16,7 +16,7 @@ export const tlsFlags = {
     multipleNonGreedy: true,
     helpValue: 'NAMES',
   }),
-  groups: Flags.string({ summary: 'Key-exchange groups in preference order: x25519, secp256r1 (P-256), x448, secp521r1 (P-521), secp384r1 (P-384), and ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192 (RFC 7919: TLS 1.3, and the TLS 1.2 DHE suites). Default: all, in that order.', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
+  groups: Flags.string({ summary: 'Key-exchange groups in preference order: X25519MLKEM768 (post-quantum hybrid, TLS 1.3), x25519, secp256r1 (P-256), x448, secp521r1 (P-521), secp384r1 (P-384), and ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192 (RFC 7919: TLS 1.3, and the TLS 1.2 DHE suites); also SecP256r1MLKEM768 and SecP384r1MLKEM1024 when named. Default: all but the last two, in that order; a client sends shares for X25519MLKEM768 and x25519.', multiple: true, multipleNonGreedy: true, helpValue: 'NAMES' }),
   alpn: Flags.string({ summary: 'ALPN protocols in preference order, e.g. h2,http/1.1.', multiple: true, multipleNonGreedy: true, helpValue: 'PROTOCOLS' }),
   trace: Flags.boolean({ summary: 'Show every handshake message and field, decoded and named as the RFC names them.' }),
   keylog: Flags.string({ summary: 'Append the session secrets to FILE in the NSS key log format (for Wireshark); default $SSLKEYLOGFILE when set.', helpValue: 'FILE' }),
@@ -107,9 +107,9 @@ export const tokenOpsFlag = {
 
 /** "signing on token "web", key agreement in software, …": where the key operations ran (or can run). */
 export function keyOperationsLine(token: string | undefined, placement: Record<string, string>): string {
-  const names: Record<string, string> = { sign: 'signing', keyAgreement: 'key agreement', aead: 'record protection' };
+  const names: Record<string, string> = { sign: 'signing', keyAgreement: 'key agreement', kem: 'ML-KEM', aead: 'record protection' };
   return Object.entries(names)
-    .filter(([op]) => placement[op] !== 'none')
+    .filter(([op]) => placement[op] !== undefined && placement[op] !== 'none')
     .map(([op, name]) => `${name} ${placement[op] === 'token' ? `on token "${token}"` : 'in software'}`)
     .join(', ');
 }

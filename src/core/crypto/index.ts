@@ -2,3 +2,5 @@
 export * from './provider.js';
 export { createSoftwareProvider, softwareProvider, hashLength } from './software.js';
 export type { SoftwareProviderOptions } from './software.js';
+export { answerKeyShare, type KeyShareAnswer } from './key-agreement.js';
+export { checkEncapsulationKey, classicalHalf, hybridShareLengths, isHybridGroup, type HybridGroup } from './hybrid-kem.js';

@@ -4,6 +4,7 @@ import { usage } from '../errors.js';
 import * as DER from '../der/writer.js';
 import { HASH_OID } from '../der/oids.js';
 import type { AeadAlgorithm, AeadKey, CryptoProvider, HashAlgorithm, KeyExchangeGroup, KeyShare, KeySpec, NamedCurve, PrivateKeyHandle } from './provider.js';
+import { classicalHalf, hybridKeyShare, isHybridGroup, MLKEM_SEED_LENGTH, type HybridGroup } from './hybrid-kem.js';
 import { softwareProvider } from './software.js';
 import { CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, P11, TokenSession, ckrOf, defaultModulePath, pkcs11Error, type Handle } from './pkcs11-module.js';
 import {
@@ -272,7 +273,7 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
     };
   }
 
-  return {
+  const provider: Pkcs11Provider = {
     name: 'pkcs11',
     module,
     tokenLabel: token.label,
@@ -298,6 +299,12 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
     // (a client that sent another share gets a HelloRetryRequest).
     ...(ecdhOnToken ? { preferredGroups: TOKEN_GROUPS } : {}),
     generateKeyShare(group, privateKey) {
+      if (isHybridGroup(group)) {
+        // The hybrid's ECDH half is asked of this provider (the token, for P-256 and P-384); ML-KEM has no PKCS #11 mechanism here and runs in software.
+        if (ecdhOnToken) notice(`ML-KEM (of ${group}) is not done on the token: it runs in software`);
+        const scalar = privateKey && privateKey.length > MLKEM_SEED_LENGTH ? privateKey.subarray(MLKEM_SEED_LENGTH) : undefined;
+        return hybridKeyShare(group, (g) => provider.generateKeyShare(g, scalar), (n) => fallback.random(n), privateKey?.subarray(0, MLKEM_SEED_LENGTH));
+      }
       const curve = GROUP_CURVE[group];
       if (ecdhOnToken && curve && !privateKey) return tokenKeyShare(group, curve);
       if (ecdhOnToken && !curve) notice(`${group} key agreement is not done on the token: it runs in software`);
@@ -346,6 +353,7 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
     notices: () => notices,
     close: () => token.close(),
   };
+  return provider;
 }
 
 export type { Pkcs11KeyHandle } from './pkcs11-keys.js';
@@ -371,13 +379,20 @@ export function keyOperationsOf(provider: CryptoProvider): KeyOperations {
 
 /**
  * Where one handshake's operations ran, from what it agreed: key agreement only for a group the
- * token does, record protection only for an AES-GCM suite, and no signing on a resumption.
+ * token does (for a hybrid, its ECDH half), record protection only for an AES-GCM suite, and no
+ * signing on a resumption. A hybrid adds `kem`: ML-KEM, always in software.
  */
-export function keyOperationsFor(ops: KeyOperations, agreed: { group?: string; cipherSuite: string; resumed?: boolean }): Record<Pkcs11Operation, Placement | 'none'> {
-  const groupOnToken = TOKEN_GROUPS.includes(agreed.group as KeyExchangeGroup);
+export function keyOperationsFor(
+  ops: KeyOperations,
+  agreed: { group?: string; cipherSuite: string; resumed?: boolean },
+): Record<Pkcs11Operation, Placement | 'none'> & { kem?: 'software' } {
+  const hybrid = agreed.group !== undefined && isHybridGroup(agreed.group);
+  const exchanged = hybrid ? classicalHalf(agreed.group as HybridGroup) : agreed.group;
+  const groupOnToken = TOKEN_GROUPS.includes(exchanged as KeyExchangeGroup);
   return {
     sign: agreed.resumed ? 'none' : ops.placement.sign,
     keyAgreement: !agreed.group || agreed.group === 'none' ? 'none' : ops.placement.keyAgreement === 'token' && groupOnToken ? 'token' : 'software',
     aead: ops.placement.aead === 'token' && /_GCM_/.test(agreed.cipherSuite) ? 'token' : 'software',
+    ...(hybrid ? { kem: 'software' as const } : {}),
   };
 }

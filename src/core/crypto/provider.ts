@@ -73,8 +73,14 @@ export interface AeadKey {
   sealParts?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
 }
 
-/** Groups for ephemeral key agreement (RFC 8446 §4.2.7, RFC 8422). */
+/**
+ * Groups for ephemeral key agreement (RFC 8446 §4.2.7, RFC 8422), and the ECDHE-MLKEM hybrids of
+ * TLS 1.3 (draft-ietf-tls-ecdhe-mlkem), whose server side is an encapsulation (`answerKeyShare`).
+ */
 export type KeyExchangeGroup =
+  | 'X25519MLKEM768'
+  | 'SecP256r1MLKEM768'
+  | 'SecP384r1MLKEM1024'
   | 'x25519'
   | 'x448'
   | 'secp256r1'
@@ -91,13 +97,16 @@ export interface KeyShare {
   readonly group: KeyExchangeGroup;
   /**
    * The public value as TLS carries it (RFC 8446 §4.2.8): X25519's 32 or X448's 56 bytes, an
-   * uncompressed NIST point (04 ‖ x ‖ y), or an FFDHE value padded to the prime's length.
+   * uncompressed NIST point (04 ‖ x ‖ y), or an FFDHE value padded to the prime's length; for a
+   * hybrid, the ML-KEM encapsulation key and the ECDH value in the draft's order.
    */
   readonly publicKey: Uint8Array;
   /**
    * The shared secret with the peer's public value (the X25519/X448 output, the ECDH x-coordinate,
-   * or the FFDHE value padded to the prime's length). Throws on a value that is not a valid public
-   * key of the group in the form TLS requires (RFC 8446 §4.2.8.1, §4.2.8.2: NIST points uncompressed).
+   * or the FFDHE value padded to the prime's length; for a hybrid, the ML-KEM and ECDH secrets
+   * concatenated in the draft's order, from the server's ciphertext and ECDH value). Throws on a
+   * value that is not a valid public key of the group in the form TLS requires (RFC 8446 §4.2.8.1,
+   * §4.2.8.2: NIST points uncompressed), or a hybrid share of the wrong length.
    */
   deriveSecret(peerPublicKey: Uint8Array): Uint8Array;
 }
@@ -128,8 +137,9 @@ export interface CryptoProvider {
   cbcKey(algorithm: RecordBlockCipher, key: Uint8Array): CbcKey;
 
   /**
-   * A fresh ephemeral key share. `privateKey` (the raw scalar) is for reproducing published
-   * transcripts in tests, never for real use.
+   * A fresh ephemeral key share. `privateKey` (the raw scalar; for a hybrid, the 64-byte ML-KEM
+   * seed d ‖ z and then the scalar) is for reproducing published transcripts in tests, never for
+   * real use. The hybrids' ML-KEM half is software (@noble/post-quantum) in every provider.
    */
   generateKeyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare;
   /**

@@ -2,6 +2,7 @@
 
 import * as nodeCrypto from 'node:crypto';
 import { ffdheKeyShare, isFfdheGroup } from './ffdhe.js';
+import { hybridKeyShare, isHybridGroup, MLKEM_SEED_LENGTH } from './hybrid-kem.js';
 import type {
   AeadAlgorithm,
   AeadKey,
@@ -356,7 +357,12 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
     },
     aead: aeadKey,
     cbcKey,
-    generateKeyShare: keyShare,
+    generateKeyShare(group, privateKey) {
+      if (!isHybridGroup(group)) return keyShare(group, privateKey);
+      // The scalar after the seed is optional: a seed alone fixes the ML-KEM half only.
+      const scalar = privateKey && privateKey.length > MLKEM_SEED_LENGTH ? privateKey.subarray(MLKEM_SEED_LENGTH) : undefined;
+      return hybridKeyShare(group, (g) => keyShare(g, scalar), random, privateKey?.subarray(0, MLKEM_SEED_LENGTH));
+    },
     generateKeyPair: generateKeyHandle,
     generateKeyPairs: (spec: KeySpec, count: number) => Promise.all(Array.from({ length: count }, () => generateKeyHandle(spec))),
     importPrivateKey(pkcs8) {

@@ -185,11 +185,11 @@ export class ClientHandshake13 {
     };
   }
 
-  /** Our key share: checkServerHello has made sure TLS 1.3 was offered, and with it a share. */
-  private get share(): KeyShare {
-    const share = this.offer.share;
-    if (!share) throw fatal('internal_error', 'TLS 1.3 was chosen, but no key share was offered');
-    return share;
+  /** Our key shares: checkServerHello has made sure TLS 1.3 was offered, and with it at least one share. */
+  private get shares(): KeyShare[] {
+    const shares = this.offer.shares;
+    if (!shares.length) throw fatal('internal_error', 'TLS 1.3 was chosen, but no key share was offered');
+    return shares;
   }
 
   /**
@@ -228,23 +228,24 @@ export class ClientHandshake13 {
     this.transcript.add(raw);
     const shareData = findExtension(hrr.extensions, ExtensionType.key_share);
     const cookieData = findExtension(hrr.extensions, ExtensionType.cookie);
-    const share = this.share;
-    let group = this.context.groups.find((g) => g.provider === share.group);
+    const shares = this.shares;
+    // §4.1.2: without a key_share in the HelloRetryRequest the shares are sent again, for the same groups.
+    let groups = this.context.groups.filter((g) => shares.some((s) => s.group === g.provider));
     if (shareData) {
       const selected = keyShareExt.retry.decode(shareData);
       const g = this.context.groups.find((x) => x.id === selected);
-      // §4.2.8: the selected group must be one we offered, and not the one we already sent a share for.
+      // §4.2.8: the selected group must be one we offered, and not one we already sent a share for.
       if (!g) throw fatal('illegal_parameter', `the HelloRetryRequest asks for group 0x${selected.toString(16)}, which was not offered`);
-      if (g.provider === share.group) throw fatal('illegal_parameter', `the HelloRetryRequest asks for ${g.name}, for which a share was already sent`);
-      group = g;
+      if (shares.some((s) => s.group === g.provider)) throw fatal('illegal_parameter', `the HelloRetryRequest asks for ${g.name}, for which a share was already sent`);
+      groups = [g];
     }
     const cookie = cookieData ? cookieExt.decode(cookieData) : undefined;
     // §4.1.4: a HelloRetryRequest that would change nothing in the ClientHello is illegal.
     if (!shareData && !cookieData) throw fatal('illegal_parameter', 'the HelloRetryRequest asks for no change');
-    // The share sent was for one of our groups, so `group` is set whenever the HelloRetryRequest names none.
-    if (!group) throw fatal('internal_error', 'the key share sent is for no enabled group');
+    // The shares sent were for our groups, so `groups` is not empty whenever the HelloRetryRequest names none.
+    if (!groups.length) throw fatal('internal_error', 'the key shares sent are for no enabled group');
     this.sendCompatibilityChangeCipherSpec();
-    this.offer.retry(group, cookie, this.suite);
+    this.offer.retry(groups, cookie, this.suite);
   }
 
   /** §D.4: one change_cipher_spec before our second flight, in compatibility mode. */
@@ -260,8 +261,8 @@ export class ClientHandshake13 {
     if (!shareData) throw fatal('missing_extension', 'the ServerHello has no key_share');
     const serverShare = keyShareExt.server.decode(shareData);
     const group = groupById(serverShare.group);
-    const share = this.share;
-    if (!group || group.provider !== share.group) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
+    const share = group && this.shares.find((s) => s.group === group.provider);
+    if (!group || !share) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
     let shared: Uint8Array;
     try {
       shared = share.deriveSecret(serverShare.key_exchange);

@@ -1,6 +1,7 @@
 // The client entry (after Go's clientHandshake): a ClientContext resolved once per configuration, the ClientHello, and the version the ServerHello picks.
 
 import { isIP } from 'node:net';
+import { classicalHalf, isHybridGroup } from '../crypto/hybrid-kem.js';
 import type { CryptoProvider, KeyShare } from '../crypto/provider.js';
 import { usage } from '../errors.js';
 import type { ValidationResult } from '../pki/validate.js';
@@ -99,8 +100,12 @@ export function clientContext(options: TlsClientOptions, provider: CryptoProvide
 export class ClientOffer {
   hello: ClientHello;
   raw: Uint8Array;
-  /** §4.2.8: our share, when TLS 1.3 is offered. */
-  share: KeyShare | undefined;
+  /**
+   * §4.2.8: our shares, when TLS 1.3 is offered: one for the first group, and beside a hybrid its
+   * classical half's too when that group is enabled (X25519MLKEM768 and x25519, as OpenSSL 3.5
+   * sends), so a server without ML-KEM needs no HelloRetryRequest. A retry sends one.
+   */
+  shares: KeyShare[] = [];
   /** §4.2.11: the TLS 1.3 ticket offered in pre_shared_key, and its Early Secret, made for the binder. */
   psk: { session: TlsSession13; suite: CipherSuite; early: EarlySecret } | undefined;
   /** RFC 5246 §7.4.1.2, RFC 5077 §3.4: the TLS 1.2 session offered for resumption. */
@@ -136,7 +141,7 @@ export class ClientOffer {
     }
     this.session12 = session12;
     this.sessionValidation = validation;
-    ({ hello: this.hello, raw: this.raw } = this.send(context.groups[0], undefined));
+    ({ hello: this.hello, raw: this.raw } = this.send(firstShareGroups(context.groups), undefined));
   }
 
   get offers13(): boolean {
@@ -151,10 +156,10 @@ export class ClientOffer {
    * §4.1.4: the ClientHello again, with a share for `group` and the server's cookie; a PSK whose hash
    * differs from the suite the HelloRetryRequest chose is dropped.
    */
-  retry(group: Group, cookie: Uint8Array | undefined, suite: CipherSuite): void {
+  retry(groups: readonly Group[], cookie: Uint8Array | undefined, suite: CipherSuite): void {
     this.cookie = cookie;
     if (this.psk && this.psk.suite.hash !== suite.hash) this.psk = undefined;
-    ({ hello: this.hello, raw: this.raw } = this.send(group, this.hello));
+    ({ hello: this.hello, raw: this.raw } = this.send(groups, this.hello));
   }
 
   /**
@@ -189,7 +194,7 @@ export class ClientOffer {
    * With TLS 1.2 enabled it also carries what RFC 5246 needs: the 1.2 suites, extended_master_secret
    * (RFC 7627), an empty renegotiation_info (RFC 5746 §3.4) and ec_point_formats (RFC 8422 §5.1.2).
    */
-  private send(group: Group, previous: ClientHello | undefined): { hello: ClientHello; raw: Uint8Array } {
+  private send(shareGroups: readonly Group[], previous: ClientHello | undefined): { hello: ClientHello; raw: Uint8Array } {
     const o = this.options;
     const c = this.context;
     const extensions: Extension[] = [];
@@ -202,11 +207,11 @@ export class ClientOffer {
     if (this.offers12) for (const s of c.schemes12) if (!offeredSchemes.includes(s)) offeredSchemes.push(s);
     extensions.push(ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode(offeredSchemes.map((s) => s.id))));
     if (this.offers13) {
-      this.share = this.ch.provider.generateKeyShare(group.provider);
+      this.shares = shareGroups.map((g) => this.ch.provider.generateKeyShare(g.provider));
       // §4.2.3: certificates may be signed with RSA PKCS #1 v1.5 even though handshakes may not.
       const certSchemes = [...c.schemes.map((s) => s.id), ...CERTIFICATE_ONLY_SCHEMES.map((s) => s.id)];
       extensions.push(ext(ExtensionType.signature_algorithms_cert, signatureAlgorithmsCertExt.encode([...new Set(certSchemes)])));
-      extensions.push(ext(ExtensionType.key_share, keyShareExt.client.encode([{ group: group.id, key_exchange: this.share.publicKey }])));
+      extensions.push(ext(ExtensionType.key_share, keyShareExt.client.encode(this.shares.map((share, i) => ({ group: shareGroups[i].id, key_exchange: share.publicKey })))));
     }
     if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
     if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
@@ -259,6 +264,18 @@ export class ClientOffer {
     const binder = ks.finishedMac(ks.resumptionBinderKey(early), this.transcript.hashWith(ks, truncated));
     raw.set(binder, raw.length - length);
   }
+}
+
+/**
+ * The groups the first ClientHello sends shares for: the first enabled group, and when that is a
+ * hybrid, its classical half as well if that is enabled too.
+ */
+function firstShareGroups(groups: readonly Group[]): Group[] {
+  const first = groups[0];
+  if (first.kind !== 'hybrid' || !isHybridGroup(first.provider)) return [first];
+  const classical = classicalHalf(first.provider);
+  const beside = groups.find((g) => g.provider === classical);
+  return beside ? [first, beside] : [first];
 }
 
 /**

@@ -1,8 +1,9 @@
 // The TLS 1.3 server handshake (RFC 8446 §2, §4) from the first ClientHello on, one method per step; the server's flight is buffered and written once.
 
-import type { KeyShare } from '../crypto/provider.js';
+import { answerKeyShare, type KeyShareAnswer } from '../crypto/key-agreement.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { equalBytes } from '../bytes.js';
+import { KymanError } from '../errors.js';
 import { fatal } from './alerts.js';
 import { summarize, type Established, type HandshakeChannel } from './handshake.js';
 import type { ClientAuthMode, TlsServerOptions } from './options.js';
@@ -231,7 +232,10 @@ export class ServerHandshake13 {
     }
     const mutual = this.context.groups.filter((g) => offeredGroups.includes(g.id));
     if (groupsData && !mutual.length) throw fatal('handshake_failure', 'the client supports none of the enabled groups');
-    const withShare = mutual.find((g) => seen.has(g.id));
+    // In our preference order, the first group with a share, except that a post-quantum hybrid the
+    // client supports and we prefer to it wins with a HelloRetryRequest (as OpenSSL 3.5's default
+    // puts X25519MLKEM768 in a tuple of its own): a share of x25519 alone does not forgo ML-KEM.
+    const withShare = mutual.find((g) => seen.has(g.id) || g.kind === 'hybrid');
     const group = withShare ?? mutual[0];
 
     const scheme = algorithmsData ? pickSignatureScheme(this.options.privateKey, signatureAlgorithmsExt.decode(algorithmsData), this.context.schemes) : undefined;
@@ -375,17 +379,20 @@ export class ServerHandshake13 {
 
   /** §4.1.3, §7.1: our share (none for psk_ke); the shared secret gives the handshake traffic secrets. */
   private sendServerHello(clientShare: KeyShareEntry | undefined): HandshakeTrafficSecrets {
-    let share: KeyShare | undefined;
+    let share: KeyShareAnswer | undefined;
     // §7.1: a secret that is not available is Hash.length zero bytes: psk_ke has no (EC)DHE input.
     let shared: Uint8Array = new Uint8Array(this.choice.ks.suite.hashLength);
     if (clientShare) {
       const group = this.requireGroup();
-      share = this.ch.provider.generateKeyShare(group.provider);
       try {
-        shared = share.deriveSecret(clientShare.key_exchange);
+        // A hybrid's answer is an ML-KEM encapsulation to the client's key beside our ECDH value.
+        share = answerKeyShare(this.ch.provider, group.provider, clientShare.key_exchange);
       } catch (e) {
+        // A token's own failure is not the peer's fault: it goes up as it came.
+        if (e instanceof KymanError) throw e;
         throw fatal('illegal_parameter', `the client's ${group.name} key share is not a valid public key`, e);
       }
+      shared = share.sharedSecret;
     }
     const sh = {
       legacy_version: TLS12,

@@ -211,17 +211,24 @@ export interface Group {
   readonly id: number;
   readonly name: GroupName;
   readonly provider: KeyExchangeGroup;
-  /** Elliptic-curve (RFC 8422: TLS 1.2 ECDHE too) or finite-field (RFC 7919: TLS 1.3, and TLS 1.2 DHE suites). */
-  readonly kind: 'ec' | 'ff';
+  /**
+   * Elliptic-curve (RFC 8422: usable for TLS 1.2 ECDHE too), finite-field (RFC 7919: TLS 1.3, and the TLS 1.2 DHE suites)
+   * or an ECDHE-MLKEM hybrid (draft-ietf-tls-ecdhe-mlkem: TLS 1.3 only).
+   */
+  readonly kind: 'ec' | 'ff' | 'hybrid';
+  /** Not in the default list: offered or accepted only when named (as OpenSSL 3.5 leaves the SecP hybrids out of its defaults). */
+  readonly optIn?: boolean;
 }
 
-export type GroupName = 'x25519' | 'x448' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096' | 'ffdhe6144' | 'ffdhe8192';
+export type GroupName = 'X25519MLKEM768' | 'SecP256r1MLKEM768' | 'SecP384r1MLKEM1024' | 'x25519' | 'x448' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096' | 'ffdhe6144' | 'ffdhe8192';
 
 /**
- * RFC 8446 §4.2.7 NamedGroup, RFC 7919 §2. Default preference as OpenSSL 3's: X25519 first, then
- * P-256, X448, P-521, P-384, then the finite-field groups by size.
+ * RFC 8446 §4.2.7 NamedGroup, RFC 7919 §2, draft-ietf-tls-ecdhe-mlkem §5. Default preference as
+ * OpenSSL 3.5's: X25519MLKEM768 first, then X25519, P-256, X448, P-521, P-384, then the
+ * finite-field groups by size; the two SecP hybrids when named.
  */
 export const GROUPS: readonly Group[] = [
+  { id: 0x11ec, name: 'X25519MLKEM768', provider: 'X25519MLKEM768', kind: 'hybrid' },
   { id: 0x001d, name: 'x25519', provider: 'x25519', kind: 'ec' },
   { id: 0x0017, name: 'secp256r1', provider: 'secp256r1', kind: 'ec' },
   { id: 0x001e, name: 'x448', provider: 'x448', kind: 'ec' },
@@ -232,6 +239,8 @@ export const GROUPS: readonly Group[] = [
   { id: 0x0102, name: 'ffdhe4096', provider: 'ffdhe4096', kind: 'ff' },
   { id: 0x0103, name: 'ffdhe6144', provider: 'ffdhe6144', kind: 'ff' },
   { id: 0x0104, name: 'ffdhe8192', provider: 'ffdhe8192', kind: 'ff' },
+  { id: 0x11eb, name: 'SecP256r1MLKEM768', provider: 'SecP256r1MLKEM768', kind: 'hybrid', optIn: true },
+  { id: 0x11ed, name: 'SecP384r1MLKEM1024', provider: 'SecP384r1MLKEM1024', kind: 'hybrid', optIn: true },
 ];
 
 export const groupById = (id: number) => GROUPS.find((g) => g.id === id);
@@ -350,7 +359,8 @@ export function pickSignatureScheme(key: PrivateKeyHandle, peer: readonly number
 }
 
 const GROUP_ALIASES: Readonly<Record<string, GroupName>> = {
-  ...Object.fromEntries(GROUPS.map((g) => [g.name, g.name])),
+  // Names are looked up in lower case; the hybrids' are mixed case (as IANA and OpenSSL spell them).
+  ...Object.fromEntries(GROUPS.map((g) => [g.name.toLowerCase(), g.name])),
   'p-256': 'secp256r1',
   p256: 'secp256r1',
   prime256v1: 'secp256r1',
@@ -400,7 +410,7 @@ export function resolveVersions(versions: readonly string[] | undefined, suiteNa
 /** The configured groups, else the provider's preferred ones, else every group the engine speaks. */
 export function resolveGroups(names: readonly string[] | undefined, provider?: CryptoProvider): Group[] {
   names ??= provider?.preferredGroups;
-  if (!names) return [...GROUPS];
+  if (!names) return GROUPS.filter((g) => !g.optIn);
   return names.map((n) => GROUPS.find((g) => g.name === GROUP_ALIASES[n.toLowerCase()]) ?? fail('group', n, GROUPS.map((g) => g.name)));
 }
 

@@ -239,19 +239,25 @@ export interface TlsBenchOptions {
   onProgress?: (phase: TlsBenchPhase, done: number, total: number) => void;
 }
 
+/** The post-quantum hybrid the bench times beside X25519 (draft-ietf-tls-ecdhe-mlkem): what browsers and OpenSSL 3.5 offer first. */
+export const HYBRID_BENCH_GROUP = 'X25519MLKEM768';
+
 export interface TlsBenchResult {
   /** Who measured against whom: both ends are kyman, in this one process. */
   setup: string;
   certificate: string;
   group: string;
   handshakes: HandshakeFigures;
+  /** As many full handshakes with X25519MLKEM768, in the same run, and their rate as a share of the X25519 ones'. */
+  hybrid: HandshakeFigures & { group: typeof HYBRID_BENCH_GROUP; relative: number };
   /** Resumed handshakes with one ticket, and how many times the full handshakes' rate they reach. */
   resumed?: HandshakeFigures & { speedup: number };
   bulk?: BulkFigures & { cipherSuite: string; writeSize: number };
 }
 
 /**
- * `kyman tls bench`: full TLS 1.3 handshakes (ECDSA P-256 certificate, X25519), optionally resumed
+ * `kyman tls bench`: full TLS 1.3 handshakes (ECDSA P-256 certificate, X25519, then as many with
+ * X25519MLKEM768), optionally resumed
  * ones, and bulk throughput (AES-128-GCM, 16 KiB writes) between a kyman client and a kyman server
  * over loopback, in this process, so both ends' work is in the figures.
  */
@@ -260,9 +266,13 @@ export async function runTlsBench(options: TlsBenchOptions = {}): Promise<TlsBen
   const count = options.handshakes ?? 200;
   const hsServer = await kymanBenchServer(creds, 'handshake');
   let handshakes: HandshakeFigures;
+  let hybrid: TlsBenchResult['hybrid'];
   let resumed: TlsBenchResult['resumed'];
   try {
     handshakes = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds), count, (d, t) => options.onProgress?.('handshakes', d, t));
+    // The same handshakes with the hybrid, shown as part of the full-handshake phase: only the key exchange differs.
+    const pq = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds, undefined, [HYBRID_BENCH_GROUP]), count, (d, t) => options.onProgress?.('handshakes', d, t));
+    hybrid = { ...pq, group: HYBRID_BENCH_GROUP, relative: pq.perSecond / handshakes.perSecond };
     if (options.resumed) {
       const session = await benchSession(hsServer.port, creds);
       const figures = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds, session), count, (d, t) => options.onProgress?.('resumed', d, t));
@@ -289,6 +299,7 @@ export async function runTlsBench(options: TlsBenchOptions = {}): Promise<TlsBen
     certificate: 'ECDSA P-256',
     group: 'x25519',
     handshakes,
+    hybrid,
     ...(resumed ? { resumed } : {}),
     ...(bulk ? { bulk } : {}),
   };

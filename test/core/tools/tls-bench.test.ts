@@ -38,6 +38,15 @@ describe('tls bench', function () {
     assert.equal(result.bulk?.cipherSuite, 'TLS_AES_128_GCM_SHA256');
   });
 
+  it('times as many full handshakes with X25519MLKEM768 in the same run, beside the X25519 ones', async () => {
+    const result = await within(30_000, runTlsBench({ handshakes: 3, bulkMegabytes: 0 }));
+    assert.equal(result.group, 'x25519');
+    assert.equal(result.hybrid.group, 'X25519MLKEM768');
+    assert.equal(result.hybrid.handshakes, 3);
+    assert.ok(result.hybrid.perSecond > 0);
+    assert.equal(result.hybrid.relative, result.hybrid.perSecond / result.handshakes.perSecond);
+  });
+
   it('without resumed, reports no resumed figure', async () => {
     const result = await within(30_000, runTlsBench({ handshakes: 2, bulkMegabytes: 0 }));
     assert.equal(result.resumed, undefined);
