@@ -10,6 +10,7 @@ import { createSelfSignedEntry } from '../../../src/core/keystore/create-entry.j
 import { changeRecordLength } from '../../../src/core/keystore/maintenance.js';
 import { openKeyDatabase } from '../../../src/core/keystore/open.js';
 import { importKeyPair } from '../../../src/core/keystore/transfer.js';
+import { createRequest, openRequestStore } from '../../../src/core/keystore/requests/index.js';
 import { tempDir } from '../../helpers/cli.js';
 import { fixtureBytes } from '../../helpers/fixtures.js';
 
@@ -53,6 +54,24 @@ describe('ML-DSA in key databases', function () {
     await createSelfSignedEntry(store, 'pq', { subject: 'CN=pq', key: { type: 'ml-dsa', parameterSet: 'ML-DSA-65' } });
     store.close();
     await signsAfterReopening(file, 'pq', 'ML-DSA-65');
+  });
+
+  it('an ML-DSA-87 request does not fit a new request database of 5,000-byte records: the advice names the key database', async () => {
+    const file = tmp.file('req.kdb');
+    const store = await createKeyStore(file, { password: 'pw', provider });
+    const requests = await openRequestStore(file, { password: 'pw', provider });
+    await assert.rejects(
+      createRequest(store, requests, 'pq', { subject: 'CN=pq', key: { type: 'ml-dsa', parameterSet: 'ML-DSA-87' } }, provider),
+      (e: unknown) =>
+        e instanceof KymanError &&
+        e.code === 'CONFLICT' &&
+        /^entry "pq" needs \d+ bytes but the record length is 5000: req\.rdb takes the record length of req\.kdb when it is made: raise that to (\d+) with "kyman db record-length \1" before the first request$/.test(e.message),
+    );
+    await changeRecordLength(store, 9000);
+    const fresh = await openRequestStore(file, { password: 'pw', provider });
+    const created = await createRequest(store, fresh, 'pq', { subject: 'CN=pq', key: { type: 'ml-dsa', parameterSet: 'ML-DSA-87' } }, provider);
+    assert.ok(created);
+    store.close();
   });
 
   it('an ML-DSA-87 key pair in PKCS #12, reopened and used', async () => {

@@ -68,14 +68,18 @@ export class RecordTooLargeError extends KymanError {
 /**
  * The error to show for a failed write of `name`: a RecordTooLargeError becomes one that names the
  * record length to choose (an ML-DSA-65 certificate and key take some 6,000 bytes, more than the
- * 5,000 a new database has); any other error is returned as it is.
+ * 5,000 a new database has); any other error is returned as it is. A request database takes its
+ * record length from its key database when it is made, so for one the advice is about that
+ * database (`keyDatabaseName`).
  */
-export function recordLengthAdvice(error: unknown, name: string): unknown {
+export function recordLengthAdvice(error: unknown, name: string, keyDatabaseName?: string): unknown {
   if (!(error instanceof RecordTooLargeError)) return error;
   const n = error.suggestedRecordLength;
+  const what = `entry "${error.label}" needs ${error.needed} bytes but the record length is ${error.recordLength}: `;
   return conflict(
-    `entry "${error.label}" needs ${error.needed} bytes but the record length is ${error.recordLength}: ` +
-      `raise the record length of ${name} to ${n} with "kyman db record-length ${n}", or make the database with --record-length ${n}`,
+    keyDatabaseName
+      ? `${what}${name} takes the record length of ${keyDatabaseName} when it is made: raise that to ${n} with "kyman db record-length ${n}" before the first request`
+      : `${what}raise the record length of ${name} to ${n} with "kyman db record-length ${n}", or make the database with --record-length ${n}`,
     error,
   );
 }

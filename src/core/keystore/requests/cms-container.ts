@@ -35,7 +35,7 @@ export function cmsContainer(provider: CryptoProvider, keyDatabasePath: string, 
       try {
         return writeCmsDatabase(provider, image, password, { name });
       } catch (e) {
-        throw recordLengthAdvice(e, name);
+        throw recordLengthAdvice(e, name, path.basename(keyDatabasePath));
       }
     },
     list: (image) => image.records.filter((r) => r.kind === 'request').map((r) => ({ label: r.label, ...storedOf(readRequestRecord(r)) })),
