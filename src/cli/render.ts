@@ -5,7 +5,7 @@ import { dateText, dayText, fields, out, table } from './output.js';
 
 export function keyText(info: CertificateInfo): string {
   const k = info.publicKey;
-  return k.type === 'other' ? k.algorithmOid : describeKey({ type: k.type, curve: k.curve, bits: k.bits });
+  return k.type === 'other' ? k.algorithmOid : describeKey({ type: k.type, curve: k.curve, bits: k.bits, parameterSet: k.parameterSet });
 }
 
 /** Expired, not yet valid, or days left, for a person's eye. */

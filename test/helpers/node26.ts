@@ -24,9 +24,13 @@ export interface Node26Peer {
   exited: Promise<number | null>;
   /** Resolves with the first match of `pattern` on stdout, waiting at most `ms`. */
   waitForOutput(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** The first line on stdout, when it comes (bounded). */
+  firstLine(ms?: number): Promise<string>;
   /** Kills the script by its pid, when it is still running. */
   stop(): void;
 }
+
+export type Node26Process = Node26Peer;
 
 /**
  * Runs `script` (an ES module's text) under Node 26, with `args` as process.argv.slice(1) (a script given with -e has no path of its own in argv) and `env`
@@ -67,16 +71,25 @@ export function runNode26Script(script: string, args: string[] = [], env: NodeJS
         check();
       });
     },
+    async firstLine(ms = READY_TIMEOUT_MS) {
+      return (await this.waitForOutput(/^[^\n]*(?=\n)/, ms))[0];
+    },
     stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     },
   };
 }
 
-/** Runs `script` under Node 26 to its end (at most `ms`), resolving with its exit code and output. */
-export async function runNode26(script: string, args: string[] = [], ms = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const peer = runNode26Script(script, args);
+/** Runs `script` under Node 26 with `env` added to the environment; the caller stops it. */
+export function runNode26(script: string, env: NodeJS.ProcessEnv = {}): Node26Peer {
+  return runNode26Script(script, [], env);
+}
+
+/** Runs `script` to its end (at most `ms`) and returns its stdout; throws with its stderr when it fails. */
+export async function node26Output(script: string, env: NodeJS.ProcessEnv = {}, ms = 20_000): Promise<string> {
+  const peer = runNode26(script, env);
   const timer = setTimeout(() => peer.stop(), ms);
   const code = await peer.exited.finally(() => clearTimeout(timer));
-  return { code, stdout: peer.stdout(), stderr: peer.stderr() };
+  if (code !== 0) throw new Error(`Node 26 failed (${code}): ${peer.stderr()}`);
+  return peer.stdout();
 }

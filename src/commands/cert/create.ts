@@ -13,6 +13,7 @@ export default class CertCreate extends KymanCommand<typeof CertCreate> {
     '<%= config.bin %> <%= command.id %> web --db server.kdb --subject "CN=www.example.com,O=Example,C=US" --san dns:www.example.com --default',
     { description: 'The key on a PKCS #11 token', command: 'PIN=1234 <%= config.bin %> <%= command.id %> web --token web-hsm --pin env:PIN --subject "CN=www.example.com" --san dns:www.example.com' },
     { description: 'A root CA with an RSA key for ten years', command: '<%= config.bin %> <%= command.id %> root-ca --db ca.kdb --subject "CN=Example Root CA,O=Example" --ca --key rsa:3072 --days 3650' },
+    { description: 'A post-quantum ML-DSA-65 root CA (in a CMS database made with --record-length 7000: the entry needs some 6,000 bytes)', command: '<%= config.bin %> <%= command.id %> pq-root --db pq.kdb --subject "CN=Example PQ Root" --ca --key ml-dsa-65' },
   ];
   static override args = { label: Args.string({ description: 'Label of the new entry.', required: true }) };
   static override flags = {

@@ -148,8 +148,16 @@ export function generationFor(spec: KeySpec): { mechanism: number; publicTemplat
       };
     case 'ed25519':
       return { mechanism: CKM_EC_EDWARDS_KEY_PAIR_GEN, keyType: CKK_EC_EDWARDS, publicTemplate: [{ type: P11.CKA_EC_PARAMS, value: ED25519_PARAMS }] };
+    case 'ml-dsa':
+      throw usage(ML_DSA_ON_TOKEN);
   }
 }
+
+/**
+ * PKCS #11 3.2 names ML-DSA mechanisms (CKM_ML_DSA_KEY_PAIR_GEN, CKM_ML_DSA), but SoftHSM2 and
+ * the tokens kyman is tested with have none, so ML-DSA keys stay in software.
+ */
+export const ML_DSA_ON_TOKEN = 'PKCS #11 tokens here have no ML-DSA mechanisms: make ML-DSA keys in software (without --token), in a key database';
 
 /**
  * The public half of a token key, from its public key object (same CKA_ID) or, for a private key
@@ -226,6 +234,10 @@ export function privateValuesOf(pkcs8: Uint8Array): { keyType: number; values: {
       const seed = Buffer.from(AsnParser.parse(body, OctetString).buffer);
       return { keyType: CKK_EC_EDWARDS, values: [{ type: P11.CKA_EC_PARAMS, value: ED25519_PARAMS }, { type: P11.CKA_VALUE, value: seed }] };
     }
+    case OID.id_ml_dsa_44:
+    case OID.id_ml_dsa_65:
+    case OID.id_ml_dsa_87:
+      throw usage(ML_DSA_ON_TOKEN);
     default:
       throw usage(`a ${alg} private key cannot go on a token`);
   }

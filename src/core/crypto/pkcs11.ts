@@ -11,6 +11,7 @@ import {
   coordinateBytes,
   ecParams,
   generationFor,
+  ML_DSA_ON_TOKEN,
   isPkcs11Key,
   keyHandleFor,
   privateKeyAttributes,
@@ -345,6 +346,8 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
           if (k.type !== 'ed25519') throw usage(`Ed25519 signing needs an Ed25519 key; "${k.label}" is ${k.type}`);
           requireMechanism(CKM_EDDSA, 'CKM_EDDSA');
           return new Uint8Array(signOnToken(k, { mechanism: CKM_EDDSA }, data, 64));
+        case 'ml-dsa':
+          throw usage(ML_DSA_ON_TOKEN);
       }
     },
     verify: (spki, scheme, data, signature) => fallback.verify(spki, scheme, data, signature),

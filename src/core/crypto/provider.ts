@@ -6,14 +6,18 @@
 
 export type HashAlgorithm = 'MD5' | 'SHA-1' | 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
-export type KeyType = 'rsa' | 'ec' | 'ed25519';
+export type KeyType = 'rsa' | 'ec' | 'ed25519' | 'ml-dsa';
 export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
+/** The FIPS 204 parameter sets (security categories 2, 3 and 5). */
+export type MlDsaParameterSet = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87';
+export const ML_DSA_PARAMETER_SETS: readonly MlDsaParameterSet[] = ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'];
 
-/** What to generate: `rsa:2048`, `ec:p256`, `ed25519` on the command line. */
+/** What to generate: `rsa:2048`, `ec:p256`, `ed25519`, `ml-dsa-65` on the command line. */
 export type KeySpec =
   | { readonly type: 'rsa'; readonly bits: 2048 | 3072 | 4096 }
   | { readonly type: 'ec'; readonly curve: NamedCurve }
-  | { readonly type: 'ed25519' };
+  | { readonly type: 'ed25519' }
+  | { readonly type: 'ml-dsa'; readonly parameterSet: MlDsaParameterSet };
 
 /**
  * How to sign. ECDSA signatures are always DER `Ecdsa-Sig-Value` (as X.509 and TLS carry them);
@@ -23,7 +27,9 @@ export type SignatureScheme =
   | { readonly type: 'ecdsa'; readonly hash: HashAlgorithm }
   | { readonly type: 'rsa-pkcs1'; readonly hash: HashAlgorithm }
   | { readonly type: 'rsa-pss'; readonly hash: HashAlgorithm; readonly saltLength: number }
-  | { readonly type: 'ed25519' };
+  | { readonly type: 'ed25519' }
+  /** Pure ML-DSA (FIPS 204 §5.2) with the empty context string, as RFC 9881 §3 and TLS use it. */
+  | { readonly type: 'ml-dsa'; readonly parameterSet: MlDsaParameterSet };
 
 /** A private key the provider holds. Callers see its public half and its kind, never its bytes. */
 export interface PrivateKeyHandle {
@@ -33,6 +39,8 @@ export interface PrivateKeyHandle {
   /** Curve for EC keys, bit length for RSA keys. */
   readonly curve?: NamedCurve;
   readonly bits?: number;
+  /** The parameter set of an ML-DSA key. */
+  readonly parameterSet?: MlDsaParameterSet;
   /** The public key as SubjectPublicKeyInfo DER. */
   readonly spki: Uint8Array;
   /** Whether `exportPrivateKey` can hand out the PKCS #8 form. Token keys cannot. */
@@ -166,7 +174,7 @@ export interface CryptoProvider {
   readonly webcrypto: Crypto;
 }
 
-/** Parses `rsa:2048`, `ec:p256`, `ed25519` … into a KeySpec, or returns undefined. */
+/** Parses `rsa:2048`, `ec:p256`, `ed25519`, `ml-dsa-65` … into a KeySpec, or returns undefined. */
 export function parseKeySpec(text: string): KeySpec | undefined {
   const t = text.trim().toLowerCase();
   switch (t) {
@@ -188,16 +196,21 @@ export function parseKeySpec(text: string): KeySpec | undefined {
       return { type: 'ec', curve: 'P-521' };
     case 'ed25519':
       return { type: 'ed25519' };
+    case 'ml-dsa-44':
+    case 'ml-dsa-65':
+    case 'ml-dsa-87':
+      return { type: 'ml-dsa', parameterSet: t.toUpperCase() as MlDsaParameterSet };
     default:
       return undefined;
   }
 }
 
-export const KEY_SPECS = ['rsa:2048', 'rsa:3072', 'rsa:4096', 'ec:p256', 'ec:p384', 'ec:p521', 'ed25519'] as const;
+export const KEY_SPECS = ['rsa:2048', 'rsa:3072', 'rsa:4096', 'ec:p256', 'ec:p384', 'ec:p521', 'ed25519', 'ml-dsa-44', 'ml-dsa-65', 'ml-dsa-87'] as const;
 
-/** `rsa:2048`, `ec:p256`, `ed25519`: how a key is named to people. */
-export function describeKey(key: { type: KeyType; curve?: NamedCurve; bits?: number }): string {
+/** `RSA 2048`, `EC P-256`, `Ed25519`, `ML-DSA-65`: how a key is named to people. */
+export function describeKey(key: { type: KeyType; curve?: NamedCurve; bits?: number; parameterSet?: MlDsaParameterSet }): string {
   if (key.type === 'rsa') return `RSA ${key.bits ?? '?'}`;
   if (key.type === 'ec') return `EC ${key.curve ?? '?'}`;
+  if (key.type === 'ml-dsa') return key.parameterSet ?? 'ML-DSA';
   return 'Ed25519';
 }

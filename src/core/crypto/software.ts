@@ -3,6 +3,7 @@
 import * as nodeCrypto from 'node:crypto';
 import { ffdheKeyShare, isFfdheGroup } from './ffdhe.js';
 import { hybridKeyShare, isHybridGroup, MLKEM_SEED_LENGTH } from './hybrid-kem.js';
+import { decodeMlDsaPrivateKey, encodeMlDsaPrivateKey, encodeMlDsaSpki, ML_DSA_SEED_LENGTH, mlDsaKeyFromSeed, mlDsaSign, mlDsaVerify, readMlDsaSpki, type MlDsaKey } from './ml-dsa.js';
 import type {
   AeadAlgorithm,
   AeadKey,
@@ -41,6 +42,28 @@ interface SoftwareKeyHandle extends PrivateKeyHandle {
   readonly keyObject: nodeCrypto.KeyObject;
 }
 
+/** An ML-DSA key, which Node 20's OpenSSL cannot hold: noble's key bytes instead (see ml-dsa.ts). */
+interface MlDsaKeyHandle extends PrivateKeyHandle {
+  readonly provider: 'software';
+  readonly type: 'ml-dsa';
+  readonly mlDsa: MlDsaKey;
+}
+
+const mlDsaHandle = (key: MlDsaKey): MlDsaKeyHandle => ({
+  provider: 'software',
+  type: 'ml-dsa',
+  parameterSet: key.parameterSet,
+  spki: encodeMlDsaSpki(key),
+  extractable: true,
+  mlDsa: key,
+});
+
+function mlDsaKeyOf(key: PrivateKeyHandle): MlDsaKey {
+  const k = (key as Partial<MlDsaKeyHandle>).mlDsa;
+  if (key.provider !== 'software' || !k) throw new Error(`the ${key.provider} provider holds this key, not the software provider`);
+  return k;
+}
+
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 function handleFor(keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
@@ -72,6 +95,7 @@ function handleFor(keyObject: nodeCrypto.KeyObject): SoftwareKeyHandle {
  * the call holds (seen with gdb on a hung process).
  */
 function generateKeyHandle(spec: KeySpec): Promise<SoftwareKeyHandle> {
+  if (spec.type === 'ml-dsa') throw new Error('ML-DSA keys are made by generateMlDsaHandle');
   const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
   const options =
     spec.type === 'rsa'
@@ -102,7 +126,7 @@ function keyObjectOf(key: PrivateKeyHandle): nodeCrypto.KeyObject {
   return ko;
 }
 
-function signOptions(scheme: SignatureScheme): { algorithm: string | null; options: Partial<nodeCrypto.SignKeyObjectInput> } {
+function signOptions(scheme: Exclude<SignatureScheme, { type: 'ml-dsa' }>): { algorithm: string | null; options: Partial<nodeCrypto.SignKeyObjectInput> } {
   switch (scheme.type) {
     case 'ecdsa':
       return { algorithm: NODE_HASH[scheme.hash], options: { dsaEncoding: 'der' } };
@@ -317,6 +341,10 @@ export interface SoftwareProviderOptions {
 /** Makes a software CryptoProvider. */
 export function createSoftwareProvider(options: SoftwareProviderOptions = {}): CryptoProvider {
   const random = options.random ?? ((n: number) => u8(nodeCrypto.randomBytes(n)));
+  // ML-DSA key generation is noble's, on this thread (~10 ms for ML-DSA-65); its seed comes from
+  // the injected source, so a seeded provider makes the same keys.
+  const generate = async (spec: KeySpec): Promise<PrivateKeyHandle> =>
+    spec.type === 'ml-dsa' ? mlDsaHandle(mlDsaKeyFromSeed(spec.parameterSet, random(ML_DSA_SEED_LENGTH))) : generateKeyHandle(spec);
   return {
     name: 'software',
     random,
@@ -363,19 +391,37 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       const scalar = privateKey && privateKey.length > MLKEM_SEED_LENGTH ? privateKey.subarray(MLKEM_SEED_LENGTH) : undefined;
       return hybridKeyShare(group, (g) => keyShare(g, scalar), random, privateKey?.subarray(0, MLKEM_SEED_LENGTH));
     },
-    generateKeyPair: generateKeyHandle,
-    generateKeyPairs: (spec: KeySpec, count: number) => Promise.all(Array.from({ length: count }, () => generateKeyHandle(spec))),
+    generateKeyPair: generate,
+    generateKeyPairs: (spec: KeySpec, count: number) => Promise.all(Array.from({ length: count }, () => generate(spec))),
     importPrivateKey(pkcs8) {
+      // ML-DSA first: Node 20's OpenSSL does not know its OIDs.
+      const mlDsa = decodeMlDsaPrivateKey(pkcs8);
+      if (mlDsa) return mlDsaHandle(mlDsa.key);
       return handleFor(nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }));
     },
     exportPrivateKey(key) {
+      if (key.type === 'ml-dsa') return encodeMlDsaPrivateKey(mlDsaKeyOf(key));
       return u8(keyObjectOf(key).export({ format: 'der', type: 'pkcs8' }));
     },
     async sign(key, scheme, data) {
+      if (scheme.type === 'ml-dsa') {
+        const k = mlDsaKeyOf(key);
+        if (k.parameterSet !== scheme.parameterSet) throw new Error(`an ${k.parameterSet} key cannot make ${scheme.parameterSet} signatures`);
+        return mlDsaSign(k, data, random);
+      }
       const { algorithm, options } = signOptions(scheme);
       return u8(nodeCrypto.sign(algorithm, data, { key: keyObjectOf(key), ...options } as nodeCrypto.SignKeyObjectInput));
     },
     verify(spki, scheme, data, signature) {
+      if (scheme.type === 'ml-dsa') {
+        let pub: ReturnType<typeof readMlDsaSpki>;
+        try {
+          pub = readMlDsaSpki(spki);
+        } catch {
+          return false;
+        }
+        return pub !== undefined && pub.parameterSet === scheme.parameterSet && mlDsaVerify(pub.parameterSet, pub.publicKey, data, signature);
+      }
       const { algorithm, options } = signOptions(scheme);
       let key: nodeCrypto.KeyObject;
       try {

@@ -29,6 +29,10 @@ export const OID = {
   id_dsa: '1.2.840.10040.4.1',
   /** RFC 3279 §2.3.3 */
   dhpublicnumber: '1.2.840.10046.2.1',
+  /** RFC 9881 §2 (FIPS 204): each both the key algorithm and the signature algorithm, parameters absent. */
+  id_ml_dsa_44: '2.16.840.1.101.3.4.3.17',
+  id_ml_dsa_65: '2.16.840.1.101.3.4.3.18',
+  id_ml_dsa_87: '2.16.840.1.101.3.4.3.19',
 
   // ---- Hashes (RFC 3279 §2.2, RFC 5754 §2) and HMACs (RFC 8018 B.1)
   id_md5: '1.2.840.113549.2.5',

@@ -4,6 +4,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import {
   cmsKeyProtection,
   readCmsDatabase,
+  recordLengthAdvice,
   writeCmsDatabase,
   type CmsDatabase,
   type CmsRecord,
@@ -47,7 +48,11 @@ export const cmsBackend: FileBackend<CmsMeta> = {
     return { entries: records.map(toEntry), meta };
   },
   encode(provider, image, password, name) {
-    return writeCmsDatabase(provider, { ...image.meta, records: image.entries.map(toRecord) }, password, { name });
+    try {
+      return writeCmsDatabase(provider, { ...image.meta, records: image.entries.map(toRecord) }, password, { name });
+    } catch (e) {
+      throw recordLengthAdvice(e, name);
+    }
   },
   keyProtection: (meta) => cmsKeyProtection(meta.version),
   describe: (meta) => ({ version: meta.version, recordLength: meta.recordLength }),

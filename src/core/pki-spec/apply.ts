@@ -75,18 +75,20 @@ export interface PkiResult extends PkiPlan {
 const keyMatches = (info: CertificateInfo, key: KeySpec) =>
   info.publicKey.type === key.type &&
   (key.type !== 'ec' || info.publicKey.curve === key.curve) &&
-  (key.type !== 'rsa' || info.publicKey.bits === key.bits);
+  (key.type !== 'rsa' || info.publicKey.bits === key.bits) &&
+  (key.type !== 'ml-dsa' || info.publicKey.parameterSet === key.parameterSet);
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 
 function describeKeySpec(key: KeySpec): string {
+  if (key.type === 'ml-dsa') return key.parameterSet.toLowerCase();
   return key.type === 'rsa' ? `rsa:${key.bits}` : key.type === 'ec' ? `ec:${key.curve.replace('-', '').toLowerCase()}` : 'ed25519';
 }
 
 /** Why the certificate `info` is not what `c` asks for, or undefined when it is. Reads only the certificate. */
 function difference(c: CertificateSpec, info: CertificateInfo, issuer: CertificateInfo | undefined, now: Date): string | undefined {
   if (info.subject !== c.canonicalSubject) return `subject is "${info.subject}", the spec says "${c.canonicalSubject}"`;
-  if (!keyMatches(info, c.key)) return `key is ${info.publicKey.type}${info.publicKey.curve ? ` ${info.publicKey.curve}` : info.publicKey.bits ? ` ${info.publicKey.bits}` : ''}, the spec says ${describeKeySpec(c.key)}`;
+  if (!keyMatches(info, c.key)) return `key is ${info.publicKey.parameterSet ?? `${info.publicKey.type}${info.publicKey.curve ? ` ${info.publicKey.curve}` : info.publicKey.bits ? ` ${info.publicKey.bits}` : ''}`}, the spec says ${describeKeySpec(c.key)}`;
   const sans = canonicalSans(info.subjectAltNames);
   if (!sameSet(sans, c.canonicalSan)) {
     const added = c.canonicalSan.filter((s) => !sans.includes(s)).map((s) => `+${s}`);

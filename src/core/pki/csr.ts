@@ -5,7 +5,8 @@ import { CertificationRequest } from '@peculiar/asn1-csr';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier, BasicConstraints, Extensions, SubjectAlternativeName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import type { CryptoProvider, NamedCurve, PrivateKeyHandle } from '../crypto/provider.js';
+import type { CryptoProvider, MlDsaParameterSet, NamedCurve, PrivateKeyHandle } from '../crypto/provider.js';
+import { readMlDsaSpki } from '../crypto/ml-dsa.js';
 import { badInput, failed, usage } from '../errors.js';
 import { signatureAlgorithmName, signatureSchemeFor, signatureSchemeOf, type SignatureHash } from './certificate/index.js';
 import { signatureAlgorithmDer } from './certificate/signature-algorithms.js';
@@ -37,12 +38,12 @@ export interface RequestInfo {
   der: Uint8Array;
   /** RFC 4514. */
   subject: string;
-  publicKey: { type: 'rsa' | 'ec' | 'ed25519' | 'other'; curve?: NamedCurve; bits?: number; algorithmOid: string; spki: Uint8Array };
+  publicKey: { type: 'rsa' | 'ec' | 'ed25519' | 'ml-dsa' | 'other'; curve?: NamedCurve; bits?: number; parameterSet?: MlDsaParameterSet; algorithmOid: string; spki: Uint8Array };
   /** `dns:…`, `ip:…`, … from the requested subjectAltName extension. */
   subjectAltNames: string[];
   /** Every requested extension, its value the extnValue contents. */
   extensions: Array<{ oid: string; critical: boolean; value: Uint8Array }>;
-  /** `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `Ed25519` … */
+  /** `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `Ed25519`, `ML-DSA-65` … */
   signatureAlgorithm: string;
   /** The request's signature verifies with its own public key (proof of possession). */
   signatureValid: boolean;
@@ -131,7 +132,7 @@ export function readCertificationRequest(provider: CryptoProvider, input: Uint8A
   const result: RequestInfo = {
     der: der.slice(),
     subject: formatNameAt(der, layout.subject),
-    publicKey: { ...describeSpki(reqInfo.subjectPKInfo), spki },
+    publicKey: { ...describeSpki(reqInfo.subjectPKInfo, spki), spki },
     subjectAltNames: [],
     extensions: [],
     signatureAlgorithm: signatureAlgorithmName(request.signatureAlgorithm),
@@ -204,7 +205,7 @@ function verifyRequest(provider: CryptoProvider, info: Uint8Array, algorithm: Al
 }
 
 /** Key type, curve and size of a SubjectPublicKeyInfo. */
-function describeSpki(spki: SubjectPublicKeyInfo): Omit<RequestInfo['publicKey'], 'spki'> {
+function describeSpki(spki: SubjectPublicKeyInfo, der: Uint8Array): Omit<RequestInfo['publicKey'], 'spki'> {
   const algorithmOid = spki.algorithm.algorithm;
   switch (algorithmOid) {
     case OID.rsaEncryption:
@@ -233,6 +234,17 @@ function describeSpki(spki: SubjectPublicKeyInfo): Omit<RequestInfo['publicKey']
     }
     case OID.id_Ed25519:
       return { type: 'ed25519', algorithmOid };
+    case OID.id_ml_dsa_44:
+    case OID.id_ml_dsa_65:
+    case OID.id_ml_dsa_87: {
+      let key: ReturnType<typeof readMlDsaSpki>;
+      try {
+        key = readMlDsaSpki(der);
+      } catch (e) {
+        throw badInput(`the certificate request holds a malformed ML-DSA public key: ${(e as Error).message}`, e);
+      }
+      return { type: 'ml-dsa', parameterSet: key!.parameterSet, algorithmOid };
+    }
     default:
       return { type: 'other', algorithmOid };
   }

@@ -1,6 +1,7 @@
 // What TLS 1.3 can negotiate, as data: cipher suites, key-exchange groups and signature schemes (RFC 8446 §4.2.3, §4.2.7, §B.4).
 
-import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, NamedCurve, PrivateKeyHandle, RecordBlockCipher, SignatureScheme } from '../crypto/provider.js';
+import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup, MlDsaParameterSet, NamedCurve, PrivateKeyHandle, RecordBlockCipher, SignatureScheme } from '../crypto/provider.js';
+import { mlDsaParameterSetOf } from '../crypto/ml-dsa.js';
 import { usage } from '../errors.js';
 import { readSpkiAlgorithm } from '../der/spki.js';
 import { CURVE_BY_OID, OID } from '../der/oids.js';
@@ -177,7 +178,7 @@ export function keyFitsSuite12(suite: CipherSuite12, kind: { key: SchemeKey } | 
  * rsa_pss_pss_* for RSASSA-PSS keys (RFC 8446 §4.2.3), as OpenSSL, GnuTLS and Java use them in TLS 1.2.
  */
 export function schemeFitsKey12(s: SignatureSchemeInfo, kind: { key: SchemeKey } | undefined): boolean {
-  return kind !== undefined && s.key === kind.key;
+  return kind !== undefined && s.key === kind.key && !s.tls13Only;
 }
 
 /** The schemes TLS 1.2 allows by default: the TLS 1.3 ones plus RSA PKCS #1 v1.5. */
@@ -246,7 +247,14 @@ export const GROUPS: readonly Group[] = [
 export const groupById = (id: number) => GROUPS.find((g) => g.id === id);
 
 /** What kind of key a scheme signs with; `rsa-pss` is a key whose SPKI says RSASSA-PSS (RFC 8446 §4.2.3 rsa_pss_pss_*). */
-export type SchemeKey = 'ec' | 'rsa' | 'rsa-pss' | 'ed25519';
+export type SchemeKey = 'ec' | 'rsa' | 'rsa-pss' | 'ed25519' | 'ml-dsa';
+
+/** A key's kind as the schemes need it: the curve of an EC key, the parameter set of an ML-DSA key. */
+export interface SchemeKeyKind {
+  readonly key: SchemeKey;
+  readonly curve?: NamedCurve;
+  readonly parameterSet?: MlDsaParameterSet;
+}
 
 export interface SignatureSchemeInfo {
   readonly id: number;
@@ -255,6 +263,10 @@ export interface SignatureSchemeInfo {
   readonly key: SchemeKey;
   /** RFC 8446 §4.2.3: ECDSA schemes in TLS 1.3 name the curve as well as the hash. */
   readonly curve?: NamedCurve;
+  /** ML-DSA schemes name the parameter set, which the key must be of. */
+  readonly parameterSet?: MlDsaParameterSet;
+  /** draft-ietf-tls-mldsa §2: TLS 1.3 only, never negotiated or accepted in TLS 1.2. */
+  readonly tls13Only?: true;
   /** False for RSA PKCS #1 v1.5: allowed in certificates (signature_algorithms_cert) but never in CertificateVerify. */
   readonly handshake: boolean;
   /**
@@ -279,11 +291,21 @@ export type SignatureSchemeName =
   | 'rsa_pkcs1_sha384'
   | 'rsa_pkcs1_sha512'
   | 'ecdsa_sha1'
-  | 'ecdsa_sha224';
+  | 'ecdsa_sha224'
+  | 'mldsa44'
+  | 'mldsa65'
+  | 'mldsa87';
 
 const pss = (hash: HashAlgorithm, saltLength: number): SignatureScheme => ({ type: 'rsa-pss', hash, saltLength });
 
-/** RFC 8446 §4.2.3 SignatureScheme. PSS salt = hash length, as §4.2.3 requires. */
+const mlDsa = (parameterSet: MlDsaParameterSet): SignatureScheme => ({ type: 'ml-dsa', parameterSet });
+
+/**
+ * RFC 8446 §4.2.3 SignatureScheme. PSS salt = hash length, as §4.2.3 requires. The ML-DSA schemes
+ * (draft-ietf-tls-mldsa §2, the IANA code points OpenSSL 3.5 uses) sign pure ML-DSA with the
+ * empty context, in CertificateVerify and certificates alike; they come last, so the classical
+ * schemes keep their place in a ClientHello.
+ */
 export const SIGNATURE_SCHEMES: readonly SignatureSchemeInfo[] = [
   { id: 0x0403, name: 'ecdsa_secp256r1_sha256', scheme: { type: 'ecdsa', hash: 'SHA-256' }, key: 'ec', curve: 'P-256', handshake: true },
   { id: 0x0503, name: 'ecdsa_secp384r1_sha384', scheme: { type: 'ecdsa', hash: 'SHA-384' }, key: 'ec', curve: 'P-384', handshake: true },
@@ -300,6 +322,9 @@ export const SIGNATURE_SCHEMES: readonly SignatureSchemeInfo[] = [
   { id: 0x0601, name: 'rsa_pkcs1_sha512', scheme: { type: 'rsa-pkcs1', hash: 'SHA-512' }, key: 'rsa', handshake: false },
   { id: 0x0203, name: 'ecdsa_sha1', scheme: { type: 'ecdsa', hash: 'SHA-1' }, key: 'ec', handshake: false, legacy: true },
   { id: 0x0303, name: 'ecdsa_sha224', scheme: { type: 'ecdsa', hash: 'SHA-224' }, key: 'ec', handshake: false, legacy: true },
+  { id: 0x0904, name: 'mldsa44', scheme: mlDsa('ML-DSA-44'), key: 'ml-dsa', parameterSet: 'ML-DSA-44', handshake: true, tls13Only: true },
+  { id: 0x0905, name: 'mldsa65', scheme: mlDsa('ML-DSA-65'), key: 'ml-dsa', parameterSet: 'ML-DSA-65', handshake: true, tls13Only: true },
+  { id: 0x0906, name: 'mldsa87', scheme: mlDsa('ML-DSA-87'), key: 'ml-dsa', parameterSet: 'ML-DSA-87', handshake: true, tls13Only: true },
 ];
 
 /** RFC 8446 §4.2.3: the schemes a certificate may be signed with, for signature_algorithms_cert: never the legacy ones. */
@@ -316,7 +341,7 @@ export const DEFAULT_HANDSHAKE_SCHEMES: readonly SignatureSchemeName[] = SIGNATU
  * (RFC 5480 §2.1.1). Undefined for DER that is not a SubjectPublicKeyInfo or a key kind TLS here
  * cannot sign with.
  */
-export function keyKindOf(spki: Uint8Array): { key: SchemeKey; curve?: NamedCurve } | undefined {
+export function keyKindOf(spki: Uint8Array): SchemeKeyKind | undefined {
   let algorithm: { algorithm: string; parametersOid?: string };
   try {
     algorithm = readSpkiAlgorithm(spki);
@@ -334,14 +359,17 @@ export function keyKindOf(spki: Uint8Array): { key: SchemeKey; curve?: NamedCurv
       const curve = algorithm.parametersOid === undefined ? undefined : CURVE_BY_OID[algorithm.parametersOid];
       return curve ? { key: 'ec', curve } : undefined;
     }
-    default:
-      return undefined;
+    default: {
+      const parameterSet = mlDsaParameterSetOf(algorithm.algorithm);
+      return parameterSet ? { key: 'ml-dsa', parameterSet } : undefined;
+    }
   }
 }
 
 /** Whether a key of this kind can make (or check) signatures of this scheme. */
-export function schemeFitsKey(s: SignatureSchemeInfo, kind: { key: SchemeKey; curve?: NamedCurve } | undefined): boolean {
+export function schemeFitsKey(s: SignatureSchemeInfo, kind: SchemeKeyKind | undefined): boolean {
   if (!kind || s.key !== kind.key) return false;
+  if (s.key === 'ml-dsa') return s.parameterSet === kind.parameterSet;
   return s.key !== 'ec' || s.curve === kind.curve;
 }
 
@@ -414,9 +442,9 @@ export function resolveGroups(names: readonly string[] | undefined, provider?: C
   return names.map((n) => GROUPS.find((g) => g.name === GROUP_ALIASES[n.toLowerCase()]) ?? fail('group', n, GROUPS.map((g) => g.name)));
 }
 
-/** The schemes for TLS 1.2 signatures: the configured ones, or DEFAULT_TLS12_SCHEMES. */
+/** The schemes for TLS 1.2 signatures: the configured ones but those for TLS 1.3 only (ML-DSA), or DEFAULT_TLS12_SCHEMES. */
 export function resolveSchemes12(names: readonly string[] | undefined): SignatureSchemeInfo[] {
-  return resolveSchemes(names ?? DEFAULT_TLS12_SCHEMES);
+  return resolveSchemes(names ?? DEFAULT_TLS12_SCHEMES).filter((s) => !s.tls13Only);
 }
 
 export function resolveSchemes(names: readonly string[] | undefined): SignatureSchemeInfo[] {

@@ -1,7 +1,7 @@
 // Reads and writes whole IBM CMS key database files (versions 3, 4 and 6), byte for byte as IBM does.
 
 import type { CryptoProvider } from '../../crypto/provider.js';
-import { badInput, badPassword, conflict, usage } from '../../errors.js';
+import { badInput, badPassword, conflict, KymanError, usage } from '../../errors.js';
 import type { KeyProtection } from '../../pki/pbe.js';
 import {
   FIXED_HEADER_SIZE,
@@ -42,6 +42,47 @@ export interface CmsWriteOptions {
 export const DEFAULT_RECORD_LENGTH = 5000;
 
 const displayName = (name: string | undefined) => name ?? 'the key database';
+
+/** Record lengths kyman suggests are whole thousands: room for a slightly larger entry next time. */
+const SUGGESTED_RECORD_LENGTH_STEP = 1000;
+
+/**
+ * An entry that does not fit the database's record length: CONFLICT, with the sizes, so that a
+ * caller can name the record length that would do (recordLengthAdvice).
+ */
+export class RecordTooLargeError extends KymanError {
+  constructor(
+    readonly label: string,
+    readonly needed: number,
+    readonly recordLength: number,
+  ) {
+    super('CONFLICT', `entry "${label}" needs ${needed} bytes but the record length is ${recordLength}: raise it with "kyman db record-length"`);
+  }
+
+  /** The smallest whole thousand of bytes the entry fits in. */
+  get suggestedRecordLength(): number {
+    return Math.ceil(this.needed / SUGGESTED_RECORD_LENGTH_STEP) * SUGGESTED_RECORD_LENGTH_STEP;
+  }
+}
+
+/**
+ * The error to show for a failed write of `name`: a RecordTooLargeError becomes one that names the
+ * record length to choose (an ML-DSA-65 certificate and key take some 6,000 bytes, more than the
+ * 5,000 a new database has); any other error is returned as it is. A request database takes its
+ * record length from its key database when it is made, so for one the advice is about that
+ * database (`keyDatabaseName`).
+ */
+export function recordLengthAdvice(error: unknown, name: string, keyDatabaseName?: string): unknown {
+  if (!(error instanceof RecordTooLargeError)) return error;
+  const n = error.suggestedRecordLength;
+  const what = `entry "${error.label}" needs ${error.needed} bytes but the record length is ${error.recordLength}: `;
+  return conflict(
+    keyDatabaseName
+      ? `${what}${name} takes the record length of ${keyDatabaseName} when it is made: raise that to ${n} with "kyman db record-length ${n}" before the first request`
+      : `${what}raise the record length of ${name} to ${n} with "kyman db record-length ${n}", or make the database with --record-length ${n}`,
+    error,
+  );
+}
 
 /** Whether the bytes start with a CMS magic `37 48 VV TT` (VV 03, 04 or 06; TT 01 or 02). */
 export function isCmsFile(bytes: Uint8Array): boolean {
@@ -171,12 +212,7 @@ export function writeCmsDatabase(provider: CryptoProvider, db: CmsDatabase, pass
     if (seen.has(record.label)) throw conflict(`${name} would hold two entries labelled "${record.label}"`);
     seen.add(record.label);
     const slot = prepareSlot(record, i + 1);
-    if (slot.size > recordLength) {
-      throw conflict(
-        `entry "${record.label}" needs ${slot.size} bytes but the record length is ${recordLength}: ` +
-          `raise it with "kyman db record-length"`,
-      );
-    }
+    if (slot.size > recordLength) throw new RecordTooLargeError(record.label, slot.size, recordLength);
     return slot;
   });
 

@@ -8,6 +8,8 @@ export {
   newCmsDatabase,
   peekCmsHeader,
   readCmsDatabase,
+  recordLengthAdvice,
+  RecordTooLargeError,
   writeCmsDatabase,
   type CmsReadOptions,
   type CmsWriteOptions,

@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { badInput } from '../../errors.js';
-import { cmsKeyProtection, newCmsDatabase, readCmsDatabase, writeCmsDatabase, type CmsDatabase } from '../cms/index.js';
+import { cmsKeyProtection, newCmsDatabase, readCmsDatabase, recordLengthAdvice, writeCmsDatabase, type CmsDatabase } from '../cms/index.js';
 import { readRequestRecord, requestRecord } from '../cms/request-record.js';
 import type { RequestContainer } from './container.js';
 
@@ -31,7 +31,13 @@ export function cmsContainer(provider: CryptoProvider, keyDatabasePath: string, 
       if (db.fileType !== 'request') throw badInput(`${name} is not a request database (its type tag is not X509KYP)`);
       return db;
     },
-    encode: (image, password) => writeCmsDatabase(provider, image, password, { name }),
+    encode(image, password) {
+      try {
+        return writeCmsDatabase(provider, image, password, { name });
+      } catch (e) {
+        throw recordLengthAdvice(e, name, path.basename(keyDatabasePath));
+      }
+    },
     list: (image) => image.records.filter((r) => r.kind === 'request').map((r) => ({ label: r.label, ...storedOf(readRequestRecord(r)) })),
     setList(image, items) {
       const others = image.records.filter((r) => r.kind !== 'request');

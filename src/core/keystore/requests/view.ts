@@ -18,11 +18,12 @@ export function pendingRequestView(provider: CryptoProvider, label: string, requ
   };
 }
 
-/** The key as `req list` names it: `EC P-256`, `RSA 2048`, `Ed25519`, else its algorithm OID. */
+/** The key as `req list` names it: `EC P-256`, `RSA 2048`, `Ed25519`, `ML-DSA-65`, else its algorithm OID. */
 export function describeRequestKey(info: RequestInfo): string {
   const k = info.publicKey;
   if (k.type === 'rsa') return `RSA ${k.bits}`;
   if (k.type === 'ec') return k.curve ? `EC ${k.curve}` : 'EC (unnamed curve)';
   if (k.type === 'ed25519') return 'Ed25519';
+  if (k.type === 'ml-dsa' && k.parameterSet) return k.parameterSet;
   return k.algorithmOid;
 }

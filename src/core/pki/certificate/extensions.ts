@@ -65,6 +65,10 @@ function ipAddressOctets(text: string): Uint8Array {
   return out;
 }
 
+/** RFC 9881 §5: the key usages an ML-DSA certificate MUST NOT assert. */
+const ML_DSA_FORBIDDEN_USAGES =
+  KeyUsageFlags.keyEncipherment | KeyUsageFlags.dataEncipherment | KeyUsageFlags.keyAgreement | KeyUsageFlags.encipherOnly | KeyUsageFlags.decipherOnly;
+
 /** The extensions' DER, in the order kyman has always written them. */
 export function extensionsFor(
   options: CertificateOptions,
@@ -85,6 +89,10 @@ export function extensionsFor(
     const k = KEY_USAGE_BY_NAME.get(name.toLowerCase());
     if (!k) throw usage(`unknown key usage "${name}": use ${KEY_USAGES.map((u) => u.name).join(', ')}`);
     flags |= k.flag;
+  }
+  // RFC 9881 §5: an ML-DSA key only signs; it cannot encrypt or agree keys.
+  if (keyType === 'ml-dsa' && flags & ML_DSA_FORBIDDEN_USAGES) {
+    throw usage(`an ML-DSA key only signs: its key usage may not include ${KEY_USAGES.filter((k) => k.flag & flags & ML_DSA_FORBIDDEN_USAGES).map((k) => k.name).join(', ')} (RFC 9881 §5)`);
   }
   // RFC 5280 §4.2.1.9: keyCertSign asserted means cA MUST be asserted.
   if (flags & KeyUsageFlags.keyCertSign && !ca) throw usage('keyCertSign needs a CA certificate: add the CA option');

@@ -1,6 +1,7 @@
 // A certificate's skeleton read in place (RFC 5280 §4.1): where each field sits, its times, its key, and whether it is a CA.
 
-import { describeKey, type NamedCurve } from '../../crypto/provider.js';
+import { describeKey, type MlDsaParameterSet, type NamedCurve } from '../../crypto/provider.js';
+import { readMlDsaSpki } from '../../crypto/ml-dsa.js';
 import { badInput, KymanError } from '../../errors.js';
 import { decodeOid, expectTlv, readTlv, type Tlv } from '../../der/reader.js';
 import { readSpkiLayout } from '../../der/spki.js';
@@ -158,16 +159,21 @@ export function readPublicKey(der: Uint8Array, spki: Tlv): Omit<PublicKeyInfo, '
     }
     case OID.id_Ed25519:
       return { type: 'ed25519', algorithmOid };
+    case OID.id_ml_dsa_44:
+    case OID.id_ml_dsa_65:
+    case OID.id_ml_dsa_87:
+      // RFC 9881 §2, §4: parameters absent, the key of its parameter set's length.
+      return { type: 'ml-dsa', parameterSet: readMlDsaSpki(der.subarray(spki.start, spki.end))!.parameterSet, algorithmOid };
     default:
       return { type: 'other', algorithmOid };
   }
 }
 
-/** `EC P-256`, `RSA 2048`, `Ed25519`; other algorithms by name or OID. */
-export function describePublicKey(key: Pick<PublicKeyInfo, 'type' | 'curve' | 'bits' | 'algorithmOid'>): string {
+/** `EC P-256`, `RSA 2048`, `Ed25519`, `ML-DSA-65`; other algorithms by name or OID. */
+export function describePublicKey(key: Pick<PublicKeyInfo, 'type' | 'curve' | 'bits' | 'parameterSet' | 'algorithmOid'>): string {
   if (key.type === 'other') return KEY_ALGORITHM_NAMES[key.algorithmOid] ?? key.algorithmOid;
   if (key.type === 'ec' && !key.curve) return 'EC (unnamed curve)';
-  return describeKey(key as { type: 'rsa' | 'ec' | 'ed25519'; curve?: NamedCurve; bits?: number });
+  return describeKey(key as { type: 'rsa' | 'ec' | 'ed25519' | 'ml-dsa'; curve?: NamedCurve; bits?: number; parameterSet?: MlDsaParameterSet });
 }
 
 /** The contents of id-ce-basicConstraints' OID, compared in place so a listing decodes no OID. */

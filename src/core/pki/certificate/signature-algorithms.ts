@@ -1,4 +1,4 @@
-// Certificate signature algorithms (RFC 3279, RFC 4055, RFC 5758, RFC 8410): names, the schemes that verify them, and their AlgorithmIdentifiers.
+// Certificate signature algorithms (RFC 3279, RFC 4055, RFC 5758, RFC 8410, RFC 9881): names, the schemes that verify them, and their AlgorithmIdentifiers.
 
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
@@ -8,6 +8,7 @@ import { usage } from '../../errors.js';
 import { contextTag } from '../../der/reader.js';
 import * as DER from '../../der/writer.js';
 import { byOid, HASH_OID, OID } from '../../der/oids.js';
+import { mlDsaAlgorithmIdentifier } from '../../crypto/ml-dsa.js';
 import type { SignatureHash } from './types.js';
 
 const HASH_BY_OID = byOid(HASH_OID);
@@ -28,12 +29,15 @@ const SIGNATURE_ALGORITHMS: ReadonlyArray<{ oid: string; name: string; scheme?: 
   { oid: OID.ecdsa_with_SHA512, name: 'ecdsa-with-SHA512', scheme: { type: 'ecdsa', hash: 'SHA-512' } },
   { oid: OID.id_Ed25519, name: 'Ed25519', scheme: { type: 'ed25519' } }, // RFC 8410 §3
   { oid: OID.id_Ed448, name: 'Ed448' },
+  { oid: OID.id_ml_dsa_44, name: 'ML-DSA-44', scheme: { type: 'ml-dsa', parameterSet: 'ML-DSA-44' } }, // RFC 9881 §3
+  { oid: OID.id_ml_dsa_65, name: 'ML-DSA-65', scheme: { type: 'ml-dsa', parameterSet: 'ML-DSA-65' } },
+  { oid: OID.id_ml_dsa_87, name: 'ML-DSA-87', scheme: { type: 'ml-dsa', parameterSet: 'ML-DSA-87' } },
   { oid: OID.id_dsa_with_sha1, name: 'dsa-with-SHA1' },
   { oid: OID.id_dsa_with_sha256, name: 'dsa_with_SHA256' },
 ];
 const SIGNATURE_BY_OID = new Map(SIGNATURE_ALGORITHMS.map((a) => [a.oid, a]));
 
-/** `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `RSASSA-PSS (SHA-256)`, `Ed25519`, or the OID. */
+/** `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `RSASSA-PSS (SHA-256)`, `Ed25519`, `ML-DSA-65`, or the OID. */
 export function signatureAlgorithmName(alg: AlgorithmIdentifier): string {
   if (alg.algorithm === OID.id_RSASSA_PSS) {
     const scheme = signatureSchemeOf(alg);
@@ -47,12 +51,17 @@ const DEFAULT_EC_HASH: Readonly<Record<NamedCurve, SignatureHash>> = { 'P-256': 
 /**
  * The signature scheme a key signs certificates with: ECDSA with the hash matching the curve's
  * strength (RFC 5480 §4), RSA PKCS #1 v1.5 or, with `pss`, RSASSA-PSS with a salt as long as the
- * hash (RFC 4055 §3.1 and CA/Browser Forum practice), and pure Ed25519 (RFC 8410 §6).
+ * hash (RFC 4055 §3.1 and CA/Browser Forum practice), pure Ed25519 (RFC 8410 §6), and pure
+ * ML-DSA of the key's parameter set (RFC 9881 §3: never HashML-DSA). A hash does not apply to
+ * Ed25519 or ML-DSA, which sign the message itself.
  */
-export function signatureSchemeFor(key: Pick<PrivateKeyHandle, 'type' | 'curve'>, hash?: SignatureHash, pss = false): SignatureScheme {
+export function signatureSchemeFor(key: Pick<PrivateKeyHandle, 'type' | 'curve' | 'parameterSet'>, hash?: SignatureHash, pss = false): SignatureScheme {
   switch (key.type) {
     case 'ed25519':
       return { type: 'ed25519' };
+    case 'ml-dsa':
+      if (!key.parameterSet) throw usage('the ML-DSA key names no parameter set');
+      return { type: 'ml-dsa', parameterSet: key.parameterSet };
     case 'ec':
       return { type: 'ecdsa', hash: hash ?? DEFAULT_EC_HASH[key.curve ?? 'P-256'] };
     case 'rsa': {
@@ -66,7 +75,7 @@ export function signatureSchemeFor(key: Pick<PrivateKeyHandle, 'type' | 'curve'>
  * The AlgorithmIdentifier for a scheme, encoded as its RFC says: ECDSA with absent parameters
  * (RFC 5758 §3.2), RSA PKCS #1 v1.5 with NULL (RFC 4055 §5), RSASSA-PSS with NULL hash
  * parameters and every parameter spelled out but those equal to their DEFAULT, which DER leaves
- * out (RFC 4055 §3.1, X.690 §11.5), Ed25519 absent (RFC 8410 §3).
+ * out (RFC 4055 §3.1, X.690 §11.5), Ed25519 and ML-DSA absent (RFC 8410 §3, RFC 9881 §3).
  */
 export function signatureAlgorithmIdentifier(scheme: SignatureScheme): AlgorithmIdentifier {
   return AsnParser.parse(signatureAlgorithmDer(scheme), AlgorithmIdentifier);
@@ -78,6 +87,7 @@ const PSS_DEFAULT_SALT_LENGTH = 20;
 
 function encodeSignatureAlgorithm(scheme: SignatureScheme): Uint8Array {
   if (scheme.type === 'ed25519') return DER.sequence(DER.oid(OID.id_Ed25519));
+  if (scheme.type === 'ml-dsa') return mlDsaAlgorithmIdentifier(scheme.parameterSet);
   if (scheme.type === 'rsa-pss') {
     const hash = DER.sequence(DER.oid(HASH_OID[scheme.hash]), DER.NULL);
     const params = DER.sequence(
@@ -94,7 +104,10 @@ function encodeSignatureAlgorithm(scheme: SignatureScheme): Uint8Array {
 
 /** The scheme that verifies a signature made with `alg`, or undefined when we cannot verify it. */
 export function signatureSchemeOf(alg: AlgorithmIdentifier): SignatureScheme | undefined {
-  if (alg.algorithm !== OID.id_RSASSA_PSS) return SIGNATURE_BY_OID.get(alg.algorithm)?.scheme;
+  const known = SIGNATURE_BY_OID.get(alg.algorithm)?.scheme;
+  // RFC 9881 §3: the parameters MUST be absent; an identifier with them is not ML-DSA's.
+  if (known?.type === 'ml-dsa') return alg.parameters === undefined ? known : undefined;
+  if (alg.algorithm !== OID.id_RSASSA_PSS) return known;
   // RFC 4055 §3.1: absent parameters mean the SHA-1 defaults; we accept only MGF1 over the same hash.
   let params: RsaSaPssParams;
   try {

@@ -1,11 +1,13 @@
 // The shapes of a certificate as kyman reports it and the options it issues one from.
 
-import type { NamedCurve, PrivateKeyHandle } from '../../crypto/provider.js';
+import type { MlDsaParameterSet, NamedCurve, PrivateKeyHandle } from '../../crypto/provider.js';
 
 export interface PublicKeyInfo {
-  type: 'rsa' | 'ec' | 'ed25519' | 'other';
+  type: 'rsa' | 'ec' | 'ed25519' | 'ml-dsa' | 'other';
   curve?: NamedCurve;
   bits?: number;
+  /** ML-DSA-44, -65 or -87. */
+  parameterSet?: MlDsaParameterSet;
   algorithmOid: string;
   /** SubjectPublicKeyInfo DER. */
   spki: Uint8Array;
@@ -30,7 +32,7 @@ export interface CertificateInfo {
   notBefore: Date;
   notAfter: Date;
   publicKey: PublicKeyInfo;
-  /** A name people know: `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `RSASSA-PSS (SHA-256)`, `Ed25519`. */
+  /** A name people know: `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `RSASSA-PSS (SHA-256)`, `Ed25519`, `ML-DSA-65`. */
   signatureAlgorithm: string;
   /** The subject names the issuer and the signature verifies with the certificate's own key. */
   selfSigned: boolean;
@@ -53,7 +55,7 @@ export interface CertificateInfo {
 export interface CertificateSummary {
   subject: string;
   notAfter: Date;
-  /** `EC P-256`, `RSA 2048`, `Ed25519`. */
+  /** `EC P-256`, `RSA 2048`, `Ed25519`, `ML-DSA-65`. */
   keyType: string;
   isCA: boolean;
   spki: Uint8Array;
