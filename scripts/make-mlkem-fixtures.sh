@@ -8,6 +8,9 @@
 # OpenSSL 3.5 derives from each (FIPS 203 ML-KEM.KeyGen_internal, through the PKCS #8 seed form),
 # and a ciphertext OpenSSL encapsulated to it with the shared secret it got: a second, independent
 # FIPS 203 implementation that @noble/post-quantum must agree with, byte for byte.
+# cctv-intermediate.json: ek, m, c and K of CCTV's ML-KEM/intermediate files, for ML-KEM.Encaps
+# (their KeyGen follows the FIPS 203 draft, without the final standard's domain separator, so only
+# the encapsulation is a known answer for the final algorithm).
 # cctv-modulus.json: the first MODULUS_LINES keys of CCTV's ML-KEM/modulus files, each with one
 # coefficient at or above q, which every FIPS 203 §7.2 modulus check must refuse (the full files hold
 # one per coefficient value and position: megabytes).
@@ -32,6 +35,7 @@ mkdir -p "$out"
 for set in 768 1024; do
   # sed, not head, reads the file whole: gunzip must not die of a closed pipe under pipefail.
   read_file "ML-KEM/modulus/ML-KEM-$set.txt.gz" | gunzip | sed -n "1,${MODULUS_LINES}p" >"$work/modulus-$set.txt"
+ read_file "ML-KEM/intermediate/ML-KEM-$set.txt" | grep -E '^(ek|m|c|K) = ' >"$work/intermediate-$set.txt"
 done
 "$NODE26" --input-type=module - "$work" "$out" <<'JS'
 import crypto from 'node:crypto';
@@ -42,6 +46,7 @@ const OID = { 768: '0609608648016503040402', 1024: '0609608648016503040403' };
 const EK_LENGTH = { 768: 1184, 1024: 1568 };
 const der = (tag, body) => Buffer.concat([Buffer.from([tag]), body.length < 128 ? Buffer.from([body.length]) : Buffer.from([0x81, body.length]), body]);
 const vectors = { source: 'OpenSSL ' + process.versions.openssl + ' (Node ' + process.version + ')' };
+const intermediate = { source: 'https://github.com/C2SP/CCTV/tree/main/ML-KEM/intermediate (CC0 1.0)' };
 const modulus = { source: 'https://github.com/C2SP/CCTV/tree/main/ML-KEM/modulus (CC0 1.0)' };
 for (const set of [768, 1024]) {
   const cases = [];
@@ -57,9 +62,11 @@ for (const set of [768, 1024]) {
     cases.push({ d: seed.subarray(0, 32).toString('hex'), z: seed.subarray(32).toString('hex'), ek: ek.toString('hex'), c: ciphertext.toString('hex'), K: sharedKey.toString('hex') });
   }
   vectors[`ML-KEM-${set}`] = cases;
+  intermediate[`ML-KEM-${set}`] = Object.fromEntries(fs.readFileSync(`${work}/intermediate-${set}.txt`, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' = ')));
   modulus[`ML-KEM-${set}`] = fs.readFileSync(`${work}/modulus-${set}.txt`, 'utf8').split('\n').filter(Boolean);
 }
 fs.writeFileSync(`${out}/openssl-vectors.json`, JSON.stringify(vectors, null, 1) + '\n');
+fs.writeFileSync(`${out}/cctv-intermediate.json`, JSON.stringify(intermediate, null, 1) + '\n');
 fs.writeFileSync(`${out}/cctv-modulus.json`, JSON.stringify(modulus, null, 1) + '\n');
 JS
-echo "wrote $out/openssl-vectors.json and $out/cctv-modulus.json"
+echo "wrote $out/openssl-vectors.json, $out/cctv-intermediate.json and $out/cctv-modulus.json"

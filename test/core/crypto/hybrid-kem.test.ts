@@ -12,6 +12,7 @@ const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 interface OpensslVector { d: string; z: string; ek: string; c: string; K: string }
 type ParameterSet = 'ML-KEM-768' | 'ML-KEM-1024';
 const KNOWN = JSON.parse(readFileSync(fixture('mlkem/openssl-vectors.json'), 'utf8')) as Record<ParameterSet, OpensslVector[]>;
+const CCTV = JSON.parse(readFileSync(fixture('mlkem/cctv-intermediate.json'), 'utf8')) as Record<ParameterSet, { ek: string; m: string; c: string; K: string }>;
 const BAD_KEYS = JSON.parse(readFileSync(fixture('mlkem/cctv-modulus.json'), 'utf8')) as Record<ParameterSet, string[]>;
 
 /** Which hybrid carries each parameter set in these tests. */
@@ -77,6 +78,19 @@ describe('ECDHE-MLKEM hybrid groups (draft-ietf-tls-ecdhe-mlkem)', () => {
         // The rest of the secret is the ECDH half, which the server side computes from our classical part.
         const ecdhSecret = ecdh.deriveSecret(parts(group, client.publicKey, p.encapsulationKeyLength).classical);
         assert.deepEqual(p.kemFirst ? secret.subarray(32) : secret.subarray(0, secret.length - 32), ecdhSecret);
+      }
+    });
+
+    it(`${set}: C2SP/CCTV's intermediate values: the server's encapsulation to ek with message m gives their c and K`, () => {
+      const v = CCTV[set];
+      for (const group of CARRIERS[set]) {
+        const p = HYBRID_GROUPS[group];
+        const ecdh = provider.generateKeyShare(p.classical);
+        const clientShare = p.kemFirst ? new Uint8Array([...hex(v.ek), ...ecdh.publicKey]) : new Uint8Array([...ecdh.publicKey, ...hex(v.ek)]);
+        const answer = answerKeyShare(provider, group, clientShare, hex(v.m));
+        assert.equal(toHex(parts(group, answer.publicKey, p.ciphertextLength).kem), v.c, group);
+        const K = p.kemFirst ? answer.sharedSecret.subarray(0, 32) : answer.sharedSecret.subarray(answer.sharedSecret.length - 32);
+        assert.equal(toHex(K), v.K, group);
       }
     });
 
