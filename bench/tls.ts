@@ -203,6 +203,15 @@ async function inTurns<K extends string>(measure: Record<K, () => Promise<Served
 
 const perItem = (s: Served) => s.cpu / s.count;
 
+/** One printed line: a figure beside the reference measured with it. */
+const figure = (name: string, value: number, unit: string, referenceName: string, reference: number, goal?: string): Figure => ({
+  name,
+  value,
+  unit,
+  reference: { name: referenceName, value: reference },
+  ...(goal ? { goal } : {}),
+});
+
 async function handshakeFigures(kind: KeyKind, creds: Credentials): Promise<Figure[]> {
   const kyman = await startServer('kyman', 'handshake', creds);
   const node = await startServer('node', 'handshake', creds);
@@ -226,39 +235,11 @@ async function handshakeFigures(kind: KeyKind, creds: Credentials): Promise<Figu
     });
     const resumedGoal = kind === 'RSA-2048' ? '≤ 0.4×' : '≤ 0.6×';
     return [
-      {
-        name: `kyman server CPU per full TLS 1.3 handshake, ${kind}, X25519 (openssl s_time -new, ${ROUNDS}×${S_TIME_SECONDS} s; ${full.kyman.count} handshakes)`,
-        value: perItem(full.kyman),
-        unit: 'µs',
-        reference: { name: `Node's tls server (${full.node.count})`, value: perItem(full.node) },
-        goal: '≤ 1.0×',
-      },
-      {
-        name: `kyman server CPU per resumed handshake, ${kind} (openssl s_time -reuse: psk_dhe_ke, every one resumed)`,
-        value: perItem(reuse.kymanResumed),
-        unit: 'µs',
-        reference: { name: 'kyman full (s_time -new)', value: perItem(reuse.kymanFull) },
-        goal: resumedGoal,
-      },
-      {
-        name: `  the same for Node's tls server, ${kind}`,
-        value: perItem(reuse.nodeResumed),
-        unit: 'µs',
-        reference: { name: "Node's full (s_time -new)", value: perItem(reuse.nodeFull) },
-      },
-      {
-        name: `kyman server CPU per resumed handshake, ${kind} (Node's tls client with \`session\`, each checked to resume)`,
-        value: perItem(client.kymanResumed),
-        unit: 'µs',
-        reference: { name: 'kyman full, same client', value: perItem(client.kymanFull) },
-        goal: resumedGoal,
-      },
-      {
-        name: `  kyman resumed beside Node's tls server resumed, ${kind}, same client`,
-        value: perItem(client.kymanResumed),
-        unit: 'µs',
-        reference: { name: "Node's resumed", value: perItem(client.nodeResumed) },
-      },
+      figure(`kyman server CPU per full TLS 1.3 handshake, ${kind}, X25519 (openssl s_time -new, ${ROUNDS}×${S_TIME_SECONDS} s; ${full.kyman.count} handshakes)`, perItem(full.kyman), 'µs', `Node's tls server (${full.node.count})`, perItem(full.node), '≤ 1.0×'),
+      figure(`kyman server CPU per resumed handshake, ${kind} (openssl s_time -reuse: psk_dhe_ke, every one resumed)`, perItem(reuse.kymanResumed), 'µs', 'kyman full (s_time -new)', perItem(reuse.kymanFull), resumedGoal),
+      figure(`  the same for Node's tls server, ${kind}`, perItem(reuse.nodeResumed), 'µs', "Node's full (s_time -new)", perItem(reuse.nodeFull)),
+      figure(`kyman server CPU per resumed handshake, ${kind} (Node's tls client with \`session\`, each checked to resume)`, perItem(client.kymanResumed), 'µs', 'kyman full, same client', perItem(client.kymanFull), resumedGoal),
+      figure(`  kyman resumed beside Node's tls server resumed, ${kind}, same client`, perItem(client.kymanResumed), 'µs', "Node's resumed", perItem(client.nodeResumed)),
     ];
   } finally {
     kyman.close();
@@ -287,18 +268,8 @@ async function pskKeFigures(creds: Credentials): Promise<Figure[]> {
       ke: () => measured(kyman, run(clients.ke)),
     });
     return [
-      {
-        name: "kyman server CPU per psk_ke resumption (kyman's client, --allow-psk-ke; no key share)",
-        value: perItem(r.ke),
-        unit: 'µs',
-        reference: { name: 'kyman full, same client', value: perItem(r.full) },
-      },
-      {
-        name: '  psk_dhe_ke resumption, same client and server',
-        value: perItem(r.dhe),
-        unit: 'µs',
-        reference: { name: 'kyman full', value: perItem(r.full) },
-      },
+      figure("kyman server CPU per psk_ke resumption (kyman's client, --allow-psk-ke; no key share)", perItem(r.ke), 'µs', 'kyman full, same client', perItem(r.full)),
+      figure('  psk_dhe_ke resumption, same client and server', perItem(r.dhe), 'µs', 'kyman full', perItem(r.full)),
     ];
   } finally {
     kyman.close();
@@ -316,32 +287,10 @@ async function bulkFigures(creds: Credentials): Promise<Figure[]> {
     });
     const wall = (s: Served) => s.count / s.seconds;
     return [
-      {
-        name: `kyman server CPU per MiB echoed, AES-128-GCM, 16 KiB writes (Node's tls client, ${ROUNDS}×${BULK_MB} MiB)`,
-        value: perItem(r.kyman),
-        unit: 'µs',
-        reference: { name: "Node's tls server", value: perItem(r.node) },
-        goal: '≤ 1.5×',
-      },
-      {
-        name: '  the same beside plain TCP (Node net echo)',
-        value: perItem(r.kyman),
-        unit: 'µs',
-        reference: { name: 'TCP', value: perItem(r.tcp) },
-      },
-      {
-        name: 'kyman echo, wall throughput (client and server both count)',
-        value: wall(r.kyman),
-        unit: 'MiB/s',
-        reference: { name: 'plain TCP echo', value: wall(r.tcp) },
-        goal: '≥ 0.5×',
-      },
-      {
-        name: "  Node's tls echo, wall throughput",
-        value: wall(r.node),
-        unit: 'MiB/s',
-        reference: { name: 'plain TCP echo', value: wall(r.tcp) },
-      },
+      figure(`kyman server CPU per MiB echoed, AES-128-GCM, 16 KiB writes (Node's tls client, ${ROUNDS}×${BULK_MB} MiB)`, perItem(r.kyman), 'µs', "Node's tls server", perItem(r.node), '≤ 1.5×'),
+      figure('  the same beside plain TCP (Node net echo)', perItem(r.kyman), 'µs', 'TCP', perItem(r.tcp)),
+      figure('kyman echo, wall throughput (client and server both count)', wall(r.kyman), 'MiB/s', 'plain TCP echo', wall(r.tcp), '≥ 0.5×'),
+      figure("  Node's tls echo, wall throughput", wall(r.node), 'MiB/s', 'plain TCP echo', wall(r.tcp)),
     ];
   } finally {
     for (const s of Object.values(servers)) s.close();
