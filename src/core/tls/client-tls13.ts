@@ -277,6 +277,8 @@ export class ClientHandshake13 {
       if (!this.resumed || this.options.pskKeyExchange !== 'psk_ke') throw fatal('missing_extension', 'the ServerHello has no key_share');
       shared = new Uint8Array(this.suite.hashLength);
     } else {
+      // §4.2.9: "Servers MUST NOT select a key exchange mode that is not listed by the client".
+      if (this.resumed && this.options.pskKeyExchange === 'psk_ke') throw fatal('illegal_parameter', 'the server resumed with psk_dhe_ke, but only psk_ke was offered');
       const serverShare = keyShareExt.server.decode(shareData);
       group = groupById(serverShare.group);
       const share = this.share;
