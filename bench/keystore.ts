@@ -67,7 +67,7 @@ export async function benchKeyStore(dir: string, sizes = [1000, 10_000]): Promis
     }));
     figures.push(
       { name: `open + list ${count} entries (library)`, value: open, unit: 'ms', goal: count === 10_000 ? 'under 1000 ms' : undefined },
-      { name: `kyman cert list --json, ${count} entries (whole process)`, value: cli, unit: 'ms', reference: { name: `openssl pkcs7 -print_certs, same ${count} certificates`, value: openssl } },
+      { name: `kyman cert list --json, ${count} entries (whole process)`, value: cli, unit: 'ms', reference: { name: `openssl pkcs7 -print_certs, same ${count} certificates`, value: openssl }, goal: count === 10_000 ? '≤ 1000 ms' : undefined },
       { name: `open + add one entry, ${count} entries`, value: add, unit: 'ms' },
     );
   }

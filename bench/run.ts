@@ -14,7 +14,7 @@ const only = process.argv.slice(2);
 const wanted = (name: string) => only.length === 0 || only.includes(name);
 const dir = mkdtempSync(path.join(tmpdir(), 'kyman-bench-'));
 try {
-  if (wanted('cli')) console.log(report('Start-up', await benchCli()));
+  if (wanted('cli')) console.log(report('Start-up', await benchCli(dir)));
   if (wanted('keystore')) console.log(report('CMS key databases', await benchKeyStore(dir)));
   if (wanted('pki')) console.log(report('A PKI from a spec', await benchPki(dir)));
   if (wanted('tls')) console.log(report('TLS on loopback', await benchTls()));

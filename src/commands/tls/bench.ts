@@ -38,6 +38,7 @@ export default class TlsBench extends KymanCommand<typeof TlsBench> {
     handshakes: Flags.integer({ summary: 'How many full handshakes to time, with X25519 and again with X25519MLKEM768 (and, with --resumed, resumed ones).', default: 200, min: 1, max: 1_000_000 }),
     bulk: Flags.integer({ summary: 'MiB of application data to send (0: skip).', default: 64, min: 0, max: 65536, helpValue: 'MB' }),
     resumed: Flags.boolean({ summary: 'Also time resumed handshakes (TLS 1.3 session tickets, PSK with X25519).' }),
+    'psk-ke': Flags.boolean({ summary: 'Resume with psk_ke (the ticket alone, no X25519; no forward secrecy), the server allowing it. Implies --resumed.' }),
   };
 
   async run() {
@@ -49,6 +50,7 @@ export default class TlsBench extends KymanCommand<typeof TlsBench> {
       result = await runTlsBench({
         handshakes: f.handshakes,
         resumed: f.resumed,
+        pskKe: f['psk-ke'],
         bulkMegabytes: f.bulk,
         onProgress: (phase, done, total) => p.update(phase, phase === 'bulk' ? `bulk transfer of ${f.bulk} MiB` : `${phases[phase]} ${bar(done, total)}`),
       });
@@ -62,7 +64,7 @@ export default class TlsBench extends KymanCommand<typeof TlsBench> {
         ['setup', result.setup],
         ['handshakes', `${h.perSecond.toFixed(0)} full TLS 1.3 handshakes/s (${h.handshakes} in ${h.seconds.toFixed(2)} s, median ${h.medianMs.toFixed(2)} ms; ${result.certificate}, ${result.group})`],
         ['hybrid', `${result.hybrid.perSecond.toFixed(0)} full handshakes/s with ${result.hybrid.group}, ${result.hybrid.relative.toFixed(2)}× the ${result.group} ones (${result.hybrid.handshakes} in ${result.hybrid.seconds.toFixed(2)} s, median ${result.hybrid.medianMs.toFixed(2)} ms)`],
-        ['resumed', r ? `${r.perSecond.toFixed(0)} resumed handshakes/s, ${r.speedup.toFixed(1)}× the full ones (${r.handshakes} in ${r.seconds.toFixed(2)} s, median ${r.medianMs.toFixed(2)} ms; one session ticket, PSK with ${result.group})` : undefined],
+        ['resumed', r ? `${r.perSecond.toFixed(0)} resumed handshakes/s, ${r.speedup.toFixed(1)}× the full ones (${r.handshakes} in ${r.seconds.toFixed(2)} s, median ${r.medianMs.toFixed(2)} ms; one session ticket, ${r.pskKeyExchange === 'psk_ke' ? 'psk_ke: PSK alone, no key exchange' : `PSK with ${result.group}`})` : undefined],
         ['bulk', result.bulk ? `${result.bulk.megabytesPerSecond.toFixed(0)} MiB/s (${f.bulk} MiB in ${result.bulk.seconds.toFixed(2)} s, ${result.bulk.writeSize / 1024} KiB writes, ${result.bulk.cipherSuite})` : undefined],
       ]),
     );

@@ -276,7 +276,8 @@ function montgomeryPair(crv: 'X25519' | 'X448', scalar: Uint8Array): { privateKe
   const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.byteLength).toString('base64url');
   // JWK, not DER, both ways: OpenSSL 3's DER coders cost about 80 µs a key, JWK a few. The import computes the public key.
   const privateKey = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv, d, x: '' }, format: 'jwk' });
-  const x = nodeCrypto.createPublicKey(privateKey).export({ format: 'jwk' }).x!;
+  // The private JWK carries the public x: no public KeyObject to make only to export it.
+  const x = privateKey.export({ format: 'jwk' }).x!;
   return { privateKey, publicKey: u8(Buffer.from(x, 'base64url')) };
 }
 
@@ -354,13 +355,24 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       u8(nodeCrypto.createHmac(NODE_HASH[algorithm], salt.length ? salt : new Uint8Array(HASH_LENGTH[algorithm])).update(ikm).digest()),
     hkdfExpand(algorithm, prk, info, length) {
       const h = NODE_HASH[algorithm];
+      const block = HASH_LENGTH[algorithm];
+      // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i). The input is built in one buffer, one
+      // update a block: a TLS key schedule expands some thirty times a handshake, nearly always to
+      // one block, and each call into the HMAC costs more than the copy.
+      const input = Buffer.allocUnsafe(block + info.length + 1);
+      input.set(info, block);
+      let t: Buffer | undefined;
       const out = new Uint8Array(length);
-      let t: Uint8Array = new Uint8Array(0);
-      let written = 0;
-      for (let i = 1; written < length; i++) {
-        t = u8(nodeCrypto.createHmac(h, prk).update(t).update(info).update(new Uint8Array([i])).digest());
-        out.set(t.subarray(0, Math.min(t.length, length - written)), written);
+      for (let i = 1, written = 0; written < length; i++) {
+        input[block + info.length] = i;
+        t = nodeCrypto.createHmac(h, prk).update(t ? input : input.subarray(block)).digest();
+        if (written + t.length >= length) {
+          out.set(t.subarray(0, length - written), written);
+          break;
+        }
+        out.set(t, written);
         written += t.length;
+        t.copy(input, 0);
       }
       return out;
     },

@@ -154,7 +154,8 @@ export class ClientHandshake13 {
       summary: summarize({
         version: 'TLSv1.3',
         suite: this.suite,
-        group,
+        // §4.2.9 psk_ke: no key exchange took place.
+        group: group ?? { name: 'none' },
         peerScheme: this.serverScheme,
         alpn: this.alpn,
         serverName: this.options.serverName,
@@ -255,20 +256,12 @@ export class ClientHandshake13 {
     this.ch.sendChangeCipherSpec();
   }
 
-  /** §4.1.3, §7.1: the server's share gives the handshake secret; from here on the server's records are protected. */
-  private processServerHello(sh: ServerHello, raw: Uint8Array): { group: Group; hs: HandshakeTrafficSecrets } {
+  /**
+   * §4.1.3, §7.1: the server's share gives the handshake secret; from here on the server's records are
+   * protected. §4.2.9: a server that takes a psk_ke offer sends no share, and the (EC)DHE input is zeros.
+   */
+  private processServerHello(sh: ServerHello, raw: Uint8Array): { group: Group | undefined; hs: HandshakeTrafficSecrets } {
     const shareData = findExtension(sh.extensions, ExtensionType.key_share);
-    if (!shareData) throw fatal('missing_extension', 'the ServerHello has no key_share');
-    const serverShare = keyShareExt.server.decode(shareData);
-    const group = groupById(serverShare.group);
-    const share = group && this.shares.find((s) => s.group === group.provider);
-    if (!group || !share) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
-    let shared: Uint8Array;
-    try {
-      shared = share.deriveSecret(serverShare.key_exchange);
-    } catch (e) {
-      throw fatal('illegal_parameter', `the server's ${group.name} key share is not a valid public key`, e);
-    }
     const pskData = findExtension(sh.extensions, ExtensionType.pre_shared_key);
     const psk = this.offer.psk;
     if (pskData) {
@@ -277,6 +270,26 @@ export class ClientHandshake13 {
       if (preSharedKeyExt.server.decode(pskData) !== 0) throw fatal('illegal_parameter', 'the server selected a PSK identity that was not offered');
       if (psk.suite.hash !== this.suite.hash) throw fatal('illegal_parameter', "the server chose a cipher suite whose hash is not the PSK's");
       this.resumed = true;
+    }
+    let group: Group | undefined;
+    let shared: Uint8Array;
+    if (!shareData) {
+      // §4.2.9: only psk_ke goes without a key share, and only when it is the mode we offered.
+      if (!this.resumed || this.options.pskKeyExchange !== 'psk_ke') throw fatal('missing_extension', 'the ServerHello has no key_share');
+      shared = new Uint8Array(this.suite.hashLength);
+    } else {
+      // §4.2.9: "Servers MUST NOT select a key exchange mode that is not listed by the client".
+      if (this.resumed && this.options.pskKeyExchange === 'psk_ke') throw fatal('illegal_parameter', 'the server resumed with psk_dhe_ke, but only psk_ke was offered');
+      const serverShare = keyShareExt.server.decode(shareData);
+      const chosen = groupById(serverShare.group);
+      const share = chosen && this.shares.find((s) => s.group === chosen.provider);
+      if (!chosen || !share) throw fatal('illegal_parameter', `the server's key share is for a group it was not offered a share for`);
+      try {
+        shared = share.deriveSecret(serverShare.key_exchange);
+      } catch (e) {
+        throw fatal('illegal_parameter', `the server's ${chosen.name} key share is not a valid public key`, e);
+      }
+      group = chosen;
     }
     this.transcript.add(raw);
     const th = this.transcript.hash(this.ks);

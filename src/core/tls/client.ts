@@ -27,6 +27,8 @@ import {
   keyShareExt,
   preSharedKeyExt,
   pskModesExt,
+  PSK_DHE_KE,
+  PSK_KE,
   renegotiationInfoExt,
   serverNameExt,
   signatureAlgorithmsCertExt,
@@ -215,8 +217,8 @@ export class ClientOffer {
     }
     if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
     if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
-    // §4.2.9: psk_dhe_ke only; without this extension a server sends no tickets (§4.6.1).
-    if (this.offers13) extensions.push(ext(ExtensionType.psk_key_exchange_modes, pskModesExt.encode([1])));
+    // §4.2.9: one mode, psk_dhe_ke unless psk_ke is asked for; without this extension a server sends no tickets (§4.6.1).
+    if (this.offers13) extensions.push(ext(ExtensionType.psk_key_exchange_modes, pskModesExt.encode([o.pskKeyExchange === 'psk_ke' ? PSK_KE : PSK_DHE_KE])));
     if (this.offers12) {
       // RFC 5077 §3.2: empty asks for a ticket; a ticket offers to resume.
       extensions.push(ext(ExtensionType.session_ticket, this.session12?.ticket ?? new Uint8Array(0)));

@@ -62,7 +62,13 @@ export interface TlsClientOptions extends TlsCommonOptions {
    * (RFC 5246 §7.3, RFC 5077), TLS 1.3 by ticket as a PSK with psk_dhe_ke (RFC 8446 §2.2, §4.2.11).
    * Offered only to the same serverName while it lasts; a server that declines runs a full handshake.
    */
-  session?: TlsSession;
+  session?: TlsSession;  /**
+   * How a TLS 1.3 session is offered (RFC 8446 §4.2.9): 'psk_dhe_ke' (the default) resumes with a
+   * fresh (EC)DHE exchange; 'psk_ke' asks for the ticket's key alone, no (EC)DHE on either side and
+   * so no forward secrecy, which a server takes only if it allows it. A key share is sent either way,
+   * so a server that declines can still run a full handshake.
+   */
+  pskKeyExchange?: 'psk_dhe_ke' | 'psk_ke';
 }
 
 export type ClientAuthMode = 'none' | 'optional' | 'required';

@@ -342,6 +342,19 @@ export const DEFAULT_HANDSHAKE_SCHEMES: readonly SignatureSchemeName[] = SIGNATU
  * cannot sign with.
  */
 export function keyKindOf(spki: Uint8Array): SchemeKeyKind | undefined {
+  if (keyKinds.has(spki)) return keyKinds.get(spki);
+  const kind = readKeyKind(spki);
+  keyKinds.set(spki, kind);
+  return kind;
+}
+
+/**
+ * keyKindOf's answers by SPKI array: a server's key is the same object on every connection, and
+ * parsing its SPKI each time was a measurable part of a handshake that signs with it.
+ */
+const keyKinds = new WeakMap<Uint8Array, SchemeKeyKind | undefined>();
+
+function readKeyKind(spki: Uint8Array): SchemeKeyKind | undefined {
   let algorithm: { algorithm: string; parametersOid?: string };
   try {
     algorithm = readSpkiAlgorithm(spki);

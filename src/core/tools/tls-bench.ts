@@ -104,15 +104,27 @@ export type BulkClient = (port: number, bytes: number) => Promise<void>;
  * as `openssl s_time -reuse` reuses one session; a server that declines the ticket fails the
  * measurement rather than turning it into one of full handshakes.
  */
-export function kymanHandshakeClient(creds: BenchCredentials, session?: TlsSession, groups: readonly string[] = ['x25519']): HandshakeClient {
+export function kymanHandshakeClient(
+  creds: BenchCredentials,
+  session?: TlsSession,
+  groups: readonly string[] = ['x25519'],
+  pskKeyExchange: 'psk_dhe_ke' | 'psk_ke' = 'psk_dhe_ke',
+): HandshakeClient {
   return async (port) => {
     const tcp = net.connect(port, '127.0.0.1');
     tcp.setNoDelay(true);
-    const socket = connect({ socket: tcp, provider: creds.provider, serverName: 'localhost', trustAnchors: [creds.certificate], groups, ...(session ? { session } : {}) });
+    const socket = connect({ socket: tcp, provider: creds.provider, serverName: 'localhost', trustAnchors: [creds.certificate], groups, pskKeyExchange, ...(session ? { session } : {}) });
     socket.on('error', () => undefined);
     const summary = await socket.secured;
-    socket.destroy();
+    // Closed with close_notify, and counted when the server has closed too: a reset would send the
+    // server down its error path, which is not what a handshake costs it.
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.resume();
+    socket.end();
+    await closed;
     if (session && !summary.resumed) throw failed('the bench server did not resume the session: resumed handshakes cannot be measured');
+    // §4.2.9: psk_ke means no (EC)DHE: a server that ran one did not measure what was asked.
+    if (session && pskKeyExchange === 'psk_ke' && summary.group !== 'none') throw failed('the bench server resumed with psk_dhe_ke, not psk_ke: is it told to allow psk_ke?');
   };
 }
 
@@ -140,26 +152,31 @@ export async function benchSession(port: number, creds: BenchCredentials, groups
 
 /** Announces and writes `bytes` to `stream` in 16 KiB writes, honouring back-pressure, and resolves when the server's acknowledgement arrives. */
 export function sendBulk(stream: NodeJS.ReadableStream & NodeJS.WritableStream, bytes: number): Promise<void> {
-  const block = Buffer.alloc(BULK_WRITE_SIZE, 0x61);
   return new Promise((resolve, reject) => {
     stream.once('data', () => resolve());
     stream.once('error', reject);
     const header = Buffer.alloc(8);
     header.writeBigUInt64BE(BigInt(bytes));
     stream.write(header);
-    let left = bytes;
-    const pump = () => {
-      while (left > 0) {
-        const n = Math.min(left, BULK_WRITE_SIZE);
-        left -= n;
-        if (!stream.write(n === BULK_WRITE_SIZE ? block : block.subarray(0, n))) {
-          stream.once('drain', pump);
-          return;
-        }
-      }
-    };
-    pump();
+    writeInBlocks(stream, bytes);
   });
+}
+
+/** Writes `bytes` to `stream` in BULK_WRITE_SIZE writes, waiting for 'drain' whenever a write says to. */
+export function writeInBlocks(stream: NodeJS.WritableStream, bytes: number): void {
+  const block = Buffer.alloc(BULK_WRITE_SIZE, 0x61);
+  let left = bytes;
+  const pump = () => {
+    while (left > 0) {
+      const n = Math.min(left, BULK_WRITE_SIZE);
+      left -= n;
+      if (!stream.write(n === BULK_WRITE_SIZE ? block : block.subarray(0, n))) {
+        stream.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
 }
 
 export function kymanBulkClient(creds: BenchCredentials): BulkClient {
@@ -233,6 +250,11 @@ export interface TlsBenchOptions {
   handshakes?: number;
   /** Also time as many resumed handshakes (PSK from a session ticket, RFC 8446 §2.2), after the full ones. */
   resumed?: boolean;
+  /**
+   * Resume with psk_ke (RFC 8446 §4.2.9: the ticket's key alone, no X25519) instead of psk_dhe_ke; the
+   * bench server allows it. Implies resumed.
+   */
+  pskKe?: boolean;
   /** MiB of bulk data; 0 skips the bulk figure. */
   bulkMegabytes?: number;
   provider?: CryptoProvider;
@@ -251,7 +273,7 @@ export interface TlsBenchResult {
   /** As many full handshakes with X25519MLKEM768, in the same run, and their rate as a share of the X25519 ones'. */
   hybrid: HandshakeFigures & { group: typeof HYBRID_BENCH_GROUP; relative: number };
   /** Resumed handshakes with one ticket, and how many times the full handshakes' rate they reach. */
-  resumed?: HandshakeFigures & { speedup: number };
+  resumed?: HandshakeFigures & { speedup: number; pskKeyExchange: 'psk_dhe_ke' | 'psk_ke' };
   bulk?: BulkFigures & { cipherSuite: string; writeSize: number };
 }
 
@@ -264,7 +286,8 @@ export interface TlsBenchResult {
 export async function runTlsBench(options: TlsBenchOptions = {}): Promise<TlsBenchResult> {
   const creds = await benchCredentials(options.provider);
   const count = options.handshakes ?? 200;
-  const hsServer = await kymanBenchServer(creds, 'handshake');
+  const pskKeyExchange = options.pskKe ? 'psk_ke' : 'psk_dhe_ke';
+  const hsServer = await kymanBenchServer(creds, 'handshake', { allowPskKe: options.pskKe === true });
   let handshakes: HandshakeFigures;
   let hybrid: TlsBenchResult['hybrid'];
   let resumed: TlsBenchResult['resumed'];
@@ -273,10 +296,10 @@ export async function runTlsBench(options: TlsBenchOptions = {}): Promise<TlsBen
     // The same handshakes with the hybrid, shown as part of the full-handshake phase: only the key exchange differs.
     const pq = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds, undefined, [HYBRID_BENCH_GROUP]), count, (d, t) => options.onProgress?.('handshakes', d, t));
     hybrid = { ...pq, group: HYBRID_BENCH_GROUP, relative: pq.perSecond / handshakes.perSecond };
-    if (options.resumed) {
+    if (options.resumed || options.pskKe) {
       const session = await benchSession(hsServer.port, creds);
-      const figures = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds, session), count, (d, t) => options.onProgress?.('resumed', d, t));
-      resumed = { ...figures, speedup: figures.perSecond / handshakes.perSecond };
+      const figures = await measureHandshakes(hsServer.port, kymanHandshakeClient(creds, session, ['x25519'], pskKeyExchange), count, (d, t) => options.onProgress?.('resumed', d, t));
+      resumed = { ...figures, speedup: figures.perSecond / handshakes.perSecond, pskKeyExchange };
     }
   } finally {
     await hsServer.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { CryptoProvider } from '../../../src/core/crypto/index.js';
-import type { TraceEvent } from '../../../src/core/tls/index.js';
+import type { TlsSession, TraceEvent, TraceField } from '../../../src/core/tls/index.js';
 import { within } from '../../helpers/peers.js';
 import { provider } from '../../helpers/tls-credentials.js';
 import { rawServer, tlsHarness } from '../../helpers/tls-harness.js';
@@ -77,5 +77,62 @@ describe('tls 1.3 client against a misbehaving server', function () {
         'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, ' +
         'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
     );
+  });
+});
+
+describe('tls 1.3 client offering psk_ke (RFC 8446 §4.2.9)', function () {
+  this.timeout(30_000);
+  const { kymanServer, client } = tlsHarness();
+
+  async function ticket(port: number): Promise<TlsSession> {
+    const c = await client(port);
+    const session = new Promise<TlsSession>((r) => c.once('session', r));
+    c.resume();
+    await within(10_000, c.secured);
+    const s = await within(5000, session, 'ticket');
+    c.end();
+    return s;
+  }
+
+  /** The fields named `name`, at any depth, of the messages named `message` (extensions are nested fields). */
+  const fieldsNamed = (events: TraceEvent[], message: string, name: string): TraceField[] => {
+    const walk = (fields: readonly TraceField[]): TraceField[] => fields.flatMap((f) => [...(f.name === name ? [f] : []), ...(Array.isArray(f.value) ? walk(f.value) : [])]);
+    return events.filter((e) => e.message === message).flatMap((e) => walk(e.fields));
+  };
+
+  it('to a server that allows it: resumed with no key share in the ServerHello, and group none on both sides', async () => {
+    const srv = await kymanServer({ allowPskKe: true });
+    const session = await ticket(srv.port);
+    const events: TraceEvent[] = [];
+    const c = await client(srv.port, { session, pskKeyExchange: 'psk_ke', trace: (e) => events.push(e) });
+    const summary = await within(10_000, c.secured);
+    assert.equal(summary.resumed, true);
+    assert.equal(summary.group, 'none');
+    const server = await within(5000, srv.conns[1].secured);
+    assert.equal(server.resumed, true);
+    assert.equal(server.group, 'none');
+    assert.equal(fieldsNamed(events, 'ServerHello', 'extensions').length, 1, 'the ServerHello is traced with its extensions');
+    assert.deepEqual(fieldsNamed(events, 'ServerHello', 'key_share'), []);
+    assert.deepEqual(fieldsNamed(events, 'ClientHello', 'psk_key_exchange_modes').map((f) => f.value), ['psk_ke']);
+  });
+
+  it('to a server that does not allow it: a full handshake with the key share sent, not a failure', async () => {
+    const srv = await kymanServer();
+    const session = await ticket(srv.port);
+    const c = await client(srv.port, { session, pskKeyExchange: 'psk_ke' });
+    const summary = await within(10_000, c.secured);
+    assert.equal(summary.resumed, false);
+    assert.equal(summary.group, 'x25519');
+  });
+
+  it('psk_dhe_ke, the default, still resumes with a key exchange on a server that allows psk_ke', async () => {
+    const srv = await kymanServer({ allowPskKe: true });
+    const session = await ticket(srv.port);
+    const events: TraceEvent[] = [];
+    const c = await client(srv.port, { session, trace: (e) => events.push(e) });
+    const summary = await within(10_000, c.secured);
+    assert.equal(summary.resumed, true);
+    assert.equal(summary.group, 'x25519');
+    assert.equal(fieldsNamed(events, 'ServerHello', 'key_share').length, 1);
   });
 });

@@ -71,4 +71,19 @@ describe('tls bench', function () {
     const e = await within(10_000, benchSession(server.port, creds).then(() => undefined, (err: unknown) => err));
     assert.ok(e instanceof KymanError && /no session ticket/.test(e.message), String(e));
   });
+
+  it('with pskKe, times psk_ke resumptions (no key share) and says so', async () => {
+    const result = await within(30_000, runTlsBench({ handshakes: 3, pskKe: true, bulkMegabytes: 0 }));
+    assert.equal(result.resumed?.handshakes, 3);
+    assert.equal(result.resumed?.pskKeyExchange, 'psk_ke');
+  });
+
+  it('a psk_ke client on a server that does not allow psk_ke fails the measurement, as psk_dhe_ke would not be what was asked', async () => {
+    const creds = await benchCredentials();
+    const server = await kymanBenchServer(creds, 'handshake');
+    servers.push(server);
+    const session = await within(10_000, benchSession(server.port, creds));
+    const e = await within(10_000, kymanHandshakeClient(creds, session, ['x25519'], 'psk_ke')(server.port).then(() => undefined, (err: unknown) => err));
+    assert.ok(e instanceof KymanError && /did not resume/.test(e.message), String(e));
+  });
 });
