@@ -122,7 +122,7 @@ describe('tls 1.3 client offering psk_ke (RFC 8446 §4.2.9)', function () {
     const c = await client(srv.port, { session, pskKeyExchange: 'psk_ke' });
     const summary = await within(10_000, c.secured);
     assert.equal(summary.resumed, false);
-    assert.equal(summary.group, 'x25519');
+    assert.equal(summary.group, 'X25519MLKEM768', 'the default groups, first choice');
   });
 
   it('psk_dhe_ke, the default, still resumes with a key exchange on a server that allows psk_ke', async () => {
@@ -132,7 +132,7 @@ describe('tls 1.3 client offering psk_ke (RFC 8446 §4.2.9)', function () {
     const c = await client(srv.port, { session, trace: (e) => events.push(e) });
     const summary = await within(10_000, c.secured);
     assert.equal(summary.resumed, true);
-    assert.equal(summary.group, 'x25519');
+    assert.equal(summary.group, 'X25519MLKEM768', 'the default groups, first choice');
     assert.equal(fieldsNamed(events, 'ServerHello', 'key_share').length, 1);
   });
 });
