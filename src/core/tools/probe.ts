@@ -65,6 +65,11 @@ export interface ProbeOptions extends Omit<TlsClientOptions, 'serverName' | 'ver
   idleMs?: number;
   /** TLS version from `versionOptions`, passed through to the engine. */
   versions?: TlsVersionName[];
+  /**
+   * A transport already connected to `host:port` (after a STARTTLS exchange, say): the handshake
+   * runs over it instead of a new TCP connection, and `connectMs` is 0.
+   */
+  socket?: net.Socket;
 }
 
 export interface ProbeReport {
@@ -140,12 +145,12 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.
  * as FAILED with `describeHandshakeFailure`'s message, the alert named.
  */
 export async function probe(options: ProbeOptions): Promise<ProbeReport> {
-  const { host, port, timeoutMs = 10_000, send, idleMs = DEFAULT_IDLE_MS, verify = true, ...tlsOptions } = options;
+  const { host, port, timeoutMs = 10_000, send, idleMs = DEFAULT_IDLE_MS, verify = true, socket: connected, ...tlsOptions } = options;
   const provider = options.provider ?? softwareProvider();
   const serverName = options.serverName ?? host;
   const started = performance.now();
-  const tcp = await connectTcp(host, port, timeoutMs);
-  const connectMs = performance.now() - started;
+  const tcp = connected ?? (await connectTcp(host, port, timeoutMs));
+  const connectMs = connected ? 0 : performance.now() - started;
   const anchors = options.trustAnchors ?? [];
   let certificateRequested = false;
   const userTrace = tlsOptions.trace;
