@@ -8,7 +8,7 @@ const suiteNames = (optIn: boolean) => [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12
 
 /** Flags `tls client` and `tls server` share. */
 export const tlsFlags = {
-  tls: Flags.string({ summary: 'TLS version: 1.3, or 1.2 once the engine speaks it. Default: every version the engine speaks.', helpValue: 'VERSION' }),
+  tls: Flags.string({ summary: 'TLS version: 1.3 or 1.2 (only that one is offered or accepted). Default: both, 1.3 preferred.', helpValue: 'VERSION' }),
   suites: Flags.string({
     summary: 'Cipher suites, by IANA name, in preference order (comma-separated or repeated), e.g. TLS_AES_128_GCM_SHA256; the CCM and the weaker CBC suites only when named.',
     description: `Default (AEAD only): ${suiteNames(false).join(', ')}.\nOnly when named: ${suiteNames(true).join(', ')}. The TLS 1.2 CBC suites are weaker (MAC-then-encrypt CBC is where padding oracles and Lucky 13 were found; kyman negotiates encrypt-then-MAC when the peer offers it) and are for testing old peers; naming one prints a warning.`,

@@ -55,6 +55,13 @@ export interface TlsClientOptions extends TlsCommonOptions {
   serverName?: string;
   /** Certificates (DER) that may anchor the server's chain. */
   trustAnchors?: readonly Uint8Array[];
+  /**
+   * Instead of (or besides) `trustAnchors`: picks the anchors for the chain the server sent, so a
+   * large store (the system's) is searched by issuer name rather than parsed whole on each handshake.
+   */
+  trustAnchorSource?: (peerCertificates: readonly Uint8Array[]) => readonly Uint8Array[];
+  /** Whether the certificate must name `serverName` (default true); false checks the chain alone. */
+  verifyName?: boolean;
   /** Certificate checks are on; turning them off must be spelled out. */
   verify?: true | 'insecure';
   /**
