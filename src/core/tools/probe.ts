@@ -322,8 +322,8 @@ function waitFor(done: () => boolean, ms: number, socket: TlsSocket): Promise<vo
 
 /**
  * Copies `input` to the connection and the connection to `output` at once, each side paced by the
- * other's back-pressure. When `input` ends, close_notify goes out and the server's remaining data
- * is still read, until it closes or is quiet for `idleMs`.
+ * other's back-pressure, until the server closes; once `input` has ended, also when the server is
+ * quiet for `idleMs`.
  */
 function streamBoth(socket: TlsSocket, input: Readable | undefined, output: Writable, idleMs: number): Promise<NonNullable<ProbeReport['streamed']>> {
   return new Promise((resolve) => {
@@ -355,9 +355,12 @@ function streamBoth(socket: TlsSocket, input: Readable | undefined, output: Writ
     socket.once('end', () => finish('peer-closed'));
     socket.once('close', () => finish('peer-closed'));
     let inputEnded = !input;
+    // With a finite wait, the connection stays open after the input ends until the server is quiet
+    // that long (servers that do not half-close drop what they still had to send on a close_notify);
+    // without one, close_notify goes at once and the server's remaining data is read until it closes.
     const endInput = () => {
       inputEnded = true;
-      socket.end();
+      if (!Number.isFinite(idleMs)) socket.end();
       arm();
     };
     if (!input) endInput();
