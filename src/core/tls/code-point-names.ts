@@ -53,6 +53,3 @@ export const SIGNAL_SUITE_NAMES: Readonly<Record<number, string>> = {
   0x00ff: 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV',
   0x5600: 'TLS_FALLBACK_SCSV',
 };
-
-/** RFC 8701: GREASE values (0x?a?a, both bytes alike) that clients send to keep peers tolerant. */
-export const isGrease = (v: number): boolean => (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);

@@ -1,7 +1,7 @@
 // The handshake trace: renders the fields each codec declares (msgs/); nothing runs when tracing is off.
 
 import type { MessageCodec, Namer, TraceField } from './msgs/fields.js';
-import { OTHER_GROUP_NAMES, OTHER_SCHEME_NAMES, SIGNAL_SUITE_NAMES, isGrease } from './code-point-names.js';
+import { OTHER_GROUP_NAMES, OTHER_SCHEME_NAMES, SIGNAL_SUITE_NAMES } from './code-point-names.js';
 import { anySuiteName, groupById, schemeById } from './suites.js';
 
 export type { TraceField } from './msgs/fields.js';
@@ -18,16 +18,13 @@ export type TraceSink = (event: TraceEvent) => void;
 
 const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
-/** A code point no table names: GREASE (RFC 8701) said as such, anything else as hex. */
-const unknown = (id: number) => (isGrease(id) ? `GREASE (${hex4(id)})` : hex4(id));
-
 const VERSION_NAMES: Readonly<Record<number, string>> = { 0x0304: 'TLS 1.3', 0x0303: 'TLS 1.2', 0x0302: 'TLS 1.1', 0x0301: 'TLS 1.0' };
 
 /** The names the codecs' fields are rendered with, from the tables in suites.ts; unknown ids as hex. */
 export const NAMER: Namer = {
-  suite: (id) => anySuiteName(id) ?? SIGNAL_SUITE_NAMES[id] ?? unknown(id),
-  group: (id) => groupById(id)?.name ?? OTHER_GROUP_NAMES[id] ?? unknown(id),
-  scheme: (id) => schemeById(id)?.name ?? OTHER_SCHEME_NAMES[id] ?? unknown(id),
+  suite: (id) => anySuiteName(id) ?? SIGNAL_SUITE_NAMES[id] ?? hex4(id),
+  group: (id) => groupById(id)?.name ?? OTHER_GROUP_NAMES[id] ?? hex4(id),
+  scheme: (id) => schemeById(id)?.name ?? OTHER_SCHEME_NAMES[id] ?? hex4(id),
   version: (v) => VERSION_NAMES[v] ?? hex4(v),
 };
 

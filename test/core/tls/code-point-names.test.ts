@@ -8,7 +8,6 @@ describe('trace names for code points the engine does not speak', () => {
     assert.equal(NAMER.scheme(0x0203), 'ecdsa_sha1');
     assert.equal(NAMER.group(0x11ec), 'X25519MLKEM768');
     assert.equal(NAMER.suite(0x00ff), 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV');
-    assert.equal(NAMER.group(0x3a3a), 'GREASE (0x3a3a)');
     assert.equal(NAMER.scheme(0x1234), '0x1234');
   });
 });
