@@ -157,12 +157,17 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       provider = store.provider;
       anchors.push(...trustAnchorsOf(store));
       const fallback = f.label === undefined && !f.cert ? store.defaultEntry() : undefined;
-      if (f.label || (fallback && fallback.hasPrivateKey)) {
+      // The default key answers a certificate request only when its certificate may authenticate a client (RFC 5280 §4.2.1.12).
+      const ekus = fallback ? readCertificate(store.provider, fallback.certificate).extendedKeyUsage : [];
+      const fallbackFits = fallback?.hasPrivateKey === true && (ekus.length === 0 || ekus.includes('clientAuth') || ekus.includes('anyExtendedKeyUsage'));
+      if (f.label || (fallback && fallbackFits)) {
         const creds = await credentialsFrom(store, f.label);
         clientChain = creds.certificateChain;
         clientKey = creds.privateKey;
         clientName = `"${creds.label}"${f.label ? '' : ', the default key'}`;
-      } else if (!f.cert) noClientCert = `${store.path} has no default key with a private key; give --label`;
+      } else if (!f.cert) {
+        noClientCert = fallback?.hasPrivateKey ? `the default key "${fallback.label}" of ${store.path} is not for client authentication; give --label` : `${store.path} has no default key; give --label`;
+      }
     }
     if (f.cert && f.key) {
       const p = provider ?? softwareProvider();

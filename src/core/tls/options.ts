@@ -91,4 +91,14 @@ export interface TlsServerOptions extends TlsCommonOptions {
    * the resumed connection has no forward secrecy. Default false: such a client gets a full handshake.
    */
   allowPskKe?: boolean;
+  /**
+   * §4.6.1: NewSessionTickets sent after each TLS 1.3 handshake (default 1). 0 sends none, and a
+   * TLS 1.2 client gets no RFC 5077 ticket either (it may still resume by session id).
+   */
+  ticketsPerHandshake?: number;
+  /**
+   * §4.1.4: answer every first TLS 1.3 ClientHello with a HelloRetryRequest carrying a cookie
+   * (§4.2.2) that the second must echo, even when its key share would do. For testing clients.
+   */
+  requireHelloRetry?: boolean;
 }

@@ -155,15 +155,19 @@ describe('kyman tls client, everyday use', function () {
     });
   }
 
-  it('--cert/--key (encrypted PEM, --key-pass) and --db without --label (the default key) as client certificates for openssl', async () => {
-    const o = await opensslServer(['-cert', serverPem, '-key', serverKey, '-Verify', '1', '-CAfile', caPem, '-naccept', '2']);
+  it('--cert/--key (encrypted PEM, --key-pass) as a client certificate for openssl; --db without --label offers its default key only when it is a client's', async () => {
+    const o = await opensslServer(['-cert', serverPem, '-key', serverKey, '-Verify', '1', '-CAfile', caPem, '-naccept', '3']);
     peers.push(o);
     const r = kyman(['tls', 'client', `localhost:${o.port}`, '--ca-file', caPem, '--cert', clientPem, '--key', clientPem, '--key-pass', 'pass:client-export']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^client certificate\\s+sent \\(${clientPem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`, 'm'));
+    // The database's default key is a server's (extendedKeyUsage serverAuth): none is sent, and the report says why.
     const d = kyman(['tls', 'client', `localhost:${o.port}`, '--db', db]);
-    assert.equal(d.status, 0, d.stderr);
-    assert.match(d.stdout, /^client certificate\s+sent \("server", the default key\)$/m);
+    assert.equal(d.status, 1, d.stderr);
+    assert.match(d.stderr, /handshake failed: the server requires a client certificate/);
+    const c = kyman(['tls', 'client', `localhost:${o.port}`, '--db', db, '--label', 'client']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /^client certificate\s+sent \("client"\)$/m);
   });
 
   it('trusts the system store by default (SSL_CERT_FILE, SSL_CERT_DIR), which --ca-file replaces; --no-verify-name', async () => {
