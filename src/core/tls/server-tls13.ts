@@ -101,7 +101,8 @@ export class ServerHandshake13 {
   private readonly random: (n: number) => Uint8Array;
   private readonly transcript: Transcript;
   private readonly started: number;
-  private readonly choice: Choice13;
+  /** Replaced only by a forced HelloRetryRequest, which may move the key exchange to another group. */
+  private choice: Choice13;
   private clientHello: ClientHello;
   private clientHelloRaw: Uint8Array;
   /** The client's share for the chosen group in its first ClientHello; none asks for a HelloRetryRequest. */
@@ -145,7 +146,11 @@ export class ServerHandshake13 {
     const earlyData = findExtension(this.clientHello.extensions, ExtensionType.early_data) !== undefined;
     const forced = this.options.requireHelloRetry === true;
     if ((!share && !this.psk?.keOnly) || forced) {
-      this.sendHelloRetryRequest(this.requireGroup(), share !== undefined, forced ? this.random(COOKIE_LENGTH) : undefined);
+      // A forced retry asks for a share of another group the client supports, so it exercises the
+      // client's whole retry path; a client that supports one group only is asked for the cookie alone.
+      const other = share && forced ? this.unsharedGroup() : undefined;
+      if (other) this.choice = { ...this.choice, group: other };
+      this.sendHelloRetryRequest(this.requireGroup(), share !== undefined && !other, forced ? this.random(COOKIE_LENGTH) : undefined);
       // §4.2.10: after a HelloRetryRequest every application_data record before the second ClientHello is early data.
       if (earlyData) this.ch.skipEarlyData(MAX_EARLY_DATA_SKIPPED);
       share = await this.readSecondClientHello();
@@ -393,6 +398,15 @@ export class ServerHandshake13 {
     if (this.ccsSent || this.clientHello.legacy_session_id.length === 0) return;
     this.ccsSent = true;
     this.ch.sendChangeCipherSpec();
+  }
+
+  /** A group both sides support for which the first ClientHello sent no share, in our preference order. */
+  private unsharedGroup(): Group | undefined {
+    const groupsData = findExtension(this.clientHello.extensions, ExtensionType.supported_groups);
+    const sharesData = findExtension(this.clientHello.extensions, ExtensionType.key_share);
+    const offered = groupsData ? supportedGroupsExt.decode(groupsData) : [];
+    const shared = new Set((sharesData ? keyShareExt.client.decode(sharesData) : []).map((s) => s.group));
+    return this.context.groups.find((g) => offered.includes(g.id) && !shared.has(g.id));
   }
 
   /** The group a key exchange needs; a ClientHello without supported_groups had only a PSK to offer (§9.2). */

@@ -155,7 +155,7 @@ describe('kyman tls client, everyday use', function () {
     });
   }
 
-  it('--cert/--key (encrypted PEM, --key-pass) as a client certificate for openssl; --db without --label offers its default key only when it is a client's', async () => {
+  it('--cert/--key (encrypted PEM, --key-pass) as a client certificate for openssl; --db without --label offers its default key only when it is a client\'s', async () => {
     const o = await opensslServer(['-cert', serverPem, '-key', serverKey, '-Verify', '1', '-CAfile', caPem, '-naccept', '3']);
     peers.push(o);
     const r = kyman(['tls', 'client', `localhost:${o.port}`, '--ca-file', caPem, '--cert', clientPem, '--key', clientPem, '--key-pass', 'pass:client-export']);
