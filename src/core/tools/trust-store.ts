@@ -170,7 +170,14 @@ export function systemTrustStore(env: Readonly<Record<string, string | undefined
       return false;
     }
   });
-  const dirs = (env.SSL_CERT_DIR ?? '').split(':').filter(Boolean);
+  // OpenSSL passes over SSL_CERT_DIR folders that do not exist; --ca-dir, named by hand, does not.
+  const dirs = (env.SSL_CERT_DIR ?? '').split(':').filter((d) => {
+    try {
+      return d !== '' && statSync(d).isDirectory();
+    } catch {
+      return false;
+    }
+  });
   if (!file && !dirs.length) throw notFound(`no system trust store (none of ${SYSTEM_BUNDLES.join(', ')}; SSL_CERT_FILE and SSL_CERT_DIR unset): give --ca-file or --ca-dir`);
   return loadTrustStore(file ? [file] : [], dirs);
 }
