@@ -4,7 +4,6 @@ import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import {
   credentialsFrom,
-  credentialsFromFiles,
   fileExists,
   notFound,
   encodePem,
@@ -37,9 +36,8 @@ import {
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { err, fields, out } from '../../cli/output.js';
-import { otherPassword } from '../../cli/password.js';
 import { certificateJson } from '../../cli/render.js';
-import { cbcSuitesWarning, chainTable, keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
+import { cbcSuitesWarning, chainTable, keyLogFrom, keyOperationsLine, listFlag, ms, pemCredentialFlags, pemCredentials, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** `host:port`, `[v6]:port`, or a bare host (port 443). */
 function parseTarget(target: string): { host: string; port: number } {
@@ -98,9 +96,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     'ca-file': Flags.string({ summary: 'Trusted CA certificates (PEM, DER or PKCS #7), instead of the system store. Repeatable.', multiple: true, helpValue: 'FILE' }),
     'ca-dir': Flags.string({ summary: 'A folder of trusted CA certificates (OpenSSL\'s hashed links, *.pem, *.crt), instead of the system store. Repeatable.', multiple: true, helpValue: 'DIR' }),
     label: Flags.string({ summary: 'Entry of --db to present as the client certificate when the server asks for one (default: the default key, if the database has one).', helpValue: 'LABEL' }),
-    cert: Flags.string({ summary: 'Client certificate file (PEM or DER; a PEM file may hold the chain after it), with --key.', helpValue: 'FILE' }),
-    key: Flags.string({ summary: 'Private key of --cert (PEM or DER PKCS #8, PKCS #1 or SEC 1).', helpValue: 'FILE' }),
-    'key-pass': Flags.string({ summary: 'Password of an encrypted --key: env:VAR, file:PATH, fd:N, stdin or pass:TEXT.', helpValue: 'SPEC' }),
+    ...pemCredentialFlags('Client'),
     ...tlsFlags,
     send: Flags.string({ summary: 'Send TEXT after the handshake (\\r, \\n and \\t are understood) and print what comes back.', helpValue: 'TEXT', exclusive: ['send-file', 'stdin'] }),
     'send-file': Flags.string({ summary: 'Send the bytes of FILE after the handshake and print what comes back.', helpValue: 'FILE', exclusive: ['stdin'] }),
@@ -128,9 +124,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     const json = this.jsonEnabled();
     const streaming = f.stdin;
     if (f.label && !f.db && !f.token) throw usage('--label names an entry of --db or --token: give one of them too');
-    if ((f.cert === undefined) !== (f.key === undefined)) throw usage('--cert and --key go together: give both');
     if (f.cert && f.label) throw usage('--cert and --label both name a client certificate: give one');
-    if (f['key-pass'] && !f.key) throw usage('--key-pass is the password of --key: give --key too');
     if (streaming && json) throw usage('--stdin sends the server\'s data to standard output, which --json needs for its document: drop one');
     if (streaming && f.showcerts && !f.out) throw usage('--stdin sends the server\'s data to standard output: give --showcerts an --out FILE');
     if (f.quiet && !streaming) throw usage('--quiet is for --stdin, where the report would go to standard error');
@@ -169,12 +163,10 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
         noClientCert = fallback?.hasPrivateKey ? `the default key "${fallback.label}" of ${store.path} is not for client authentication; give --label` : `${store.path} has no default key; give --label`;
       }
     }
-    if (f.cert && f.key) {
-      const p = provider ?? softwareProvider();
-      const pass = f['key-pass'] ? (await otherPassword(f['key-pass'], '--key-pass', f.key, false)).password : undefined;
-      const creds = credentialsFromFiles(p, await readFileOrFail(f.cert), await readFileOrFail(f.key), pass, { cert: f.cert, key: f.key });
-      clientChain = creds.certificateChain;
-      clientKey = creds.privateKey;
+    const files = await pemCredentials(f, provider ?? softwareProvider());
+    if (files) {
+      clientChain = files.certificateChain;
+      clientKey = files.privateKey;
       clientName = f.cert;
     }
     for (const file of f['ca-file'] ?? []) anchors.push(...readCertificateFile(await readFileOrFail(file)));

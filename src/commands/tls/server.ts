@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { statSync } from 'node:fs';
 import {
   credentialsFrom,
-  credentialsFromFiles,
   readCertificateFile,
   readFileOrFail,
   softwareProvider,
@@ -29,8 +28,7 @@ import {
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { err, out } from '../../cli/output.js';
-import { otherPassword } from '../../cli/password.js';
-import { cbcSuitesWarning, keyLogFrom, keyOperationsLine, listFlag, ms, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
+import { cbcSuitesWarning, keyLogFrom, keyOperationsLine, listFlag, ms, pemCredentialFlags, pemCredentials, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** One line a connection: who, and what was agreed. */
 function connectionLine(r: ConnectionReport): string {
@@ -88,9 +86,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     ...tokenFlags,
     ...tokenOpsFlag,
     label: Flags.string({ summary: 'Entry whose certificate and key the server uses (default: the default key).', helpValue: 'LABEL' }),
-    cert: Flags.string({ summary: 'Server certificate file (PEM or DER; a PEM file may hold the chain after it), with --key, instead of --db.', helpValue: 'FILE' }),
-    key: Flags.string({ summary: 'Private key of --cert (PEM or DER PKCS #8, PKCS #1 or SEC 1).', helpValue: 'FILE' }),
-    'key-pass': Flags.string({ summary: 'Password of an encrypted --key: env:VAR, file:PATH, fd:N, stdin or pass:TEXT.', helpValue: 'SPEC' }),
+    ...pemCredentialFlags('Server'),
     'ca-file': Flags.string({ summary: 'CA certificates (PEM, DER or PKCS #7) that client certificates may chain to, with --client-auth. Repeatable.', multiple: true, helpValue: 'FILE' }),
     www: Flags.string({ summary: 'Serve the files under DIR (GET and HEAD, read-only, nothing outside DIR), as s_server -WWW.', helpValue: 'DIR' }),
     tickets: Flags.integer({ summary: 'TLS 1.3 session tickets sent after each handshake (default 1).', min: 0, max: 16, helpValue: 'N', exclusive: ['no-tickets'] }),
@@ -125,9 +121,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     const versions = versionOptions(f.tls);
     const weak = cbcSuitesWarning(listFlag(f.suites));
     if (weak) this.note(weak);
-    if ((f.cert === undefined) !== (f.key === undefined)) throw usage('--cert and --key go together: give both');
     if (f.cert && (f.db || f.token)) throw usage('--cert and --db (or --token) both give the server\'s key: give one');
-    if (f['key-pass'] && !f.key) throw usage('--key-pass is the password of --key: give --key too');
     if (f.www && f.reply !== 'auto') throw usage('--www answers HTTP with the folder\'s files: leave out --reply');
     if (f.www) {
       let isDir = false;
@@ -141,12 +135,10 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     let store: KeyStore | undefined;
     let creds: { label: string; certificateChain: Uint8Array[]; privateKey: PrivateKeyHandle; provider: CryptoProvider };
     const anchors: Uint8Array[] = [];
-    if (f.cert && f.key) {
-      const provider = softwareProvider();
-      const pass = f['key-pass'] ? (await otherPassword(f['key-pass'], '--key-pass', f.key, false)).password : undefined;
-      const files = credentialsFromFiles(provider, await readFileOrFail(f.cert), await readFileOrFail(f.key), pass, { cert: f.cert, key: f.key });
-      creds = { label: f.cert, ...files, provider };
-    } else {
+    const provider = softwareProvider();
+    const files = await pemCredentials(f, provider);
+    if (files && f.cert) creds = { label: f.cert, ...files, provider };
+    else {
       ({ store } = await openStore(f, (m) => this.note(m)));
       creds = await credentialsFrom(store, f.label);
       anchors.push(...trustAnchorsOf(store));
