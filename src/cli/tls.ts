@@ -1,14 +1,15 @@
 // What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
 
 import { Flags } from '@oclif/core';
-import { CIPHER_SUITES, CIPHER_SUITES_TLS12, SIGNATURE_SCHEMES, formatTraceEvent, isCbcSuiteName, isDheSuiteName, keyLogFile, type ChainCertificate, type SignatureSchemeName, type TraceEvent } from '../core/index.js';
+import { CIPHER_SUITES, CIPHER_SUITES_TLS12, SIGNATURE_SCHEMES, credentialsFromFiles, formatTraceEvent, isCbcSuiteName, isDheSuiteName, keyLogFile, readFileOrFail, usage, type ChainCertificate, type CryptoProvider, type FileCredentials, type SignatureSchemeName, type TraceEvent } from '../core/index.js';
 import { err, out, table } from './output.js';
+import { otherPassword } from './password.js';
 
 const suiteNames = (optIn: boolean) => [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12].filter((s) => (s.optIn ?? false) === optIn).map((s) => s.name);
 
 /** Flags `tls client` and `tls server` share. */
 export const tlsFlags = {
-  tls: Flags.string({ summary: 'TLS version: 1.3, or 1.2 once the engine speaks it. Default: every version the engine speaks.', helpValue: 'VERSION' }),
+  tls: Flags.string({ summary: 'TLS version: 1.3 or 1.2 (only that one is offered or accepted). Default: both, 1.3 preferred.', helpValue: 'VERSION' }),
   suites: Flags.string({
     summary: 'Cipher suites, by IANA name, in preference order (comma-separated or repeated), e.g. TLS_AES_128_GCM_SHA256; the CCM, the weaker CBC and the finite-field DHE suites only when named.',
     description: `Default (AEAD only): ${suiteNames(false).join(', ')}.\nOnly when named: ${suiteNames(true).join(', ')}. The TLS 1.2 CBC suites are weaker (MAC-then-encrypt CBC is where padding oracles and Lucky 13 were found; kyman negotiates encrypt-then-MAC when the peer offers it) and are for testing old peers; naming one prints a warning. So are the TLS 1.2 TLS_DHE_RSA suites (finite-field Diffie-Hellman in an RFC 7919 group, ffdhe2048 unless the client lists others; slower than ECDHE, and a client that does not know RFC 7919 takes whatever group a server sends), which need an ffdhe group among --groups.`,
@@ -112,4 +113,20 @@ export function keyOperationsLine(token: string | undefined, placement: Record<s
     .filter(([op]) => placement[op] !== undefined && placement[op] !== 'none')
     .map(([op, name]) => `${name} ${placement[op] === 'token' ? `on token "${token}"` : 'in software'}`)
     .join(', ');
+}
+
+/** `--cert`, `--key` and `--key-pass`: a certificate and key from files, for `tls client` and `tls server`. */
+export const pemCredentialFlags = (whose: 'Client' | 'Server') => ({
+  cert: Flags.string({ summary: `${whose} certificate file (PEM or DER; a PEM file may hold the chain after it), with --key.`, helpValue: 'FILE' }),
+  key: Flags.string({ summary: 'Private key of --cert (PEM or DER PKCS #8, PKCS #1 or SEC 1).', helpValue: 'FILE' }),
+  'key-pass': Flags.string({ summary: 'Password of an encrypted --key: env:VAR, file:PATH, fd:N, stdin or pass:TEXT.', helpValue: 'SPEC' }),
+});
+
+/** The chain and key of --cert and --key, or undefined when neither is given; USAGE when one comes without the other. */
+export async function pemCredentials(f: { cert?: string; key?: string; 'key-pass'?: string }, provider: CryptoProvider): Promise<FileCredentials | undefined> {
+  if ((f.cert === undefined) !== (f.key === undefined)) throw usage('--cert and --key go together: give both');
+  if (f['key-pass'] && !f.key) throw usage('--key-pass is the password of --key: give --key too');
+  if (!f.cert || !f.key) return undefined;
+  const pass = f['key-pass'] ? (await otherPassword(f['key-pass'], '--key-pass', f.key, false)).password : undefined;
+  return credentialsFromFiles(provider, await readFileOrFail(f.cert), await readFileOrFail(f.key), pass, { cert: f.cert, key: f.key });
 }

@@ -23,9 +23,14 @@ export { connect, createTlsClient, createTlsServer, listen, TlsSocket, TlsAlertE
 export type { TlsClient, TlsServer, TlsClientOptions, TlsServerOptions, TlsCommonOptions, HandshakeSummary, ClientAuthMode, Alert, AlertName, TraceEvent, TraceField, TraceSink, CipherSuiteName, GroupName, SignatureSchemeName } from './tls/index.js';
 export { credentialsFrom, trustAnchorsOf, trustMaterialOf } from './keystore/credentials.js';
 export type { StoreCredentials } from './keystore/credentials.js';
-export { probe, describeHandshakeFailure, versionOptions, DEFAULT_IDLE_MS } from './tools/probe.js';
+export { probe, describeHandshakeFailure, versionOptions, DEFAULT_IDLE_MS, MAX_REPLY_BYTES } from './tools/probe.js';
 export type { ProbeOptions, ProbeReport, ChainCertificate } from './tools/probe.js';
 export { keyLogFile } from './tools/key-log.js';
+export { loadTrustStore, systemTrustStore, trustStoreOf, SYSTEM_BUNDLES } from './tools/trust-store.js';
+export type { TrustStore } from './tools/trust-store.js';
+export { readSessionFile, writeSessionFile, encodeSession, decodeSession } from './tools/session-file.js';
+export { credentialsFromFiles } from './tools/credential-files.js';
+export type { FileCredentials } from './tools/credential-files.js';
 export { startTestServer } from './tools/test-server.js';
 export type { TestServer, TestServerOptions, ConnectionReport, ConnectionFailure, ReplyMode } from './tools/test-server.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './tools/connection-limits.js';

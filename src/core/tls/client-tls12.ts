@@ -8,6 +8,7 @@ import { fatal } from './alerts.js';
 import { equalBytes } from '../bytes.js';
 import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary } from './handshake.js';
 import type { TlsClientOptions } from './options.js';
+import { anchorsFor, checkedName } from './server-chain-check.js';
 import {
   NSS_CLIENT_RANDOM,
   hasDowngradeSentinel,
@@ -194,7 +195,7 @@ export class ClientHandshake12 {
       masterSecret: master,
       ...(this.encryptThenMac ? { encryptThenMac: true } : {}),
     };
-    rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
+    rememberValidation(session, this.validation, anchorsFor(this.options, this.peerCertificates), checkedName(this.options));
     this.ch.newSession(session);
   }
 
@@ -269,9 +270,9 @@ export class ClientHandshake12 {
     this.peerCertificates = [...message.certificate_list];
     if ((this.options.verify ?? true) === true) {
       this.validation = checkPeerChain(this.ch.provider, this.peerCertificates, {
-        trustAnchors: this.options.trustAnchors ?? [],
+        trustAnchors: anchorsFor(this.options, this.peerCertificates),
         purpose: 'server',
-        host: this.options.serverName,
+        host: checkedName(this.options),
         at: this.options.now?.() ?? new Date(),
       });
     }

@@ -8,6 +8,7 @@ import { fatal } from './alerts.js';
 import type { ClientContext, ClientOffer } from './client.js';
 import { summarize, type Established, type HandshakeChannel, type HandshakeMessage } from './handshake.js';
 import type { TlsClientOptions } from './options.js';
+import { anchorsFor, checkedName } from './server-chain-check.js';
 import {
   ApplicationKeys,
   NSS,
@@ -346,9 +347,9 @@ export class ClientHandshake13 {
     this.peerCertificates = certificatesOf(message);
     if ((this.options.verify ?? true) === true) {
       this.validation = checkPeerChain(this.ch.provider, this.peerCertificates, {
-        trustAnchors: this.options.trustAnchors ?? [],
+        trustAnchors: anchorsFor(this.options, this.peerCertificates),
         purpose: 'server',
-        host: this.options.serverName,
+        host: checkedName(this.options),
         at: this.options.now?.() ?? new Date(),
       });
     }
@@ -397,7 +398,7 @@ export class ClientHandshake13 {
       lifetimeSeconds: Math.min(t.ticket_lifetime, SESSION_LIFETIME_SECONDS),
       peerCertificates: [...this.peerCertificates],
     };
-    rememberValidation(session, this.validation, this.options.trustAnchors, this.options.serverName);
+    rememberValidation(session, this.validation, anchorsFor(this.options, this.peerCertificates), checkedName(this.options));
     this.ch.newSession(session);
   }
 }

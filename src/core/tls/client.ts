@@ -10,6 +10,7 @@ import { ClientHandshake12 } from './client-tls12.js';
 import { ClientHandshake13 } from './client-tls13.js';
 import type { Handshake, HandshakeChannel } from './handshake.js';
 import type { TlsClientOptions } from './options.js';
+import { anchorsFor, checkedName } from './server-chain-check.js';
 import { checkPeerChain, readMessage } from './handshake-tls13.js';
 import { KeySchedule, Transcript, type EarlySecret } from './key-schedule.js';
 import {
@@ -90,7 +91,7 @@ export function clientContext(options: TlsClientOptions, provider: CryptoProvide
   const verify = options.verify ?? true;
   if (verify !== true && verify !== 'insecure') throw usage("verify is true, or 'insecure' to turn certificate checks off");
   if (verify === true && !options.serverName) throw usage('serverName is needed to check the server certificate (or verify: \'insecure\')');
-  if (verify === true && !options.trustAnchors?.length) throw usage('trustAnchors are needed to check the server certificate (or verify: \'insecure\')');
+  if (verify === true && !options.trustAnchors?.length && !options.trustAnchorSource) throw usage('trustAnchors are needed to check the server certificate (or verify: \'insecure\')');
   if ((options.certificateChain?.length ?? 0) > 0 !== (options.privateKey !== undefined)) throw usage('a client certificate needs both certificateChain and privateKey');
   return context;
 }
@@ -174,8 +175,8 @@ export class ClientOffer {
     const at = o.now?.() ?? new Date();
     try {
       return (
-        recallValidation(session, o.trustAnchors, o.serverName, at) ??
-        checkPeerChain(this.ch.provider, [...session.peerCertificates], { trustAnchors: o.trustAnchors ?? [], purpose: 'server', host: o.serverName, at })
+        recallValidation(session, anchorsFor(o, session.peerCertificates), checkedName(o), at) ??
+        checkPeerChain(this.ch.provider, [...session.peerCertificates], { trustAnchors: anchorsFor(o, session.peerCertificates), purpose: 'server', host: checkedName(o), at })
       );
     } catch {
       return null;

@@ -55,6 +55,13 @@ export interface TlsClientOptions extends TlsCommonOptions {
   serverName?: string;
   /** Certificates (DER) that may anchor the server's chain. */
   trustAnchors?: readonly Uint8Array[];
+  /**
+   * Instead of (or besides) `trustAnchors`: picks the anchors for the chain the server sent, so a
+   * large store (the system's) is searched by issuer name rather than parsed whole on each handshake.
+   */
+  trustAnchorSource?: (peerCertificates: readonly Uint8Array[]) => readonly Uint8Array[];
+  /** Whether the certificate must name `serverName` (default true); false checks the chain alone. */
+  verifyName?: boolean;
   /** Certificate checks are on; turning them off must be spelled out. */
   verify?: true | 'insecure';
   /**
@@ -90,4 +97,14 @@ export interface TlsServerOptions extends TlsCommonOptions {
    * the resumed connection has no forward secrecy. Default false: such a client gets a full handshake.
    */
   allowPskKe?: boolean;
+  /**
+   * §4.6.1: NewSessionTickets sent after each TLS 1.3 handshake (default 1). 0 sends none, and a
+   * TLS 1.2 client gets no RFC 5077 ticket either (it may still resume by session id).
+   */
+  ticketsPerHandshake?: number;
+  /**
+   * §4.1.4: answer every first TLS 1.3 ClientHello with a HelloRetryRequest carrying a cookie
+   * (§4.2.2) that the second must echo, even when its key share would do. For testing clients.
+   */
+  requireHelloRetry?: boolean;
 }

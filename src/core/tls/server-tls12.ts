@@ -164,7 +164,7 @@ export class ServerHandshake12 {
     if (!this.store) return undefined;
     const now = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
     const ticket = findExtension(this.hello.extensions, ExtensionType.session_ticket);
-    this.sendTicket = ticket !== undefined;
+    this.sendTicket = ticket !== undefined && this.options.ticketsPerHandshake !== 0;
     const state = (ticket?.length ? this.store.open(ticket, now) : undefined) ?? this.store.get(this.hello.legacy_session_id, now);
     if (!state) return undefined;
     const suite = suite12ById(state.suiteId);

@@ -42,6 +42,7 @@ import {
   alpnExt,
   ext,
   findExtension,
+  cookieExt,
   keyShareExt,
   preSharedKeyExt,
   PSK_DHE_KE,
@@ -70,6 +71,8 @@ export const MAX_CLIENT_PSK_IDENTITIES = 5;
 export const MAX_EARLY_DATA_SKIPPED = 4 * (16_384 + 256);
 /** §4.6.1: tickets sent after each full or resumed handshake; one is enough for a client that resumes once per connection. */
 const TICKETS_PER_HANDSHAKE = 1;
+/** §4.2.2: the cookie a forced HelloRetryRequest carries; random, and checked against this connection's own. */
+const COOKIE_LENGTH = 32;
 
 /** What the server's TLS 1.3 handshake is handed by the server entry: the first ClientHello, read once. */
 export interface ServerFirstFlight {
@@ -99,12 +102,17 @@ export class ServerHandshake13 {
   private readonly random: (n: number) => Uint8Array;
   private readonly transcript: Transcript;
   private readonly started: number;
-  private readonly choice: Choice13;
+  /** Replaced only by a forced HelloRetryRequest, which may move the key exchange to another group. */
+  private choice: Choice13;
   private clientHello: ClientHello;
   private clientHelloRaw: Uint8Array;
   /** The client's share for the chosen group in its first ClientHello; none asks for a HelloRetryRequest. */
   private firstShare: KeyShareEntry | undefined;
   private helloRetry = false;
+  /** §4.2.2: the cookie a forced HelloRetryRequest sent, to be echoed. */
+  private cookie: Uint8Array | undefined;
+  /** Whether the HelloRetryRequest left the client's share as it was (a forced retry). */
+  private retryKeepsShare = false;
   private ccsSent = false;
   private peerCertificates: Uint8Array[] = [];
   private validation: ValidationResult | undefined;
@@ -137,8 +145,13 @@ export class ServerHandshake13 {
     let share = this.firstShare;
     // §4.2.10: early data is never accepted (no early_data in EncryptedExtensions); what the client sent is skipped.
     const earlyData = findExtension(this.clientHello.extensions, ExtensionType.early_data) !== undefined;
-    if (!share && !this.psk?.keOnly) {
-      this.sendHelloRetryRequest(this.requireGroup());
+    const forced = this.options.requireHelloRetry === true;
+    if ((!share && !this.psk?.keOnly) || forced) {
+      // A forced retry asks for a share of another group the client supports, so it exercises the
+      // client's whole retry path; a client that supports one group only is asked for the cookie alone.
+      const other = share && forced ? this.unsharedGroup() : undefined;
+      if (other) this.choice = { ...this.choice, group: other };
+      this.sendHelloRetryRequest(this.requireGroup(), share !== undefined && !other, forced ? this.random(COOKIE_LENGTH) : undefined);
       // §4.2.10: after a HelloRetryRequest every application_data record before the second ClientHello is early data.
       if (earlyData) this.ch.skipEarlyData(MAX_EARLY_DATA_SKIPPED);
       share = await this.readSecondClientHello();
@@ -307,7 +320,9 @@ export class ServerHandshake13 {
     // §7.1: resumption_master_secret over the transcript through the client Finished.
     const rms = this.choice.ks.resumptionMasterSecret(master, this.transcript.hash(this.choice.ks));
     const createdAt = Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
-    for (let i = 0; i < TICKETS_PER_HANDSHAKE; i++) {
+    const count = this.options.ticketsPerHandshake ?? TICKETS_PER_HANDSHAKE;
+    if (count <= 0) return;
+    for (let i = 0; i < count; i++) {
       const nonce = Uint8Array.of(i);
       const r = this.random(4);
       const ageAdd = new DataView(r.buffer, r.byteOffset, 4).getUint32(0);
@@ -323,13 +338,20 @@ export class ServerHandshake13 {
     }
   }
 
-  /** §4.1.4: asks for a share of the group we chose; ClientHello1 becomes a message_hash in the transcript. */
-  private sendHelloRetryRequest(group: Group): void {
+  /**
+   * §4.1.4: asks for a share of the group we chose; ClientHello1 becomes a message_hash in the
+   * transcript. When the client already sent that share (a forced retry), the HelloRetryRequest
+   * names no group (§4.2.8: it must not ask for a share it has) and carries only the cookie.
+   */
+  private sendHelloRetryRequest(group: Group, hasShare = false, cookie?: Uint8Array): void {
     this.helloRetry = true;
+    this.cookie = cookie;
+    this.retryKeepsShare = hasShare;
     this.transcript.replaceWithMessageHash(this.choice.ks);
     const extensions: Extension[] = [
       ext(ExtensionType.supported_versions, supportedVersionsExt.server.encode(TLS13)),
-      ext(ExtensionType.key_share, keyShareExt.retry.encode(group.id)),
+      ...(hasShare ? [] : [ext(ExtensionType.key_share, keyShareExt.retry.encode(group.id))]),
+      ...(cookie ? [ext(ExtensionType.cookie, cookieExt.encode(cookie))] : []),
     ];
     const hrr = {
       legacy_version: TLS12,
@@ -358,6 +380,17 @@ export class ServerHandshake13 {
     const sharesData = findExtension(second.extensions, ExtensionType.key_share);
     const shares = sharesData ? keyShareExt.client.decode(sharesData) : [];
     const group = this.requireGroup();
+    if (this.cookie) {
+      // §4.2.2: the second ClientHello echoes the cookie unchanged.
+      const echoed = findExtension(second.extensions, ExtensionType.cookie);
+      if (!echoed || !equalBytes(cookieExt.decode(echoed), this.cookie)) throw fatal('illegal_parameter', 'the second ClientHello does not echo the cookie of the HelloRetryRequest');
+    }
+    if (this.retryKeepsShare) {
+      // §4.1.2: nothing was asked of the key shares, so they are the first ClientHello's.
+      const same = shares.find((s) => s.group === group.id);
+      if (!same) throw fatal('illegal_parameter', `the second ClientHello dropped its share for ${group.name}`);
+      return same;
+    }
     if (shares.length !== 1 || shares[0].group !== group.id) {
       throw fatal('illegal_parameter', `the second ClientHello does not carry exactly one share, for ${group.name}, as asked`);
     }
@@ -369,6 +402,15 @@ export class ServerHandshake13 {
     if (this.ccsSent || this.clientHello.legacy_session_id.length === 0) return;
     this.ccsSent = true;
     this.ch.sendChangeCipherSpec();
+  }
+
+  /** A group both sides support for which the first ClientHello sent no share, in our preference order. */
+  private unsharedGroup(): Group | undefined {
+    const groupsData = findExtension(this.clientHello.extensions, ExtensionType.supported_groups);
+    const sharesData = findExtension(this.clientHello.extensions, ExtensionType.key_share);
+    const offered = groupsData ? supportedGroupsExt.decode(groupsData) : [];
+    const shared = new Set((sharesData ? keyShareExt.client.decode(sharesData) : []).map((s) => s.group));
+    return this.context.groups.find((g) => offered.includes(g.id) && !shared.has(g.id));
   }
 
   /** The group a key exchange needs; a ClientHello without supported_groups had only a PSK to offer (§9.2). */

@@ -1,6 +1,7 @@
 // The handshake trace: renders the fields each codec declares (msgs/); nothing runs when tracing is off.
 
 import type { MessageCodec, Namer, TraceField } from './msgs/fields.js';
+import { OTHER_GROUP_NAMES, OTHER_SCHEME_NAMES, SIGNAL_SUITE_NAMES } from './code-point-names.js';
 import { anySuiteName, groupById, schemeById } from './suites.js';
 
 export type { TraceField } from './msgs/fields.js';
@@ -21,9 +22,9 @@ const VERSION_NAMES: Readonly<Record<number, string>> = { 0x0304: 'TLS 1.3', 0x0
 
 /** The names the codecs' fields are rendered with, from the tables in suites.ts; unknown ids as hex. */
 export const NAMER: Namer = {
-  suite: (id) => anySuiteName(id) ?? hex4(id),
-  group: (id) => groupById(id)?.name ?? hex4(id),
-  scheme: (id) => schemeById(id)?.name ?? hex4(id),
+  suite: (id) => anySuiteName(id) ?? SIGNAL_SUITE_NAMES[id] ?? hex4(id),
+  group: (id) => groupById(id)?.name ?? OTHER_GROUP_NAMES[id] ?? hex4(id),
+  scheme: (id) => schemeById(id)?.name ?? OTHER_SCHEME_NAMES[id] ?? hex4(id),
   version: (v) => VERSION_NAMES[v] ?? hex4(v),
 };
 

@@ -1,6 +1,7 @@
 // A test TLS server as `kyman tls server` runs it: one report per connection, an echo or HTTP reply within the server's limits, a clean stop.
 
 import * as net from 'node:net';
+import { wwwServer, type WwwServer } from './www-root.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { conflict, failed, usage } from '../errors.js';
@@ -9,7 +10,7 @@ import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type Tls
 import { ConnectionGuard, closeGently, resolveServerLimits, type LimitEvent, type LimitOptions, type ServerLimits } from './connection-limits.js';
 import { describeHandshakeFailure } from './probe.js';
 
-export type ReplyMode = 'echo' | 'http' | 'auto';
+export type ReplyMode = 'echo' | 'http' | 'auto' | 'www';
 
 /** An HTTP request head longer than this is not a test client's: answer what arrived. */
 const MAX_REQUEST_HEAD = 16 * 1024;
@@ -34,6 +35,8 @@ export interface ConnectionReport {
   /** Subject of the client's certificate, when it sent one. */
   clientCertificate?: string;
   handshakeMs: number;
+  /** With `keyUpdate`: whether one went out (TLS 1.3 only). */
+  keyUpdateSent?: boolean;
   summary: HandshakeSummary;
 }
 
@@ -49,8 +52,16 @@ export interface TestServerOptions extends TlsServerOptions, LimitOptions {
   host: string;
   /** 0 picks a free port; `address` says which. */
   port: number;
-  /** What to do with application data. `auto` (the default): HTTP when ALPN says http/1.1 or the first bytes are an HTTP request line, echo otherwise. */
+  /**
+   * What to do with application data. `auto` (the default): HTTP when ALPN says http/1.1 or the
+   * first bytes are an HTTP request line, echo otherwise. `www`: GET and HEAD of the files under
+   * `wwwRoot`, read-only, never outside it.
+   */
   reply?: ReplyMode;
+  /** The folder `www` serves. */
+  wwwRoot?: string;
+  /** §4.6.3: after each TLS 1.3 handshake, send a KeyUpdate asking the client to update its keys too. */
+  keyUpdate?: boolean;
   /** Handle one connection, then stop listening; `finished` says how it went. */
   once?: boolean;
   versions?: TlsVersionName[];
@@ -76,7 +87,9 @@ export interface TestServer {
 
 /** Starts a test server; resolves once it listens. USAGE for options that cannot work, CONFLICT for a port in use. */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
-  const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, onLimit, handshakeTimeoutMs, idleTimeoutMs, maxConnections, maxPendingHandshakes, ...tls } = options;
+  const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, onLimit, handshakeTimeoutMs, idleTimeoutMs, maxConnections, maxPendingHandshakes, wwwRoot, keyUpdate = false, ...tls } = options;
+  if (reply === 'www' && !wwwRoot) throw usage('reply www needs wwwRoot, the folder to serve');
+  const www = reply === 'www' ? wwwServer(wwwRoot!) : undefined;
   const provider: CryptoProvider = tls.provider ?? softwareProvider();
   const guard = new ConnectionGuard(resolveServerLimits({ handshakeTimeoutMs, idleTimeoutMs, maxConnections, maxPendingHandshakes }), onLimit);
   // Checked now, so a mistake shows before the first client; its connections share one ticket key and session cache.
@@ -99,6 +112,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     // The server's own scheme is not in the summary; the CertificateVerify it sends names it.
     const trace = (e: TraceEvent) => {
       if (e.direction === 'sent' && e.message === 'CertificateVerify') serverScheme = String(e.fields.find((f) => f.name === 'algorithm')?.value ?? '');
+      // RFC 5246 §7.4.3: in TLS 1.2 the server signs its ServerKeyExchange instead.
+      if (e.direction === 'sent' && e.message === 'ServerKeyExchange') {
+        const signed = e.fields.find((f) => f.name === 'signed_params')?.value;
+        if (Array.isArray(signed)) serverScheme = String(signed.find((f) => f.name === 'algorithm')?.value ?? '');
+      }
       onTrace?.(e, remote);
     };
     const conn = tlsServer.accept(tcp, { trace });
@@ -120,6 +138,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     conn.once('secure', (summary: HandshakeSummary) => {
       ok = true;
       const leaf = summary.peerCertificates[0];
+      const keyUpdateSent = keyUpdate && summary.version === 'TLSv1.3';
+      if (keyUpdateSent) conn.keyUpdate(true);
       onConnection?.({
         remote,
         version: summary.version,
@@ -133,10 +153,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
         helloRetry: summary.helloRetry,
         ...(leaf ? { clientCertificate: readCertificate(provider, leaf).subject || '(empty subject)' } : {}),
         handshakeMs: summary.handshakeMs,
+        ...(keyUpdate ? { keyUpdateSent } : {}),
         summary,
       });
       guard.watchIdle(conn, tcp, remote);
-      answer(conn, reply, summary, leaf ? readCertificate(provider, leaf).subject : undefined, bytes, () => guard.requestDeadline(conn, remote));
+      answer(conn, reply, summary, leaf ? readCertificate(provider, leaf).subject : undefined, bytes, () => guard.requestDeadline(conn, remote), www);
     });
   });
 
@@ -175,12 +196,13 @@ function answer(
   client: string | undefined,
   bytes: { received: number; sent: number },
   requestDeadline: () => () => void,
+  www?: WwwServer,
 ): void {
   const write = (d: Buffer | string): boolean => {
     bytes.sent += typeof d === 'string' ? Buffer.byteLength(d) : d.length;
     return conn.write(d);
   };
-  let decided: 'echo' | 'http' | undefined = mode === 'auto' ? (summary.alpn === 'http/1.1' ? 'http' : undefined) : mode;
+  let decided: 'echo' | 'http' | undefined = mode === 'auto' ? (summary.alpn === 'http/1.1' ? 'http' : undefined) : mode === 'www' ? 'http' : mode;
   let cancelDeadline = decided === 'http' ? requestDeadline() : undefined;
   let head = '';
   conn.on('data', (d: Buffer) => {
@@ -200,6 +222,16 @@ function answer(
     if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length > MAX_REQUEST_HEAD) {
       cancelDeadline?.();
       const requestLine = head.split(/\r?\n/)[0];
+      if (www) {
+        const { status, type, content } = www.answer(requestLine);
+        const headOnly = requestLine.startsWith('HEAD ');
+        write(`HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${content.length}\r\nConnection: close\r\n\r\n`);
+        if (!headOnly && content.length) write(content);
+        conn.removeAllListeners('data');
+        conn.resume();
+        closeGently(conn);
+        return;
+      }
       const body = [
         'Hello from kyman tls server.',
         `request: ${requestLine}`,

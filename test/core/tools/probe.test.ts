@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { KymanError } from '../../../src/core/errors.js';
 import { fatal, receivedAlert } from '../../../src/core/tls/alerts.js';
 import { describeHandshakeFailure, versionOptions } from '../../../src/core/tools/probe.js';
@@ -23,6 +24,15 @@ describe('tls probe', function () {
     assert.equal(reports[0].serverSignatureScheme, 'ecdsa_secp256r1_sha256');
     assert.equal(reports[0].serverName, 'localhost');
     assert.match(reports[0].remote, /^127\.0\.0\.1:\d+$/);
+  });
+
+  it('runs the handshake over a socket already connected', async () => {
+    const { s } = await server();
+    const tcp = net.connect({ host: '127.0.0.1', port: s.address.port });
+    await new Promise<void>((r) => tcp.once('connect', () => r()));
+    const r = await probeOf(s.address.port, { socket: tcp, port: 1 });
+    assert.equal(r.validation.valid, true);
+    assert.equal(r.connectMs, 0);
   });
 
   it('names the alert and the reason in one line', () => {
