@@ -7,6 +7,7 @@ import {
   readFileOrFail,
   softwareProvider,
   probe,
+  STARTTLS_PROTOCOLS,
   readCertificateFile,
   trustAnchorsOf,
   usage,
@@ -41,6 +42,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     { description: 'Mutual TLS with the entry "client" of a key database, and an HTTP request', command: '<%= config.bin %> <%= command.id %> localhost:4433 --db demo.kdb --label client --send "GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"' },
     { description: 'Every handshake message, decoded, and the secrets for Wireshark', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --trace --keylog keys.log' },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --json' },
+    { description: 'A mail server that starts TLS inside SMTP (imap, pop3, ftp, ldap, postgres and xmpp too)', command: '<%= config.bin %> <%= command.id %> mail.example.com:25 --starttls smtp --ca-file roots.pem' },
   ];
   static override args = { target: Args.string({ description: 'HOST:PORT of the server (port 443 when left out).', required: true }) };
   static override flags = {
@@ -54,6 +56,9 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     ...tlsFlags,
     send: Flags.string({ summary: 'Send TEXT after the handshake (\\r, \\n and \\t are understood) and print what comes back.', helpValue: 'TEXT' }),
     insecure: Flags.boolean({ summary: 'Complete the handshake whatever the server\'s certificate (the result is still shown). For tests only.' }),
+    starttls: Flags.string({ summary: 'Start TLS inside this protocol first, as openssl s_client -starttls does.', options: [...STARTTLS_PROTOCOLS] }),
+    name: Flags.string({ summary: 'With --starttls smtp: the name said in EHLO (default: this end\'s address, as [127.0.0.1]).', helpValue: 'NAME' }),
+    'xmpp-host': Flags.string({ summary: 'With --starttls xmpp: the domain in the stream header (default: HOST).', helpValue: 'DOMAIN' }),
     timeout: Flags.integer({ summary: 'Seconds to wait for the connection and the handshake.', default: 10, min: 1, max: 600, helpValue: 'SECONDS' }),
   };
 
@@ -63,6 +68,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     const versions = versionOptions(f.tls);
     const weak = cbcSuitesWarning(listFlag(f.suites));
     if (weak) this.note(weak);
+    if ((f.name || f['xmpp-host']) && !f.starttls) throw usage('--name and --xmpp-host are for the STARTTLS dialogue: give --starttls smtp or --starttls xmpp too');
     if (f.label && !f.db && !f.token) throw usage('--label names an entry of --db or --token: give one of them too');
 
     const anchors: Uint8Array[] = [];
@@ -103,6 +109,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       ...(f.trace ? { trace: tracePrinter(this.jsonEnabled()) } : {}),
       keyLog: keyLogFrom(f.keylog),
       timeoutMs: f.timeout * 1000,
+      ...(f.starttls ? { starttls: { protocol: f.starttls as (typeof STARTTLS_PROTOCOLS)[number], ...(f.name ? { name: f.name } : {}), ...(f['xmpp-host'] ? { xmppHost: f['xmpp-host'] } : {}) } } : {}),
       ...(f.send !== undefined ? { send: Buffer.from(f.send.replace(/\\r/g, '\r').replace(/\\n/g, '\n').replace(/\\t/g, '\t')) } : {}),
     });
 
@@ -119,6 +126,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     this.say(
       fields([
         ['server', `${host}:${port}${report.serverName !== host ? ` (name ${report.serverName})` : ''}`],
+        ['STARTTLS', report.starttls ? `${report.starttls.protocol} (${report.starttls.serverSaid[report.starttls.serverSaid.length - 1]})` : undefined],
         ['version', report.version],
         ['cipher suite', report.cipherSuite],
         ['group', `${report.group}${report.helloRetry ? ' (after a HelloRetryRequest)' : ''}`],

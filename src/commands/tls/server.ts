@@ -7,6 +7,8 @@ import {
   keyOperationsOf,
   failed,
   startTestServer,
+  SERVER_STARTTLS_PROTOCOLS,
+  type ServerStarttlsProtocol,
   trustAnchorsOf,
   usage,
   versionOptions,
@@ -67,6 +69,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     { description: 'Mutual TLS on another port, one connection, with a trace', command: '<%= config.bin %> <%= command.id %> --db server.kdb --label web --port 8443 --client-auth required --once --trace' },
     { description: 'The key on a PKCS #11 token, key agreement and records there too', command: '<%= config.bin %> <%= command.id %> --token web-hsm --pin env:PIN --token-ops all' },
     { description: 'An HTTPS test page, secrets for Wireshark', command: '<%= config.bin %> <%= command.id %> --db server.kdb --reply http --alpn http/1.1 --keylog keys.log' },
+    { description: 'A mail server to test clients\' STARTTLS on (smtp, imap or pop3)', command: '<%= config.bin %> <%= command.id %> --db server.kdb --port 2525 --starttls smtp' },
     { description: 'Tighter limits for a server facing untrusted clients', command: '<%= config.bin %> <%= command.id %> --db server.kdb --handshake-timeout 5 --idle-timeout 30 --max-conns 200' },
   ];
   static override flags = {
@@ -95,6 +98,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       max: 1_000_000,
       helpValue: 'N',
     }),
+    starttls: Flags.string({ summary: 'Speak this mail protocol first and start TLS on its STARTTLS (STLS); with --reply auto, answer its commands after TLS too.', options: [...SERVER_STARTTLS_PROTOCOLS] }),
     'allow-psk-ke': Flags.boolean({ summary: 'Resume TLS 1.3 sessions with psk_ke (the ticket alone, no fresh key exchange) for clients that offer only that. No forward secrecy for such connections; for testing clients. Warned.' }),
   };
 
@@ -122,6 +126,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       port: f.port,
       once: f.once,
       reply: f.reply as ReplyMode,
+      ...(f.starttls ? { starttls: f.starttls as ServerStarttlsProtocol } : {}),
       handshakeTimeoutMs: f['handshake-timeout'] * 1000,
       idleTimeoutMs: f['idle-timeout'] * 1000,
       ...(f['max-conns'] !== undefined ? { maxConnections: f['max-conns'] } : {}),
@@ -164,7 +169,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     process.once('SIGTERM', stop);
     const where = `${f.host.includes(':') ? `[${f.host}]` : f.host}:${server.address.port}`;
     const who = `"${creds.label}"`;
-    this.say(`kyman tls server listening on ${where} with ${who}; client certificates: ${clientAuth}; reply: ${f.reply}${f.once ? '; one connection' : '; Ctrl-C stops it'}`);
+    this.say(`kyman tls server listening on ${where} with ${who}; client certificates: ${clientAuth}; reply: ${f.reply}${f.starttls ? `; starttls: ${f.starttls}` : ''}${f.once ? '; one connection' : '; Ctrl-C stops it'}`);
     this.say(limitsLine(server.limits));
     if (keyOperations.token) this.say(`key operations can run: ${keyOperationsLine(keyOperations.token, keyOperations.placement)}`);
     if (json) process.stderr.write(`listening on ${where}\n`);
