@@ -133,11 +133,7 @@ export class PlainReader {
    * they are an error here.
    */
   release(): void {
-    clearTimeout(this.timer);
-    this.socket.off('data', this.onData);
-    this.socket.off('end', this.onEnd);
-    this.socket.off('close', this.onEnd);
-    this.socket.off('error', this.onError);
+    this.abandon();
     if (this.buffer.length) {
       throw failed(`${this.peer} sent ${this.buffer.length} bytes in clear after agreeing to start TLS (a STARTTLS injection?): refused`);
     }
