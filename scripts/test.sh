@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a JDK, SoftHSM2 and OpenSC, tmux, ss, python3-ecdsa for tlsfuzzer), then runs every test.
+# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a JDK, SoftHSM2 and OpenSC, tmux, ss, python3-ecdsa for tlsfuzzer, the STARTTLS servers), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +14,22 @@ command -v ss >/dev/null || need+=(iproute2)
 command -v tmux >/dev/null || need+=(tmux)
 command -v softhsm2-util >/dev/null || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need+=(opensc)
+# STARTTLS servers the tests start with their own configuration: Postfix, Dovecot, slapd, PostgreSQL, vsftpd, Prosody.
+[ -x /usr/sbin/postfix ] || need+=(postfix)
+[ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ] || need+=(dovecot-imapd dovecot-pop3d)
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
+command -v prosody >/dev/null || need+=(prosody)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "Installing ${need[*]} for the interoperability tests"
   $sudo apt-get update -qq
+  # Postfix and slapd ask questions on install: no system-wide mail or directory setup, the tests bring their own.
+  echo 'postfix postfix/main_mailer_type select No configuration' | $sudo debconf-set-selections
+  echo 'slapd slapd/no_configuration boolean true' | $sudo debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 

@@ -23,6 +23,7 @@ import {
   readFileOrFail,
   softwareProvider,
   probe,
+  STARTTLS_PROTOCOLS,
   readCertificateFile,
   trustAnchorsOf,
   usage,
@@ -85,6 +86,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     { description: 'Mutual TLS with the entry "client" of a key database', command: '<%= config.bin %> <%= command.id %> localhost:4433 --db demo.kdb --label client' },
     { description: 'Every handshake message, decoded, and the secrets for Wireshark', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --trace --keylog keys.log' },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --json' },
+    { description: 'A mail server that starts TLS inside SMTP (imap, pop3, ftp, ldap, postgres and xmpp too)', command: '<%= config.bin %> <%= command.id %> mail.example.com:25 --starttls smtp --ca-file roots.pem' },
   ];
   static override args = { target: Args.string({ description: 'HOST:PORT of the server (port 443 when left out).', required: true }) };
   static override flags = {
@@ -112,6 +114,9 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     'key-update': Flags.boolean({ summary: 'After the handshake, send a KeyUpdate asking the server to update its keys too (TLS 1.3).' }),
     insecure: Flags.boolean({ summary: 'Complete the handshake whatever the server\'s certificate (the result is still shown). For tests only.' }),
     'no-verify-name': Flags.boolean({ summary: 'Check the server\'s chain but not that it names the server (for servers reached by another name). Warned.' }),
+    starttls: Flags.string({ summary: 'Start TLS inside this protocol first, as openssl s_client -starttls does.', options: [...STARTTLS_PROTOCOLS] }),
+    name: Flags.string({ summary: 'With --starttls smtp: the name said in EHLO (default: this end\'s address, as [127.0.0.1]).', helpValue: 'NAME' }),
+    'xmpp-host': Flags.string({ summary: 'With --starttls xmpp: the domain in the stream header (default: HOST).', helpValue: 'DOMAIN' }),
     timeout: Flags.integer({ summary: 'Seconds to wait for the connection and the handshake.', default: 10, min: 1, max: 600, helpValue: 'SECONDS' }),
   };
 
@@ -123,6 +128,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
     if (weak) this.note(weak);
     const json = this.jsonEnabled();
     const streaming = f.stdin;
+    if ((f.name || f['xmpp-host']) && !f.starttls) throw usage('--name and --xmpp-host are for the STARTTLS dialogue: give --starttls smtp or --starttls xmpp too');
     if (f.label && !f.db && !f.token) throw usage('--label names an entry of --db or --token: give one of them too');
     if (f.cert && f.label) throw usage('--cert and --label both name a client certificate: give one');
     if (streaming && json) throw usage('--stdin sends the server\'s data to standard output, which --json needs for its document: drop one');
@@ -208,6 +214,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       ...(f.trace ? { trace: tracePrinter(json || streaming) } : {}),
       keyLog: keyLogFrom(f.keylog),
       timeoutMs: f.timeout * 1000,
+      ...(f.starttls ? { starttls: { protocol: f.starttls as (typeof STARTTLS_PROTOCOLS)[number], ...(f.name ? { name: f.name } : {}), ...(f['xmpp-host'] ? { xmppHost: f['xmpp-host'] } : {}) } } : {}),
       idleMs,
       ...(f['max-reply'] ? { maxReplyBytes: f['max-reply'] } : {}),
     };
@@ -252,6 +259,7 @@ export default class TlsClient extends KymanCommand<typeof TlsClient> {
       fields([
         ['agreed', agreedLine(report)],
         ['server', `${host}:${port}${report.serverName !== host ? ` (name ${report.serverName})` : ''}`],
+        ['STARTTLS', report.starttls ? `${report.starttls.protocol} (${report.starttls.serverSaid[report.starttls.serverSaid.length - 1]})` : undefined],
         ['version', report.version],
         ['cipher suite', report.cipherSuite],
         ['group', `${report.group}${report.helloRetry ? ' (after a HelloRetryRequest)' : ''}`],

@@ -15,6 +15,8 @@ import {
   type CryptoProvider,
   type PrivateKeyHandle,
   startTestServer,
+  SERVER_STARTTLS_PROTOCOLS,
+  type ServerStarttlsProtocol,
   trustAnchorsOf,
   usage,
   versionOptions,
@@ -78,6 +80,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     { description: 'An HTTPS test page, secrets for Wireshark', command: '<%= config.bin %> <%= command.id %> --db server.kdb --reply http --alpn http/1.1 --keylog keys.log' },
     { description: 'PEM files, serving a folder read-only, as s_server -WWW', command: '<%= config.bin %> <%= command.id %> --cert server.pem --key server.key --www ./site' },
     { description: 'For testing clients: a HelloRetryRequest with a cookie each time, three tickets, NDJSON', command: '<%= config.bin %> <%= command.id %> --cert server.pem --key server.key --require-hrr --tickets 3 --json' },
+    { description: 'A mail server to test clients\' STARTTLS on (smtp, imap or pop3)', command: '<%= config.bin %> <%= command.id %> --db server.kdb --port 2525 --starttls smtp' },
     { description: 'Tighter limits for a server facing untrusted clients', command: '<%= config.bin %> <%= command.id %> --db server.kdb --handshake-timeout 5 --idle-timeout 30 --max-conns 200' },
   ];
   static override flags = {
@@ -113,6 +116,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       max: 1_000_000,
       helpValue: 'N',
     }),
+    starttls: Flags.string({ summary: 'Speak this mail protocol first and start TLS on its STARTTLS (STLS); with --reply auto, answer its commands after TLS too.', options: [...SERVER_STARTTLS_PROTOCOLS] }),
     'allow-psk-ke': Flags.boolean({ summary: 'Resume TLS 1.3 sessions with psk_ke (the ticket alone, no fresh key exchange) for clients that offer only that. No forward secrecy for such connections; for testing clients. Warned.' }),
   };
 
@@ -168,6 +172,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
       ...(f['no-tickets'] ? { ticketsPerHandshake: 0 } : f.tickets !== undefined ? { ticketsPerHandshake: f.tickets } : {}),
       ...(f['require-hrr'] ? { requireHelloRetry: true } : {}),
       ...(f['key-update'] ? { keyUpdate: true } : {}),
+      ...(f.starttls ? { starttls: f.starttls as ServerStarttlsProtocol } : {}),
       handshakeTimeoutMs: f['handshake-timeout'] * 1000,
       idleTimeoutMs: f['idle-timeout'] * 1000,
       ...(f['max-conns'] !== undefined ? { maxConnections: f['max-conns'] } : {}),
@@ -216,7 +221,7 @@ export default class TlsServer extends KymanCommand<typeof TlsServer> {
     process.once('SIGTERM', stop);
     const where = `${f.host.includes(':') ? `[${f.host}]` : f.host}:${server.address.port}`;
     const who = `"${creds.label}"`;
-    this.say(`kyman tls server listening on ${where} with ${who}; client certificates: ${clientAuth}; reply: ${f.reply}${f.once ? '; one connection' : '; Ctrl-C stops it'}`);
+    this.say(`kyman tls server listening on ${where} with ${who}; client certificates: ${clientAuth}; reply: ${f.reply}${f.starttls ? `; starttls: ${f.starttls}` : ''}${f.once ? '; one connection' : '; Ctrl-C stops it'}`);
     this.say(limitsLine(server.limits));
     if (keyOperations.token) this.say(`key operations can run: ${keyOperationsLine(keyOperations.token, keyOperations.placement)}`);
     if (json) process.stderr.write(`listening on ${where}\n`);

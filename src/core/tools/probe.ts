@@ -7,6 +7,7 @@ import { softwareProvider } from '../crypto/software.js';
 import { failed, KymanError, usage } from '../errors.js';
 import { readCertificate, type CertificateInfo } from '../pki/certificate/index.js';
 import { validateChain, type ValidationReason } from '../pki/validate.js';
+import { startTls, type StarttlsOptions, type StarttlsResult } from './starttls/index.js';
 import { connect, TLS_VERSIONS, TlsAlertError, type HandshakeSummary, type TlsClientOptions, type TlsSession, type TlsSocket, type TlsVersionName, type TraceSink } from '../tls/index.js';
 
 /** How long `probe` waits for more data after the last it got, when it sent some and the peer keeps the connection open. */
@@ -95,6 +96,8 @@ export interface ProbeOptions extends Omit<TlsClientOptions, 'serverName' | 'ver
    * runs over it instead of a new TCP connection, and `connectMs` is 0.
    */
   socket?: net.Socket;
+  /** Start TLS inside this protocol's plaintext dialogue first (SMTP, IMAP, LDAP …), as `s_client -starttls` does. */
+  starttls?: Omit<StarttlsOptions, 'host' | 'port' | 'timeoutMs'>;
 }
 
 export interface ProbeReport {
@@ -119,6 +122,8 @@ export interface ProbeReport {
   /** Certificates the server sent that the built chain does not use. */
   unused: ChainCertificate[];
   validation: { valid: boolean; reason?: ValidationReason } | { valid: null; reason: { message: string } };
+  /** With `starttls`: the protocol, and what the server said before TLS. */
+  starttls?: StarttlsResult;
   /** With `send`: what came back, and why collecting stopped. */
   reply?: { data: Uint8Array; ended: 'peer-closed' | 'idle' | 'limit' };
   /** With `stream`: the bytes each way, and why it stopped. */
@@ -178,12 +183,21 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.
  * as FAILED with `describeHandshakeFailure`'s message, the alert named.
  */
 export async function probe(options: ProbeOptions): Promise<ProbeReport> {
-  const { host, port, timeoutMs = 10_000, send, idleMs = DEFAULT_IDLE_MS, verify = true, socket: connected, maxReplyBytes = MAX_REPLY_BYTES, stream, awaitSession = false, keyUpdate = false, ...tlsOptions } = options;
+  const { host, port, timeoutMs = 10_000, send, idleMs = DEFAULT_IDLE_MS, verify = true, socket: connected, maxReplyBytes = MAX_REPLY_BYTES, stream, awaitSession = false, keyUpdate = false, starttls: plain, ...tlsOptions } = options;
   const provider = options.provider ?? softwareProvider();
   const serverName = options.serverName ?? host;
   const started = performance.now();
   const tcp = connected ?? (await connectTcp(host, port, timeoutMs));
   const connectMs = connected ? 0 : performance.now() - started;
+  let starttls: StarttlsResult | undefined;
+  if (plain) {
+    try {
+      starttls = await startTls(tcp, { ...plain, host, port, timeoutMs: Math.max(1, timeoutMs - connectMs) });
+    } catch (e) {
+      tcp.destroy();
+      throw e;
+    }
+  }
   let anchors: readonly Uint8Array[] = options.trustAnchors ?? [];
   let certificateRequested = false;
   let peerKeyUpdates = 0;
@@ -284,6 +298,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     chain,
     unused,
     validation,
+    ...(starttls ? { starttls } : {}),
     ...(reply ? { reply } : {}),
     ...(streamed ? { streamed } : {}),
     resumption,

@@ -9,6 +9,7 @@ import { readCertificate } from '../pki/certificate/index.js';
 import { createTlsServer, type HandshakeSummary, type TlsServerOptions, type TlsSocket, type TlsVersionName, type TraceEvent } from '../tls/index.js';
 import { ConnectionGuard, closeGently, resolveServerLimits, type LimitEvent, type LimitOptions, type ServerLimits } from './connection-limits.js';
 import { describeHandshakeFailure } from './probe.js';
+import { acceptStarttls, answerMailClient, type ServerStarttlsProtocol } from './starttls/mail-server.js';
 
 export type ReplyMode = 'echo' | 'http' | 'auto' | 'www';
 
@@ -73,6 +74,8 @@ export interface TestServerOptions extends TlsServerOptions, LimitOptions {
   onClosed?: (remote: string, bytes: { received: number; sent: number }) => void;
   /** A limit fired: a connection refused or closed (see LimitOptions). */
   onLimit?: (event: LimitEvent) => void;
+  /** Greet in this protocol and start TLS on its STARTTLS; with `reply` auto, answer its commands after TLS too. */
+  starttls?: ServerStarttlsProtocol;
 }
 
 export interface TestServer {
@@ -87,7 +90,7 @@ export interface TestServer {
 
 /** Starts a test server; resolves once it listens. USAGE for options that cannot work, CONFLICT for a port in use. */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
-  const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, onLimit, handshakeTimeoutMs, idleTimeoutMs, maxConnections, maxPendingHandshakes, wwwRoot, keyUpdate = false, ...tls } = options;
+  const { host, port, reply = 'auto', once = false, onTrace, onConnection, onFailure, onClosed, onLimit, starttls, handshakeTimeoutMs, idleTimeoutMs, maxConnections, maxPendingHandshakes, wwwRoot, keyUpdate = false, ...tls } = options;
   if (reply === 'www' && !wwwRoot) throw usage('reply www needs wwwRoot, the folder to serve');
   const www = reply === 'www' ? wwwServer(wwwRoot!) : undefined;
   const provider: CryptoProvider = tls.provider ?? softwareProvider();
@@ -95,6 +98,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   // Checked now, so a mistake shows before the first client; its connections share one ticket key and session cache.
   const tlsServer = createTlsServer({ ...tls, provider });
   const live = new Set<TlsSocket>();
+  /** Connections still in their STARTTLS dialogue, ended by close() as the TLS ones are. */
+  const plain = new Set<net.Socket>();
   let resolveFinished!: (r: { ok: boolean }) => void;
   const finished = new Promise<{ ok: boolean }>((r) => (resolveFinished = r));
   let taken = false;
@@ -108,6 +113,24 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     if (!guard.admit(tcp, remote)) return;
     taken = true;
     if (once) server.close();
+    if (!starttls) return secure(tcp, remote);
+    plain.add(tcp);
+    // A handshake timeout of 0 (none) leaves the dialogue unbounded in time too; its size is bounded anyway.
+    acceptStarttls(tcp, starttls, guard.limits.handshakeTimeoutMs || 0x7fffffff).then(
+      () => {
+        plain.delete(tcp);
+        secure(tcp, remote);
+      },
+      (e: Error) => {
+        plain.delete(tcp);
+        tcp.destroy();
+        onFailure?.({ remote, message: e.message, error: e });
+        if (once) resolveFinished({ ok: false });
+      },
+    );
+  });
+
+  function secure(tcp: net.Socket, remote: string): void {
     let serverScheme: string | undefined;
     // The server's own scheme is not in the summary; the CertificateVerify it sends names it.
     const trace = (e: TraceEvent) => {
@@ -157,9 +180,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
         summary,
       });
       guard.watchIdle(conn, tcp, remote);
-      answer(conn, reply, summary, leaf ? readCertificate(provider, leaf).subject : undefined, bytes, () => guard.requestDeadline(conn, remote), www);
+      if (starttls && reply === 'auto') answerMailClient(conn, starttls, () => closeGently(conn));
+      else answer(conn, reply, summary, leaf ? readCertificate(provider, leaf).subject : undefined, bytes, () => guard.requestDeadline(conn, remote), www);
     });
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
@@ -176,6 +200,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       for (const c of live) closeGently(c);
+      for (const t of plain) t.destroy();
       if (server.listening) server.close(() => resolve());
       else resolve();
       if (!once) resolveFinished({ ok: true });
