@@ -55,7 +55,7 @@ export function tool(command: string, args: string[], options: RunOptions = {}):
 
 /** Asserts a run failed cleanly: the exit code, one line on stderr, no stack trace. */
 export function expectCleanFailure(r: RunResult, status: number, pattern?: RegExp): void {
-  const lines = r.stderr.trim().split('\n').filter((l) => !/^warning:/.test(l));
+  const lines = r.stderr.trim().split('\n').filter((l) => !/^(warning|usage):/.test(l));
   if (r.status !== status || lines.length !== 1 || /\n\s+at /.test(r.stderr) || (pattern && !pattern.test(lines[0]))) {
     throw new Error(`expected exit ${status} with one line${pattern ? ` matching ${pattern}` : ''}, got exit ${r.status}:\n${r.stderr}\n${r.stdout}`);
   }
