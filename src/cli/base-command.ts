@@ -53,9 +53,12 @@ export abstract class KymanCommand<T extends typeof Command> extends Command {
     process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
   }
 
-  /** Human output; silent under --json, where run()'s return value is the output. */
-  protected say(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  /**
+   * Human output; silent under --json, where run()'s return value is the output. `aside`: on
+   * stderr, because stdout carries the file the command writes (`--out -`).
+   */
+  protected say(text: string, options: { aside?: boolean } = {}): void {
+    if (!this.jsonEnabled()) (options.aside ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** One JSON document on stdout; oclif's colouring tokenizer is far too slow for 10,000 entries. */

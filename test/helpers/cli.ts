@@ -80,3 +80,18 @@ export function tempDir(prefix = 'kyman-test-'): { dir: string; file: (name: str
 }
 
 export { spawn };
+
+/**
+ * Runs `kyman ARGS` on a pseudo-terminal (util-linux `script`), typing `answer` once it has had
+ * time to ask; stdout and stderr arrive together, as a person sees them.
+ */
+export function kymanOnTerminal(args: string[], answer: string, options: RunOptions = {}): RunResult {
+  const quoted = [process.execPath, bin, ...args].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('sh', ['-c', `(sleep 3; printf '%s' "$ANSWER") | script -qec "stty cols 250; $CMD" /dev/null`], {
+    encoding: 'utf8',
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', KYMAN_DB: undefined, ...options.env, ANSWER: answer, CMD: quoted },
+    timeout: 120_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

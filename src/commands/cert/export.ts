@@ -1,6 +1,8 @@
 import { Flags, Args } from '@oclif/core';
 import * as path from 'node:path';
-import { conflict, exportEntry, fileExists, usage, writeFileAtomic, type ExportFormat } from '../../core/index.js';
+import { exportEntry, usage, type ExportFormat } from '../../core/index.js';
+import { forceFlag } from '../../cli/confirm.js';
+import { isStdout, outputName, prepareOutput, writeOutput } from '../../cli/output-file.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { otherPassword } from '../../cli/password.js';
@@ -13,26 +15,25 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
   static override examples = [
     '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.pem',
     { description: 'Certificate, chain and key for another server', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.p12 --format pkcs12 --chain --export-pass env:P12_PASS' },
+    { description: 'The certificate on standard output, for a pipe', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out - | openssl x509 -noout -subject' },
     { description: 'The chain as PKCS #7', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out chain.p7b --format pkcs7 --chain' },
   ];
   static override args = { label: Args.string({ description: 'The entry\'s label.', required: true }) };
   static override flags = {
     ...storeFlags,
-    out: Flags.string({ char: 'o', summary: 'The file to write.', required: true, helpValue: 'FILE' }),
+    out: Flags.string({ char: 'o', summary: 'The file to write (- for standard output; binary formats not to a terminal).', required: true, helpValue: 'FILE' }),
     format: Flags.string({ summary: 'Output format.', options: ['pem', 'der', 'pkcs7', 'pkcs12'], default: 'pem' }),
     'with-key': Flags.boolean({ summary: 'PEM: add the private key, encrypted under --export-pass. (PKCS #12 always carries the key.)' }),
     chain: Flags.boolean({ summary: 'Add the issuing certificates found in the database, leaf first.' }),
     'export-pass': Flags.string({ summary: 'Password for the exported key: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: asked twice.', helpValue: 'SPEC' }),
     legacy: Flags.boolean({ summary: 'PKCS #12 with 3DES and RC2 for old readers (weaker).' }),
-    force: Flags.boolean({ summary: 'Replace an existing output file.' }),
+    force: forceFlag,
   };
 
   async run() {
     const format = this.flags.format as ExportFormat;
     const out = this.flags.out;
-    if (!this.flags.force && (await fileExists(out))) {
-      throw conflict(`${out} already exists: choose another name or give --force`);
-    }
+    await prepareOutput(out, { binary: format !== 'pem', force: this.flags.force, json: this.jsonEnabled() });
     const { store } = await openStore(this.flags, (m) => this.note(m));
     const entry = store.entry(this.args.label);
     const wantsKey = entry.hasPrivateKey && (format === 'pkcs12' || this.flags['with-key']);
@@ -48,9 +49,9 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
     }
     if (this.flags.legacy) this.note('--legacy protects the key with 3DES and certificates with 40-bit RC2');
     const result = await exportEntry(store, this.args.label, { format, withKey: this.flags['with-key'], chain: this.flags.chain, exportPassword, legacy: this.flags.legacy });
-    // A file with a key in it is created for its owner alone.
-    await writeFileAtomic(out, result.bytes, result.withKey ? 0o600 : 0o644);
-    this.say(exportedText(out, format, result));
+    // A file with a key in it is for its owner alone.
+    await writeOutput(out, result.bytes, { secret: result.withKey });
+    this.say(exportedText(outputName(out), format, result), { aside: isStdout(out) });
     return { label: entry.label, out, format, certificates: result.certificates, withKey: result.withKey };
   }
 }
