@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { createSelfSignedEntry, KEY_SPECS, parseKeySpec, readCertificate, softwareProvider, usage } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { certificateFlagExamples, certificateFlagOptions, certificateFlags } from '../../cli/certificate-flags.js';
 import { existingTokenKey, openStore } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';
 import { certificateJson, createdEntryText } from '../../cli/render.js';
@@ -13,10 +14,12 @@ export default class CertCreate extends KymanCommand<typeof CertCreate> {
     '<%= config.bin %> <%= command.id %> web --db server.kdb --subject "CN=www.example.com,O=Example,C=US" --san dns:www.example.com --default',
     { description: 'The key on a PKCS #11 token', command: 'PIN=1234 <%= config.bin %> <%= command.id %> web --token web-hsm --pin env:PIN --subject "CN=www.example.com" --san dns:www.example.com' },
     { description: 'A root CA with an RSA key for ten years', command: '<%= config.bin %> <%= command.id %> root-ca --db ca.kdb --subject "CN=Example Root CA,O=Example" --ca --key rsa:3072 --days 3650' },
+    ...certificateFlagExamples('<%= config.bin %> <%= command.id %> signer --db server.kdb --subject CN=signer'),
   ];
   static override args = { label: Args.string({ description: 'Label of the new entry.', required: true }) };
   static override flags = {
     ...storeFlags,
+    ...certificateFlags,
     subject: Flags.string({ summary: 'Subject distinguished name (RFC 4514), e.g. "CN=www.example.com,O=Example,C=US".', required: true, helpValue: 'DN' }),
     san: Flags.string({ summary: 'Subject alternative name: dns:NAME, ip:ADDR, email:ADDR or uri:URI. Repeatable.', multiple: true, helpValue: 'SPEC' }),
     key: Flags.string({ summary: 'Key type.', options: [...KEY_SPECS], default: 'ec:p256' }),
@@ -34,6 +37,7 @@ export default class CertCreate extends KymanCommand<typeof CertCreate> {
     const existingKey = this.flags['existing-key'] ? existingTokenKey(store, this.args.label) : undefined;
     const entry = await withSpinner(existingKey ? 'Making the certificate' : `Generating a ${this.flags.key} key and certificate`, () =>
       createSelfSignedEntry(store, this.args.label, {
+        ...certificateFlagOptions(this.flags),
         subject: this.flags.subject,
         subjectAltNames: this.flags.san,
         key: spec,

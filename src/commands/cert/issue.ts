@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { CERTIFICATE_PROFILES, issueEntry, KEY_SPECS, parseKeySpec, readCertificate, softwareProvider, usage } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { certificateFlagExamples, certificateFlagOptions, certificateFlags } from '../../cli/certificate-flags.js';
 import { openStore } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';
 import { certificateJson, certificateText } from '../../cli/render.js';
@@ -12,10 +13,12 @@ export default class CertIssue extends KymanCommand<typeof CertIssue> {
   static override examples = [
     '<%= config.bin %> <%= command.id %> web --db server.kdb --ca root-ca --subject "CN=www.example.com,O=Example" --san dns:www.example.com --profile server --default',
     { description: 'A client certificate with an RSA key, signed with RSASSA-PSS', command: '<%= config.bin %> <%= command.id %> alice --db clients.kdb --ca root-ca --subject "CN=Alice" --profile client --key rsa:3072 --rsa-pss' },
+    ...certificateFlagExamples('<%= config.bin %> <%= command.id %> signer --db ca.kdb --ca root-ca --subject CN=signer'),
   ];
   static override args = { label: Args.string({ description: 'Label of the new entry.', required: true }) };
   static override flags = {
     ...storeFlags,
+    ...certificateFlags,
     ca: Flags.string({ summary: 'Label of the CA entry (certificate and private key) that signs.', required: true, helpValue: 'LABEL' }),
     subject: Flags.string({ summary: 'Subject distinguished name (RFC 4514), e.g. "CN=www.example.com,O=Example,C=US".', required: true, helpValue: 'DN' }),
     san: Flags.string({ summary: 'Subject alternative name: dns:NAME, ip:ADDR, email:ADDR or uri:URI. Repeatable.', multiple: true, helpValue: 'SPEC' }),
@@ -33,6 +36,7 @@ export default class CertIssue extends KymanCommand<typeof CertIssue> {
     const { store } = await openStore(this.flags, (m) => this.note(m));
     const entry = await withSpinner(`Generating a ${this.flags.key} key and a certificate signed by "${this.flags.ca}"`, () =>
       issueEntry(store, this.args.label, this.flags.ca, {
+        ...certificateFlagOptions(this.flags),
         subject: this.flags.subject,
         subjectAltNames: this.flags.san,
         key: spec,

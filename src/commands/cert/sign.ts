@@ -3,6 +3,7 @@ import { CERTIFICATE_PROFILES, encodePem, readFileOrFail, signRequest } from '..
 import { forceFlag } from '../../cli/confirm.js';
 import { isStdout, outputName, prepareOutput, writeOutput } from '../../cli/output-file.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
+import { certificateFlagExamples, certificateFlagOptions, certificateFlags } from '../../cli/certificate-flags.js';
 import { openStore } from '../../cli/key-database.js';
 import { certificateJson, certificateText } from '../../cli/render.js';
 
@@ -15,10 +16,12 @@ export default class CertSign extends KymanCommand<typeof CertSign> {
     { description: 'From a pipe to a pipe', command: 'openssl req -new -key k.pem -subj /CN=web | <%= config.bin %> <%= command.id %> /dev/stdin --db ca.kdb --ca root-ca --out - > web.pem' },
     { description: 'An intermediate CA, DER', command: '<%= config.bin %> <%= command.id %> sub-ca.csr --db ca.kdb --ca root-ca --out sub-ca.der --der --profile ca --days 1825' },
     { description: 'Other names than the request asks for', command: '<%= config.bin %> <%= command.id %> web.csr --db ca.kdb --ca root-ca --out web.pem --san dns:www.example.com --san dns:example.com' },
+    ...certificateFlagExamples('<%= config.bin %> <%= command.id %> signer.csr --db ca.kdb --ca root-ca --out signer.pem'),
   ];
   static override args = { request: Args.string({ description: 'The certificate request file (PEM or DER).', required: true }) };
   static override flags = {
     ...storeFlags,
+    ...certificateFlags,
     ca: Flags.string({ summary: 'Label of the CA entry (certificate and private key) that signs.', required: true, helpValue: 'LABEL' }),
     out: Flags.string({ char: 'o', summary: 'The certificate file to write (- for standard output).', required: true, helpValue: 'FILE' }),
     profile: Flags.string({ summary: 'What the certificate is for.', options: [...CERTIFICATE_PROFILES], default: 'any' }),
@@ -36,6 +39,7 @@ export default class CertSign extends KymanCommand<typeof CertSign> {
     const request = await readFileOrFail(this.args.request);
     const { store } = await openStore(this.flags, (m) => this.note(m));
     const result = await signRequest(store, this.flags.ca, new Uint8Array(request), {
+        ...certificateFlagOptions(this.flags),
       profile: this.flags.profile,
       days: this.flags.days,
       subjectAltNames: this.flags.san,

@@ -26,6 +26,14 @@ export interface IssueOptions {
   /** Sign with RSASSA-PSS when the CA key is RSA. */
   rsaPss?: boolean;
   signatureHash?: SignatureHash;
+  /** Explicit validity, instead of now and `days` (notAfter is still never beyond the CA certificate's). */
+  notBefore?: Date;
+  notAfter?: Date;
+  /** The serial number's INTEGER content octets, instead of 128 random bits. */
+  serialNumber?: Uint8Array;
+  /** Key usage and extended key usage (names, or dotted OIDs for EKU) instead of the profile's. */
+  keyUsage?: string[];
+  extendedKeyUsage?: string[];
   /** The injected clock. */
   now?: Date;
   provider?: CryptoProvider;
@@ -86,12 +94,17 @@ async function issue(
     subject,
     subjectKey,
     issuer: { certificate: ca.entry.certificate, key: ca.key },
-    serialNumber: randomSerial(provider),
-    days: options.days ?? DEFAULT_DAYS,
+    serialNumber: options.serialNumber ?? randomSerial(provider),
+    // An explicit notAfter is the lifetime; days would contradict it.
+    days: options.notAfter ? undefined : (options.days ?? DEFAULT_DAYS),
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
     now,
     subjectAltNames,
     pathLength: options.pathLength,
     ...profileOptions(profile, keyType),
+    ...(options.keyUsage ? { keyUsage: options.keyUsage } : {}),
+    ...(options.extendedKeyUsage ? { extendedKeyUsage: options.extendedKeyUsage } : {}),
     rsaPss: options.rsaPss,
     signatureHash: options.signatureHash,
   });

@@ -52,6 +52,7 @@ export interface CertificateInfo {
 
 export interface CertificateSummary {
   subject: string;
+  notBefore: Date;
   notAfter: Date;
   /** `EC P-256`, `RSA 2048`, `Ed25519`. */
   keyType: string;
