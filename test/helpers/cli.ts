@@ -83,14 +83,15 @@ export { spawn };
 
 /**
  * Runs `kyman ARGS` on a pseudo-terminal (util-linux `script`), typing `answer` once it has had
- * time to ask; stdout and stderr arrive together, as a person sees them.
+ * time to ask, on a terminal `columns` wide (250; 0 as some CI runners report); stdout and stderr
+ * arrive together, as a person sees them.
  */
-export function kymanOnTerminal(args: string[], answer: string, options: RunOptions = {}): RunResult {
+export function kymanOnTerminal(args: string[], answer: string, options: RunOptions & { columns?: number } = {}): RunResult {
   const quoted = [process.execPath, bin, ...args].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('sh', ['-c', `(sleep 3; printf '%s' "$ANSWER") | script -qec "stty cols 250; $CMD" /dev/null`], {
+  const r = spawnSync('sh', ['-c', `(sleep 3; printf '%s' "$ANSWER") | script -qec "stty cols $COLS; $CMD" /dev/null`], {
     encoding: 'utf8',
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', KYMAN_DB: undefined, ...options.env, ANSWER: answer, CMD: quoted },
+    env: { ...process.env, NO_COLOR: '1', KYMAN_DB: undefined, ...options.env, ANSWER: answer, CMD: quoted, COLS: String(options.columns ?? 250) },
     timeout: 120_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
