@@ -6,7 +6,7 @@ import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
 import { OID } from '../der/oids.js';
-import { summarizeCertificate, publicKeyMatches } from '../pki/certificate/index.js';
+import { readCertificate, summarizeCertificate, publicKeyMatches } from '../pki/certificate/index.js';
 import { readCertificateFile } from '../pki/certificate-file.js';
 import { orderChain } from '../pki/chain.js';
 import { encodePem } from '../pki/pem.js';
@@ -34,6 +34,15 @@ export async function importCertificates(store: KeyStore, bytes: Uint8Array, opt
   return addCertificates(store, readCertificateFile(bytes), options);
 }
 
+/**
+ * In a bundle, only a CA or self-signed certificate is made trusted: a leaf that came along with
+ * its chain would otherwise anchor itself (a single certificate imported alone is trusted as asked).
+ */
+function mayAnchor(der: Uint8Array): boolean {
+  const info = readCertificate(softwareProvider(), der);
+  return info.isCA || info.selfSigned;
+}
+
 async function addCertificates(store: KeyStore, certificates: readonly Uint8Array[], options: ImportCertificatesOptions): Promise<ImportResult> {
   const result: ImportResult = { added: [], skipped: [] };
   for (const [i, der] of certificates.entries()) {
@@ -44,7 +53,7 @@ async function addCertificates(store: KeyStore, certificates: readonly Uint8Arra
       continue;
     }
     const label = i === 0 && options.label ? options.label : labelFor(der, (l) => store.has(l));
-    result.added.push(await store.addCertificate(label, der, { trusted: options.trusted ?? true }));
+    result.added.push(await store.addCertificate(label, der, { trusted: options.trusted === false ? false : certificates.length === 1 || mayAnchor(der) }));
   }
   return result;
 }
