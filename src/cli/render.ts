@@ -141,8 +141,8 @@ export interface ImportedRow {
 }
 
 /** `cert export`: what went into the file. */
-export function exportedText(file: string, format: string, result: { certificates: number; withKey: boolean }): string {
-  return `Wrote ${file}: ${result.certificates} certificate${result.certificates === 1 ? '' : 's'}${result.withKey ? ' and the private key (encrypted)' : ''}, ${format}`;
+export function exportedText(file: string, format: string, result: { certificates: number; withKey: boolean }, plainKey = false): string {
+  return `Wrote ${file}: ${result.certificates} certificate${result.certificates === 1 ? '' : 's'}${result.withKey ? ` and the private key (${plainKey ? 'NOT encrypted' : 'encrypted'})` : ''}, ${format}`;
 }
 
 /** `db create`: the new file's type, record length, stash and mode. */
