@@ -156,6 +156,8 @@ export interface IssueEntryOptions extends IssueOptions {
   subject: string;
   key?: KeySpec;
   isDefault?: boolean;
+  /** The key store that holds the CA entry, when it is not the one the new entry goes into. */
+  caStore?: KeyStore;
 }
 
 /**
@@ -169,7 +171,7 @@ export async function issueEntry(store: KeyStore, label: string, caLabel: string
   parseName(options.subject);
   const altNames = checkAltNames(options.subjectAltNames ?? []);
   if (store.has(label)) throw conflict(`label "${label}" already exists in ${store.path}`);
-  const ca = await caOf(store, caLabel);
+  const ca = await caOf(options.caStore ?? store, caLabel);
   const key = await store.newKeyPair(options.key ?? DEFAULT_KEY_SPEC, label);
   try {
     const certificate = await issue(provider, ca, options.subject, key, key.type, profile, altNames, options);
