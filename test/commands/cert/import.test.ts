@@ -51,4 +51,16 @@ describe('kyman cert import', function () {
     assert.equal(b.__status, 0, b.__stderr);
     assert.deepEqual(b.added.map((e: any) => [e.label, e.trusted]).sort(), [['Bundle CA', true], ['leaf.example', false]]);
   });
+
+  it('a damaged PKCS #12 file is reported as damaged (exit 5), a wrong password as wrong (exit 3)', () => {
+    const bytes = readFileSync(fixture('openssl/import-openssl.p12'));
+    // Byte 500 lies inside the encrypted certificate safe: the MAC fails, the password still decrypts.
+    bytes[500] ^= 0x55;
+    const damaged = tmp.file('damaged.p12');
+    writeFileSync(damaged, bytes);
+    const db = tmp.file('p12-damage.kdb');
+    ok(kyman(['db', 'create', db, '--pass', 'env:KDB_PASS', '--stash'], { env: P }), 'db create');
+    expectCleanFailure(kyman(['cert', 'import', damaged, '--db', db, '--import-pass', 'env:IP'], { env: { IP: 'p12-pass' } }), 5, /damaged/);
+    expectCleanFailure(kyman(['cert', 'import', fixture('openssl/import-openssl.p12'), '--db', db, '--import-pass', 'env:IP'], { env: { IP: 'not-it' } }), 3, /wrong password/);
+  });
 });
