@@ -58,7 +58,7 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
         withChain: this.flags['with-chain'],
       });
     } else {
-      result = await importCertificates(store, bytes, { label: this.flags.label, trusted: this.flags.trust });
+      result = await importCertificates(store, bytes, { label: this.flags.label, trusted: this.flags.trust, anchorsOnly: true });
     }
     const { rows, text } = importedText(store.path, result);
     this.say(text);

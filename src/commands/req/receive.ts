@@ -24,7 +24,7 @@ export default class ReqReceive extends KymanCommand<typeof ReqReceive> {
         ? `Renewed "${result.label}" in ${store.path}: new certificate for ${result.subject}, same key.`
         : `Received "${result.label}" into ${store.path}: ${result.subject}, with the key of its request.`,
     ];
-    for (const c of result.chain) lines.push(c.added ? `Added CA certificate "${c.label}" (${c.subject})${c.trusted ? ' as trusted' : ', not trusted (an intermediate)'}.` : `Not in the database: ${c.subject} (give --add-chain to add it).`);
+    for (const c of result.chain) lines.push(c.added ? `Added CA certificate "${c.label}" (${c.subject})${c.label !== undefined && store.entry(c.label).trusted ? ' as trusted' : ', not trusted (an intermediate)'}.` : `Not in the database: ${c.subject} (give --add-chain to add it).`);
     this.say(lines.join('\n'));
     return result;
   }

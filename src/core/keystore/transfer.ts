@@ -27,6 +27,8 @@ export interface ImportCertificatesOptions {
   /** Label for the first certificate; the rest are named from their subjects. */
   label?: string;
   trusted?: boolean;
+  /** Of several certificates, trust only CA and self-signed ones, so a leaf that came with its chain does not anchor itself. */
+  anchorsOnly?: boolean;
 }
 
 /** Adds every certificate of a PEM, DER or PKCS #7 file; ones already present are skipped and reported. */
@@ -34,10 +36,7 @@ export async function importCertificates(store: KeyStore, bytes: Uint8Array, opt
   return addCertificates(store, readCertificateFile(bytes), options);
 }
 
-/**
- * In a bundle, only a CA or self-signed certificate is made trusted: a leaf that came along with
- * its chain would otherwise anchor itself (a single certificate imported alone is trusted as asked).
- */
+/** A certificate that may anchor a chain: a CA or a self-signed one. */
 function mayAnchor(der: Uint8Array): boolean {
   const info = readCertificate(softwareProvider(), der);
   return info.isCA || info.selfSigned;
@@ -53,7 +52,8 @@ async function addCertificates(store: KeyStore, certificates: readonly Uint8Arra
       continue;
     }
     const label = i === 0 && options.label ? options.label : labelFor(der, (l) => store.has(l));
-    result.added.push(await store.addCertificate(label, der, { trusted: options.trusted === false ? false : certificates.length === 1 || mayAnchor(der) }));
+    const trusted = options.trusted === false ? false : !options.anchorsOnly || certificates.length === 1 || mayAnchor(der);
+    result.added.push(await store.addCertificate(label, der, { trusted }));
   }
   return result;
 }

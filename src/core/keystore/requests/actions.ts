@@ -117,7 +117,7 @@ export interface ReceiveResult {
   /** The received certificate replaced the one of an existing key entry (a renewal). */
   renewed: boolean;
   /** Other certificates in the file that were not in the key database, and what became of them. */
-  chain: Array<{ subject: string; label?: string; added: boolean; trusted?: boolean }>;
+  chain: Array<{ subject: string; label?: string; added: boolean }>;
 }
 
 /**
@@ -181,7 +181,7 @@ export async function receiveCertificate(keyStore: KeyStore, requests: PendingRe
     // As pki apply does: the root anchors, an intermediate is only a link, so trusting it would let it anchor alone.
     const trusted = readCertificate(softwareProvider(), other).selfSigned;
     await keyStore.addCertificate(otherLabel, other, { trusted });
-    chain.push({ subject: otherSubject, label: otherLabel, added: true, trusted });
+    chain.push({ subject: otherSubject, label: otherLabel, added: true });
   }
   return { label, subject, renewed: request.renewal, chain };
 }
