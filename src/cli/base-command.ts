@@ -4,12 +4,13 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { EXIT_CODES, KymanError, type ErrorCode } from '../core/errors.js';
 import { fileSystemError } from '../core/index.js';
 import { err } from './output.js';
+import { usageLine, usageMessage } from './usage-error.js';
 
 export type KymanFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KymanCommand)['baseFlags'] & T['flags']>;
 export type KymanArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /** Turns anything thrown into the code, message and exit status a person or script sees. */
-export function classifyError(error: unknown): { code: ErrorCode | 'INTERNAL'; message: string; exit: number } {
+export function classifyError(error: unknown, knownFlags: readonly string[] = []): { code: ErrorCode | 'INTERNAL'; message: string; exit: number; usage?: boolean } {
   const e0 = error as NodeJS.ErrnoException;
   // A file system error core did not word itself (disk full, read-only, permission denied) is still said as one.
   if (!(error instanceof KymanError) && typeof e0?.code === 'string' && e0.code !== 'ENOENT') {
@@ -19,9 +20,8 @@ export function classifyError(error: unknown): { code: ErrorCode | 'INTERNAL'; m
   if (error instanceof KymanError) return { code: error.code, message: error.message, exit: EXIT_CODES[error.code] };
   const e = error as Error & { oclif?: { exit?: number }; code?: string };
   if (e instanceof Errors.CLIError || e?.oclif?.exit === 2) {
-    // oclif's own parse errors (unknown flag, missing argument) are usage errors.
-    const message = (e.message ?? String(e)).split('\n')[0].replace(/^Error: /, '');
-    return { code: 'USAGE', message: `${message} (see --help)`, exit: EXIT_CODES.USAGE };
+    // oclif's own parse errors (unknown flag, missing argument, a value that does not parse) are usage errors.
+    return { code: 'USAGE', message: usageMessage(e.message ?? String(e), knownFlags), exit: EXIT_CODES.USAGE, usage: true };
   }
   if (e?.code === 'ENOENT') return { code: 'NOT_FOUND', message: e.message, exit: EXIT_CODES.NOT_FOUND };
   const message = e?.message ?? String(error);
@@ -53,9 +53,12 @@ export abstract class KymanCommand<T extends typeof Command> extends Command {
     process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
   }
 
-  /** Human output; silent under --json, where run()'s return value is the output. */
-  protected say(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  /**
+   * Human output; silent under --json, where run()'s return value is the output. `aside`: on
+   * stderr, because stdout carries the file the command writes (`--out -`).
+   */
+  protected say(text: string, options: { aside?: boolean } = {}): void {
+    if (!this.jsonEnabled()) (options.aside ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** One JSON document on stdout; oclif's colouring tokenizer is far too slow for 10,000 entries. */
@@ -65,12 +68,15 @@ export abstract class KymanCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
-    const { code, message, exit } = classifyError(error);
+    const { code, message, exit, usage } = classifyError(error, Object.keys(this.ctor.flags ?? {}));
     if (process.env.KYMAN_DEBUG && error?.stack) process.stderr.write(`${error.stack}\n`);
+    // A parse error comes with the command's usage, so the fix is on the screen (and in the JSON).
+    const line = usage ? usageLine(this.config.bin, this.ctor) : undefined;
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ error: { code, message, ...(line ? { usage: line } : {}) } }, null, 2)}\n`);
     } else {
       process.stderr.write(`${err.red('kyman:')} ${message}\n`);
+      if (line) process.stderr.write(`usage: ${line} (see kyman ${this.id?.replace(/:/g, ' ')} --help)\n`);
     }
     return this.exit(exit);
   }

@@ -1,6 +1,7 @@
 // Opening the key store a command names: a database file with its password (flag, stash or
 // prompt), or a token with its PIN.
 
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, stashedPassword, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
 import { canPrompt, databasePassword, PASSWORD_SPEC_HELP, readPasswordSpec, ask } from './password.js';
@@ -61,7 +62,9 @@ export function wrongPassword(error: unknown, file: string, source: 'flag' | 'st
   if (source === 'stash') {
     return badPassword(`the stash file ${path.basename(stashPathFor(file))} does not hold the password for ${name}: give --pass, or rewrite the stash with "kyman db stash --pass …"`);
   }
-  return badPassword(`wrong password for ${name}: try --pass again or the stash file ${path.basename(stashPathFor(file))}`);
+  // Only a stash that is there is worth suggesting.
+  const stash = stashPathFor(file);
+  return badPassword(`wrong password for ${name}: try --pass again${existsSync(stash) ? ` or the stash file ${path.basename(stash)}` : ''}`);
 }
 
 /** The token's PIN: --pin, else --pass, else a hidden prompt on a terminal, else a one-line error. */

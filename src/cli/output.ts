@@ -31,7 +31,8 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): str
   let cells = rows.map((r) => columns.map((c) => c.get(r)));
   let widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => visible(row[i]))));
   // On a terminal, shorten the flexible column rather than wrap every line; scripts get it whole.
-  const screen = process.stdout.isTTY ? process.stdout.columns : undefined;
+  // A terminal reporting 0 columns (script, some CI runners) says nothing about its width.
+  const screen = process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined;
   const flex = columns.findIndex((c) => c.flex);
   const total = widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1);
   if (screen && flex >= 0 && total > screen) {

@@ -1,6 +1,6 @@
 // Password sources as OpenSSL spells them (env:, file:, fd:, stdin, pass:), the stash, and hidden prompts.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { KymanError, usage, notFound } from '../core/errors.js';
 import { stashedPassword } from '../core/index.js';
 
@@ -123,6 +123,8 @@ export async function databasePassword(databaseFile: string, spec: string | unde
   if (spec !== undefined) return { ...readPasswordSpec(spec, flag), source: 'flag' };
   const stash = await stashedPassword(databaseFile);
   if (stash) return { password: stash.password, source: 'stash' };
+  // Asking for the password of a file that is not there would only hide that it is not there.
+  if (!existsSync(databaseFile)) throw notFound(`key database ${databaseFile} does not exist`);
   if (canPrompt()) return { password: await ask(`Password for ${databaseFile}:`), source: 'prompt' };
   throw usage(`no password for ${databaseFile}: give ${flag} (${PASSWORD_SPEC_HELP}) or create a stash file with "kyman db stash"`);
 }

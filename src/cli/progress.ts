@@ -27,3 +27,16 @@ export async function withSpinner<T>(text: string, work: () => Promise<T>): Prom
     if (shown) process.stderr.write('\r\u001b[2K');
   }
 }
+
+/** What a terminal that will not say its width (`script`, some CI runners report 0 columns) is taken to be. */
+export const FALLBACK_COLUMNS = 80;
+
+/**
+ * Gives a terminal that reports 0 columns a usable width before a renderer reads it: listr2 wraps
+ * to `process.stdout.columns`, and at 0 prints one character a line.
+ */
+export function settleTerminalWidth(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.isTTY && !(stream.columns > 0)) stream.columns = FALLBACK_COLUMNS;
+  }
+}

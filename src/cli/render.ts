@@ -49,16 +49,33 @@ export interface EntryRow {
   kind: 'key' | 'certificate';
   keyType: string;
   subject: string;
+  notBefore: Date;
   notAfter: Date;
+  /** Whole days until notAfter; negative once expired. */
+  daysLeft: number;
   trusted: boolean;
   isDefault: boolean;
 }
 
+/** Below this many days left, the status is shown in yellow (gskkyman and most monitors warn at a month). */
+export const EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** Whole days from `now` until `notAfter`, negative once it has passed. */
+export const daysLeft = (notAfter: Date, now = Date.now()) => Math.floor((notAfter.getTime() - now) / DAY_MS);
+
+/** `expired`, `not yet valid` or `expires in 12 d`: words, so the status reads without colour. */
+export function expiryStatus(r: { notBefore: Date; notAfter: Date }, now = Date.now()): string {
+  if (r.notAfter.getTime() < now) return 'expired';
+  if (r.notBefore.getTime() > now) return 'not yet valid';
+  return `expires in ${daysLeft(r.notAfter, now)} d`;
+}
+
 /** The rows `cert list` shows, one per entry. */
-export function entryRows(entries: readonly KeyStoreEntry[]): EntryRow[] {
+export function entryRows(entries: readonly KeyStoreEntry[], now = Date.now()): EntryRow[] {
   return entries.map((e) => {
     const s = summarizeCertificate(e.certificate);
-    return { label: e.label, kind: e.hasPrivateKey ? 'key' : 'certificate', keyType: s.keyType, subject: s.subject, notAfter: s.notAfter, trusted: e.trusted, isDefault: e.isDefault };
+    return { label: e.label, kind: e.hasPrivateKey ? 'key' : 'certificate', keyType: s.keyType, subject: s.subject, notBefore: s.notBefore, notAfter: s.notAfter, daysLeft: daysLeft(s.notAfter, now), trusted: e.trusted, isDefault: e.isDefault };
   });
 }
 
@@ -73,6 +90,13 @@ export function entryListText(file: string, rows: readonly EntryRow[], now = Dat
     { header: 'EXPIRES', get: (r) => (r.notAfter.getTime() < now ? out.red(dayText(r.notAfter)) : dayText(r.notAfter)) },
     { header: 'TRUSTED', get: (r) => (r.trusted ? 'yes' : 'no') },
     { header: 'DEFAULT', get: (r) => (r.isDefault ? 'yes' : '') },
+    {
+      header: 'STATUS',
+      get: (r) => {
+        const status = expiryStatus(r, now);
+        return r.notAfter.getTime() < now ? out.red(status) : r.daysLeft < EXPIRY_WARNING_DAYS || r.notBefore.getTime() > now ? out.yellow(status) : status;
+      },
+    },
   ]);
 }
 
@@ -117,8 +141,8 @@ export interface ImportedRow {
 }
 
 /** `cert export`: what went into the file. */
-export function exportedText(file: string, format: string, result: { certificates: number; withKey: boolean }): string {
-  return `Wrote ${file}: ${result.certificates} certificate${result.certificates === 1 ? '' : 's'}${result.withKey ? ' and the private key (encrypted)' : ''}, ${format}`;
+export function exportedText(file: string, format: string, result: { certificates: number; withKey: boolean }, plainKey = false): string {
+  return `Wrote ${file}: ${result.certificates} certificate${result.certificates === 1 ? '' : 's'}${result.withKey ? ` and the private key (${plainKey ? 'NOT encrypted' : 'encrypted'})` : ''}, ${format}`;
 }
 
 /** `db create`: the new file's type, record length, stash and mode. */

@@ -1,20 +1,22 @@
 // What the req commands share: writing a request file, and rendering a request for people and scripts.
 
-import { conflict, describeRequestKey, encodePem, fileExists, writeFileAtomic, type RequestInfo } from '../core/index.js';
+import { conflict, describeRequestKey, encodePem, fileExists, type RequestInfo } from '../core/index.js';
+import { isStdout, prepareOutput, writeOutput } from './output-file.js';
 import { fields } from './output.js';
 
 /**
- * Writes a request (PEM unless `der`), refusing to replace a file without --force. With no
- * bytes, only checks that the file may be written, so a refusal comes before any work.
+ * Writes a request (PEM unless `der`) to a file or standard output (`-`), refusing to replace a
+ * file without --force. With no bytes, only checks that it may be written (asking on a terminal),
+ * so a refusal comes before any work; the write after that check says `force`.
  */
-export async function writeRequestFile(out: string, request: Uint8Array | undefined, flags: { der?: boolean; force?: boolean }): Promise<void> {
-  if (!flags.force && (await fileExists(out))) {
+export async function writeRequestFile(out: string, request: Uint8Array | undefined, flags: { der?: boolean; force?: boolean; json?: boolean }): Promise<void> {
+  if (!request) return prepareOutput(out, { binary: Boolean(flags.der), force: flags.force, json: flags.json });
+  if (!flags.force && !isStdout(out) && (await fileExists(out))) {
     throw conflict(`${out} already exists: choose another name or give --force`);
   }
-  if (!request) return;
   const bytes = flags.der ? request : new TextEncoder().encode(encodePem('CERTIFICATE REQUEST', request));
   // A request is public: it holds no secret, so it is readable like a certificate.
-  await writeFileAtomic(out, bytes, 0o644);
+  await writeOutput(out, bytes, { secret: false });
 }
 
 export function requestText(info: RequestInfo, extra: ReadonlyArray<readonly [string, string | undefined]> = []): string {

@@ -55,7 +55,7 @@ export function tool(command: string, args: string[], options: RunOptions = {}):
 
 /** Asserts a run failed cleanly: the exit code, one line on stderr, no stack trace. */
 export function expectCleanFailure(r: RunResult, status: number, pattern?: RegExp): void {
-  const lines = r.stderr.trim().split('\n').filter((l) => !/^warning:/.test(l));
+  const lines = r.stderr.trim().split('\n').filter((l) => !/^(warning|usage):/.test(l));
   if (r.status !== status || lines.length !== 1 || /\n\s+at /.test(r.stderr) || (pattern && !pattern.test(lines[0]))) {
     throw new Error(`expected exit ${status} with one line${pattern ? ` matching ${pattern}` : ''}, got exit ${r.status}:\n${r.stderr}\n${r.stdout}`);
   }
@@ -80,3 +80,19 @@ export function tempDir(prefix = 'kyman-test-'): { dir: string; file: (name: str
 }
 
 export { spawn };
+
+/**
+ * Runs `kyman ARGS` on a pseudo-terminal (util-linux `script`), typing `answer` once it has had
+ * time to ask, on a terminal `columns` wide (250; 0 as some CI runners report); stdout and stderr
+ * arrive together, as a person sees them.
+ */
+export function kymanOnTerminal(args: string[], answer: string, options: RunOptions & { columns?: number } = {}): RunResult {
+  const quoted = [process.execPath, bin, ...args].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('sh', ['-c', `(sleep 3; printf '%s' "$ANSWER") | script -qec "stty cols $COLS; $CMD" /dev/null`], {
+    encoding: 'utf8',
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', KYMAN_DB: undefined, ...options.env, ANSWER: answer, CMD: quoted, COLS: String(options.columns ?? 250) },
+    timeout: 120_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

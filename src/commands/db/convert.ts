@@ -4,6 +4,7 @@ import { KymanCommand } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { readPasswordSpec } from '../../cli/password.js';
 import { fields } from '../../cli/output.js';
+import { newDatabaseType } from '../../cli/database-type.js';
 
 export default class DbConvert extends KymanCommand<typeof DbConvert> {
   static override summary = 'Convert a key database between CMS (.kdb) and PKCS #12 (.p12).';
@@ -11,6 +12,7 @@ export default class DbConvert extends KymanCommand<typeof DbConvert> {
     'Copies every entry into a new file, keeping labels, trust status and the default key. Keys are re-encrypted under the target\'s password (the source password unless --new-pass is given). The source is never changed.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> server.kdb server.p12',
+    { description: 'A copy of a CMS database with larger records (the extension says CMS)', command: '<%= config.bin %> <%= command.id %> old.kdb new.kdb --record-length 10000' },
     { description: 'PKCS #12 to CMS with a new password', command: '<%= config.bin %> <%= command.id %> keys.p12 keys.kdb --pass env:P12_PASS --new-pass env:KDB_PASS' },
   ];
   static override args = {
@@ -20,7 +22,7 @@ export default class DbConvert extends KymanCommand<typeof DbConvert> {
   static override flags = {
     pass: Flags.string({ summary: 'Source password source (default: its stash file, then a prompt).', helpValue: 'SPEC' }),
     'new-pass': Flags.string({ summary: 'Target password source (default: the source password).', helpValue: 'SPEC' }),
-    type: Flags.string({ summary: 'Target type (default: the other type than the source).', options: ['cms', 'pkcs12'] }),
+    type: Flags.string({ summary: 'Target type (default: from the target\'s extension, .kdb CMS, .p12/.pfx PKCS #12, else the other type than the source).', options: ['cms', 'pkcs12'] }),
     'record-length': Flags.integer({ summary: 'CMS target record length (default: the source\'s, or 5000).' }),
     legacy: Flags.boolean({ summary: 'PKCS #12 target with 3DES/RC2 for old readers (weaker).' }),
   };
@@ -33,7 +35,7 @@ export default class DbConvert extends KymanCommand<typeof DbConvert> {
       if (p.warning) this.note(p.warning);
       targetPassword = p.password;
     }
-    const type = (this.flags.type as 'cms' | 'pkcs12' | undefined) ?? (store.type === 'cms' ? 'pkcs12' : 'cms');
+    const type = newDatabaseType(this.args.target, this.flags.type, store.type === 'cms' ? 'pkcs12' : 'cms', (m) => this.note(m));
     if (this.flags.legacy) this.note('--legacy protects keys with 3DES and certificates with 40-bit RC2');
     const target = await convertKeyStore(store, this.args.target, { type, password: targetPassword, recordLength: this.flags['record-length'], legacy: this.flags.legacy });
     const info = target.info();

@@ -3,6 +3,7 @@ import { createKeyStore, peekKeyDatabase } from '../../core/index.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { newPassword } from '../../cli/password.js';
 import { createdDatabaseText } from '../../cli/render.js';
+import { newDatabaseType } from '../../cli/database-type.js';
 
 export default class DbCreate extends KymanCommand<typeof DbCreate> {
   static override summary = 'Create a new, empty key database.';
@@ -10,12 +11,13 @@ export default class DbCreate extends KymanCommand<typeof DbCreate> {
     'Creates an IBM CMS key database (.kdb, version 6 as GSKit 8 writes it) or a PKCS #12 file, readable and writable only by you (mode 0600). gskkyman: "Create new database".';
   static override examples = [
     { description: 'A CMS database with a stash file, password from a variable', command: '<%= config.bin %> <%= command.id %> server.kdb --pass env:KDB_PASS --stash' },
-    { description: 'A PKCS #12 key database', command: '<%= config.bin %> <%= command.id %> keys.p12 --type pkcs12 --pass file:pw.txt' },
+    { description: 'A PKCS #12 key database (the extension says so)', command: '<%= config.bin %> <%= command.id %> keys.p12 --pass file:pw.txt' },
+    { description: 'PKCS #12 under another name', command: '<%= config.bin %> <%= command.id %> keys.bin --type pkcs12 --pass file:pw.txt' },
     { description: 'A CMS database with larger records, for long certificate chains', command: '<%= config.bin %> <%= command.id %> big.kdb --record-length 10000 --pass stdin' },
   ];
   static override args = { file: Args.string({ description: 'The database file to create.', required: true }) };
   static override flags = {
-    type: Flags.string({ summary: 'Database type.', options: ['cms', 'pkcs12'], default: 'cms' }),
+    type: Flags.string({ summary: 'Database type (default: from the extension, .p12/.pfx PKCS #12, else CMS); wins over the extension, with a warning.', options: ['cms', 'pkcs12'] }),
     'record-length': Flags.integer({ summary: 'CMS record length in bytes (default 5000, as gskkyman).' }),
     stash: Flags.boolean({ summary: 'Also write the password to a stash file (name.sth) for unattended use.' }),
     pass: Flags.string({ summary: 'New database password source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: asked twice.', helpValue: 'SPEC' }),
@@ -27,7 +29,7 @@ export default class DbCreate extends KymanCommand<typeof DbCreate> {
     const pw = await newPassword(this.flags.pass, '--pass', file);
     if (pw.warning) this.note(pw.warning);
     if (this.flags.legacy) this.note('--legacy protects keys with 3DES and certificates with 40-bit RC2: use it only for readers that cannot read AES');
-    const type = this.flags.type as 'cms' | 'pkcs12';
+    const type = newDatabaseType(file, this.flags.type, 'cms', (m) => this.note(m));
     await createKeyStore(file, { type, password: pw.password, recordLength: this.flags['record-length'], legacy: this.flags.legacy, stash: this.flags.stash });
     const summary = await peekKeyDatabase(file);
     const result = {

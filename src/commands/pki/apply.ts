@@ -5,6 +5,7 @@ import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { applyPkiSpec, badPassword, KymanError, loadPkiSpec, stashPathFor, type DatabaseSpec, type PkiProgress, type PkiResult } from '../../core/index.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { lockTimeoutMs } from '../../cli/key-database.js';
+import { settleTerminalWidth } from '../../cli/progress.js';
 import { out, table } from '../../cli/output.js';
 import { databasePassword, newPassword, readPasswordSpec, type ResolvedPassword } from '../../cli/password.js';
 
@@ -94,6 +95,7 @@ export default class PkiApply extends KymanCommand<typeof PkiApply> {
   /** listr2 on a terminal, on stderr; silent for pipes and --json. */
   private async withProgress<T>(work: (onProgress: (p: PkiProgress) => void) => Promise<T>): Promise<T> {
     if (!process.stderr.isTTY || this.jsonEnabled()) return work(() => undefined);
+    settleTerminalWidth();
     let value: T | undefined;
     const tasks = new Listr(
       [

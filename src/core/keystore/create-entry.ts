@@ -18,6 +18,13 @@ export interface SelfSignedOptions {
   ca?: boolean;
   pathLength?: number;
   isDefault?: boolean;
+  /** Explicit validity instead of now and `days`; serial number content octets instead of random ones. */
+  notBefore?: Date;
+  notAfter?: Date;
+  serialNumber?: Uint8Array;
+  /** Key usage and extended key usage (names, or dotted OIDs for EKU) instead of the defaults. */
+  keyUsage?: string[];
+  extendedKeyUsage?: string[];
   now?: Date;
   provider?: CryptoProvider;
 }
@@ -40,9 +47,14 @@ export async function createSelfSignedEntry(store: KeyStore, label: string, opti
       subject: options.subject,
       subjectKey: key,
       subjectAltNames: options.subjectAltNames,
-      days: options.days ?? DEFAULT_DAYS,
+      days: options.notAfter ? undefined : (options.days ?? DEFAULT_DAYS),
       ca: options.ca,
       pathLength: options.pathLength,
+      notBefore: options.notBefore,
+      notAfter: options.notAfter,
+      serialNumber: options.serialNumber,
+      keyUsage: options.keyUsage,
+      extendedKeyUsage: options.extendedKeyUsage,
       now: options.now,
     });
     return await store.addKeyPair(label, certificate, key, { isDefault: options.isDefault });

@@ -14,6 +14,7 @@ import { pkcs12Backend } from './pkcs12-backend.js';
 import { isPkcs12 } from '../pki/pkcs12.js';
 import type { AddOptions, KeyStore, KeyStoreEntry, KeyStoreInfo } from './types.js';
 import { checkLabel } from './labels.js';
+import { closestWord } from '../did-you-mean.js';
 
 /** Which backend reads these bytes: decided by the first bytes, never the file name. */
 export function backendFor(bytes: Uint8Array, name: string): FileBackend<unknown> {
@@ -281,7 +282,10 @@ export class FileKeyStore implements KeyStore {
 
   #find(image: StoreImage<unknown>, label: string): StoredEntry {
     const e = image.entries.find((x) => x.label === label && x.kind !== 'other');
-    if (!e) throw notFound(`no entry labelled "${label}" in ${this.#name}`);
+    if (!e) {
+      const near = closestWord(label, image.entries.filter((x) => x.kind !== 'other').map((x) => x.label));
+      throw notFound(`no entry labelled "${label}" in ${this.#name}${near === undefined ? '' : ` (did you mean "${near}"?)`}`);
+    }
     return e;
   }
 

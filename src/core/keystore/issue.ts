@@ -26,6 +26,14 @@ export interface IssueOptions {
   /** Sign with RSASSA-PSS when the CA key is RSA. */
   rsaPss?: boolean;
   signatureHash?: SignatureHash;
+  /** Explicit validity, instead of now and `days` (notAfter is still never beyond the CA certificate's). */
+  notBefore?: Date;
+  notAfter?: Date;
+  /** The serial number's INTEGER content octets, instead of 128 random bits. */
+  serialNumber?: Uint8Array;
+  /** Key usage and extended key usage (names, or dotted OIDs for EKU) instead of the profile's. */
+  keyUsage?: string[];
+  extendedKeyUsage?: string[];
   /** The injected clock. */
   now?: Date;
   provider?: CryptoProvider;
@@ -86,12 +94,17 @@ async function issue(
     subject,
     subjectKey,
     issuer: { certificate: ca.entry.certificate, key: ca.key },
-    serialNumber: randomSerial(provider),
-    days: options.days ?? DEFAULT_DAYS,
+    serialNumber: options.serialNumber ?? randomSerial(provider),
+    // An explicit notAfter is the lifetime; days would contradict it.
+    days: options.notAfter ? undefined : (options.days ?? DEFAULT_DAYS),
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
     now,
     subjectAltNames,
     pathLength: options.pathLength,
     ...profileOptions(profile, keyType),
+    ...(options.keyUsage ? { keyUsage: options.keyUsage } : {}),
+    ...(options.extendedKeyUsage ? { extendedKeyUsage: options.extendedKeyUsage } : {}),
     rsaPss: options.rsaPss,
     signatureHash: options.signatureHash,
   });
@@ -143,6 +156,8 @@ export interface IssueEntryOptions extends IssueOptions {
   subject: string;
   key?: KeySpec;
   isDefault?: boolean;
+  /** The key store that holds the CA entry, when it is not the one the new entry goes into. */
+  caStore?: KeyStore;
 }
 
 /**
@@ -156,7 +171,7 @@ export async function issueEntry(store: KeyStore, label: string, caLabel: string
   parseName(options.subject);
   const altNames = checkAltNames(options.subjectAltNames ?? []);
   if (store.has(label)) throw conflict(`label "${label}" already exists in ${store.path}`);
-  const ca = await caOf(store, caLabel);
+  const ca = await caOf(options.caStore ?? store, caLabel);
   const key = await store.newKeyPair(options.key ?? DEFAULT_KEY_SPEC, label);
   try {
     const certificate = await issue(provider, ca, options.subject, key, key.type, profile, altNames, options);

@@ -6,7 +6,7 @@ import type { CryptoProvider, PrivateKeyHandle } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { badInput, conflict, usage } from '../errors.js';
 import { OID } from '../der/oids.js';
-import { summarizeCertificate, publicKeyMatches } from '../pki/certificate/index.js';
+import { readCertificate, summarizeCertificate, publicKeyMatches } from '../pki/certificate/index.js';
 import { readCertificateFile } from '../pki/certificate-file.js';
 import { orderChain } from '../pki/chain.js';
 import { encodePem } from '../pki/pem.js';
@@ -27,11 +27,19 @@ export interface ImportCertificatesOptions {
   /** Label for the first certificate; the rest are named from their subjects. */
   label?: string;
   trusted?: boolean;
+  /** Of several certificates, trust only CA and self-signed ones, so a leaf that came with its chain does not anchor itself. */
+  anchorsOnly?: boolean;
 }
 
 /** Adds every certificate of a PEM, DER or PKCS #7 file; ones already present are skipped and reported. */
 export async function importCertificates(store: KeyStore, bytes: Uint8Array, options: ImportCertificatesOptions = {}): Promise<ImportResult> {
   return addCertificates(store, readCertificateFile(bytes), options);
+}
+
+/** A certificate that may anchor a chain: a CA or a self-signed one. */
+function mayAnchor(der: Uint8Array): boolean {
+  const info = readCertificate(softwareProvider(), der);
+  return info.isCA || info.selfSigned;
 }
 
 async function addCertificates(store: KeyStore, certificates: readonly Uint8Array[], options: ImportCertificatesOptions): Promise<ImportResult> {
@@ -44,7 +52,8 @@ async function addCertificates(store: KeyStore, certificates: readonly Uint8Arra
       continue;
     }
     const label = i === 0 && options.label ? options.label : labelFor(der, (l) => store.has(l));
-    result.added.push(await store.addCertificate(label, der, { trusted: options.trusted ?? true }));
+    const trusted = options.trusted === false ? false : !options.anchorsOnly || certificates.length === 1 || mayAnchor(der);
+    result.added.push(await store.addCertificate(label, der, { trusted }));
   }
   return result;
 }
@@ -109,7 +118,7 @@ export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options:
   return result;
 }
 
-export type ExportFormat = 'pem' | 'der' | 'pkcs7' | 'pkcs12';
+export type ExportFormat = 'pem' | 'der' | 'pkcs7' | 'pkcs7-pem' | 'pkcs12';
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -120,6 +129,8 @@ export interface ExportOptions {
   exportPassword?: string;
   /** PKCS #12 with 3DES/RC2, for old readers. */
   legacy?: boolean;
+  /** PEM: write the key as a plain PKCS #8 block, for servers that cannot take a password (nginx, HAProxy); asked for by name only. */
+  plainKey?: boolean;
   provider?: CryptoProvider;
 }
 
@@ -142,10 +153,11 @@ export async function exportEntry(store: KeyStore, label: string, options: Expor
     : [entry.certificate];
   const wantsKey = options.format === 'pkcs12' ? entry.hasPrivateKey : options.withKey === true;
   if (wantsKey && !entry.hasPrivateKey) throw usage(`"${label}" has no private key to export`);
-  if (options.withKey && (options.format === 'der' || options.format === 'pkcs7')) {
+  if (options.withKey && (options.format === 'der' || options.format === 'pkcs7' || options.format === 'pkcs7-pem')) {
     throw usage(`the ${options.format} format holds certificates only: export the key with --format pem or pkcs12`);
   }
-  if (wantsKey && !options.exportPassword) throw usage('a private key is never written in the clear: give --export-pass');
+  if (options.plainKey && options.format !== 'pem') throw usage('only PEM carries a plain key: use --format pem');
+  if (wantsKey && !options.exportPassword && !(options.plainKey && options.format === 'pem')) throw usage('a private key is never written in the clear unless asked for by name: give --export-pass (or --no-encrypt-key for PEM)');
   if (options.format === 'der' && chain.length > 1) throw usage('DER holds one certificate: use --format pkcs7 or pem for a chain');
   let pkcs8: Uint8Array | undefined;
   if (wantsKey) {
@@ -160,11 +172,14 @@ export async function exportEntry(store: KeyStore, label: string, options: Expor
       return { bytes: entry.certificate, certificates: 1, withKey: false };
     case 'pem': {
       let text = chain.map((c) => encodePem('CERTIFICATE', c)).join('');
-      if (pkcs8) text += encryptedPrivateKeyPem(provider, pkcs8, options.exportPassword!);
+      if (pkcs8) text += options.plainKey ? encodePem('PRIVATE KEY', pkcs8) : encryptedPrivateKeyPem(provider, pkcs8, options.exportPassword!);
       return { bytes: new TextEncoder().encode(text), certificates: chain.length, withKey: !!pkcs8 };
     }
     case 'pkcs7':
       return { bytes: writePkcs7(chain), certificates: chain.length, withKey: false };
+    case 'pkcs7-pem':
+      // openssl crl2pkcs7 and pkcs7 -print_certs read and write this armour.
+      return { bytes: new TextEncoder().encode(encodePem('PKCS7', writePkcs7(chain))), certificates: chain.length, withKey: false };
     case 'pkcs12': {
       const password = options.exportPassword;
       if (!password) throw usage('a PKCS #12 file needs a password: give --export-pass');

@@ -9,6 +9,7 @@ import { formatName, parseName } from '../pki/name.js';
 import { parseProfile, type CertificateProfile } from '../pki/profile.js';
 import { checkLabel } from '../keystore/labels.js';
 import { checkRecordLength } from '../keystore/create.js';
+import { editDistance } from '../did-you-mean.js';
 
 export interface DatabaseSpec {
   /** The name the certificates use for it. */
@@ -63,23 +64,11 @@ const DEFAULT_FIELDS = ['key', 'days', 'renewBefore', 'profile'] as const;
 const DATABASE_FIELDS = ['file', 'type', 'stash', 'pass', 'recordLength'] as const;
 const CERTIFICATE_FIELDS = ['label', 'database', 'issuer', 'subject', 'san', 'key', 'profile', 'pathLength', 'days', 'renewBefore'] as const;
 
-/** Levenshtein distance, to suggest the field a typo meant. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
 function suggest(word: string, known: readonly string[]): string {
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
-    const dd = distance(word, k);
+    const dd = editDistance(word, k);
     if (dd < bestD) [best, bestD] = [k, dd];
   }
   // A word cut short ("issuing" for "issuing-ca") is as likely a slip as a typo.

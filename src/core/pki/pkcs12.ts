@@ -191,7 +191,11 @@ export function readPkcs12(provider: CryptoProvider, der: Uint8Array, password: 
         verified.ok = true;
       }
     }
-    if (!verified.ok) throw badPassword('wrong password for the PKCS #12 file, or the file is damaged');
+    if (!verified.ok) {
+      // A MAC that fails says "wrong password" or "damaged"; where the password still opens an encrypted safe, it is damage.
+      if (passwordOpensASafe(provider, authSafeBytes, form)) throw badInput('the PKCS #12 file is damaged: its integrity check (MAC) fails, though the password decrypts its contents');
+      throw badPassword('wrong password for the PKCS #12 file, or the file is damaged');
+    }
   }
 
   const safes = parse(authSafeBytes, AuthenticatedSafe, 'the PKCS #12 authSafe');
@@ -215,6 +219,43 @@ export function readPkcs12(provider: CryptoProvider, der: Uint8Array, password: 
     legacy = readSafeContents(contents, bags, macData !== undefined) || legacy;
   }
   return { bags, macAlgorithm, integrity: macData ? 'mac' : 'none', legacy };
+}
+
+/**
+ * Whether the password decrypts one of the encrypted safes to something shaped like DER: valid
+ * padding, a SEQUENCE whose length is the whole plaintext. A wrong password passes that about
+ * once in 2^24 tries; an authSafe that does not even parse is damage whatever the password.
+ */
+function passwordOpensASafe(provider: CryptoProvider, authSafeBytes: Uint8Array, form: PasswordForm): boolean {
+  let safes: AuthenticatedSafe;
+  try {
+    safes = parse(authSafeBytes, AuthenticatedSafe, 'the PKCS #12 authSafe');
+  } catch {
+    return true;
+  }
+  for (const info of safes) {
+    if (info.contentType !== id_encryptedData) continue;
+    try {
+      const { algorithm, ciphertext } = readEncryptedData(info.content);
+      const plain = decryptWithPasswordBytes(provider, algorithm, form.text, form.bmp, ciphertext);
+      if (plain[0] === 0x30 && derLength(plain) === plain.length) return true;
+    } catch {
+      // A wrong password, most likely: try the next safe.
+    }
+  }
+  return false;
+}
+
+/** The whole length of the DER TLV at the start of `der` (definite lengths only), or -1. */
+function derLength(der: Uint8Array): number {
+  if (der.length < 2) return -1;
+  const first = der[1];
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || der.length < 2 + n) return -1;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i];
+  return 2 + n + len;
 }
 
 function verifyMac(

@@ -59,7 +59,7 @@ describe('kyman cert create', function () {
     ok(kyman(['cert', 'rename', 'self-ec-p521', 'p521', '--db', db]), 'rename');
     assert.equal(kymanJson(['cert', 'trust', 'p521', '--off', '--db', db]).trusted, false);
     assert.equal(kymanJson(['cert', 'show', 'p521', '--db', db]).trusted, false);
-    ok(kyman(['cert', 'delete', 'p521', '--db', db]), 'delete');
+    ok(kyman(['cert', 'delete', 'p521', '--db', db, '--force']), 'delete');
     expectCleanFailure(kyman(['cert', 'show', 'p521', '--db', db]), 4, /no entry labelled "p521"/);
     expectCleanFailure(kyman(['cert', 'rename', 'self-ec-p384', 'self-ed25519', '--db', db]), 6);
   });

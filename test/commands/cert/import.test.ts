@@ -36,4 +36,31 @@ describe('kyman cert import', function () {
     writeFileSync(tmp.file('garbage.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n');
     expectCleanFailure(kyman(['cert', 'import', tmp.file('garbage.pem'), '--db', dbc]), 5);
   });
+
+  it('a PEM file with the key and the certificate imports both; a bundle trusts its CA, not its leaf', () => {
+    const both = tmp.file('both.pem');
+    writeFileSync(both, readFileSync(fixture('openssl/bundle-leaf.key'), 'utf8') + readFileSync(fixture('openssl/bundle-chain.pem'), 'utf8'));
+    const db = tmp.file('both.kdb');
+    ok(kyman(['db', 'create', db, '--pass', 'env:KDB_PASS', '--stash'], { env: P }), 'db create');
+    const r = kymanJson(['cert', 'import', both, '--db', db, '--with-chain']);
+    assert.equal(r.__status, 0, r.__stderr);
+    assert.deepEqual(r.added.map((e: any) => [e.label, e.kind]).sort(), [['Bundle CA', 'certificate'], ['leaf.example', 'key']]);
+    const bundleDb = tmp.file('bundle.kdb');
+    ok(kyman(['db', 'create', bundleDb, '--pass', 'env:KDB_PASS', '--stash'], { env: P }), 'db create');
+    const b = kymanJson(['cert', 'import', fixture('openssl/bundle-chain.pem'), '--db', bundleDb]);
+    assert.equal(b.__status, 0, b.__stderr);
+    assert.deepEqual(b.added.map((e: any) => [e.label, e.trusted]).sort(), [['Bundle CA', true], ['leaf.example', false]]);
+  });
+
+  it('a damaged PKCS #12 file is reported as damaged (exit 5), a wrong password as wrong (exit 3)', () => {
+    const bytes = readFileSync(fixture('openssl/import-openssl.p12'));
+    // Byte 500 lies inside the encrypted certificate safe: the MAC fails, the password still decrypts.
+    bytes[500] ^= 0x55;
+    const damaged = tmp.file('damaged.p12');
+    writeFileSync(damaged, bytes);
+    const db = tmp.file('p12-damage.kdb');
+    ok(kyman(['db', 'create', db, '--pass', 'env:KDB_PASS', '--stash'], { env: P }), 'db create');
+    expectCleanFailure(kyman(['cert', 'import', damaged, '--db', db, '--import-pass', 'env:IP'], { env: { IP: 'p12-pass' } }), 5, /damaged/);
+    expectCleanFailure(kyman(['cert', 'import', fixture('openssl/import-openssl.p12'), '--db', db, '--import-pass', 'env:IP'], { env: { IP: 'not-it' } }), 3, /wrong password/);
+  });
 });

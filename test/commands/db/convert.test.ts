@@ -27,4 +27,18 @@ describe('kyman db convert', function () {
     assert.deepEqual(pick(b), pick(a));
   });
 
+  it('writes the type the target\'s extension names, and --type wins with a warning', () => {
+    const env = { P: 'convert-ext-password' };
+    ok(kyman(['db', 'create', tmp.file('ext.kdb'), '--pass', 'env:P'], { env }), 'db create');
+    const same = kymanJson(['db', 'convert', tmp.file('ext.kdb'), tmp.file('copy.kdb'), '--pass', 'env:P'], { env });
+    assert.equal(same.__status, 0, same.__stderr);
+    assert.equal(same.type, 'cms');
+    assert.equal(kymanJson(['db', 'info', tmp.file('copy.kdb'), '--pass', 'env:P'], { env }).type, 'cms');
+    const pfx = kymanJson(['db', 'convert', tmp.file('ext.kdb'), tmp.file('ext.pfx'), '--pass', 'env:P'], { env });
+    assert.equal(pfx.type, 'pkcs12');
+    const forced = kyman(['db', 'convert', tmp.file('ext.kdb'), tmp.file('forced.kdb'), '--pass', 'env:P', '--type', 'pkcs12'], { env });
+    ok(forced, 'convert --type');
+    assert.match(forced.stderr, /warning: .*forced\.kdb is named as a CMS key database but --type pkcs12 writes PKCS #12/);
+    assert.equal(kymanJson(['db', 'info', tmp.file('forced.kdb'), '--pass', 'env:P'], { env }).type, 'pkcs12');
+  });
 });

@@ -33,4 +33,16 @@ describe('kyman db create', function () {
     assert.match(r.stderr, /warning: --pass pass:… is visible to other users/);
   });
 
+  it('makes the type the extension names (.p12, .pfx, .kdb); --type wins, with a warning', () => {
+    for (const [name, type] of [['ext.p12', 'pkcs12'], ['ext.PFX', 'pkcs12'], ['ext.kdb', 'cms'], ['ext.db', 'cms']]) {
+      const r = kymanJson(['db', 'create', tmp.file(name), '--pass', 'env:KDB_PASS'], { env });
+      assert.equal(r.__status, 0, r.__stderr);
+      assert.equal(r.type, type, name);
+      assert.equal(kymanJson(['db', 'info', tmp.file(name), '--pass', 'env:KDB_PASS'], { env }).type, type, name);
+    }
+    const r = kyman(['db', 'create', tmp.file('mis.p12'), '--type', 'cms', '--pass', 'env:KDB_PASS'], { env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /warning: .*mis\.p12 is named as PKCS #12 but --type cms writes a CMS key database/);
+    assert.equal(kymanJson(['db', 'info', tmp.file('mis.p12'), '--pass', 'env:KDB_PASS'], { env }).type, 'cms');
+  });
 });

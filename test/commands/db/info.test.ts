@@ -84,6 +84,16 @@ describe('kyman db info', function () {
       expectCleanFailure(kyman(['cert', 'list', '--db', kdb, '--bogus']), 2);
     });
 
+    it('a missing database without --pass or stash: "does not exist", exit 4; a wrong password suggests only a stash that is there', () => {
+      expectCleanFailure(kyman(['cert', 'list', '--db', tmp.file('nope.kdb')]), 4, /^kyman: key database .*nope\.kdb does not exist$/);
+      expectCleanFailure(kyman(['db', 'info', tmp.file('nope.p12')]), 4, /does not exist/);
+      const kdb = tmp.file('no-stash-here.kdb');
+      ok(kyman(['db', 'create', kdb, '--pass', 'env:KDB_PASS'], { env }), 'db create');
+      const r = kyman(['cert', 'list', '--db', kdb, '--pass', 'env:P'], { env: { P: 'not-the-password' } });
+      expectCleanFailure(r, 3, /wrong password for no-stash-here\.kdb/);
+      assert.doesNotMatch(r.stderr, /\.sth/);
+    });
+
     it('errors come as JSON under --json', () => {
       const r = kyman(['cert', 'list', '--db', tmp.file('nope.kdb'), '--pass', 'env:P', '--json'], { env: { P: 'x' } });
       assert.equal(r.status, 4);

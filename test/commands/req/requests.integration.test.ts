@@ -100,7 +100,7 @@ describe('kyman req', function () {
     const der = tmp.file('tmp.der');
     ok(kyman(['req', 'export', 'tmp', '--db', db, '--out', der, '--der']), 'export');
     ok(tool('openssl', ['req', '-verify', '-noout', '-inform', 'DER', '-in', der]), 'verify exported');
-    ok(kyman(['req', 'delete', 'tmp', '--db', db]), 'delete');
+    ok(kyman(['req', 'delete', 'tmp', '--db', db, '--force']), 'delete');
     expectCleanFailure(kyman(['req', 'show', 'tmp', '--db', db]), 4, /no pending request labelled "tmp"/);
   });
 

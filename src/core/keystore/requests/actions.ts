@@ -107,7 +107,7 @@ export async function renewRequest(keyStore: KeyStore, requests: PendingRequestS
 }
 
 export interface ReceiveOptions {
-  /** Add the file's other certificates that the key database lacks, as trusted CA certificates. */
+  /** Add the file's other certificates that the key database lacks: the root trusted, intermediates not. */
   addChain?: boolean;
 }
 
@@ -178,7 +178,9 @@ export async function receiveCertificate(keyStore: KeyStore, requests: PendingRe
       continue;
     }
     const otherLabel = labelFor(other, (l) => keyStore.has(l) || requests.has(l));
-    await keyStore.addCertificate(otherLabel, other, { trusted: true });
+    // As pki apply does: the root anchors, an intermediate is only a link, so trusting it would let it anchor alone.
+    const trusted = readCertificate(softwareProvider(), other).selfSigned;
+    await keyStore.addCertificate(otherLabel, other, { trusted });
     chain.push({ subject: otherSubject, label: otherLabel, added: true });
   }
   return { label, subject, renewed: request.renewal, chain };

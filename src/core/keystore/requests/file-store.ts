@@ -20,6 +20,7 @@ import type { RequestContainer, StoredRequest } from './container.js';
 import { pkcs12Container } from './pkcs12-container.js';
 import type { OpenRequestStoreOptions, PendingRequest, PendingRequestStore } from './types.js';
 import { pendingRequestView } from './view.js';
+import { closestWord } from '../../did-you-mean.js';
 
 /**
  * The pending requests of a key database, held in memory as last read. Every change takes the
@@ -153,7 +154,10 @@ export class RequestStore implements PendingRequestStore {
 
   #find(label: string): StoredRequest {
     const item = this.#items.find((i) => i.label === label);
-    if (!item) throw notFound(`no pending request labelled "${label}" for ${path.basename(this.keyDatabasePath)}: see "kyman req list"`);
+    if (!item) {
+      const near = closestWord(label, this.#items.map((i) => i.label));
+      throw notFound(`no pending request labelled "${label}" for ${path.basename(this.keyDatabasePath)}${near === undefined ? ': see "kyman req list"' : ` (did you mean "${near}"?)`}`);
+    }
     return item;
   }
 

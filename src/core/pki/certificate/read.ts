@@ -157,6 +157,7 @@ export function summarizeCertificate(der: Uint8Array): CertificateSummary {
     const spki = layout.subjectPublicKeyInfo;
     return {
       subject: formatNameAt(der, layout.subject),
+      notBefore: readTime(der, layout.notBefore),
       notAfter: readTime(der, layout.notAfter),
       keyType: describePublicKey(readPublicKey(der, spki)),
       isCA: readIsCA(der, layout.extensions),

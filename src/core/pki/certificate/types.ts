@@ -54,6 +54,7 @@ export interface CertificateInfo {
 
 export interface CertificateSummary {
   subject: string;
+  notBefore: Date;
   notAfter: Date;
   /** `EC P-256`, `RSA 2048`, `Ed25519`, `ML-DSA-65`. */
   keyType: string;
