@@ -1,4 +1,4 @@
-// Reading private key files: PKCS #8 (plain or encrypted), and OpenSSL's traditional PKCS #1 and SEC1 forms.
+// Reading private key files: PKCS #8 (plain or encrypted), and OpenSSL's traditional PKCS #1 and SEC1 forms (plain or encrypted).
 
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
@@ -10,6 +10,7 @@ import { OID } from '../der/oids.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { decodePem, encodePem, isPem } from './pem.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, type KeyProtection } from './pbe.js';
+import { decryptLegacyPemKey } from './legacy-pem-key.js';
 
 /** How kyman encrypts a key it writes to a file: PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC. */
 export const EXPORT_KEY_PROTECTION: KeyProtection = { scheme: 'pbes2', prf: 'SHA-256', cipher: 'AES-256-CBC', iterations: 600_000, saltLength: 16 };
@@ -63,8 +64,11 @@ export function readPrivateKeyFile(provider: CryptoProvider, bytes: Uint8Array, 
   if (isPem(bytes)) {
     const block = decodePem(bytes).find((b) => /PRIVATE KEY$/.test(b.label));
     if (!block) throw badInput(`${name} holds no private key (no "BEGIN … PRIVATE KEY" block)`);
+    let der = block.der;
     if (block.headers?.['Proc-Type']?.includes('ENCRYPTED')) {
-      throw badInput(`${name} uses OpenSSL's old key encryption; convert it first: openssl pkcs8 -topk8 -in ${name} -out key.p8`);
+      if (block.label !== 'RSA PRIVATE KEY' && block.label !== 'EC PRIVATE KEY') throw badInput(`${name} holds an encrypted "${block.label}", which kyman does not read`);
+      if (password === undefined) throw usage(`${name} holds an encrypted private key: give its password with --import-pass`);
+      der = decryptLegacyPemKey(provider, block.headers, block.der, password, name);
     }
     switch (block.label) {
       case 'PRIVATE KEY':
@@ -72,9 +76,9 @@ export function readPrivateKeyFile(provider: CryptoProvider, bytes: Uint8Array, 
       case 'ENCRYPTED PRIVATE KEY':
         return decrypt(block.der);
       case 'RSA PRIVATE KEY':
-        return wrapPkcs1(block.der);
+        return wrapPkcs1(der);
       case 'EC PRIVATE KEY':
-        return wrapSec1(block.der);
+        return wrapSec1(der);
       default:
         throw badInput(`${name} holds a "${block.label}", which kyman does not read`);
     }

@@ -42,10 +42,10 @@ describe('pki/private-key', () => {
     assert.deepEqual(key.export({ format: 'der', type: 'pkcs8' }), Buffer.from(der));
   });
 
-  it('refuses what is not a key: a certificate, OpenSSL\'s old encrypted PEM, garbage', () => {
+  it('refuses what is not a key: a certificate, a truncated old-style encrypted PEM, garbage', () => {
     assert.throws(() => readPrivateKeyFile(provider, fixtureBytes('gnutls/leaf.pem'), undefined), isCode('BAD_INPUT'));
     const oldStyle = new TextEncoder().encode('-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n');
-    assert.throws(() => readPrivateKeyFile(provider, oldStyle, 'x'), (e: unknown) => isCode('BAD_INPUT')(e) && /pkcs8 -topk8/.test((e as Error).message));
+    assert.throws(() => readPrivateKeyFile(provider, oldStyle, 'x'), (e: unknown) => isCode('BAD_INPUT')(e) && /truncated/.test((e as Error).message));
     assert.throws(() => readPrivateKeyFile(provider, new Uint8Array([1, 2, 3]), 'x'), (e: unknown) => isCode('BAD_INPUT')(e) && /not a private key/.test((e as Error).message));
   });
 });
