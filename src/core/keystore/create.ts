@@ -1,8 +1,12 @@
-// Creating a new, empty key database, and the checks its password and record length must pass.
+// Creating a new key database (empty, or holding trusted CA certificates), and the checks its password and record length must pass.
 
+import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
 import { usage } from '../errors.js';
-import type { FileBackend } from './backend.js';
+import { sameBytes } from '../bytes.js';
+import { readCertificate } from '../pki/certificate/index.js';
+import type { FileBackend, StoredEntry } from './backend.js';
+import { labelFor } from './labels.js';
 import { cmsBackend } from './cms-backend.js';
 import { DEFAULT_RECORD_LENGTH, newCmsDatabase } from './cms/index.js';
 import { FileKeyStore } from './file-key-store.js';
@@ -24,6 +28,12 @@ export interface CreateKeyStoreOptions extends PasswordOptions {
   legacy?: boolean;
   /** Also write a stash file beside it. */
   stash?: boolean;
+  /**
+   * CA certificates to start with, each a trusted entry labelled by its subject (gskkyman's
+   * database "with the usual CA certificates"). Ones that are not CA or self-signed certificates,
+   * have expired or are not yet valid, cannot be read, or repeat another are left out.
+   */
+  trustedCertificates?: readonly Uint8Array[];
 }
 
 export function checkRecordLength(n: number): number {
@@ -57,7 +67,28 @@ export async function createKeyStore(file: string, options: CreateKeyStoreOption
     backend = pkcs12Backend as FileBackend<unknown>;
     meta = { legacy: options.legacy ?? false } satisfies Pkcs12Meta;
   }
-  const store = await FileKeyStore.create(file, { entries: [], meta }, backend, { provider, password: options.password, lockTimeoutMs: options.lockTimeoutMs });
+  const entries = options.trustedCertificates ? trustedEntries(provider, options.trustedCertificates, new Date()) : [];
+  const store = await FileKeyStore.create(file, { entries, meta }, backend, { provider, password: options.password, lockTimeoutMs: options.lockTimeoutMs });
   if (options.stash) await writeStashFile(file, options.password, provider);
   return store;
+}
+
+/** The entries of createKeyStore's trustedCertificates: current CA certificates, once each, trusted. */
+function trustedEntries(provider: CryptoProvider, certificates: readonly Uint8Array[], now: Date): StoredEntry[] {
+  const entries: StoredEntry[] = [];
+  const taken = new Set<string>();
+  for (const der of certificates) {
+    let info;
+    try {
+      info = readCertificate(provider, der);
+    } catch {
+      continue;
+    }
+    if (!(info.isCA || info.selfSigned) || info.notAfter < now || info.notBefore > now) continue;
+    if (entries.some((e) => e.certificate && sameBytes(e.certificate, der))) continue;
+    const label = labelFor(der, (l) => taken.has(l));
+    taken.add(label);
+    entries.push({ label, kind: 'certificate', certificate: der, trusted: true, isDefault: false });
+  }
+  return entries;
 }
