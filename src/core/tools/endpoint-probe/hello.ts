@@ -56,6 +56,8 @@ export function clientHelloRecord(spec: HelloSpec): Uint8Array {
     extensions.push(ext(ExtensionType.ec_point_formats, ecPointFormatsExt.encode([0])));
     if (spec.version >= TLS12) extensions.push(ext(ExtensionType.signature_algorithms, signatureAlgorithmsExt.encode([...spec.schemes])));
     extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
+    // RFC 7627: servers that insist on the extended master secret refuse a hello without it.
+    extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
   }
   if (tls13) {
     extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.client.encode([TLS13])));
