@@ -38,7 +38,8 @@ export interface EndpointReport {
   host: string;
   port: number;
   serverName: string;
-  scan: ScanResult;
+  /** What the hellos found (the clear-text chain, raw, left out: it is in `chain`). */
+  scan: Omit<ScanResult, 'legacyChain'>;
   /** The chain check, and where the chain came from; `why` when there is none. */
   chain?: ChainFindings & { source: 'handshake' | 'hello' };
   chainWhy?: string;
@@ -114,11 +115,12 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
   if (sent?.length) chain = { ...checkChain(provider, sent, serverName, o.trustStore, o.now), source };
   else chainWhy ??= 'the server sent no certificate';
   const findings = rank(scan, chain, chainWhy);
+  const { legacyChain: _raw, ...found } = scan;
   return {
     host: o.host,
     port: o.port,
     serverName,
-    scan,
+    scan: found,
     ...(chain ? { chain } : {}),
     ...(chainWhy ? { chainWhy } : {}),
     findings,
