@@ -39,6 +39,21 @@ function render(r: EndpointReport): string {
         { header: 'Post-quantum', get: (g) => (g.pq ? 'yes' : 'no') },
       ]),
     );
+  const b = r.scan.behaviour;
+  parts.push(
+    out.bold('\nBehaviour'),
+    table(
+      [
+        ['Secure renegotiation (RFC 5746)', yesNo(b.secureRenegotiation)],
+        ['Extended master secret (RFC 7627)', yesNo(b.extendedMasterSecret)],
+        ['HelloRetryRequest for an x25519 share', yesNo(b.helloRetryForX25519)],
+      ],
+      [
+        { header: 'Check', get: (row) => row[0] },
+        { header: 'Answer', get: (row) => row[1] },
+      ],
+    ),
+  );
   if (r.chain) {
     const c = r.chain;
     parts.push(

@@ -81,7 +81,7 @@ export function clientHelloRecord(spec: HelloSpec): Uint8Array {
 
 /** What the server answered a hello with. */
 export type ServerAnswer =
-  | { kind: 'hello'; version: number; suite: number; group?: number; helloRetry: boolean; certificates?: Uint8Array[] }
+  | { kind: 'hello'; version: number; suite: number; group?: number; helloRetry: boolean; extensions: number[]; certificates?: Uint8Array[] }
   | { kind: 'alert'; alert: string }
   | { kind: 'closed' }
   | { kind: 'garbage'; why: string };
@@ -113,7 +113,7 @@ export function readServerAnswer(socket: net.Socket, timeoutMs: number): Promise
           const ks = findExtension(m.extensions, ExtensionType.key_share);
           const retry = isHelloRetryRequest(m);
           const group = ks ? (retry ? keyShareExt.retry.decode(ks) : keyShareExt.server.decode(ks).group) : undefined;
-          hello = { kind: 'hello', version, suite: m.cipher_suite, helloRetry: retry, ...(group !== undefined ? { group } : {}) };
+          hello = { kind: 'hello', version, suite: m.cipher_suite, helloRetry: retry, extensions: m.extensions.map((e) => e.extension_type), ...(group !== undefined ? { group } : {}) };
           // TLS 1.3 encrypts everything after ServerHello: the answer is complete.
           if (version >= TLS13) return true;
         } else if (type === HandshakeType.certificate && hello) {

@@ -79,6 +79,8 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
   const byFlag = new Map<SuiteFlag, Set<string>>();
   for (const v of scan.versions) for (const s of v.suites) for (const f of s.flags) byFlag.set(f, (byFlag.get(f) ?? new Set()).add(s.name));
   for (const [flag, names] of byFlag) out.push({ severity: SUITE_SEVERITY[flag], text: `remove the suites with ${SUITE_WORDS[flag]}: ${[...names].join(', ')}` });
+  if (scan.behaviour.secureRenegotiation === false) out.push({ severity: 'medium', text: 'turn on secure renegotiation (RFC 5746): the server does not answer renegotiation_info' });
+  if (scan.behaviour.extendedMasterSecret === false) out.push({ severity: 'medium', text: 'turn on the extended master secret (RFC 7627): without it TLS 1.2 sessions are open to the triple handshake attack' });
   const tls13 = scan.versions.find((v) => v.version === 'TLS 1.3');
   if (!tls13?.offered) out.push({ severity: 'medium', text: 'turn on TLS 1.3' });
   else if (!scan.groups.some((g) => g.pq)) out.push({ severity: 'low', text: 'offer a post-quantum hybrid group (X25519MLKEM768) for TLS 1.3' });

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { failed } from '../../errors.js';
 import { GROUPS, SIGNATURE_SCHEMES } from '../../tls/suites.js';
 import { OTHER_GROUP_NAMES, OTHER_SCHEME_NAMES } from '../../tls/code-point-names.js';
-import { TLS10, TLS11, TLS12, TLS13 } from '../../tls/msgs/index.js';
+import { ExtensionType, TLS10, TLS11, TLS12, TLS13 } from '../../tls/msgs/index.js';
 import { startTls, type StarttlsOptions } from '../starttls/index.js';
 import { clientHelloRecord, readServerAnswer, SSL3, type HelloSpec, type ServerAnswer } from './hello.js';
 import { LEGACY_HELLO_SUITE_IDS, suiteFlags, suiteName, TLS13_SUITE_IDS, type SuiteFlag } from './suite-names.js';
@@ -58,6 +58,11 @@ export interface ScanResult {
   versions: VersionFinding[];
   /** TLS 1.3 groups in the order the server chose them, with whether it needed a HelloRetryRequest for its choice. */
   groups: { id: number; name: string; pq: boolean }[];
+  /**
+   * What the newest pre-TLS 1.3 ServerHello said (RFC 5746 secure renegotiation, RFC 7627 extended
+   * master secret), and whether a TLS 1.3 hello with an x25519 share was answered by a HelloRetryRequest.
+   */
+  behaviour: { secureRenegotiation?: boolean; extendedMasterSecret?: boolean; helloRetryForX25519?: boolean };
   /** The certificates a TLS 1.2-or-older server sent in clear, for the chain check when the engine cannot handshake. */
   legacyChain?: Uint8Array[];
   hellos: number;
@@ -112,22 +117,24 @@ const base = (version: number, suites: readonly number[]): Omit<HelloSpec, 'serv
 const accepted = (a: ServerAnswer, version: number): a is Extract<ServerAnswer, { kind: 'hello' }> => a.kind === 'hello' && a.version === version;
 
 /** The suites `version` takes, by offering all and removing each one the server chooses until it refuses. */
-async function suitesFor(t: Target, version: number, budget: Budget): Promise<{ offered: boolean; order: number[]; serverOrder?: boolean; chain?: Uint8Array[] }> {
+async function suitesFor(t: Target, version: number, budget: Budget): Promise<{ offered: boolean; order: number[]; serverOrder?: boolean; chain?: Uint8Array[]; first?: Extract<ServerAnswer, { kind: 'hello' }> }> {
   let left = [...(version >= TLS13 ? TLS13_SUITE_IDS : LEGACY_HELLO_SUITE_IDS)];
   const order: number[] = [];
   let chain: Uint8Array[] | undefined;
+  let first: Extract<ServerAnswer, { kind: 'hello' }> | undefined;
   while (left.length) {
     const a = await sendHello(t, base(version, left), budget);
     if (!accepted(a, version) || !left.includes(a.suite)) break;
+    first ??= a;
     order.push(a.suite);
     chain ??= a.certificates;
     left = left.filter((s) => s !== a.suite);
   }
-  if (order.length < 2) return { offered: order.length > 0, order, chain };
+  if (order.length < 2) return { offered: order.length > 0, order, chain, ...(first ? { first } : {}) };
   // Offered in the opposite order: a server that keeps its first choice picks by its own preference.
   const reversed = await sendHello(t, base(version, [...order].reverse()), budget);
   const serverOrder = accepted(reversed, version) && reversed.suite === order[0];
-  return { offered: true, order, serverOrder, chain };
+  return { offered: true, order, serverOrder, chain, first: first! };
 }
 
 /** TLS 1.3 groups: every group offered without a share, so the server names its choice in a HelloRetryRequest; the choice removed until it refuses. */
@@ -148,9 +155,15 @@ export async function scanEndpoint(t: Target): Promise<ScanResult> {
   const budget = new Budget();
   const versions: VersionFinding[] = [];
   let legacyChain: Uint8Array[] | undefined;
+  const behaviour: ScanResult['behaviour'] = {};
   for (const version of PROBED_VERSIONS) {
     const r = await suitesFor(t, version, budget);
     legacyChain ??= r.chain;
+    if (r.first && version >= TLS13) behaviour.helloRetryForX25519 = r.first.helloRetry;
+    if (r.first && version < TLS13 && behaviour.secureRenegotiation === undefined) {
+      behaviour.secureRenegotiation = r.first.extensions.includes(ExtensionType.renegotiation_info);
+      behaviour.extendedMasterSecret = r.first.extensions.includes(ExtensionType.extended_master_secret);
+    }
     versions.push({
       version: VERSION_NAMES[version],
       offered: r.offered,
@@ -163,6 +176,7 @@ export async function scanEndpoint(t: Target): Promise<ScanResult> {
   return {
     versions,
     groups: groups.map((id) => ({ id, name: groupName(id), pq: /MLKEM|Kyber/i.test(groupName(id)) })),
+    behaviour,
     ...(legacyChain ? { legacyChain } : {}),
     hellos: budget.used,
   };

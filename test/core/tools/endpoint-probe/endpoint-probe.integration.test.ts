@@ -46,6 +46,7 @@ describe('endpoint probe (integration)', function () {
     assert.deepEqual(v12.suites.find((s) => s.name.startsWith('TLS_RSA_'))!.flags, ['RSA-kx']);
     assert.equal(v12.serverOrder, false);
     for (const old of ['TLS 1.1', 'TLS 1.0', 'SSL 3']) assert.equal(version(r, old).offered, false, old);
+    assert.deepEqual(r.scan.behaviour, { secureRenegotiation: true, extendedMasterSecret: true });
     assert.equal(r.chain?.source, 'handshake');
     assert.equal(r.chain?.path.valid, true);
     assert.equal(r.chain?.nameMatch, true);
@@ -86,6 +87,7 @@ describe('endpoint probe (integration)', function () {
     assert.equal(v13.offered, true);
     assert.deepEqual(v13.suites.map((s) => s.name).sort(), ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
     assert.deepEqual(r.scan.groups.map((g) => g.name).sort(), ['ffdhe2048', 'secp384r1']);
+    assert.equal(r.scan.behaviour.helloRetryForX25519, true);
     assert.ok(r.findings.some((f) => /post-quantum/.test(f.text)));
   });
 
@@ -126,6 +128,7 @@ describe('endpoint probe (integration)', function () {
       assert.equal(r.scan.groups[0].name, 'X25519MLKEM768');
       assert.equal(r.scan.groups[0].pq, true);
       assert.ok(r.scan.groups.some((g) => g.name === 'x25519'));
+      assert.deepEqual(r.scan.behaviour, { helloRetryForX25519: true, secureRenegotiation: true, extendedMasterSecret: true });
       assert.equal(version(r, 'TLS 1.0').offered, false);
       assert.equal(r.chain?.path.valid, true);
       // The test PKI's leaves live ten days: the expiry warning is the one finding.
