@@ -31,7 +31,11 @@ const HANDSHAKE_RECORD = 22;
 const ALERT_RECORD = 21;
 /** A server's first flight (ServerHello, Certificate, ServerKeyExchange …) fits well within this; more is not read. */
 export const MAX_FIRST_FLIGHT = 128 * 1024;
-/** Key share sizes (RFC 8446 §4.2.8.2, RFC 7919, draft-ietf-tls-ecdhe-mlkem §4) for a well-formed share of each group. */
+/**
+ * Groups whose share may be any string of its size (RFC 7748: X25519, X448), so random bytes are
+ * well formed. Others (NIST points, ffdhe, the ML-KEM hybrids, whose keys servers check) get no
+ * share: the server names its choice among them in a HelloRetryRequest, which is all detection needs.
+ */
 const SHARE_SIZES: Readonly<Record<number, number>> = { 0x001d: 32, 0x001e: 56 };
 
 export interface HelloSpec {
