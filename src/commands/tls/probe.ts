@@ -1,11 +1,14 @@
 import { Args, Flags } from '@oclif/core';
-import { probeEndpoint, readCertificateFile, readFileOrFail, STARTTLS_PROTOCOLS, systemTrustStore, trustStoreOf, usage, type EndpointReport, type TrustStore } from '../../core/index.js';
+import { probeEndpoint, readCertificateFile, readFileOrFail, STARTTLS_PROTOCOLS, systemTrustStore, trustStoreOf, usage, type EndpointReport, type Severity, type TrustStore } from '../../core/index.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { out, table } from '../../cli/output.js';
+import { withSpinner } from '../../cli/progress.js';
 import { parseTarget } from './client.js';
 
 /** --timeout's bounds, in seconds: a hello that takes longer than a minute is not coming. */
 const MAX_TIMEOUT_S = 60;
+
+const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
 const yesNo = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'no');
 
@@ -78,7 +81,7 @@ function render(r: EndpointReport): string {
 export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
   static override summary = 'Find what a TLS endpoint offers (versions, cipher suites, groups) and what is wrong with it and its chain, in one report.';
   static override description =
-    'Sends ClientHellos of each version (TLS 1.3, 1.2, 1.1, 1.0 and SSL 3), each on its own connection and no further than the server\'s first answer, to find which versions the server takes, which cipher suites for each in the order it chooses them (and whether it keeps its own order or follows the client\'s), and which TLS 1.3 key-exchange groups, post-quantum hybrids (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024) and ffdhe groups among them. Old versions and weak suites (NULL, EXPORT, anonymous, RC4, DES, 3DES, RSA key exchange, CBC) are flagged by their IANA names. Then one handshake on kyman\'s own engine fetches the chain as sent (from a server that speaks only TLS 1.0 or 1.1, the chain is read from its hello), and checks it: order, the path to a trust anchor (the system store, or --ca-file), expiry with days left, the name, key types and sizes, signature algorithms. The findings are ranked and the verdict says what to fix first. Exit 0 when the endpoint was probed, whatever was found; 1 when it could not be reached.';
+    'Sends ClientHellos of each version (TLS 1.3, 1.2, 1.1, 1.0 and SSL 3), each on its own connection and no further than the server\'s first answer, to find which versions the server takes, which cipher suites for each in the order it chooses them (and whether it keeps its own order or follows the client\'s), and which TLS 1.3 key-exchange groups, post-quantum hybrids (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024) and ffdhe groups among them. Old versions and weak suites (NULL, EXPORT, anonymous, RC4, DES, 3DES, RSA key exchange, CBC) are flagged by their IANA names. Then one handshake on kyman\'s own engine fetches the chain as sent (from a server that speaks only TLS 1.0 or 1.1, the chain is read from its hello), and checks it: order, the path to a trust anchor (the system store, or --ca-file), expiry with days left, the name, key types and sizes, signature algorithms. The findings are ranked and the verdict says what to fix first. Exit 0 when the endpoint was probed, whatever was found (with --fail-on, 1 when a finding is that severe or worse); 1 when it could not be reached.';
   static override examples = [
     { description: 'Probe a web server', command: '<%= config.bin %> <%= command.id %> www.example.com' },
     { description: 'A mail server that starts TLS inside SMTP', command: '<%= config.bin %> <%= command.id %> mail.example.com:25 --starttls smtp' },
@@ -89,6 +92,7 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
     servername: Flags.string({ summary: 'The name sent in SNI and checked in the certificate (default: HOST).', helpValue: 'NAME' }),
     starttls: Flags.string({ summary: 'Start TLS inside this protocol first, before each hello.', options: [...STARTTLS_PROTOCOLS] }),
     'ca-file': Flags.string({ summary: 'Trusted CA certificates (PEM, DER or PKCS #7), instead of the system store. Repeatable.', multiple: true, helpValue: 'FILE' }),
+    'fail-on': Flags.string({ summary: 'Exit 1 when a finding is this severe or worse (for scripts and CI); without it, findings do not change the exit code.', options: [...SEVERITIES] }),
     timeout: Flags.string({ summary: `Seconds each hello (and each connection) may take; default 5, at most ${MAX_TIMEOUT_S}.`, helpValue: 'SECONDS' }),
   };
 
@@ -107,15 +111,20 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
       for (const file of f['ca-file']) certs.push(...readCertificateFile(await readFileOrFail(file)));
       trustStore = trustStoreOf(certs, f['ca-file']);
     } else trustStore = systemTrustStore(process.env);
-    const report = await probeEndpoint({
+    const report = await withSpinner(`probing ${host}:${port}`, () => probeEndpoint({
       host,
       port,
       trustStore,
       ...(f.servername ? { serverName: f.servername } : {}),
       ...(helloTimeoutMs ? { helloTimeoutMs } : {}),
       ...(f.starttls ? { starttls: { protocol: f.starttls as (typeof STARTTLS_PROTOCOLS)[number] } } : {}),
-    });
+    }));
     this.say(render(report));
+    const bar = f['fail-on'] ? SEVERITIES.indexOf(f['fail-on'] as Severity) : -1;
+    if (bar >= 0 && report.findings.some((x) => SEVERITIES.indexOf(x.severity) <= bar)) {
+      if (this.jsonEnabled()) this.logJson(report);
+      this.exit(1);
+    }
     return report;
   }
 }

@@ -29,6 +29,13 @@ describe('kyman tls probe (integration)', function () {
     assert.match(r.stdout, /Certificate chain \(as sent, read from a TLS 1\.0\/1\.1 hello\)/);
     assert.match(r.stdout, /^high +turn off TLS 1\.0 \(RFC 8996\)/m);
     assert.match(r.stdout, /^Verdict +fix first: /m);
+    assert.match(r.stdout, /^Extended master secret \(RFC 7627\) +yes/m);
+    // --fail-on: the same report, exit 1 at a high finding, 0 when only critical ones would count.
+    const high = kyman(['tls', 'probe', `127.0.0.1:${peer.port}`, '--ca-file', pki.root.certFile, '--fail-on', 'high']);
+    assert.equal(high.status, 1, high.stderr);
+    assert.match(high.stdout, /^Verdict +fix first: /m);
+    const critical = kyman(['tls', 'probe', `127.0.0.1:${peer.port}`, '--ca-file', pki.root.certFile, '--fail-on', 'critical']);
+    assert.equal(critical.status, 0, critical.stderr);
   });
 
   it('--json: kyman tls server offers X25519MLKEM768 first; a wrong servername is the first thing to fix', async () => {
