@@ -41,7 +41,7 @@ import { certificateJson } from '../../cli/render.js';
 import { cbcSuitesWarning, chainTable, keyLogFrom, keyOperationsLine, listFlag, ms, pemCredentialFlags, pemCredentials, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
 /** `host:port`, `[v6]:port`, or a bare host (port 443). */
-function parseTarget(target: string): { host: string; port: number } {
+export function parseTarget(target: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(target) ?? /^([^:]+)(?::(\d+))?$/.exec(target);
   const bareV6 = !m && isIP(target) === 6;
   if (!m && !bareV6) throw usage(`${target} is not HOST:PORT (write an IPv6 address as [::1]:443)`);

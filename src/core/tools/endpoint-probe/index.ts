@@ -1,0 +1,131 @@
+// `tls probe`'s engine: scan an endpoint hello by hello, fetch its chain with one real handshake, and rank what to fix.
+
+import type { CryptoProvider } from '../../crypto/provider.js';
+import { softwareProvider } from '../../crypto/software.js';
+import { CIPHER_SUITES, CIPHER_SUITES_TLS12 } from '../../tls/suites.js';
+import { probe } from '../probe.js';
+import type { TrustStore } from '../trust-store.js';
+import { checkChain, EXPIRY_WARNING_DAYS, type ChainFindings } from './chain.js';
+import { scanEndpoint, type ScanResult, type Target } from './scan.js';
+import type { SuiteFlag } from './suite-names.js';
+
+export { checkChain, EXPIRY_WARNING_DAYS, MIN_RSA_BITS, type ChainFindings, type SentCertificate } from './chain.js';
+export { scanEndpoint, sendHello, DEFAULT_HELLO_TIMEOUT_MS, MAX_HELLOS, PROBED_VERSIONS, VERSION_NAMES, type ScanResult, type SuiteFinding, type Target, type VersionFinding } from './scan.js';
+export { clientHelloRecord, readServerAnswer, type HelloSpec, type ServerAnswer } from './hello.js';
+export { suiteFlags, suiteName, type SuiteFlag } from './suite-names.js';
+
+/** The one real handshake that fetches the chain: within this long, as `tls client`'s default. */
+export const CHAIN_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The chain handshake offers every suite the engine speaks, CBC ones too: it is there to see the chain, not to protect data. */
+const ENGINE_SUITES = [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12].map((s) => s.name);
+
+export interface EndpointProbeOptions extends Target {
+  trustStore: TrustStore;
+  provider?: CryptoProvider;
+  now?: Date;
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface Finding {
+  severity: Severity;
+  /** What to fix, in words. */
+  text: string;
+}
+
+export interface EndpointReport {
+  host: string;
+  port: number;
+  serverName: string;
+  /** What the hellos found (the clear-text chain, raw, left out: it is in `chain`). */
+  scan: Omit<ScanResult, 'legacyChain'>;
+  /** The chain check, and where the chain came from; `why` when there is none. */
+  chain?: ChainFindings & { source: 'handshake' | 'hello' };
+  chainWhy?: string;
+  /** Worst first. */
+  findings: Finding[];
+  /** The first finding's text, or that nothing needs fixing. */
+  verdict: string;
+}
+
+const RANK: Readonly<Record<Severity, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
+const SUITE_SEVERITY: Readonly<Record<SuiteFlag, Severity>> = { NULL: 'critical', EXPORT: 'critical', anon: 'critical', RC4: 'high', DES: 'high', '3DES': 'high', MD5: 'high', 'RSA-kx': 'medium', CBC: 'low' };
+const SUITE_WORDS: Readonly<Record<SuiteFlag, string>> = {
+  NULL: 'no encryption',
+  EXPORT: 'export-grade keys',
+  anon: 'no authentication',
+  RC4: 'RC4 (RFC 7465)',
+  DES: 'single DES',
+  '3DES': '3DES (Sweet32)',
+  MD5: 'an MD5 MAC',
+  'RSA-kx': 'RSA key exchange (no forward secrecy)',
+  CBC: 'CBC (MAC-then-encrypt)',
+};
+
+function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string | undefined): Finding[] {
+  const out: Finding[] = [];
+  if (chain) {
+    if (!chain.path.valid) out.push({ severity: 'critical', text: `the certificate chain does not validate: ${chain.path.reason ?? 'no path to a trust anchor'}` });
+    if (!chain.nameMatch) out.push({ severity: 'critical', text: `the certificate does not name ${chain.serverName}` });
+    if (chain.daysLeft >= 0 && chain.daysLeft < EXPIRY_WARNING_DAYS) out.push({ severity: 'high', text: `the certificate expires in ${chain.daysLeft} days: renew it` });
+    if (!chain.inOrder) out.push({ severity: 'medium', text: 'the server sends its chain out of order: send the leaf first, each certificate followed by its issuer' });
+    if (chain.extra.length) out.push({ severity: 'low', text: `the server sends certificates its chain does not use: ${chain.extra.join('; ')}` });
+    if (chain.sent.some((c) => c.weakKey)) out.push({ severity: 'high', text: 'a certificate in the chain has a weak key' });
+    if (chain.sent.some((c) => c.weakSignature)) out.push({ severity: 'high', text: 'a certificate in the chain is signed with SHA-1 or MD5' });
+  } else if (chainWhy) out.push({ severity: 'medium', text: `the chain could not be checked: ${chainWhy}` });
+  const old = scan.versions.filter((v) => v.offered && v.deprecated).map((v) => v.version);
+  if (old.length) out.push({ severity: 'high', text: `turn off ${old.join(', ')} (RFC 8996${old.includes('SSL 3') ? ', RFC 7568' : ''})` });
+  const byFlag = new Map<SuiteFlag, Set<string>>();
+  for (const v of scan.versions) for (const s of v.suites) for (const f of s.flags) byFlag.set(f, (byFlag.get(f) ?? new Set()).add(s.name));
+  for (const [flag, names] of byFlag) out.push({ severity: SUITE_SEVERITY[flag], text: `remove the suites with ${SUITE_WORDS[flag]}: ${[...names].join(', ')}` });
+  if (scan.behaviour.secureRenegotiation === false) out.push({ severity: 'medium', text: 'turn on secure renegotiation (RFC 5746): the server does not answer renegotiation_info' });
+  if (scan.behaviour.extendedMasterSecret === false) out.push({ severity: 'medium', text: 'turn on the extended master secret (RFC 7627): without it TLS 1.2 sessions are open to the triple handshake attack' });
+  const tls13 = scan.versions.find((v) => v.version === 'TLS 1.3');
+  if (!tls13?.offered) out.push({ severity: 'medium', text: 'turn on TLS 1.3' });
+  else if (!scan.groups.some((g) => g.pq)) out.push({ severity: 'low', text: 'offer a post-quantum hybrid group (X25519MLKEM768) for TLS 1.3' });
+  return out.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+}
+
+/**
+ * Scans `host:port` (versions, suites, groups; each hello on its own connection), then fetches
+ * the chain with one handshake of kyman's engine (TLS 1.3 or 1.2), or, from a server that speaks
+ * only older versions, from the Certificate message it sent in clear, and checks it.
+ */
+export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointReport> {
+  const provider = o.provider ?? softwareProvider();
+  const serverName = o.serverName ?? o.host;
+  const scan = await scanEndpoint(o);
+  let chain: EndpointReport['chain'];
+  let chainWhy: string | undefined;
+  const modern = scan.versions.some((v) => v.offered && (v.version === 'TLS 1.3' || v.version === 'TLS 1.2'));
+  let sent: Uint8Array[] | undefined;
+  let source: 'handshake' | 'hello' = 'handshake';
+  if (modern) {
+    try {
+      const r = await probe({ host: o.host, port: o.port, serverName, verify: 'insecure', provider, cipherSuites: ENGINE_SUITES, allowNoExtendedMasterSecret: true, timeoutMs: CHAIN_HANDSHAKE_TIMEOUT_MS, trustAnchorSource: (c) => o.trustStore.anchorsFor(c), ...(o.starttls ? { starttls: o.starttls } : {}) });
+      sent = [...r.summary.peerCertificates];
+    } catch (e) {
+      chainWhy = `kyman's handshake failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  if (!sent && scan.legacyChain?.length) {
+    sent = scan.legacyChain;
+    source = 'hello';
+    chainWhy = undefined;
+  }
+  if (sent?.length) chain = { ...checkChain(provider, sent, serverName, o.trustStore, o.now), source };
+  else chainWhy ??= 'the server sent no certificate';
+  const findings = rank(scan, chain, chainWhy);
+  const { legacyChain: _raw, ...found } = scan;
+  return {
+    host: o.host,
+    port: o.port,
+    serverName,
+    scan: found,
+    ...(chain ? { chain } : {}),
+    ...(chainWhy ? { chainWhy } : {}),
+    findings,
+    verdict: findings.length ? `fix first: ${findings[0].text}` : 'nothing to fix: modern versions, suites and groups, and a valid chain',
+  };
+}
