@@ -157,8 +157,8 @@ function describeChain(provider: CryptoProvider, summary: HandshakeSummary, anch
   return { chain, unused };
 }
 
-/** Opens a TCP connection, failing after `timeoutMs`. */
-function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+/** Opens a TCP connection, failing after `timeoutMs` (FAILED, saying why in words); the endpoint probe opens its connections with it too. */
+export function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     const timer = setTimeout(() => {

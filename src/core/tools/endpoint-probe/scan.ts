@@ -1,10 +1,10 @@
 // What an endpoint accepts, found hello by hello: versions, cipher suites per version and their order, TLS 1.3 groups.
 
-import * as net from 'node:net';
 import { failed } from '../../errors.js';
 import { GROUPS, SIGNATURE_SCHEMES } from '../../tls/suites.js';
 import { OTHER_GROUP_NAMES, OTHER_SCHEME_NAMES } from '../../tls/code-point-names.js';
 import { ExtensionType, TLS10, TLS11, TLS12, TLS13 } from '../../tls/msgs/index.js';
+import { connectTcp } from '../probe.js';
 import { startTls, type StarttlsOptions } from '../starttls/index.js';
 import { clientHelloRecord, readServerAnswer, SSL3, type HelloSpec, type ServerAnswer } from './hello.js';
 import { LEGACY_HELLO_SUITE_IDS, suiteFlags, suiteName, TLS13_SUITE_IDS, type SuiteFlag } from './suite-names.js';
@@ -75,29 +75,11 @@ class Budget {
   }
 }
 
-function connect(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(failed(`cannot connect to ${host}:${port}: no answer within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(failed(`cannot connect to ${host}:${port}: ${e.code === 'ECONNREFUSED' ? 'connection refused (is a server listening there?)' : e.message}`, e));
-    });
-  });
-}
-
 /** One hello on a new connection (after the STARTTLS dialogue, when asked), and the server's answer. */
 export async function sendHello(t: Target, spec: Omit<HelloSpec, 'serverName'>, budget = new Budget()): Promise<ServerAnswer> {
   budget.take();
   const timeoutMs = t.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
-  const socket = await connect(t.host, t.port, timeoutMs);
+  const socket = await connectTcp(t.host, t.port, timeoutMs);
   try {
     if (t.starttls) await startTls(socket, { ...t.starttls, host: t.host, port: t.port, timeoutMs });
   } catch (e) {
