@@ -1,8 +1,9 @@
 // `kyman token delete`: wipe a token (PKCS #11 cannot remove one; re-initializing destroys its objects).
 import { Args, Flags } from '@oclif/core';
 import { KymanCommand } from '../../cli/base-command.js';
-import { canPrompt, otherPassword } from '../../cli/password.js';
-import { deleteToken, usage } from '../../core/index.js';
+import { confirmOrStop, forceFlag } from '../../cli/confirm.js';
+import { otherPassword } from '../../cli/password.js';
+import { deleteToken } from '../../core/index.js';
 
 export default class TokenDelete extends KymanCommand<typeof TokenDelete> {
   static override summary = 'Delete every key and certificate on a token.';
@@ -13,17 +14,12 @@ export default class TokenDelete extends KymanCommand<typeof TokenDelete> {
   static override flags = {
     module: Flags.string({ summary: 'The PKCS #11 library.', env: 'KYMAN_PKCS11_MODULE', helpValue: 'PATH' }),
     'so-pin': Flags.string({ summary: 'Security officer PIN source.', helpValue: 'SPEC' }),
-    force: Flags.boolean({ char: 'f', summary: 'Do not ask.' }),
+    force: forceFlag,
   };
 
   async run() {
     const { label } = this.args;
-    if (!this.flags.force) {
-      if (!canPrompt()) throw usage(`not wiping token "${label}" without --force when no one can be asked`);
-      const { confirm } = await import('@inquirer/prompts');
-      const sure = await confirm({ message: `Destroy every key and certificate on token "${label}"?`, default: false }, { output: process.stderr }).catch(() => false);
-      if (!sure) throw usage('not deleted');
-    }
+    await confirmOrStop({ question: `Destroy every key and certificate on token "${label}"?`, action: `wiping token "${label}"`, declined: `token "${label}" was not wiped` }, this.flags.force);
     const so = await otherPassword(this.flags['so-pin'], '--so-pin', `the SO PIN of token "${label}"`, false);
     if (so.warning) this.note(so.warning);
     const result = deleteToken(this.flags.module, label, so.password);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { expectCleanFailure, kyman, kymanJson } from '../../helpers/cli.js';
+import { expectCleanFailure, kyman, kymanJson, kymanOnTerminal } from '../../helpers/cli.js';
 import { SOFTHSM2, softHsm, type SoftHsm } from '../../helpers/pkcs11-tokens.js';
 
 const ok = (r: { status: number; stdout: string; stderr: string }, what: string) => assert.equal(r.status, 0, `${what}:\n${r.stdout}\n${r.stderr}`);
@@ -40,6 +40,11 @@ describe('kyman token', function () {
   it('delete needs --force in a script, then wipes the token', () => {
     expectCleanFailure(kyman(['token', 'delete', 'cli', '--so-pin', 'env:SO'], { env }), 2, /--force/);
     expectCleanFailure(kyman(['token', 'delete', 'cli', '--so-pin', 'pass:99999999', '--force'], { env }), 3);
+    const no = kymanOnTerminal(['token', 'delete', 'cli', '--so-pin', 'env:SO'], '\n', { env });
+    assert.equal(no.status, 1, no.stdout);
+    assert.match(no.stdout, /Destroy every key and certificate on token "cli"\?/);
+    assert.match(no.stdout, /token "cli" was not wiped/);
+    assert.equal(kymanJson(['token', 'show', 'cli'], { env }).token.objects.length, 1);
     const r = kymanJson(['token', 'delete', 'cli', '--so-pin', 'env:SO', '--force'], { env });
     assert.equal(r.__status, 0, r.__stderr);
     assert.equal(kymanJson(['token', 'show', 'cli'], { env }).token.objects.length, 0);
