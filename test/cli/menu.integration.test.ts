@@ -297,6 +297,43 @@ describe('kyman menu', function () {
         await term.waitFor('Created renewal request "root-ca"; wrote root-ca-renew.csr');
         await term.waitFor('kyman req renew root-ca --db ca.kdb --out root-ca-renew.csr');
         await term.answer('Press Enter to continue.');
+
+        // 12 - Sign a certificate request: the pending request's file, signed into a certificate file; numbered sub-choices.
+        await term.waitFor('12 - Sign a certificate request');
+        await term.waitFor('13 - Validate certificate');
+        await term.answer('Enter option number:', '12');
+        await term.answer('Enter certificate request file name', 'web.csr');
+        await term.waitFor(/1 - server\s+2 - client/);
+        await term.answer('Select what the certificate is for:');
+        await term.answer('Enter certificate validity in days:', '30');
+        await term.answer('Enter certificate file name:', 'signed.pem');
+        await term.waitFor('Wrote signed.pem (PEM), signed by "root-ca"');
+        await term.waitFor('kyman cert sign web.csr --db ca.kdb --ca root-ca --out signed.pem --profile server --days 30');
+        await term.answer('Press Enter to continue.');
+        // The same again onto the file just written: asked, declined, nothing replaced.
+        await term.answer('Enter option number:', '12');
+        await term.answer('Enter certificate request file name', 'web.csr');
+        await term.answer('Select what the certificate is for:', '3');
+        await term.answer('Enter certificate validity in days:');
+        await term.answer('Enter certificate file name:', 'signed.pem');
+        await term.answer('signed.pem already exists. Replace it?');
+        await term.waitFor('kyman: signed.pem already exists: choose another name');
+        await term.answer('Press Enter to continue.');
+
+        // 13 - Validate certificate: the CA entry against the database's own trust, then for a host it does not name.
+        await term.answer('Enter option number:', '13');
+        await term.answer('Select what the certificate must be good for:');
+        await term.answer('Enter the host name it must name');
+        await term.waitFor(/CN=Menu Root CA\s+CN=Menu Root CA.*anchor/);
+        await term.waitFor(/^valid$/m);
+        await term.waitFor('kyman cert validate root-ca --db ca.kdb');
+        await term.answer('Press Enter to continue.');
+        await term.answer('Enter option number:', '13');
+        await term.answer('Select what the certificate must be good for:', '2');
+        await term.answer('Enter the host name it must name', 'www.example.org');
+        await term.waitFor('not valid');
+        await term.waitFor('kyman cert validate root-ca --db ca.kdb --purpose server --host www.example.org');
+        await term.answer('Press Enter to continue.');
         await term.answer('Enter option number:', '0');
         await term.answer('Enter option number:', '0');
 
@@ -318,6 +355,13 @@ describe('kyman menu', function () {
         const csr = tool('openssl', ['req', '-in', tmp.file('root-ca-renew.csr'), '-noout', '-subject', '-verify']);
         assert.equal(csr.status, 0, csr.stderr);
         assert.match(csr.stdout, /CN\s*=\s*Menu Root CA/);
+        const signed = kymanJson(['cert', 'validate', tmp.file('signed.pem'), '--db', db, '--purpose', 'server', '--host', 'www.example.com']);
+        assert.equal(signed.__status, 0, signed.__stderr);
+        assert.equal(signed.chain[0].subject, 'CN=www.example.com');
+        const signedDays = (Date.parse(signed.chain[0].notAfter) - Date.now()) / 86_400_000;
+        assert.ok(signedDays > 28 && signedDays <= 30.1, `signed.pem is valid for ${signedDays} days, not 30`);
+        const x509 = tool('openssl', ['x509', '-in', tmp.file('signed.pem'), '-noout', '-ext', 'extendedKeyUsage']);
+        assert.match(x509.stdout, /TLS Web Server Authentication/);
         const api = kymanJson(['cert', 'show', 'api', '--db', db]);
         assert.equal(api.certificate.issuer, 'CN=Menu Root CA');
       } finally {
@@ -382,9 +426,8 @@ describe('kyman menu', function () {
         await term.answer('Enter option number:', '1');
         await term.waitFor('Key and Certificate Menu');
         await term.answer('Enter option number:', '5');
-        await term.waitFor('Copy to:');
-        term.keys('Down');
-        term.keys('Enter');
+        await term.waitFor('2 - A token');
+        await term.answer('Copy to:', '2');
         await term.answer('Token:');
         await term.answer('User PIN for token "menu-tok":', '24682468');
         await term.waitFor('Copied "from-file" and its private key from file.kdb to pkcs11:token=menu-tok');

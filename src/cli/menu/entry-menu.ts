@@ -8,7 +8,12 @@ import {
   DEFAULT_DAYS,
   exportEntry,
   issueEntry,
+  encodePem,
   parseKeySpec,
+  readFileOrFail,
+  signRequest,
+  trustMaterialOf,
+  validateChain,
   summarizeCertificate,
   KymanError,
   readCertificate,
@@ -20,12 +25,13 @@ import {
 import { fields } from '../output.js';
 import { withSpinner } from '../progress.js';
 import { certificateText, entryText, exportedText, keyText } from '../render.js';
+import { anchorTest, validationText } from '../validation.js';
 import { askChoice, askNewPassword, askNumber, askText, askYesNo } from './forms.js';
 import { askKeyType, askNames, messageOf, renewalRequest } from './request-menu.js';
 import { chooseFromMenu, commandLine, pause, runAction, showResult, type CommandWord } from './screen.js';
 import { askToken, dbWords, openSession, openTokenSession, PASS_ENV, PIN_ENV, type Session } from './session.js';
 
-type EntryAction = 'show' | 'key' | 'default' | 'trust' | 'copy' | 'export' | 'export-key' | 'delete' | 'rename' | 'issue' | 'renew';
+type EntryAction = 'show' | 'key' | 'default' | 'trust' | 'copy' | 'export' | 'export-key' | 'delete' | 'rename' | 'issue' | 'renew' | 'sign' | 'validate';
 
 interface EntryItem {
   name: string;
@@ -48,6 +54,8 @@ const ITEMS: readonly EntryItem[] = [
   { name: 'Change label', value: 'rename' },
   { name: 'Create a signed certificate and key', value: 'issue', keyOnly: true, caOnly: true },
   { name: 'Create a certificate renewal request', value: 'renew', keyOnly: true },
+  { name: 'Sign a certificate request', value: 'sign', keyOnly: true, caOnly: true },
+  { name: 'Validate certificate', value: 'validate' },
 ];
 
 /** The menu for the entry `label`; returns when the person goes back or the entry is gone. */
@@ -91,6 +99,10 @@ export async function entryMenu(session: Session, startLabel: string): Promise<v
           return issueSigned(session, label);
         case 'renew':
           return renewalRequest(session, label);
+        case 'sign':
+          return signRequestFile(session, label);
+        case 'validate':
+          return validateEntry(session, label);
       }
     });
     await pause();
@@ -188,11 +200,7 @@ async function exportToFile(session: Session, label: string, withKey: boolean): 
   const ext = FORMATS.find((f) => f.value === format)!.ext;
   const out = await askText({ message: 'Enter export file name:', default: `${label.replace(/[^A-Za-z0-9._-]+/g, '_')}.${ext}` });
   const chain = format !== 'der' && (await askYesNo('Add the issuing certificates found in the database?', false));
-  let force = false;
-  if (await fileExists(out)) {
-    force = await askYesNo(`${out} already exists. Replace it?`, false);
-    if (!force) throw new KymanError('CONFLICT', `${out} already exists: choose another name`);
-  }
+  const force = await askToReplace(out);
   const exportPassword = withKey ? await askNewPassword(path.basename(out)) : undefined;
   // Every answer is in: only now is a file written.
   const result = await exportEntry(store, label, { format, withKey: withKey && format === 'pem', chain, exportPassword });
@@ -247,11 +255,7 @@ async function issueSigned(session: Session, caLabel: string): Promise<void> {
   });
   const { subject, sans } = await askNames({ subject: `CN=${label}` });
   const keyText = await askKeyType();
-  const profile = await askChoice(
-    'Select what the certificate is for:',
-    CERTIFICATE_PROFILES.map((p) => ({ value: p as string, name: p })),
-    'any',
-  );
+  const profile = await askChoice('Select what the certificate is for:', PROFILE_CHOICES, 'any');
   const days = await askNumber({ message: 'Enter certificate validity in days:', default: DEFAULT_DAYS, min: 1, max: 36500 });
   const makeDefault = await askYesNo('Set the key as the default key?', store.defaultEntry() === undefined);
   // Every answer is in: only now is a key made and anything written.
@@ -263,4 +267,52 @@ async function issueSigned(session: Session, caLabel: string): Promise<void> {
   for (const san of sans) words.push('--san', san);
   words.push('--key', keyText, '--profile', profile, '--days', String(days), makeDefault && '--default');
   showResult(`Created "${entry.label}" in ${store.path}, signed by "${caLabel}"${entry.isDefault ? ' (default key)' : ''}\n` + certificateText(info), commandLine(words));
+}
+
+/** The profiles a CA signs for, in the order gskkyman's users meet them. */
+const PROFILE_CHOICES = CERTIFICATE_PROFILES.map((p) => ({ value: p as string, name: p }));
+
+/** Sign a certificate request: a PKCS #10 file signed by this CA entry into a certificate file; the database is not changed. */
+async function signRequestFile(session: Session, caLabel: string): Promise<void> {
+  const { store } = session;
+  const requestFile = await askText({ message: 'Enter certificate request file name (PEM or DER; press Escape to go back):' });
+  const request = await readFileOrFail(requestFile);
+  const profile = await askChoice('Select what the certificate is for:', PROFILE_CHOICES, 'server');
+  const days = await askNumber({ message: 'Enter certificate validity in days:', default: DEFAULT_DAYS, min: 1, max: 36500 });
+  const out = await askText({ message: 'Enter certificate file name:', default: `${path.basename(requestFile).replace(/\.(csr|req|p10|pem|der)$/i, '')}.pem` });
+  const force = await askToReplace(out);
+  // Every answer is in: only now is anything signed and written.
+  const result = await signRequest(store, caLabel, new Uint8Array(request), { profile, days });
+  await writeFileAtomic(out, new TextEncoder().encode(encodePem('CERTIFICATE', result.certificate)), 0o644);
+  showResult(
+    `Wrote ${out} (PEM), signed by "${caLabel}"\n` + certificateText(result.info),
+    commandLine(['kyman', 'cert', 'sign', requestFile, ...(await dbWords(store.path)), '--ca', caLabel, '--out', out, '--profile', profile, '--days', String(days), force && '--force']),
+  );
+}
+
+/** An existing file is replaced only when the person says so; otherwise nothing is written. */
+async function askToReplace(file: string): Promise<boolean> {
+  if (!(await fileExists(file))) return false;
+  if (await askYesNo(`${file} already exists. Replace it?`, false)) return true;
+  throw new KymanError('CONFLICT', `${file} already exists: choose another name`);
+}
+
+const PURPOSES = [
+  { value: 'any', name: 'Any purpose' },
+  { value: 'server', name: 'A TLS server (serverAuth)' },
+  { value: 'client', name: 'A TLS client (clientAuth)' },
+] as const;
+
+/** Validate certificate: the entry's chain up to the database's trusted entries, as `kyman cert validate` builds it. */
+async function validateEntry(session: Session, label: string): Promise<void> {
+  const { store } = session;
+  const purpose = await askChoice<'any' | 'server' | 'client'>('Select what the certificate must be good for:', PURPOSES, 'any');
+  const host = await askText({ message: 'Enter the host name it must name (Enter for none):', optional: true });
+  const material = trustMaterialOf(store);
+  const at = new Date();
+  const result = validateChain(softwareProvider(), store.entry(label).certificate, { trustAnchors: material.anchors, intermediates: material.intermediates, purpose, host: host || undefined, at });
+  showResult(
+    validationText(result, anchorTest(material.anchors), at, false),
+    commandLine(['kyman', 'cert', 'validate', label, ...(await dbWords(store.path)), purpose !== 'any' && '--purpose', purpose !== 'any' && purpose, !!host && '--host', host || undefined]),
+  );
 }

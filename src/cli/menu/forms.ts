@@ -98,8 +98,31 @@ export interface Choice<T> {
   description?: string;
 }
 
-/** One of a few choices, picked with the arrow keys. */
+/**
+ * Longest list offered as gskkyman's numbered sub-choices; a longer one (tokens, labels) is picked
+ * with the arrow keys, where a screenful of numbers would not help.
+ */
+export const NUMBERED_CHOICES_MAX = 20;
+
+/**
+ * One of a short fixed list, as gskkyman offers it: the choices numbered, then the question, whose
+ * default number is taken on Enter. Longer lists go to askFromList.
+ */
 export async function askChoice<T>(message: string, choices: ReadonlyArray<Choice<T>>, defaultValue?: T): Promise<T> {
+  if (choices.length > NUMBERED_CHOICES_MAX) return askFromList(message, choices, defaultValue);
+  const at = choices.findIndex((c) => c.value === defaultValue);
+  const width = String(choices.length).length;
+  process.stdout.write(`\n${choices.map((c, i) => `${String(i + 1).padStart(width + 1)} - ${c.name}${c.description ? ` (${c.description})` : ''}`).join('\n')}\n\n`);
+  const answer = await askText({
+    message,
+    default: at >= 0 ? String(at + 1) : undefined,
+    check: (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= choices.length ? undefined : `enter a number from 1 to ${choices.length}`),
+  });
+  return choices[Number(answer) - 1].value;
+}
+
+/** One of a list, picked with the arrow keys. */
+export async function askFromList<T>(message: string, choices: ReadonlyArray<Choice<T>>, defaultValue?: T): Promise<T> {
   return ask((p, context) => p.select<T>({ message, choices: [...choices], default: defaultValue }, context));
 }
 

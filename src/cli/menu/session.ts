@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { badPassword, isPkcs11Uri, KymanError, listTokens, notFound, openKeyDatabase, openTokenKeyStore, parsePkcs11Uri, readStashFor, stashedPassword, stashPathFor, type FileKeyStore, type KeyStore } from '../../core/index.js';
 import { lockTimeoutMs } from '../key-database.js';
-import { askChoice, askPassword } from './forms.js';
+import { askFromList, askPassword } from './forms.js';
 
 /** The variable the shown command lines read the database password from. */
 export const PASS_ENV = 'KDB_PASS';
@@ -67,7 +67,7 @@ export async function dbWords(file: string): Promise<string[]> {
 export async function askToken(): Promise<string> {
   const tokens = listTokens().filter((t) => t.initialized);
   if (tokens.length === 0) throw notFound('no initialized token: create one first (Create new token)');
-  return askChoice(
+  return askFromList(
     'Token:',
     tokens.map((t) => ({ value: t.label, name: `${t.label}  (${t.manufacturer} ${t.model}, serial ${t.serialNumber})` })),
     tokens[0].label,

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { fileExists, notFound, readCertificateFile, readFileOrFail, softwareProvider, trustMaterialOf, usage, validateChain, type CertificateInfo, type KeyStore } from '../../core/index.js';
+import { fileExists, notFound, readCertificateFile, readFileOrFail, softwareProvider, trustMaterialOf, usage, validateChain, type KeyStore } from '../../core/index.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
-import { dateText, dayText, out, table } from '../../cli/output.js';
+import { anchorTest, validationText } from '../../cli/validation.js';
 
 async function readCertificates(file: string): Promise<Uint8Array[]> {
   return readCertificateFile(await readFileOrFail(file));
@@ -56,23 +56,8 @@ export default class CertValidate extends KymanCommand<typeof CertValidate> {
 
     const purpose = this.flags.purpose as 'server' | 'client' | 'any';
     const result = validateChain(softwareProvider(), leaf, { trustAnchors: anchors, intermediates, purpose, host: this.flags.host, at });
-    const anchorKeys = new Set(anchors.map((d) => Buffer.from(d).toString('base64')));
-    const isAnchor = (c: CertificateInfo) => anchorKeys.has(Buffer.from(c.der).toString('base64'));
-
-    if (!this.jsonEnabled()) {
-      const rows = result.chain.map((c, i) => ({ c, i }));
-      this.say(
-        table(rows, [
-          { header: '#', get: (r) => String(r.i), right: true },
-          { header: 'SUBJECT', get: (r) => r.c.subject || '(empty)' },
-          { header: 'ISSUER', get: (r) => r.c.issuer || '(empty)' },
-          { header: 'EXPIRES', get: (r) => (r.c.notAfter.getTime() < at.getTime() ? out.red(dayText(r.c.notAfter)) : dayText(r.c.notAfter)) },
-          { header: 'TRUST', get: (r) => (isAnchor(r.c) ? 'anchor' : '') },
-        ]),
-      );
-      const when = this.flags.at === undefined ? '' : ` at ${dateText(at)}`;
-      this.say(result.valid ? out.green(`valid${when}`) : `${out.red('not valid')}${when}: ${result.reason!.message}`);
-    }
+    const isAnchor = anchorTest(anchors);
+    if (!this.jsonEnabled()) this.say(validationText(result, isAnchor, at, this.flags.at !== undefined));
     // The operation ran and said no: exit 1, with the chain still shown (DESIGN.md exit codes).
     if (!result.valid) process.exitCode = 1;
     return {
