@@ -86,5 +86,5 @@ offset=$((size - 20 - 8))
 byte=$(od -An -tu1 -j $offset -N1 "$s" | tr -d ' ')
 printf "$(printf '\\%03o' $(((byte + 1) % 256)))" | dd of="$out/damaged-flipped.jks" bs=1 seek=$offset conv=notrunc status=none
 
-keytool -version 2>&1 | head -1 >"$out/made-with.txt"
+java -version 2>&1 | head -1 >"$out/made-with.txt"
 echo "made $(ls "$out" | wc -l) files in $out"

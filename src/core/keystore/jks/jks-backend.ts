@@ -69,7 +69,7 @@ export function entriesOf(provider: CryptoProvider, bytes: Uint8Array, password:
 
 /**
  * The PKCS #8 key of a Java keystore's key entry: with the key password when given, else (or when
- * it does not open it) the store password. BAD_PASSWORD naming --key-pass when neither opens it:
+ * it does not open it) the store password. BAD_PASSWORD naming --jks-key-pass when neither opens it:
  * the store digest already proved the file whole, so only the password can be wrong.
  */
 export function recoverEntryKey(provider: CryptoProvider, entry: StoredEntry, password: string, options: DecodeOptions, name: string): Uint8Array {
@@ -82,9 +82,29 @@ export function recoverEntryKey(provider: CryptoProvider, entry: StoredEntry, pa
   }
   throw badPassword(
     options.keyPassword === undefined
-      ? `the private key "${alias}" in ${name} has a password of its own: give it with --key-pass`
-      : `wrong key password for "${alias}" in ${name}: neither --key-pass nor the store password opens it`,
+      ? `the private key "${alias}" in ${name} has a password of its own: give it with --jks-key-pass`
+      : `wrong key password for "${alias}" in ${name}: neither --jks-key-pass nor the store password opens it`,
   );
+}
+
+/**
+ * What `cert import` takes from a Java keystore, as from a PKCS #12 file: its first key entry (the
+ * key recovered as recoverEntryKey does, the rest of its chain as `others`), or, from a keystore
+ * of trusted certificates alone, those certificates.
+ */
+export function javaKeyStoreImport(
+  provider: CryptoProvider,
+  bytes: Uint8Array,
+  password: string,
+  options: DecodeOptions,
+  name: string,
+): { key: { alias: string; certificate: Uint8Array; pkcs8: Uint8Array; others: Uint8Array[] } } | { certificates: { alias: string; certificate: Uint8Array }[] } {
+  const store = readJavaKeyStore(provider, bytes, password, name);
+  for (const e of store.entries) if (e.kind === 'skipped') options.onNotice?.(`${name}: entry "${e.alias}" is skipped: ${e.reason}`);
+  const first = store.entries.find((e) => e.kind === 'private-key');
+  if (!first) return { certificates: store.entries.flatMap((e) => (e.kind === 'trusted-certificate' ? [{ alias: e.alias, certificate: e.certificate }] : [])) };
+  const entry: StoredEntry = { label: first.alias, kind: 'key-pair', certificate: first.chain[0], encryptedKey: first.protectedKey, trusted: false, isDefault: false, carry: { alias: first.alias } satisfies JavaKeyCarry };
+  return { key: { alias: first.alias, certificate: first.chain[0], pkcs8: recoverEntryKey(provider, entry, password, options, name), others: first.chain.slice(1) } };
 }
 
 function javaKeyStoreBackend(format: JavaKeyStoreFormat): FileBackend<JavaKeyStoreMeta> {
