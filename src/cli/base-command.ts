@@ -84,9 +84,10 @@ export abstract class KymanCommand<T extends typeof Command> extends Command {
 
 /** Flags that mean the same thing on every command (DESIGN.md, "The command line"). */
 export const commonFlags = {
-  db: Flags.string({ char: 'd', summary: 'Key database file (.kdb or .p12); the type is read from the file.', env: 'KYMAN_DB', helpValue: 'FILE' }),
+  db: Flags.string({ char: 'd', summary: 'Key database file (.kdb or .p12; .jks and .jceks read only); the type is read from the file.', env: 'KYMAN_DB', helpValue: 'FILE' }),
   pass: Flags.string({ summary: 'Database password source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: the stash file, then a prompt.', helpValue: 'SPEC' }),
   upgrade: Flags.boolean({ summary: 'Rewrite a CMS v3 or v4 database as version 6 when changing it.' }),
+  'jks-key-pass': Flags.string({ summary: 'Java keystores (read only): the password of a private key that has its own (keytool -keypass). Default: the store password.', helpValue: 'SPEC' }),
 };
 
 /** A token in place of a key database file (DESIGN.md): cert, req and tls commands take these. */

@@ -10,6 +10,7 @@ export interface DatabaseFlags {
   db?: string;
   pass?: string;
   upgrade?: boolean;
+  'jks-key-pass'?: string;
 }
 
 export interface StoreFlags extends DatabaseFlags {
@@ -35,7 +36,13 @@ export async function openDatabase(flags: DatabaseFlags, warn: (message: string)
   const file = requireDb(flags);
   const resolved = await databasePassword(file, flags.pass);
   if (resolved.warning) warn(resolved.warning);
-  const open = (password: string) => openKeyDatabase(file, { password, upgrade: flags.upgrade, lockTimeoutMs: lockTimeoutMs() });
+  let keyPassword: string | undefined;
+  if (flags['jks-key-pass'] !== undefined) {
+    const given = readPasswordSpec(flags['jks-key-pass'], '--jks-key-pass');
+    if (given.warning) warn(given.warning);
+    keyPassword = given.password;
+  }
+  const open = (password: string) => openKeyDatabase(file, { password, keyPassword, onNotice: warn, upgrade: flags.upgrade, lockTimeoutMs: lockTimeoutMs() });
   try {
     return { store: await open(resolved.password), password: resolved.password };
   } catch (error) {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import * as path from 'node:path';
-import { importCertificates, importKeyPair, isPkcs12, readFileOrFail } from '../../core/index.js';
+import { importCertificates, importKeyPair, isJavaKeyStore, isPkcs12, readFileOrFail } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { otherPassword, readPasswordSpec } from '../../cli/password.js';
@@ -40,7 +40,7 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
     const keyFile = this.flags['key-file'] ? await readFileOrFail(this.flags['key-file']) : keyInside ? bytes : undefined;
     const { store } = await openStore(this.flags, (m) => this.note(m));
     let result;
-    if (keyFile || isPkcs12(bytes)) {
+    if (keyFile || isPkcs12(bytes) || isJavaKeyStore(bytes)) {
       let importPassword: string | undefined;
       if (this.flags['import-pass'] !== undefined) {
         const p = readPasswordSpec(this.flags['import-pass'], '--import-pass');
@@ -49,6 +49,12 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
       } else if (!keyFile) {
         importPassword = (await otherPassword(undefined, '--import-pass', path.basename(file), false)).password;
       }
+      let jksKeyPassword: string | undefined;
+      if (this.flags['jks-key-pass'] !== undefined) {
+        const p = readPasswordSpec(this.flags['jks-key-pass'], '--jks-key-pass');
+        if (p.warning) this.note(p.warning);
+        jksKeyPassword = p.password;
+      }
       result = await importKeyPair(store, bytes, {
         keyFile,
         keyFileName: this.flags['key-file'] ? path.basename(this.flags['key-file']) : keyInside ? path.basename(file) : undefined,
@@ -56,6 +62,9 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
         label: this.flags.label,
         isDefault: this.flags.default ? true : undefined,
         withChain: this.flags['with-chain'],
+        keyPassword: jksKeyPassword,
+        fileName: path.basename(file),
+        onNotice: (m) => this.note(m),
       });
     } else {
       result = await importCertificates(store, bytes, { label: this.flags.label, trusted: this.flags.trust, anchorsOnly: true });

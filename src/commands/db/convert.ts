@@ -1,13 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { convertKeyStore } from '../../core/index.js';
-import { KymanCommand } from '../../cli/base-command.js';
+import { commonFlags, KymanCommand } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { readPasswordSpec } from '../../cli/password.js';
 import { fields } from '../../cli/output.js';
 import { newDatabaseType } from '../../cli/database-type.js';
 
 export default class DbConvert extends KymanCommand<typeof DbConvert> {
-  static override summary = 'Convert a key database between CMS (.kdb) and PKCS #12 (.p12).';
+  static override summary = 'Convert a key database between CMS (.kdb) and PKCS #12 (.p12), or a Java keystore (.jks, .jceks) to either.';
   static override description =
     'Copies every entry into a new file, keeping labels, trust status and the default key. Keys are re-encrypted under the target\'s password (the source password unless --new-pass is given). The source is never changed.';
   static override examples = [
@@ -25,10 +25,11 @@ export default class DbConvert extends KymanCommand<typeof DbConvert> {
     type: Flags.string({ summary: 'Target type (default: from the target\'s extension, .kdb CMS, .p12/.pfx PKCS #12, else the other type than the source).', options: ['cms', 'pkcs12'] }),
     'record-length': Flags.integer({ summary: 'CMS target record length (default: the source\'s, or 5000).' }),
     legacy: Flags.boolean({ summary: 'PKCS #12 target with 3DES/RC2 for old readers (weaker).' }),
+    'jks-key-pass': commonFlags['jks-key-pass'],
   };
 
   async run() {
-    const { store, password } = await openDatabase({ db: this.args.source, pass: this.flags.pass }, (m) => this.note(m));
+    const { store, password } = await openDatabase({ db: this.args.source, pass: this.flags.pass, 'jks-key-pass': this.flags['jks-key-pass'] }, (m) => this.note(m));
     let targetPassword = password;
     if (this.flags['new-pass'] !== undefined) {
       const p = readPasswordSpec(this.flags['new-pass'], '--new-pass');

@@ -68,7 +68,9 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
     const kind =
       summary.type === 'cms'
         ? `CMS ${summary.fileType === 'key' ? 'key database' : summary.fileType === 'request' ? 'request database' : 'CRL file'}, version ${summary.version}`
-        : 'PKCS #12';
+        : summary.type === 'pkcs12'
+          ? 'PKCS #12'
+          : `Java keystore (${summary.type === 'jks' ? 'JKS' : 'JCEKS'}, version ${summary.version}), read only: kyman db convert makes a .p12 or .kdb of it`;
     this.say(
       fields([
         ['File', file],

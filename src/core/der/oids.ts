@@ -144,6 +144,10 @@ export const OID = {
   aes128_CBC: '2.16.840.1.101.3.4.1.2',
   aes192_CBC: '2.16.840.1.101.3.4.1.22',
   aes256_CBC: '2.16.840.1.101.3.4.1.42',
+
+  // ---- Sun's key protection in Java keystores (sun.security.provider.KeyProtector, com.sun.crypto.provider.KeyProtector)
+  sunJksKeyProtector: '1.3.6.1.4.1.42.2.17.1.1',
+  pbeWithMD5AndTripleDES: '1.3.6.1.4.1.42.2.19.1',
 } as const;
 
 export type OidName = keyof typeof OID;

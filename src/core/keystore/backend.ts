@@ -9,7 +9,7 @@ export interface StoredEntry {
   label: string;
   kind: 'certificate' | 'key-pair' | 'other';
   certificate?: Uint8Array;
-  /** PKCS #8 EncryptedPrivateKeyInfo DER, encrypted under the database password. */
+  /** PKCS #8 EncryptedPrivateKeyInfo DER, encrypted under the database password (or as the backend's decryptKey reads it). */
   encryptedKey?: Uint8Array;
   trusted: boolean;
   isDefault: boolean;
@@ -22,10 +22,25 @@ export interface StoreImage<Meta> {
   meta: Meta;
 }
 
+/** What a file is opened with besides its password. */
+export interface DecodeOptions {
+  /** Java keystores: the password of their private keys, when it is not the store password. */
+  keyPassword?: string;
+  /** Told of entries the file holds that kyman leaves out (a JCEKS secret key). */
+  onNotice?: (message: string) => void;
+}
+
 export interface FileBackend<Meta> {
-  readonly type: 'cms' | 'pkcs12';
+  readonly type: 'cms' | 'pkcs12' | 'jks' | 'jceks';
+  /** Set for formats kyman reads but does not write: why a change to the file `name` is refused. */
+  readonly readOnly?: (name: string) => string;
   /** Verifies the password and the file's integrity, and lists its entries. */
-  decode(provider: CryptoProvider, bytes: Uint8Array, password: string, name: string): StoreImage<Meta>;
+  decode(provider: CryptoProvider, bytes: Uint8Array, password: string, name: string, options?: DecodeOptions): StoreImage<Meta>;
+  /**
+   * The PKCS #8 key of an entry, for formats whose keys are not EncryptedPrivateKeyInfo under the
+   * file's password (Java keystores); the others are decrypted with that password.
+   */
+  decryptKey?(provider: CryptoProvider, entry: StoredEntry, password: string, options: DecodeOptions, name: string): Uint8Array;
   /** The whole file; fails with CONFLICT when an entry does not fit the format's limits. */
   encode(provider: CryptoProvider, image: StoreImage<Meta>, password: string, name: string): Uint8Array;
   /** How a key added to this file is encrypted. */

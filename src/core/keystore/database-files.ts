@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { badInput } from '../errors.js';
 import { isPkcs12 } from '../pki/pkcs12.js';
 import { isCmsFile, peekCmsHeader } from './cms/index.js';
+import { peekJavaKeyStore } from './jks/keystore-file.js';
 import { fileExists, readFileOrFail, withFileLock } from './file-io.js';
 import { requestDatabasePathFor } from './requests/cms-container.js';
 import { pendingStashPathFor } from './password-change.js';
@@ -13,7 +14,7 @@ import { stashPathFor } from './stash.js';
 /** What can be said of a file without its password, and more with it. */
 export interface KeyDatabaseSummary {
   path: string;
-  type: 'cms' | 'pkcs12';
+  type: 'cms' | 'pkcs12' | 'jks' | 'jceks';
   /** CMS: key database, request database or CRL file. */
   fileType?: 'key' | 'request' | 'crl';
   version?: number;
@@ -33,7 +34,9 @@ export async function peekKeyDatabase(file: string): Promise<KeyDatabaseSummary>
     return { path: file, type: 'cms', fileType: h.fileType, version: h.version, recordLength: h.recordLength, entryCount: h.recordCount, size: bytes.length, mode };
   }
   if (isPkcs12(bytes)) return { path: file, type: 'pkcs12', size: bytes.length, mode };
-  throw badInput(`${name} is not a key database (neither an IBM CMS .kdb nor a PKCS #12 file)`);
+  const java = peekJavaKeyStore(bytes);
+  if (java) return { path: file, type: java.format, version: java.version, entryCount: java.entryCount, size: bytes.length, mode };
+  throw badInput(`${name} is not a key database (neither an IBM CMS .kdb, a PKCS #12 file nor a Java keystore)`);
 }
 
 /** Deletes a key database with its request database and stash; returns the files removed. */

@@ -6,11 +6,13 @@ import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provid
 import { badInput, conflict, notFound, usage, KymanError } from '../errors.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
 import { publicKeyMatches, summarizeCertificate } from '../pki/certificate/index.js';
-import type { FileBackend, StoredEntry, StoreImage } from './backend.js';
+import type { DecodeOptions, FileBackend, StoredEntry, StoreImage } from './backend.js';
 import { cmsBackend } from './cms-backend.js';
 import { isCmsFile } from './cms/index.js';
 import { readFileOrFail, withFileLock, writeFileAtomic, fileExists } from './file-io.js';
 import { pkcs12Backend } from './pkcs12-backend.js';
+import { jceksBackend, jksBackend } from './jks/jks-backend.js';
+import { javaKeyStoreFormat } from './jks/keystore-file.js';
 import { isPkcs12 } from '../pki/pkcs12.js';
 import type { AddOptions, KeyStore, KeyStoreEntry, KeyStoreInfo } from './types.js';
 import { checkLabel } from './labels.js';
@@ -20,8 +22,10 @@ import { closestWord } from '../did-you-mean.js';
 export function backendFor(bytes: Uint8Array, name: string): FileBackend<unknown> {
   if (isCmsFile(bytes)) return cmsBackend as FileBackend<unknown>;
   if (isPkcs12(bytes)) return pkcs12Backend as FileBackend<unknown>;
+  const java = javaKeyStoreFormat(bytes);
+  if (java) return (java === 'jks' ? jksBackend : jceksBackend) as FileBackend<unknown>;
   if (bytes.length === 0) throw badInput(`${name} is empty: it is not a key database`);
-  throw badInput(`${name} is not a key database (neither an IBM CMS .kdb nor a PKCS #12 file)`);
+  throw badInput(`${name} is not a key database (neither an IBM CMS .kdb, a PKCS #12 file nor a Java keystore)`);
 }
 
 function view(e: StoredEntry): KeyStoreEntry {
@@ -33,14 +37,19 @@ export interface OpenOptions {
   provider: CryptoProvider;
   /** How long to wait for another writer's lock (ms). */
   lockTimeoutMs?: number;
+  /** Java keystores: the password of their private keys (default: the store password). */
+  keyPassword?: string;
+  /** Told of entries the file holds that kyman leaves out. */
+  onNotice?: (message: string) => void;
 }
 
 export class FileKeyStore implements KeyStore {
   readonly path: string;
-  readonly type: 'cms' | 'pkcs12';
+  readonly type: 'cms' | 'pkcs12' | 'jks' | 'jceks';
   readonly #backend: FileBackend<unknown>;
   readonly #provider: CryptoProvider;
   readonly #lockTimeoutMs?: number;
+  readonly #decodeOptions: DecodeOptions;
   #password: string;
   #image: StoreImage<unknown>;
   #bytes: Uint8Array;
@@ -54,6 +63,7 @@ export class FileKeyStore implements KeyStore {
     this.#password = options.password;
     this.#provider = options.provider;
     this.#lockTimeoutMs = options.lockTimeoutMs;
+    this.#decodeOptions = { keyPassword: options.keyPassword };
   }
 
   /** Opens an existing database: the password and the file's integrity are checked here. */
@@ -61,7 +71,7 @@ export class FileKeyStore implements KeyStore {
     const bytes = await readFileOrFail(file, 'key database');
     const name = path.basename(file);
     const backend = backendFor(bytes, name);
-    const image = backend.decode(options.provider, bytes, options.password, name);
+    const image = backend.decode(options.provider, bytes, options.password, name, { keyPassword: options.keyPassword, onNotice: options.onNotice });
     return new FileKeyStore(file, backend, image, bytes, options);
   }
 
@@ -139,6 +149,11 @@ export class FileKeyStore implements KeyStore {
   /** The password this handle was opened with; the companion files (.rdb, .sth) share it. */
   get password(): string {
     return this.#password;
+  }
+
+  /** Why this file cannot be changed (a format kyman reads but does not write), or undefined. */
+  get readOnly(): string | undefined {
+    return this.#backend.readOnly?.(this.#name);
   }
 
   /** The backend-specific metadata (CMS version and record length, PKCS #12 legacy mode). */
@@ -269,6 +284,8 @@ export class FileKeyStore implements KeyStore {
   }
 
   #decrypt(e: StoredEntry): Uint8Array {
+    // A format with keys of its own kind says itself what a key that will not open means.
+    if (this.#backend.decryptKey) return this.#backend.decryptKey(this.#provider, e, this.#password, this.#decodeOptions, this.#name);
     try {
       return decryptPrivateKeyInfo(this.#provider, e.encryptedKey!, this.#password);
     } catch (error) {
@@ -300,6 +317,8 @@ export class FileKeyStore implements KeyStore {
    * read it), apply the change to a copy, write it atomically, release.
    */
   async #change<T>(apply: (image: StoreImage<unknown>) => T, newPassword?: string): Promise<T> {
+    const readOnly = this.readOnly;
+    if (readOnly) throw usage(readOnly);
     return withFileLock(
       this.path,
       async () => {

@@ -17,4 +17,5 @@ export { changeKeyStorePassword, finishPasswordChange, stashedPassword, pendingS
 export { convertKeyStore } from './convert.js';
 export type { ConvertOptions } from './convert.js';
 export { peekKeyDatabase, deleteKeyStore } from './database-files.js';
+export { isJavaKeyStore } from './jks/keystore-file.js';
 export type { KeyDatabaseSummary } from './database-files.js';

@@ -17,7 +17,7 @@ export async function upgradeKeyStore(store: FileKeyStore): Promise<boolean> {
 
 /** Changes a CMS database's record length, refusing (and naming the entry) when one would not fit. */
 export async function changeRecordLength(store: FileKeyStore, recordLength: number): Promise<void> {
-  if (store.type !== 'cms') throw usage(`${path.basename(store.path)} is a PKCS #12 file: only CMS databases have a record length`);
+  if (store.type !== 'cms') throw usage(`${path.basename(store.path)} is ${store.type === 'pkcs12' ? 'a PKCS #12 file' : 'a Java keystore'}: only CMS databases have a record length`);
   checkRecordLength(recordLength);
   await store.updateMeta((meta) => ({ ...(meta as CmsMeta), recordLength }));
 }

@@ -1,4 +1,4 @@
-// Opening a key store: a key database file (its backend read from its first bytes) or a token by its URI.
+// Opening a key store: a key database file (its backend read from its first bytes, Java keystores read-only) or a token by its URI.
 
 import { softwareProvider } from '../crypto/software.js';
 import { usage } from '../errors.js';
@@ -15,7 +15,13 @@ export interface OpenKeyStoreOptions extends PasswordOptions {
 /** Opens a key database file; the backend is read from the file's first bytes. */
 export async function openKeyDatabase(file: string, options: OpenKeyStoreOptions): Promise<FileKeyStore> {
   if (isPkcs11Uri(file)) throw usage(`${file} is a token, not a key database file`);
-  const store = await FileKeyStore.open(file, { provider: options.provider ?? softwareProvider(), password: options.password, lockTimeoutMs: options.lockTimeoutMs });
+  const store = await FileKeyStore.open(file, {
+    provider: options.provider ?? softwareProvider(),
+    password: options.password,
+    lockTimeoutMs: options.lockTimeoutMs,
+    keyPassword: options.keyPassword,
+    onNotice: options.onNotice,
+  });
   if (options.upgrade) await upgradeKeyStore(store);
   return store;
 }

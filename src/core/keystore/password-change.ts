@@ -18,7 +18,7 @@
 import { promises as fs } from 'node:fs';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { softwareProvider } from '../crypto/software.js';
-import { KymanError } from '../errors.js';
+import { KymanError, usage } from '../errors.js';
 import { checkNewPassword } from './create.js';
 import { FileKeyStore } from './file-key-store.js';
 import { fileExists, readFileOrFail, realTarget, renameDurably, withFileLock, writeFileAtomic } from './file-io.js';
@@ -114,6 +114,8 @@ export async function stashedPassword(
  * lock, in the order above, so that no crash leaves a database its stash cannot open.
  */
 export async function changeKeyStorePassword(store: FileKeyStore, newPassword: string): Promise<{ stash?: string; pendingRequests: number }> {
+  // Refused before a new stash is written beside a file that will not be rewritten.
+  if (store.readOnly) throw usage(store.readOnly);
   checkNewPassword(newPassword);
   const provider = store.provider;
   return withFileLock(

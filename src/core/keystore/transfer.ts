@@ -13,6 +13,8 @@ import { encodePem } from '../pki/pem.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from '../pki/pbe.js';
 import { writePkcs7 } from '../pki/pkcs7.js';
 import { isPkcs12, readPkcs12, writePkcs12, type Pkcs12Bag } from '../pki/pkcs12.js';
+import { javaKeyStoreImport } from './jks/jks-backend.js';
+import { javaKeyStoreFormat } from './jks/keystore-file.js';
 import { encryptedPrivateKeyPem, readPrivateKeyFile, EXPORT_KEY_PROTECTION } from '../pki/private-key.js';
 import { labelFor } from './labels.js';
 import type { KeyStore, KeyStoreEntry } from './types.js';
@@ -66,6 +68,12 @@ export interface ImportKeyPairOptions {
   importPassword?: string;
   label?: string;
   isDefault?: boolean;
+  /** A Java keystore's key password, when its key has one of its own (default: --import-pass). */
+  keyPassword?: string;
+  /** The imported file's name, for messages. */
+  fileName?: string;
+  /** Told of entries a Java keystore holds that are left out (secret keys). */
+  onNotice?: (message: string) => void;
   /** Add the other certificates (the chain) of a PKCS #12 file as trusted certificates too. */
   withChain?: boolean;
   provider?: CryptoProvider;
@@ -82,7 +90,14 @@ export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options:
   let handle: PrivateKeyHandle;
   let friendlyName: string | undefined;
   let others: Uint8Array[] = [];
-  if (isPkcs12(bytes) && !options.keyFile) {
+  if (javaKeyStoreFormat(bytes) && !options.keyFile) {
+    if (options.importPassword === undefined) throw usage('give the Java keystore\'s store password with --import-pass');
+    const found = javaKeyStoreImport(provider, bytes, options.importPassword, { keyPassword: options.keyPassword, onNotice: options.onNotice }, options.fileName ?? 'the Java keystore');
+    if ('certificates' in found) return addCertificates(store, found.certificates.map((c) => c.certificate), { label: options.label ?? found.certificates[0]?.alias, trusted: true });
+    ({ certificate, pkcs8, others } = found.key);
+    handle = provider.importPrivateKey(pkcs8);
+    friendlyName = found.key.alias;
+  } else if (isPkcs12(bytes) && !options.keyFile) {
     if (options.importPassword === undefined) throw usage('give the PKCS #12 file\'s password with --import-pass');
     const p12 = readPkcs12(provider, bytes, options.importPassword);
     const key = p12.bags.find((b) => b.type === 'key');

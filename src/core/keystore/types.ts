@@ -2,7 +2,7 @@
 
 import type { CryptoProvider, KeySpec, PrivateKeyHandle } from '../crypto/provider.js';
 
-export type KeyStoreType = 'cms' | 'pkcs12' | 'pkcs11';
+export type KeyStoreType = 'cms' | 'pkcs12' | 'jks' | 'jceks' | 'pkcs11';
 
 /** One entry as callers see it: a label, a certificate, perhaps a private key, two flags. */
 export interface KeyStoreEntry {
@@ -16,7 +16,7 @@ export interface KeyStoreEntry {
 export interface KeyStoreInfo {
   readonly type: KeyStoreType;
   readonly path: string;
-  /** CMS format version (3, 4, 6); absent for other types. */
+  /** CMS format version (3, 4, 6), Java keystore version (1, 2); absent for other types. */
   readonly version?: number;
   /** CMS record length in bytes; absent for other types. */
   readonly recordLength?: number;
@@ -70,6 +70,10 @@ export interface KeyStore {
 /** How a key database file is opened or created: its password, the provider, how long to wait for a lock. */
 export interface PasswordOptions {
   password: string;
+  /** Java keystores: the password of their private keys (default: the store password). */
+  keyPassword?: string;
+  /** Told of entries a file holds that kyman leaves out (a JCEKS secret key). */
+  onNotice?: (message: string) => void;
   provider?: CryptoProvider;
   lockTimeoutMs?: number;
 }
