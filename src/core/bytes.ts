@@ -1,5 +1,20 @@
 // Byte-string helpers every layer uses: joining, comparing, ordering and hex.
 
+/**
+ * Text as its UTF-16 code units, two bytes each, high byte first: characters beyond the BMP come
+ * out as their surrogate pairs. A BMPString's content, PKCS #12's password form (RFC 7292 B.1) and
+ * what Java's keystores feed to SHA-1 as the password.
+ */
+export function utf16beBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 2);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    out[2 * i] = unit >> 8;
+    out[2 * i + 1] = unit & 0xff;
+  }
+  return out;
+}
+
 /** The parts joined into one new array. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { asBytes, compareBytes, concat, equalBytes, sameBytes, toHex } from '../../src/core/bytes.js';
+import { asBytes, compareBytes, concat, equalBytes, sameBytes, toHex, utf16beBytes } from '../../src/core/bytes.js';
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
 
@@ -69,5 +69,11 @@ describe('bytes', () => {
     assert.equal(view.byteOffset, 2);
     const node = Buffer.from([9, 8, 7]).subarray(1);
     assert.deepEqual([...asBytes(node)], [8, 7]);
+  });
+
+  it('utf16beBytes writes UTF-16 code units high byte first, a character beyond the BMP as its surrogate pair', () => {
+    assert.equal(toHex(utf16beBytes('aé€')), '006100e920ac');
+    assert.equal(toHex(utf16beBytes('\u{1f600}')), 'd83dde00');
+    assert.equal(utf16beBytes('').length, 0);
   });
 });

@@ -7,6 +7,8 @@
 // cheaper, and one writer means one set of DER rules (minimal INTEGERs, definite lengths, sorted
 // SET OF members where the caller sorts them). The schema classes and pkijs only read.
 
+import { utf16beBytes } from '../bytes.js';
+
 export const TAG = {
   BOOLEAN: 0x01,
   INTEGER: 0x02,
@@ -135,13 +137,7 @@ export function latin1Bytes(text: string): Uint8Array {
  * the BMP come out as their surrogate pairs, as OpenSSL and Java write a PKCS #12 friendlyName.
  */
 export function bmpString(text: string): Uint8Array {
-  const content = new Uint8Array(text.length * 2);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    content[2 * i] = c >> 8;
-    content[2 * i + 1] = c & 0xff;
-  }
-  return tlv(TAG.BMP_STRING, content);
+  return tlv(TAG.BMP_STRING, utf16beBytes(text));
 }
 
 /** A UniversalString (X.680 §41.16): each code point as four octets, big-endian (UCS-4). */

@@ -8,6 +8,7 @@ import { EncryptedPrivateKeyInfo, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import * as asn1js from 'asn1js';
 import { PBES2Params, PBKDF2Params } from 'pkijs';
 import type { CbcCipher, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
+import { concat, utf16beBytes } from '../bytes.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
 import * as DER from '../der/writer.js';
 import { HMAC_OID, OID } from '../der/oids.js';
@@ -134,13 +135,7 @@ export const PKCS12_MAC_ID = 3;
  * An empty password is the terminator alone, as OpenSSL and Java encode it.
  */
 export function pkcs12PasswordBytes(password: string): Uint8Array {
-  const out = new Uint8Array(password.length * 2 + 2);
-  for (let i = 0; i < password.length; i++) {
-    const c = password.charCodeAt(i); // surrogate pairs come out as UTF-16, as OpenSSL's utf8->uni does
-    out[2 * i] = c >> 8;
-    out[2 * i + 1] = c & 0xff;
-  }
-  return out;
+  return concat([utf16beBytes(password), new Uint8Array(2)]);
 }
 
 /** RFC 7292 B.2: the PKCS #12 key derivation function; `password` is already in BMPString form. */

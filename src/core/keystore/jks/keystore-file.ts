@@ -9,14 +9,13 @@
 // as a Java serialized SealedObject. The file ends with SHA-1(password as UTF-16BE ‖ "Mighty
 // Aphrodite" ‖ everything before), which is what the store password verifies.
 
-import { equalBytes } from '../../bytes.js';
+import { equalBytes, utf16beBytes } from '../../bytes.js';
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { tryReadTlv } from '../../der/reader.js';
 import { TAG } from '../../der/writer.js';
 import { badInput, badPassword } from '../../errors.js';
 import { DataInput } from './data-input.js';
 import { skipSerializedObject } from './object-stream.js';
-import { javaPasswordBytes } from './password-bytes.js';
 import { readProtectedKey, recoverPrivateKey } from './protected-key.js';
 
 export type JavaKeyStoreFormat = 'jks' | 'jceks';
@@ -68,7 +67,7 @@ export function peekJavaKeyStore(bytes: Uint8Array): { format: JavaKeyStoreForma
 
 /** The SHA-1 integrity digest a keystore with this body and password ends with. */
 export function keyStoreDigest(provider: CryptoProvider, body: Uint8Array, password: string): Uint8Array {
-  const passwordBytes = javaPasswordBytes(password);
+  const passwordBytes = utf16beBytes(password);
   const input = new Uint8Array(passwordBytes.length + DIGEST_WHITENER.length + body.length);
   input.set(passwordBytes);
   input.set(DIGEST_WHITENER, passwordBytes.length);

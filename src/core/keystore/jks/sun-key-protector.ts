@@ -5,9 +5,8 @@
 // the previous block), one 20-byte block at a time; the password is its UTF-16BE bytes. The final
 // digest is how a wrong password is told: it is checked before the key is handed on.
 
-import { concat, equalBytes } from '../../bytes.js';
+import { concat, equalBytes, utf16beBytes } from '../../bytes.js';
 import type { CryptoProvider } from '../../crypto/provider.js';
-import { javaPasswordBytes } from './password-bytes.js';
 
 const SALT_LENGTH = 20;
 const DIGEST_LENGTH = 20;
@@ -15,7 +14,7 @@ const DIGEST_LENGTH = 20;
 /** The PKCS #8 PrivateKeyInfo inside, or undefined when the password is not the one it was protected with. */
 export function recoverSunProtectedKey(provider: CryptoProvider, protectedKey: Uint8Array, password: string): Uint8Array | undefined {
   if (protectedKey.length < SALT_LENGTH + DIGEST_LENGTH) return undefined;
-  const passwordBytes = javaPasswordBytes(password);
+  const passwordBytes = utf16beBytes(password);
   const salt = protectedKey.subarray(0, SALT_LENGTH);
   const encrypted = protectedKey.subarray(SALT_LENGTH, protectedKey.length - DIGEST_LENGTH);
   const check = protectedKey.subarray(protectedKey.length - DIGEST_LENGTH);
