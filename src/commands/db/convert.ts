@@ -14,6 +14,7 @@ export default class DbConvert extends KymanCommand<typeof DbConvert> {
     '<%= config.bin %> <%= command.id %> server.kdb server.p12',
     { description: 'A copy of a CMS database with larger records (the extension says CMS)', command: '<%= config.bin %> <%= command.id %> old.kdb new.kdb --record-length 10000' },
     { description: 'PKCS #12 to CMS with a new password', command: '<%= config.bin %> <%= command.id %> keys.p12 keys.kdb --pass env:P12_PASS --new-pass env:KDB_PASS' },
+    { description: 'A Java keystore to PKCS #12, one key having its own password (keytool -keypass)', command: '<%= config.bin %> <%= command.id %> store.jks store.p12 --pass env:STORE_PASS --jks-key-pass env:KEY_PASS' },
   ];
   static override args = {
     source: Args.string({ description: 'The database to read.', required: true }),
