@@ -29,7 +29,7 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
     label: Flags.string({ summary: 'Label of the (first) new entry; default: the PKCS #12 friendly name or the subject\'s CN.' }),
     trust: Flags.boolean({ summary: 'Mark imported CA certificates trusted (default on; --no-trust to store them untrusted).', allowNo: true, default: true }),
     default: Flags.boolean({ summary: 'Make an imported key the default key.' }),
-    'with-chain': Flags.boolean({ summary: 'Also add the chain certificates that come with a key (PKCS #12 or PEM bundle).' }),
+    'with-chain': Flags.boolean({ summary: 'Also add the chain certificates that come with a key (PKCS #12, Java keystore or PEM bundle): the root trusted, intermediates not.' }),
   };
 
   async run() {

@@ -74,7 +74,7 @@ export interface ImportKeyPairOptions {
   fileName?: string;
   /** Told of entries a Java keystore holds that are left out (secret keys). */
   onNotice?: (message: string) => void;
-  /** Add the other certificates (the chain) of a PKCS #12 file as trusted certificates too. */
+  /** Add the other certificates (the chain) of a PKCS #12 file or Java keystore too: the root trusted, intermediates not. */
   withChain?: boolean;
   provider?: CryptoProvider;
 }
@@ -127,7 +127,8 @@ export async function importKeyPair(store: KeyStore, bytes: Uint8Array, options:
     for (const der of orderChain(provider, certificate, others).slice(1)) {
       const existing = store.entries().find((e) => sameBytes(e.certificate, der));
       if (existing) result.skipped.push({ label: existing.label, subject: summarizeCertificate(der).subject });
-      else result.added.push(await store.addCertificate(labelFor(der, (l) => store.has(l)), der, { trusted: true }));
+      // The root trusted, intermediates not, as `req receive --add-chain` and `pki apply` add a chain.
+      else result.added.push(await store.addCertificate(labelFor(der, (l) => store.has(l)), der, { trusted: readCertificate(provider, der).selfSigned }));
     }
   }
   return result;

@@ -72,7 +72,8 @@ describe('kyman and Java keystores (JKS, JCEKS)', function () {
     ok(kyman(['db', 'create', db, '--pass', 'env:P'], { env }), 'db create');
     const r = kymanJson(['cert', 'import', fixture('jks/store.jks'), '--db', db, '--pass', 'env:P', '--import-pass', 'env:P', '--with-chain'], { env });
     assert.equal(r.__status, 0, r.__stderr);
-    assert.deepEqual(r.added.map((e: any) => e.label), ['rsa-server', 'JKS Test Intermediate', 'JKS Test Root']);
+    // The chain as `req receive --add-chain` adds one: the root trusted, the intermediate not.
+    assert.deepEqual(r.added.map((e: any) => [e.label, e.kind === 'key' ? 'key' : e.trusted]), [['rsa-server', 'key'], ['JKS Test Intermediate', false], ['JKS Test Root', true]]);
     expectCleanFailure(kyman(['cert', 'import', fixture('jks/keypass.jks'), '--db', db, '--pass', 'env:P', '--import-pass', 'env:P'], { env }), 3, /--jks-key-pass/);
     ok(kyman(['cert', 'import', fixture('jks/keypass.jks'), '--db', db, '--pass', 'env:P', '--import-pass', 'env:P', '--jks-key-pass', 'env:KP'], { env }), 'import with --jks-key-pass');
     const t = kymanJson(['cert', 'import', fixture('jks/truststore.jks'), '--db', db, '--pass', 'env:P', '--import-pass', 'env:P'], { env });
