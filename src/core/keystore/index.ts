@@ -17,4 +17,17 @@ export { changeKeyStorePassword, finishPasswordChange, stashedPassword, pendingS
 export { convertKeyStore } from './convert.js';
 export type { ConvertOptions } from './convert.js';
 export { peekKeyDatabase, deleteKeyStore } from './database-files.js';
+export {
+  kymanSidecarPathFor,
+  checkPasswordExpiryDays,
+  readPasswordExpiry,
+  writePasswordExpiry,
+  renewPasswordExpiry,
+  passwordDaysLeft,
+  passwordExpiryWarning,
+  describePasswordExpiry,
+  MAX_PASSWORD_EXPIRY_DAYS,
+  PASSWORD_EXPIRY_WARNING_DAYS,
+} from './password-expiry.js';
+export type { PasswordExpiry } from './password-expiry.js';
 export type { KeyDatabaseSummary } from './database-files.js';
