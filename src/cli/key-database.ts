@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, stashedPassword, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
+import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, passwordExpiryWarning, stashedPassword, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
 import { canPrompt, databasePassword, PASSWORD_SPEC_HELP, readPasswordSpec, ask } from './password.js';
 
 export interface DatabaseFlags {
@@ -36,6 +36,14 @@ export async function openDatabase(flags: DatabaseFlags, warn: (message: string)
   const file = requireDb(flags);
   const resolved = await databasePassword(file, flags.pass);
   if (resolved.warning) warn(resolved.warning);
+  const opened = await openWithPassword(file, flags, resolved, warn);
+  // gskkyman's own rule for an expired password is not known: kyman warns and goes on.
+  const expiry = await passwordExpiryWarning(file);
+  if (expiry) warn(expiry);
+  return opened;
+}
+
+async function openWithPassword(file: string, flags: DatabaseFlags, resolved: { password: string; source: 'flag' | 'stash' | 'prompt' }, warn: (message: string) => void): Promise<{ store: FileKeyStore; password: string }> {
   let keyPassword: string | undefined;
   if (flags['jks-key-pass'] !== undefined) {
     const given = readPasswordSpec(flags['jks-key-pass'], '--jks-key-pass');

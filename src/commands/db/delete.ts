@@ -4,7 +4,7 @@ import { KymanCommand } from '../../cli/base-command.js';
 import { confirmOrStop, forceFlag } from '../../cli/confirm.js';
 
 export default class DbDelete extends KymanCommand<typeof DbDelete> {
-  static override summary = 'Delete a key database with its request database and stash file.';
+  static override summary = 'Delete a key database with its request database, stash file and kyman settings file (name.kyman.json, the password expiry).';
   static override description = 'Asks first on a terminal; scripts must say --force. gskkyman: "Delete database".';
   static override examples = ['<%= config.bin %> <%= command.id %> old.kdb', { description: 'In a script', command: '<%= config.bin %> <%= command.id %> old.kdb --force' }];
   static override args = { file: Args.string({ description: 'The database file.', required: true }) };

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { KymanError, peekKeyDatabase, stashedPassword, openKeyStore, stashPathFor, usage } from '../../core/index.js';
+import { describePasswordExpiry, KymanError, passwordDaysLeft, peekKeyDatabase, readPasswordExpiry, stashedPassword, openKeyStore, stashPathFor, usage } from '../../core/index.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { readPasswordSpec } from '../../cli/password.js';
 import { wrongPassword } from '../../cli/key-database.js';
@@ -49,6 +49,8 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
       }
     }
     const wider = widerThanOwner(summary.mode);
+    const now = new Date();
+    const expiry = await readPasswordExpiry(file);
     const result = {
       path: file,
       type: summary.type,
@@ -61,6 +63,8 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
       integrity,
       integrityError: integrityNote,
       stash: stash ? stash.path : undefined,
+      passwordExpires: expiry ? expiry.expires : null,
+      passwordDaysLeft: expiry ? passwordDaysLeft(expiry.expires, now) : null,
       size: summary.size,
       mode: summary.mode,
       modeWiderThan0600: wider !== undefined,
@@ -87,6 +91,7 @@ export default class DbInfo extends KymanCommand<typeof DbInfo> {
               ? out.red(`FAILED: ${integrityNote}`)
               : 'not checked (no password: give --pass or create a stash)',
         ],
+        ['Password expires', (summary.fileType ?? 'key') === 'key' ? describePasswordExpiry(expiry, now) : undefined],
         ['Stash file', stash ? stash.path : `none (${stashPathFor(file)} not found)`],
         ['Size', `${summary.size} bytes`],
         ['Mode', summary.mode + (wider ? out.yellow(`  (wider than 0600: ${wider}; kept as it is, chmod 600 to close it)`) : '')],

@@ -1,4 +1,4 @@
-import { changeKeyStorePassword } from '../../core/index.js';
+import { changeKeyStorePassword, describePasswordExpiry, MAX_PASSWORD_EXPIRY_DAYS } from '../../core/index.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { newPassword } from '../../cli/password.js';
@@ -11,19 +11,22 @@ export default class DbPasswd extends KymanCommand<typeof DbPasswd> {
   static override examples = [
     '<%= config.bin %> <%= command.id %> --db server.kdb',
     { description: 'From a script: old password from the stash, new one from a file', command: '<%= config.bin %> <%= command.id %> --db server.kdb --new-pass file:new.txt' },
+    { description: 'A new password good for 90 days', command: '<%= config.bin %> <%= command.id %> --db server.kdb --new-pass file:new.txt --pass-expire 90' },
   ];
   static override flags = {
     ...commonFlags,
     'new-pass': Flags.string({ summary: 'New password source: env:VAR, file:PATH, fd:N, stdin or pass:TEXT. Default: asked twice.', helpValue: 'SPEC' }),
+    'pass-expire': Flags.integer({ summary: `Days until the new password expires (gsk8capicmd -expire), 0 for never, at most ${MAX_PASSWORD_EXPIRY_DAYS}. Default: the interval the old password had, from today; never if it had none.`, helpValue: 'DAYS' }),
   };
 
   async run() {
     const { store } = await openDatabase(this.flags, (m) => this.note(m));
     const pw = await newPassword(this.flags['new-pass'], '--new-pass', store.path);
     if (pw.warning) this.note(pw.warning);
-    const { stash, pendingRequests } = await changeKeyStorePassword(store, pw.password);
+    const { stash, pendingRequests, passwordExpiry } = await changeKeyStorePassword(store, pw.password, { passwordExpiryDays: this.flags['pass-expire'] });
     const also = [pendingRequests ? `re-encrypted ${pendingRequests} pending request key${pendingRequests === 1 ? '' : 's'}` : '', stash ? `rewrote the stash file ${stash}` : ''].filter(Boolean);
     this.say(`Changed the password of ${store.path}${also.length ? `; ${also.join('; ')}` : ''}.`);
-    return { path: store.path, stash, pendingRequests };
+    if (passwordExpiry || this.flags['pass-expire'] !== undefined) this.say(`Password expires: ${describePasswordExpiry(passwordExpiry)}`);
+    return { path: store.path, stash, pendingRequests, passwordExpires: passwordExpiry?.expires ?? null };
   }
 }

@@ -10,6 +10,7 @@ import { createKeyStore, DEFAULT_RECORD_LENGTH } from './create.js';
 import type { FileKeyStore } from './file-key-store.js';
 import { fileExists, withFileLock } from './file-io.js';
 import { openKeyDatabase } from './open.js';
+import { copyKymanSidecar } from './password-expiry.js';
 
 export interface ConvertOptions {
   type: 'cms' | 'pkcs12';
@@ -48,6 +49,8 @@ export async function convertKeyStore(source: FileKeyStore, target: string, opti
     await withFileLock(target, async () => {
       if (await fileExists(target)) throw conflict(`${target} already exists: choose another name, or delete it first`);
       await fs.rename(temp, target);
+      // The password expiry goes with the entries: the same password, or one the person chose now.
+      await copyKymanSidecar(source.path, target);
     });
   } finally {
     await fs.rm(temp, { force: true });

@@ -12,6 +12,7 @@ import { DEFAULT_RECORD_LENGTH, newCmsDatabase } from './cms/index.js';
 import { FileKeyStore } from './file-key-store.js';
 import { pkcs12Backend, type Pkcs12Meta } from './pkcs12-backend.js';
 import { writeStashFile } from './stash.js';
+import { checkPasswordExpiryDays, writePasswordExpiry } from './password-expiry.js';
 import type { PasswordOptions } from './types.js';
 
 // gskkyman's default record length for a new CMS database is a fact of the CMS format; it is offered here beside its bounds.
@@ -34,6 +35,10 @@ export interface CreateKeyStoreOptions extends PasswordOptions {
    * have expired or are not yet valid, cannot be read, or repeat another are left out.
    */
   trustedCertificates?: readonly Uint8Array[];
+  /** Days until the password expires (gsk8capicmd -expire), kept in kyman's sidecar; 0 or absent: never. */
+  passwordExpiryDays?: number;
+  /** The time the expiry counts from (tests). */
+  now?: Date;
 }
 
 export function checkRecordLength(n: number): number {
@@ -54,6 +59,7 @@ export function checkNewPassword(password: string): string {
 export async function createKeyStore(file: string, options: CreateKeyStoreOptions): Promise<FileKeyStore> {
   const provider = options.provider ?? softwareProvider();
   checkNewPassword(options.password);
+  if (options.passwordExpiryDays !== undefined) checkPasswordExpiryDays(options.passwordExpiryDays);
   const type = options.type ?? 'cms';
   let backend: FileBackend<unknown>;
   let meta: unknown;
@@ -70,6 +76,8 @@ export async function createKeyStore(file: string, options: CreateKeyStoreOption
   const entries = options.trustedCertificates ? trustedEntries(provider, options.trustedCertificates, new Date()) : [];
   const store = await FileKeyStore.create(file, { entries, meta }, backend, { provider, password: options.password, lockTimeoutMs: options.lockTimeoutMs });
   if (options.stash) await writeStashFile(file, options.password, provider);
+  // Also clears a sidecar a database of the same name, removed by hand, left behind.
+  await writePasswordExpiry(file, options.passwordExpiryDays ?? 0, options.now);
   return store;
 }
 

@@ -10,6 +10,7 @@ import { fileExists, readFileOrFail, withFileLock } from './file-io.js';
 import { requestDatabasePathFor } from './requests/cms-container.js';
 import { pendingStashPathFor } from './password-change.js';
 import { stashPathFor } from './stash.js';
+import { kymanSidecarPathFor } from './password-expiry.js';
 
 /** What can be said of a file without its password, and more with it. */
 export interface KeyDatabaseSummary {
@@ -39,7 +40,7 @@ export async function peekKeyDatabase(file: string): Promise<KeyDatabaseSummary>
   throw badInput(`${name} is not a key database (neither an IBM CMS .kdb, a PKCS #12 file nor a Java keystore)`);
 }
 
-/** Deletes a key database with its request database and stash; returns the files removed. */
+/** Deletes a key database with its request database, stash and kyman sidecar; returns the files removed. */
 export async function deleteKeyStore(file: string): Promise<string[]> {
   const bytes = await readFileOrFail(file, 'key database');
   if (!isCmsFile(bytes) && !isPkcs12(bytes)) throw badInput(`${path.basename(file)} is not a key database: not deleting it`);
@@ -47,7 +48,7 @@ export async function deleteKeyStore(file: string): Promise<string[]> {
     const removed: string[] = [];
     // The new stash an interrupted password change left goes too, but is not worth naming.
     await fs.rm(await pendingStashPathFor(file), { force: true });
-    const companions = [file, requestDatabasePathFor(file), stashPathFor(file)];
+    const companions = [file, requestDatabasePathFor(file), stashPathFor(file), kymanSidecarPathFor(file)];
     for (const f of [...new Set(companions)]) {
       if (await fileExists(f)) {
         await fs.rm(f);

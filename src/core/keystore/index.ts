@@ -18,4 +18,17 @@ export { convertKeyStore } from './convert.js';
 export type { ConvertOptions } from './convert.js';
 export { peekKeyDatabase, deleteKeyStore } from './database-files.js';
 export { isJavaKeyStore } from './jks/keystore-file.js';
+export {
+  kymanSidecarPathFor,
+  checkPasswordExpiryDays,
+  readPasswordExpiry,
+  writePasswordExpiry,
+  renewPasswordExpiry,
+  passwordDaysLeft,
+  passwordExpiryWarning,
+  describePasswordExpiry,
+  MAX_PASSWORD_EXPIRY_DAYS,
+  PASSWORD_EXPIRY_WARNING_DAYS,
+} from './password-expiry.js';
+export type { PasswordExpiry } from './password-expiry.js';
 export type { KeyDatabaseSummary } from './database-files.js';

@@ -24,6 +24,7 @@ import { FileKeyStore } from './file-key-store.js';
 import { fileExists, readFileOrFail, realTarget, renameDurably, withFileLock, writeFileAtomic } from './file-io.js';
 import { changeRequestStorePassword } from './requests/actions.js';
 import { readStash, readStashFor, stashPathFor, writeStash } from './stash.js';
+import { checkPasswordExpiryDays, renewPasswordExpiry, writePasswordExpiry, type PasswordExpiry } from './password-expiry.js';
 
 /** The stash beside a database, where it really lives, and the new stash a password change writes beside it. */
 async function stashFiles(databaseFile: string): Promise<{ stash: string; pending: string }> {
@@ -111,12 +112,18 @@ export async function stashedPassword(
 /**
  * Changes the database password: every key re-encrypted, both MACs recomputed, the request
  * database's pending keys moved to the new password, an existing stash rewritten; all under one
- * lock, in the order above, so that no crash leaves a database its stash cannot open.
+ * lock, in the order above, so that no crash leaves a database its stash cannot open; then the
+ * password expiry set anew (the days given, else the interval it had; none stays none).
  */
-export async function changeKeyStorePassword(store: FileKeyStore, newPassword: string): Promise<{ stash?: string; pendingRequests: number }> {
+export async function changeKeyStorePassword(
+  store: FileKeyStore,
+  newPassword: string,
+  options: { passwordExpiryDays?: number; now?: Date } = {},
+): Promise<{ stash?: string; pendingRequests: number; passwordExpiry?: PasswordExpiry }> {
   // Refused before a new stash is written beside a file that will not be rewritten.
   if (store.readOnly) throw usage(store.readOnly);
   checkNewPassword(newPassword);
+  if (options.passwordExpiryDays !== undefined) checkPasswordExpiryDays(options.passwordExpiryDays);
   const provider = store.provider;
   return withFileLock(
     store.path,
@@ -137,7 +144,10 @@ export async function changeKeyStorePassword(store: FileKeyStore, newPassword: s
         throw error;
       }
       if (hasStash) await renameDurably(pending, stash);
-      return { stash: hasStash ? stashPathFor(store.path) : undefined, pendingRequests };
+      // A new password gets a new expiry: the days asked for, else the interval the old one had.
+      const passwordExpiry =
+        options.passwordExpiryDays !== undefined ? await writePasswordExpiry(store.path, options.passwordExpiryDays, options.now) : await renewPasswordExpiry(store.path, options.now);
+      return { stash: hasStash ? stashPathFor(store.path) : undefined, pendingRequests, passwordExpiry };
     },
     { timeoutMs: store.lockTimeoutMs },
   );
