@@ -59,7 +59,7 @@ export function compareWithDatabase(provider: CryptoProvider, sentDer: readonly 
       valid: result.valid,
       ...(top ? { anchor: top.subject } : {}),
       ...(anchorEntry ? { anchorLabel: anchorEntry.label } : {}),
-      ...(result.valid ? {} : { reason: result.reason?.message ?? (anchors.length ? 'no path to a trusted entry' : 'the database has no trusted CA entry') }),
+      ...(result.valid ? {} : { reason: anchors.length ? (result.reason?.message ?? 'no path to a trusted entry') : 'the database has no trusted CA or self-signed entry' }),
     },
   };
 }
