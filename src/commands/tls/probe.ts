@@ -89,6 +89,7 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
     { description: 'Probe a web server', command: '<%= config.bin %> <%= command.id %> www.example.com' },
     { description: 'A mail server that starts TLS inside SMTP', command: '<%= config.bin %> <%= command.id %> mail.example.com:25 --starttls smtp' },
     { description: 'A test server, trusting its own CA', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --json' },
+    { description: 'Check that a server sends the certificate of its key database, and that the database trusts its chain', command: '<%= config.bin %> <%= command.id %> www.example.com --db web.kdb' },
   ];
   static override args = { target: Args.string({ description: 'HOST:PORT of the server (port 443 when left out).', required: true }) };
   static override flags = {
