@@ -55,4 +55,4 @@ export { TokenRequestStore } from './keystore/requests/index.js';
 export type { OpenTokenKeyStoreOptions } from './keystore/pkcs11-key-store.js';
 export type { TlsSession, TlsSession12, TlsSession13 } from './tls/index.js';
 export { probeEndpoint, checkChain, scanEndpoint, suiteFlags, suiteName, CHAIN_HANDSHAKE_TIMEOUT_MS, DEFAULT_HELLO_TIMEOUT_MS, EXPIRY_WARNING_DAYS, MAX_HELLOS } from './tools/endpoint-probe/index.js';
-export type { EndpointProbeOptions, EndpointReport, Finding, Severity, ChainFindings, ScanResult, SuiteFinding, VersionFinding } from './tools/endpoint-probe/index.js';
+export type { DatabaseComparison, EndpointProbeOptions, EndpointReport, Finding, Severity, ChainFindings, ScanResult, SuiteFinding, VersionFinding } from './tools/endpoint-probe/index.js';

@@ -1,7 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { probeEndpoint, readCertificateFile, readFileOrFail, STARTTLS_PROTOCOLS, systemTrustStore, trustStoreOf, usage, type EndpointReport, type Severity, type TrustStore } from '../../core/index.js';
-import { KymanCommand } from '../../cli/base-command.js';
+import { commonFlags, KymanCommand } from '../../cli/base-command.js';
+import { openDatabase } from '../../cli/key-database.js';
 import { out, table } from '../../cli/output.js';
+import { databaseSection } from '../../cli/probe-db-report.js';
 import { withSpinner } from '../../cli/progress.js';
 import { parseTarget } from './client.js';
 
@@ -73,6 +75,7 @@ function render(r: EndpointReport): string {
         (c.extra.length ? `; not used: ${c.extra.join('; ')}` : ''),
     );
   } else if (r.chainWhy) parts.push(out.bold('\nCertificate chain'), `not checked: ${r.chainWhy}`);
+  if (r.db) parts.push(databaseSection(r.db));
   if (r.findings.length) parts.push(out.bold('\nFindings (worst first)'), table(r.findings, [{ header: 'Severity', get: (f) => f.severity }, { header: 'What to fix', get: (f) => f.text, flex: true }]));
   parts.push(`\n${out.bold('Verdict')}  ${r.verdict}`);
   return parts.join('\n');
@@ -86,6 +89,7 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
     { description: 'Probe a web server', command: '<%= config.bin %> <%= command.id %> www.example.com' },
     { description: 'A mail server that starts TLS inside SMTP', command: '<%= config.bin %> <%= command.id %> mail.example.com:25 --starttls smtp' },
     { description: 'A test server, trusting its own CA', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --json' },
+    { description: 'Check that a server sends the certificate of its key database, and that the database trusts its chain', command: '<%= config.bin %> <%= command.id %> www.example.com --db web.kdb' },
   ];
   static override args = { target: Args.string({ description: 'HOST:PORT of the server (port 443 when left out).', required: true }) };
   static override flags = {
@@ -93,6 +97,9 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
     starttls: Flags.string({ summary: 'Start TLS inside this protocol first, before each hello.', options: [...STARTTLS_PROTOCOLS] }),
     'ca-file': Flags.string({ summary: 'Trusted CA certificates (PEM, DER or PKCS #7), instead of the system store. Repeatable.', multiple: true, helpValue: 'FILE' }),
     'fail-on': Flags.string({ summary: 'Exit 1 when a finding is this severe or worse (for scripts and CI); without it, findings do not change the exit code.', options: [...SEVERITIES] }),
+    // No KYMAN_DB here: the comparison (and its password) only when asked for on the command line.
+    db: Flags.string({ char: 'd', summary: 'Key database (.kdb or .p12) to hold the server\'s chain against: is its certificate an entry, with its key, and would the database\'s trusted entries accept the chain.', helpValue: 'FILE' }),
+    pass: commonFlags.pass,
     timeout: Flags.string({ summary: `Seconds each hello (and each connection) may take; default 5, at most ${MAX_TIMEOUT_S}.`, helpValue: 'SECONDS' }),
   };
 
@@ -111,10 +118,12 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
       for (const file of f['ca-file']) certs.push(...readCertificateFile(await readFileOrFail(file)));
       trustStore = trustStoreOf(certs, f['ca-file']);
     } else trustStore = systemTrustStore(process.env);
+    const database = f.db ? (await openDatabase(f, (m) => this.note(m))).store : undefined;
     const report = await withSpinner(`probing ${host}:${port}`, () => probeEndpoint({
       host,
       port,
       trustStore,
+      ...(database ? { database } : {}),
       ...(f.servername ? { serverName: f.servername } : {}),
       ...(helloTimeoutMs ? { helloTimeoutMs } : {}),
       ...(f.starttls ? { starttls: { protocol: f.starttls as (typeof STARTTLS_PROTOCOLS)[number] } } : {}),

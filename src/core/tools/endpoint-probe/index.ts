@@ -4,12 +4,15 @@ import type { CryptoProvider } from '../../crypto/provider.js';
 import { softwareProvider } from '../../crypto/software.js';
 import { CIPHER_SUITES, CIPHER_SUITES_TLS12 } from '../../tls/suites.js';
 import { probe } from '../probe.js';
+import type { KeyStore } from '../../keystore/types.js';
 import type { TrustStore } from '../trust-store.js';
 import { checkChain, EXPIRY_WARNING_DAYS, type ChainFindings } from './chain.js';
+import { compareWithDatabase, databaseFindings, type DatabaseComparison } from './db-compare.js';
 import { scanEndpoint, type ScanResult, type Target } from './scan.js';
 import type { SuiteFlag } from './suite-names.js';
 
 export { checkChain, EXPIRY_WARNING_DAYS, MIN_RSA_BITS, type ChainFindings, type SentCertificate } from './chain.js';
+export { compareWithDatabase, databaseFindings, type DatabaseComparison, type RelatedEntry } from './db-compare.js';
 export { scanEndpoint, sendHello, DEFAULT_HELLO_TIMEOUT_MS, MAX_HELLOS, PROBED_VERSIONS, VERSION_NAMES, type ScanResult, type SuiteFinding, type Target, type VersionFinding } from './scan.js';
 export { clientHelloRecord, readServerAnswer, type HelloSpec, type ServerAnswer } from './hello.js';
 export { suiteFlags, suiteName, type SuiteFlag } from './suite-names.js';
@@ -24,6 +27,8 @@ export interface EndpointProbeOptions extends Target {
   trustStore: TrustStore;
   provider?: CryptoProvider;
   now?: Date;
+  /** A key database to hold the chain against: the report then has `db`, and a mismatch is a finding. */
+  database?: KeyStore;
 }
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
@@ -43,6 +48,8 @@ export interface EndpointReport {
   /** The chain check, and where the chain came from; `why` when there is none. */
   chain?: ChainFindings & { source: 'handshake' | 'hello' };
   chainWhy?: string;
+  /** The chain held against `database`, when one was given and a chain came. */
+  db?: DatabaseComparison;
   /** Worst first. */
   findings: Finding[];
   /** The first finding's text, or that nothing needs fixing. */
@@ -116,7 +123,12 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
   }
   if (sent?.length) chain = { ...checkChain(provider, sent, serverName, o.trustStore, o.now), source };
   else chainWhy ??= 'the server sent no certificate';
+  const db = o.database && sent?.length ? compareWithDatabase(provider, sent, o.database, o.now) : undefined;
   const findings = rank(scan, chain, chainWhy);
+  if (db) {
+    findings.push(...databaseFindings(db));
+    findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+  }
   const { legacyChain: _raw, ...found } = scan;
   return {
     host: o.host,
@@ -125,6 +137,7 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
     scan: found,
     ...(chain ? { chain } : {}),
     ...(chainWhy ? { chainWhy } : {}),
+    ...(db ? { db } : {}),
     findings,
     verdict: findings.length ? `fix first: ${findings[0].text}` : 'nothing to fix: modern versions, suites and groups, and a valid chain',
   };
