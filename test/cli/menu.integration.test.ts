@@ -98,9 +98,10 @@ describe('kyman menu', function () {
         await term.answer('Enter record length:');
         await term.answer('New password for server.kdb:', 'menu-pass-1');
         await term.answer('Repeat it:', 'menu-pass-1');
+        await term.answer('Enter password expiration in days', '90');
         await term.answer('stash file');
         await term.waitFor('Created server.kdb');
-        await term.waitFor('kyman db create server.kdb --pass env:KDB_PASS');
+        await term.waitFor('kyman db create server.kdb --pass env:KDB_PASS --pass-expire 90');
         await term.answer('Press Enter to continue.');
 
         // Straight into the Key Management Menu of the new database: a self-signed certificate, defaults taken.
@@ -207,6 +208,8 @@ describe('kyman menu', function () {
         const info = kymanJson(['db', 'info', db]);
         assert.equal(info.recordLength, 5000);
         assert.equal(info.integrity, 'verified');
+        // The password expiry asked at creation, 90 days out (a day's slack for midnight UTC).
+        assert.ok(info.passwordDaysLeft >= 89 && info.passwordDaysLeft <= 90, `password expires in ${info.passwordDaysLeft} days, not 90`);
       } finally {
         tmp.cleanup();
       }

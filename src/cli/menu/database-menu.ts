@@ -9,6 +9,7 @@ import {
   initToken,
   showToken,
   DEFAULT_RECORD_LENGTH,
+  MAX_PASSWORD_EXPIRY_DAYS,
   MAX_RECORD_LENGTH,
   MIN_RECORD_LENGTH,
   notFound,
@@ -136,9 +137,11 @@ async function createDatabase(): Promise<Session> {
       ? await askNumber({ message: 'Enter record length:', default: DEFAULT_RECORD_LENGTH, min: MIN_RECORD_LENGTH, max: MAX_RECORD_LENGTH })
       : undefined;
   const password = await askNewPassword(file);
+  // gskkyman asks for the password's expiration here; 0 keeps it for ever.
+  const passwordExpiryDays = await askNumber({ message: 'Enter password expiration in days (0 for none):', default: 0, min: 0, max: MAX_PASSWORD_EXPIRY_DAYS });
   const stash = await askYesNo('Store the password in a stash file for unattended use?', false);
   // Every answer is in: only now is anything written.
-  const store = await createKeyStore(file, { type, password, recordLength, stash });
+  const store = await createKeyStore(file, { type, password, recordLength, stash, passwordExpiryDays });
   lastDatabase = file;
   const summary = await peekKeyDatabase(file);
   showResult(
@@ -148,6 +151,7 @@ async function createDatabase(): Promise<Session> {
       type !== 'cms' && '--type', type !== 'cms' && type,
       recordLength !== undefined && recordLength !== DEFAULT_RECORD_LENGTH && '--record-length', recordLength !== undefined && recordLength !== DEFAULT_RECORD_LENGTH && String(recordLength),
       '--pass', `env:${PASS_ENV}`,
+      passwordExpiryDays > 0 && '--pass-expire', passwordExpiryDays > 0 && String(passwordExpiryDays),
       stash && '--stash',
     ]),
   );
