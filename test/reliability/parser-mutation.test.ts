@@ -45,9 +45,19 @@ const PASSWORDS: Record<string, string> = {
   'keytool/java.p12': 'changeit',
   'keytool/sign-srv.p12': 'keytool-pass',
   'keytool/import-keytool.p12': 'keytool-pass',
+  'jks/store.jks': 'jks-store-pass',
+  'jks/store.jceks': 'jks-store-pass',
+  'jks/truststore.jks': 'jks-store-pass',
+  'jks/keypass.jks': 'jks-store-pass',
+  'jks/store-keytool.p12': 'jks-store-pass',
+  'jks/keypass-keytool.p12': 'jks-store-pass',
 };
+/** Java keystore keys with a password of their own (keytool -keypass). */
+const KEY_PASSWORDS: Record<string, string> = { 'jks/keypass.jks': 'jks-key-pass' };
+/** Fixtures damaged on purpose: there is no whole file to start from. */
+const DAMAGED = ['jks/damaged-flipped.jks', 'jks/damaged-truncated.jks'];
 /** 600,000 PBKDF2 iterations a read: mutating it would spend the whole run on key derivation. */
-const SKIPPED = new Set(['gnutls/leaf.p12', 'README.md']);
+const SKIPPED = new Set(['gnutls/leaf.p12', 'README.md', ...DAMAGED]);
 
 type Kind = 'database' | 'stash' | 'certificates' | 'request' | 'key';
 
@@ -56,10 +66,11 @@ interface Sample {
   kind: Kind;
   bytes: Uint8Array;
   password: string;
+  keyPassword?: string;
 }
 
 function kindOf(name: string): Kind | undefined {
-  if (/\.(kdb|p12)$/.test(name)) return 'database';
+  if (/\.(kdb|p12|jks|jceks)$/.test(name)) return 'database';
   if (name.endsWith('.sth')) return 'stash';
   if (name.endsWith('.csr')) return 'request';
   if (/\.key$|epki-|pkcs8-/.test(name)) return 'key';
@@ -74,7 +85,7 @@ function samples(): Sample[] {
       const name = `${folder.name}/${file}`;
       const kind = kindOf(name);
       if (!kind || SKIPPED.has(name)) continue;
-      out.push({ name, kind, bytes: fixtureBytes(name), password: PASSWORDS[name] ?? (kind === 'key' ? 's3cret' : '') });
+      out.push({ name, kind, bytes: fixtureBytes(name), password: PASSWORDS[name] ?? (kind === 'key' ? 's3cret' : ''), keyPassword: KEY_PASSWORDS[name] });
     }
   }
   const provider = softwareProvider();
@@ -149,7 +160,7 @@ describe('reliability: seeded mutations of every parser input', function () {
       case 'database': {
         writeFileSync(file, bytes);
         await peekKeyDatabase(file);
-        const store = await openKeyDatabase(file, { password: sample.password, provider });
+        const store = await openKeyDatabase(file, { password: sample.password, keyPassword: sample.keyPassword, provider });
         for (const e of store.entries()) {
           readCertificate(provider, e.certificate);
           if (e.hasPrivateKey) await store.privateKey(e.label);

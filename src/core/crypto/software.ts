@@ -20,6 +20,7 @@ import type {
   SignatureScheme,
 } from './provider.js';
 import { rc2Cbc } from './rc2.js';
+import { badInput } from '../errors.js';
 
 const NODE_HASH: Record<HashAlgorithm, string> = {
   MD5: 'md5',
@@ -409,7 +410,14 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       // ML-DSA first: Node 20's OpenSSL does not know its OIDs.
       const mlDsa = decodeMlDsaPrivateKey(pkcs8);
       if (mlDsa) return mlDsaHandle(mlDsa.key);
-      return handleFor(nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }));
+      let key: nodeCrypto.KeyObject;
+      try {
+        key = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+      } catch (e) {
+        // A key that decrypted to bytes OpenSSL cannot read (a damaged file whose MAC did not catch it) is bad input, not a fault.
+        throw badInput(`the private key is not one kyman can read (${e instanceof Error ? e.message : String(e)})`, e);
+      }
+      return handleFor(key);
     },
     exportPrivateKey(key) {
       if (key.type === 'ml-dsa') return encodeMlDsaPrivateKey(mlDsaKeyOf(key));
