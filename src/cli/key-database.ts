@@ -44,12 +44,7 @@ export async function openDatabase(flags: DatabaseFlags, warn: (message: string)
 }
 
 async function openWithPassword(file: string, flags: DatabaseFlags, resolved: { password: string; source: 'flag' | 'stash' | 'prompt' }, warn: (message: string) => void): Promise<{ store: FileKeyStore; password: string }> {
-  let keyPassword: string | undefined;
-  if (flags['jks-key-pass'] !== undefined) {
-    const given = readPasswordSpec(flags['jks-key-pass'], '--jks-key-pass');
-    if (given.warning) warn(given.warning);
-    keyPassword = given.password;
-  }
+  const keyPassword = jksKeyPassword(flags['jks-key-pass'], warn);
   const open = (password: string) => openKeyDatabase(file, { password, keyPassword, onNotice: warn, upgrade: flags.upgrade, lockTimeoutMs: lockTimeoutMs() });
   try {
     return { store: await open(resolved.password), password: resolved.password };
@@ -68,6 +63,14 @@ async function openWithPassword(file: string, flags: DatabaseFlags, resolved: { 
     }
     throw wrongPassword(error, file, resolved.source);
   }
+}
+
+/** `--jks-key-pass`: the password of a Java keystore key that has its own, when given. */
+export function jksKeyPassword(spec: string | undefined, warn: (message: string) => void): string | undefined {
+  if (spec === undefined) return undefined;
+  const given = readPasswordSpec(spec, '--jks-key-pass');
+  if (given.warning) warn(given.warning);
+  return given.password;
 }
 
 /** A BAD_PASSWORD said with where the password came from; any other error as it is. */

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import * as path from 'node:path';
 import { importCertificates, importKeyPair, isJavaKeyStore, isPkcs12, readFileOrFail } from '../../core/index.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
-import { openStore } from '../../cli/key-database.js';
+import { jksKeyPassword, openStore } from '../../cli/key-database.js';
 import { otherPassword, readPasswordSpec } from '../../cli/password.js';
 import { importedText } from '../../cli/render.js';
 
@@ -49,12 +49,6 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
       } else if (!keyFile) {
         importPassword = (await otherPassword(undefined, '--import-pass', path.basename(file), false)).password;
       }
-      let jksKeyPassword: string | undefined;
-      if (this.flags['jks-key-pass'] !== undefined) {
-        const p = readPasswordSpec(this.flags['jks-key-pass'], '--jks-key-pass');
-        if (p.warning) this.note(p.warning);
-        jksKeyPassword = p.password;
-      }
       result = await importKeyPair(store, bytes, {
         keyFile,
         keyFileName: this.flags['key-file'] ? path.basename(this.flags['key-file']) : keyInside ? path.basename(file) : undefined,
@@ -62,7 +56,7 @@ export default class CertImport extends KymanCommand<typeof CertImport> {
         label: this.flags.label,
         isDefault: this.flags.default ? true : undefined,
         withChain: this.flags['with-chain'],
-        keyPassword: jksKeyPassword,
+        keyPassword: jksKeyPassword(this.flags['jks-key-pass'], (m) => this.note(m)),
         fileName: path.basename(file),
         onNotice: (m) => this.note(m),
       });

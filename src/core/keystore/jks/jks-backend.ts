@@ -19,7 +19,7 @@ import { badPassword, usage } from '../../errors.js';
 import { readCertificate } from '../../pki/certificate/index.js';
 import type { DecodeOptions, FileBackend, StoredEntry, StoreImage } from '../backend.js';
 import { labelFor } from '../labels.js';
-import { readJavaKeyStore, type JavaKeyStoreFormat } from './keystore-file.js';
+import { readJavaKeyStore, type JavaKeyStoreEntry, type JavaKeyStoreFormat } from './keystore-file.js';
 import { readProtectedKey, recoverPrivateKey } from './protected-key.js';
 
 export interface JavaKeyStoreMeta {
@@ -39,6 +39,13 @@ export function readOnlyReason(name: string, format: JavaKeyStoreFormat): string
   return `${name} is a Java keystore (${FORMAT_NAME[format]}), which kyman reads but does not write: convert it first with "kyman db convert ${name} ${name.replace(/\.[^.]*$/, '')}.p12" (keytool reads PKCS #12 too)`;
 }
 
+/** A private-key entry as a key store entry: its key left as Java protected it, until asked for. */
+function keyEntryOf(e: Extract<JavaKeyStoreEntry, { kind: 'private-key' }>): StoredEntry {
+  return { label: e.alias, kind: 'key-pair', certificate: e.chain[0], encryptedKey: e.protectedKey, trusted: false, isDefault: false, carry: { alias: e.alias } satisfies JavaKeyCarry };
+}
+
+const skippedNotice = (name: string, e: { alias: string; reason: string }) => `${name}: entry "${e.alias}" is skipped: ${e.reason}`;
+
 /** The key store entries of a Java keystore's contents, in file order, chain certificates after their key. */
 export function entriesOf(provider: CryptoProvider, bytes: Uint8Array, password: string, name: string, onNotice?: (message: string) => void): StoreImage<JavaKeyStoreMeta> {
   const store = readJavaKeyStore(provider, bytes, password, name);
@@ -50,12 +57,12 @@ export function entriesOf(provider: CryptoProvider, bytes: Uint8Array, password:
   const own = store.entries.flatMap((e) => (e.kind === 'trusted-certificate' ? [e.certificate] : e.kind === 'private-key' ? [e.chain[0]] : []));
   for (const e of store.entries) {
     if (e.kind === 'skipped') {
-      onNotice?.(`${name}: entry "${e.alias}" is skipped: ${e.reason}`);
+      onNotice?.(skippedNotice(name, e));
       entries.push({ label: e.alias, kind: 'other', trusted: false, isDefault: false });
     } else if (e.kind === 'trusted-certificate') {
       entries.push({ label: e.alias, kind: 'certificate', certificate: e.certificate, trusted: true, isDefault: false });
     } else {
-      entries.push({ label: e.alias, kind: 'key-pair', certificate: e.chain[0], encryptedKey: e.protectedKey, trusted: false, isDefault: false, carry: { alias: e.alias } satisfies JavaKeyCarry });
+      entries.push(keyEntryOf(e));
       for (const der of e.chain.slice(1)) {
         if (holds(der) || own.some((c) => sameBytes(c, der))) continue;
         entries.push({ label: labelFor(der, taken), kind: 'certificate', certificate: der, trusted: readCertificate(provider, der).selfSigned, isDefault: false });
@@ -100,11 +107,10 @@ export function javaKeyStoreImport(
   name: string,
 ): { key: { alias: string; certificate: Uint8Array; pkcs8: Uint8Array; others: Uint8Array[] } } | { certificates: { alias: string; certificate: Uint8Array }[] } {
   const store = readJavaKeyStore(provider, bytes, password, name);
-  for (const e of store.entries) if (e.kind === 'skipped') options.onNotice?.(`${name}: entry "${e.alias}" is skipped: ${e.reason}`);
+  for (const e of store.entries) if (e.kind === 'skipped') options.onNotice?.(skippedNotice(name, e));
   const first = store.entries.find((e) => e.kind === 'private-key');
   if (!first) return { certificates: store.entries.flatMap((e) => (e.kind === 'trusted-certificate' ? [{ alias: e.alias, certificate: e.certificate }] : [])) };
-  const entry: StoredEntry = { label: first.alias, kind: 'key-pair', certificate: first.chain[0], encryptedKey: first.protectedKey, trusted: false, isDefault: false, carry: { alias: first.alias } satisfies JavaKeyCarry };
-  return { key: { alias: first.alias, certificate: first.chain[0], pkcs8: recoverEntryKey(provider, entry, password, options, name), others: first.chain.slice(1) } };
+  return { key: { alias: first.alias, certificate: first.chain[0], pkcs8: recoverEntryKey(provider, keyEntryOf(first), password, options, name), others: first.chain.slice(1) } };
 }
 
 function javaKeyStoreBackend(format: JavaKeyStoreFormat): FileBackend<JavaKeyStoreMeta> {
