@@ -86,6 +86,8 @@ describe('kyman tls server: --max-conns and handshakes in progress', function ()
   it('the default is sized for the open-file limit: under ulimit -n 200 it leaves room, and 300 silent raw sockets do not shut good clients out', async () => {
     const server = await startKymanServer(['--db', db], {}, ['prlimit', '--nofile=200:200']);
     servers.push(server);
+    // The limits line is written just after the listening line, and may arrive in a later chunk.
+    await waitFor(() => server.stdout().includes('handshakes in progress'), 5000);
     const m = /limits: handshake 10 s, idle 120 s, (\d+) connections \(open-file limit 200, (\d+) in use\), (\d+) handshakes in progress/.exec(server.stdout());
     assert.ok(m, server.stdout());
     const [max, inUse, pending] = [Number(m[1]), Number(m[2]), Number(m[3])];
