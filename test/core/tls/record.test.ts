@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AeadKey, CryptoProvider } from '../../../src/core/crypto/index.js';
 import { softwareProvider } from '../../../src/core/crypto/software.js';
 import { TlsAlertError } from '../../../src/core/tls/index.js';
-import { ContentType, MAX_CIPHERTEXT_TLS12, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, RecordReader, RecordWriter, Tls12Protection, Tls13Protection } from '../../../src/core/tls/record.js';
+import { ContentType, MAX_CIPHERTEXT_TLS12, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, RecordReader, RecordWriter, Tls12Protection, Tls13Protection, joinSmallPieces } from '../../../src/core/tls/record.js';
 import { makePki, provider, type TestPki } from '../../helpers/tls-credentials.js';
 import { collect, sha256, within, stoppedAfterEach } from '../../helpers/peers.js';
 import { pipedKymanPair, until, type KymanPairOptions } from '../../helpers/pipe-pair.js';
@@ -267,6 +267,38 @@ describe('tls record layer', function () {
       assert.equal(recs[1].type, ContentType.application_data, 'TLS 1.3 hides the type under protection');
       const opened = new Tls13Protection(aead(), IV).open(recs[1].header, recs[1].body);
       assert.deepEqual([opened.type, Buffer.from(opened.fragment).toString()], [ContentType.handshake, 'third']);
+    });
+
+    it('full records sealed together come out as two pieces a record: the ciphertext, uncopied, and a tail joined to the next header', () => {
+      const w = new RecordWriter();
+      w.setProtection(new Tls13Protection(aead(), IV));
+      const data = randomBytes(4 * MAX_PLAINTEXT);
+      w.write(ContentType.application_data, data);
+      const pieces = w.take();
+      // header | ciphertext | type byte, tag, next header | … | last type byte and tag
+      assert.deepEqual(pieces.map((p) => p.length), [5, MAX_PLAINTEXT, 1 + 16 + 5, MAX_PLAINTEXT, 22, MAX_PLAINTEXT, 22, MAX_PLAINTEXT, 17]);
+      const reader = new RecordReader();
+      reader.protection = new Tls13Protection(aead(), IV);
+      reader.push(Buffer.concat(pieces));
+      const back = [];
+      for (let r = reader.next(); r; r = reader.next()) back.push(Buffer.from(r.fragment));
+      assert.equal(sha256(Buffer.concat(back)), sha256(data));
+    });
+
+    it('joinSmallPieces joins runs of small pieces only, and leaves large ones as the same objects', () => {
+      const big = new Uint8Array(1000).fill(7);
+      const big2 = new Uint8Array(2000).fill(8);
+      const [a, b, c] = [Uint8Array.of(1), Uint8Array.of(2, 3), Uint8Array.of(4)];
+      const joined = joinSmallPieces([a, b, big, c, big2, a, b, c]);
+      assert.equal(joined.length, 5);
+      assert.deepEqual([...joined[0]], [1, 2, 3]);
+      assert.equal(joined[1], big);
+      assert.equal(joined[2], c, 'a lone small piece stays as it is');
+      assert.equal(joined[3], big2);
+      assert.deepEqual([...joined[4]], [1, 2, 3, 4]);
+      const untouched = [big, c, big2];
+      assert.equal(joinSmallPieces(untouched), untouched, 'nothing to join: the same array');
+      assert.deepEqual(joinSmallPieces([]), []);
     });
   });
 
