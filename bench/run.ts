@@ -7,7 +7,7 @@ import { benchCli } from './cli.js';
 import { benchKeyStore } from './keystore.js';
 import { benchPki } from './pki.js';
 import { report } from './report.js';
-import { benchTls } from './tls.js';
+import { benchTls, benchTlsBulk } from './tls.js';
 import { benchToken } from './token.js';
 
 const only = process.argv.slice(2);
@@ -18,6 +18,7 @@ try {
   if (wanted('keystore')) console.log(report('CMS key databases', await benchKeyStore(dir)));
   if (wanted('pki')) console.log(report('A PKI from a spec', await benchPki(dir)));
   if (wanted('tls')) console.log(report('TLS on loopback', await benchTls()));
+  else if (wanted('tls-bulk')) console.log(report('TLS on loopback: bulk', await benchTlsBulk()));
   if (wanted('token')) console.log(report('A key on a PKCS #11 token (SoftHSM2)', await benchToken()));
 } finally {
   rmSync(dir, { recursive: true, force: true });
