@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { probeEndpoint, readCertificateFile, readFileOrFail, STARTTLS_PROTOCOLS, systemTrustStore, trustStoreOf, usage, type EndpointReport, type Severity, type TrustStore } from '../../core/index.js';
+import { probeEndpoint, readCertificateFile, readFileOrFail, STARTTLS_PROTOCOLS, systemTrustStore, trustStoreOf, usage, type Severity, type TrustStore } from '../../core/index.js';
 import { commonFlags, KymanCommand } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
-import { out, table } from '../../cli/output.js';
-import { databaseSection } from '../../cli/probe-db-report.js';
+import { renderProbeReport } from '../../cli/probe-report.js';
 import { withSpinner } from '../../cli/progress.js';
 import { parseTarget } from './client.js';
 
@@ -11,75 +10,6 @@ import { parseTarget } from './client.js';
 const MAX_TIMEOUT_S = 60;
 
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
-
-const yesNo = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'no');
-
-function render(r: EndpointReport): string {
-  const parts: string[] = [`${out.bold('Endpoint')}  ${r.host}:${r.port} (servername ${r.serverName}), ${r.scan.hellos} hellos`];
-  parts.push(
-    out.bold('\nVersions'),
-    table(r.scan.versions, [
-      { header: 'Version', get: (v) => v.version },
-      { header: 'Offered', get: (v) => (v.offered ? (v.deprecated ? out.red('yes (deprecated)') : 'yes') : 'no') },
-      { header: 'Suites', get: (v) => (v.offered ? String(v.suites.length) : '-'), right: true },
-      { header: 'Server order', get: (v) => yesNo(v.serverOrder) },
-    ]),
-  );
-  const rows = r.scan.versions.flatMap((v) => v.suites.map((s, i) => ({ version: v.version, rank: i + 1, ...s })));
-  if (rows.length)
-    parts.push(
-      out.bold('\nCipher suites (in the order the server chose them)'),
-      table(rows, [
-        { header: 'Version', get: (s) => s.version },
-        { header: '#', get: (s) => String(s.rank), right: true },
-        { header: 'Suite', get: (s) => s.name, flex: true },
-        { header: 'Weak', get: (s) => (s.flags.length ? out.yellow(s.flags.join(', ')) : '') },
-      ]),
-    );
-  if (r.scan.groups.length)
-    parts.push(
-      out.bold('\nTLS 1.3 groups (in the order the server chose them)'),
-      table(r.scan.groups, [
-        { header: 'Group', get: (g) => g.name },
-        { header: 'Post-quantum', get: (g) => (g.pq ? 'yes' : 'no') },
-      ]),
-    );
-  const b = r.scan.behaviour;
-  parts.push(
-    out.bold('\nBehaviour'),
-    table(
-      [
-        ['Secure renegotiation (RFC 5746)', yesNo(b.secureRenegotiation)],
-        ['Extended master secret (RFC 7627)', yesNo(b.extendedMasterSecret)],
-        ['HelloRetryRequest for an x25519 share', yesNo(b.helloRetryForX25519)],
-      ],
-      [
-        { header: 'Check', get: (row) => row[0] },
-        { header: 'Answer', get: (row) => row[1] },
-      ],
-    ),
-  );
-  if (r.chain) {
-    const c = r.chain;
-    parts.push(
-      out.bold(`\nCertificate chain (as sent${c.source === 'hello' ? ', read from a TLS 1.0/1.1 hello' : ''})`),
-      table(c.sent, [
-        { header: 'Subject', get: (s) => s.subject, flex: true },
-        { header: 'Key', get: (s) => (s.weakKey ? out.red(s.key) : s.key) },
-        { header: 'Signature', get: (s) => (s.weakSignature ? out.red(s.signatureAlgorithm) : s.signatureAlgorithm) },
-        { header: 'Expires', get: (s) => s.notAfter.slice(0, 10) },
-        { header: 'Days left', get: (s) => (s.daysLeft < 0 ? out.red(String(s.daysLeft)) : String(s.daysLeft)), right: true },
-      ]),
-      `in order: ${yesNo(c.inOrder)}; name ${c.serverName}: ${c.nameMatch ? 'matches' : out.red('does not match')}; ` +
-        (c.path.valid ? `path to ${c.path.anchor}: valid` : out.red(`no valid path: ${c.path.reason ?? 'untrusted'}`)) +
-        (c.extra.length ? `; not used: ${c.extra.join('; ')}` : ''),
-    );
-  } else if (r.chainWhy) parts.push(out.bold('\nCertificate chain'), `not checked: ${r.chainWhy}`);
-  if (r.db) parts.push(databaseSection(r.db));
-  if (r.findings.length) parts.push(out.bold('\nFindings (worst first)'), table(r.findings, [{ header: 'Severity', get: (f) => f.severity }, { header: 'What to fix', get: (f) => f.text, flex: true }]));
-  parts.push(`\n${out.bold('Verdict')}  ${r.verdict}`);
-  return parts.join('\n');
-}
 
 export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
   static override summary = 'Find what a TLS endpoint offers (versions, cipher suites, groups) and what is wrong with it and its chain, in one report.';
@@ -128,7 +58,7 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
       ...(helloTimeoutMs ? { helloTimeoutMs } : {}),
       ...(f.starttls ? { starttls: { protocol: f.starttls as (typeof STARTTLS_PROTOCOLS)[number] } } : {}),
     }));
-    this.say(render(report));
+    this.say(renderProbeReport(report));
     const bar = f['fail-on'] ? SEVERITIES.indexOf(f['fail-on'] as Severity) : -1;
     if (bar >= 0 && report.findings.some((x) => SEVERITIES.indexOf(x.severity) <= bar)) {
       if (this.jsonEnabled()) this.logJson(report);
