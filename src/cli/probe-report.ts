@@ -37,7 +37,20 @@ export function renderProbeReport(r: EndpointReport): string {
         { header: 'Post-quantum', get: (g) => (g.pq ? 'yes' : 'no') },
       ]),
     );
+  const schemeRows = [...(r.scan.signatureSchemes.tls13 ?? []).map((x) => ({ version: 'TLS 1.3', ...x })), ...(r.scan.signatureSchemes.tls12 ?? []).map((x) => ({ version: 'TLS 1.2', ...x }))];
+  if (schemeRows.length)
+    parts.push(
+      out.bold('\nSignature schemes (TLS 1.3: each accepted alone; TLS 1.2: in the order the server signed with them)'),
+      table(schemeRows, [
+        { header: 'Version', get: (x) => x.version },
+        { header: 'Scheme', get: (x) => (x.weak ? out.yellow(x.name) : x.name), flex: true },
+      ]),
+    );
   const b = r.scan.behaviour;
+  const checks = r.scan.checks;
+  const res = r.handshakes.resumption;
+  const alpn = r.handshakes.alpn;
+  const bad = (v: boolean | undefined, badWhen: boolean) => (v === badWhen ? out.red(yesNo(v)) : yesNo(v));
   parts.push(
     out.bold('\nBehaviour'),
     table(
@@ -45,6 +58,18 @@ export function renderProbeReport(r: EndpointReport): string {
         ['Secure renegotiation (RFC 5746)', yesNo(b.secureRenegotiation)],
         ['Extended master secret (RFC 7627)', yesNo(b.extendedMasterSecret)],
         ['HelloRetryRequest for an x25519 share', yesNo(b.helloRetryForX25519)],
+        ['Downgrade sentinel (RFC 8446 4.1.3)', bad(checks.downgradeSentinel, false)],
+        ['Fallback SCSV refused (RFC 7507)', bad(checks.fallbackScsv, false)],
+        ['Compression (CRIME)', bad(checks.compression, true)],
+        ['Heartbeat (RFC 6520)', bad(checks.heartbeat, true)],
+        ['Encrypt-then-MAC for CBC (RFC 7366)', bad(checks.encryptThenMac, false)],
+        ['OCSP stapling (TLS 1.2)', yesNo(checks.ocspStapling)],
+        ['SCTs in the TLS 1.2 handshake', yesNo(checks.sctExtension)],
+        ['DHE prime (TLS 1.2 and older)', checks.dheBits === undefined ? '-' : `${checks.dheBits} bits`],
+        ['Resumption by session id', yesNo(res.sessionIds)],
+        ['Resumption by session ticket (RFC 5077)', yesNo(res.tickets)],
+        ['Resumption by TLS 1.3 PSK ticket', yesNo(res.tls13Psk)],
+        [`ALPN (offered ${alpn.offered.join(', ')})`, alpn.chosen ?? (alpn.why ? `- (${alpn.why})` : 'none chosen')],
       ],
       [
         { header: 'Check', get: (row) => row[0] },
@@ -52,6 +77,7 @@ export function renderProbeReport(r: EndpointReport): string {
       ],
     ),
   );
+  if (res.why) parts.push(`resumption not fully checked: ${res.why}`);
   if (r.chain) {
     const c = r.chain;
     parts.push(
@@ -65,7 +91,9 @@ export function renderProbeReport(r: EndpointReport): string {
       ]),
       `in order: ${yesNo(c.inOrder)}; name ${c.serverName}: ${c.nameMatch ? 'matches' : out.red('does not match')}; ` +
         (c.path.valid ? `path to ${c.path.anchor}: valid` : out.red(`no valid path: ${c.path.reason ?? 'untrusted'}`)) +
-        (c.extra.length ? `; not used: ${c.extra.join('; ')}` : ''),
+        (c.extra.length ? `; not used: ${c.extra.join('; ')}` : '') +
+        (c.missingIntermediate ? out.red(`; missing intermediate: ${c.missingIntermediate}`) : '') +
+        `; SCTs in the certificate: ${yesNo(c.sctInCertificate)}`,
     );
   } else if (r.chainWhy) parts.push(out.bold('\nCertificate chain'), `not checked: ${r.chainWhy}`);
   if (r.db) parts.push(databaseSection(r.db));
