@@ -7,14 +7,11 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import { encodePem } from '../../../../src/core/pki/pem.js';
 import { ext, ExtensionType, keyShareExt, supportedVersionsExt, type ClientHello } from '../../../../src/core/tls/msgs/index.js';
-import { probeEndpoint, type EndpointReport } from '../../../../src/core/tools/endpoint-probe/index.js';
-import { trustStoreOf } from '../../../../src/core/tools/trust-store.js';
-import { connectPeer, gnutlsServer, opensslServer, stoppedAfterEach, type Peer } from '../../../helpers/peers.js';
+import type { EndpointReport } from '../../../../src/core/tools/endpoint-probe/index.js';
+import { probeSuite } from '../../../helpers/endpoint-probe.js';
+import { connectPeer, gnutlsServer, stoppedAfterEach, type Peer } from '../../../helpers/peers.js';
 import { scriptedHelloPeer, type ScriptedAnswer } from '../../../helpers/scripted-hello-peer.js';
-import { makePki, type TestPki } from '../../../helpers/tls-credentials.js';
-
-/** Each hello is a connection of its own: the server must outlast a whole scan. */
-const ACCEPT = ['-naccept', '500'];
+import type { TestPki } from '../../../helpers/tls-credentials.js';
 /** RFC 8446 §6 alert handshake_failure. */
 const HANDSHAKE_FAILURE = 40;
 /** RFC 2409 §6.2's 1024-bit MODP prime. */
@@ -25,23 +22,18 @@ const HEARTBEAT = 15;
 
 describe('endpoint probe behaviour checks (integration)', function () {
   this.timeout(60_000);
-  let pki: TestPki;
+  const suite = probeSuite();
   const { peers } = stoppedAfterEach();
   const closers: (() => Promise<void> | void)[] = [];
-  before(async () => {
-    pki = await makePki();
-  });
   afterEach(async () => {
     for (const c of closers.splice(0)) await c();
   });
-  after(() => pki.cleanup());
-  const store = () => trustStoreOf([pki.root.der], ['test root']);
-  const probeAt = (port: number) => probeEndpoint({ host: '127.0.0.1', port, trustStore: store() });
-  const openssl = async (args: string[]): Promise<EndpointReport> => {
-    const peer = await opensslServer([...ACCEPT, ...args]);
-    peers.push(peer);
-    return probeAt(peer.port);
-  };
+  const { probeAt, openssl } = suite;
+  let pki: TestPki;
+  // After the suite's own hook, which makes the PKI.
+  before(() => {
+    pki = suite.pki();
+  });
   const offered = (r: EndpointReport, v: string) => r.scan.versions.find((x) => x.version === v)!.offered;
   /** gnutls-serv lives in a network namespace of its own: a TCP listener on loopback bridges to it, one connection at a time. */
   const bridged = async (peer: Peer): Promise<number> => {
