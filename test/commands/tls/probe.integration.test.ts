@@ -53,6 +53,35 @@ describe('kyman tls probe (integration)', function () {
     assert.equal(j.verdict, 'fix first: the certificate does not name other.example');
   });
 
+  it('the depth sections: signature schemes, the behaviour checks, resumption and --alpn, in the table and in --json', async () => {
+    const peer = await opensslServer(['-naccept', '500', '-cert', pki.rsa.certFile, '-key', pki.rsa.keyFile, '-alpn', 'http/1.1', '-sigalgs', 'rsa_pss_rsae_sha256:rsa_pkcs1_sha256']);
+    peers.push(peer);
+    const r = kyman(['tls', 'probe', `127.0.0.1:${peer.port}`, '--ca-file', pki.root.certFile, '--alpn', 'h2,http/1.1']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Signature schemes \(TLS 1\.3: each accepted alone; TLS 1\.2: in the order the server signed with them\)$/m);
+    assert.match(r.stdout, /^TLS 1\.3 +rsa_pss_rsae_sha256$/m);
+    assert.match(r.stdout, /^TLS 1\.2 +rsa_pkcs1_sha256$/m);
+    assert.match(r.stdout, /^Downgrade sentinel \(RFC 8446 4\.1\.3\) +yes$/m);
+    assert.match(r.stdout, /^Fallback SCSV refused \(RFC 7507\) +yes$/m);
+    assert.match(r.stdout, /^Compression \(CRIME\) +no$/m);
+    assert.match(r.stdout, /^Heartbeat \(RFC 6520\) +no$/m);
+    assert.match(r.stdout, /^OCSP stapling \(TLS 1\.2\) +no$/m);
+    assert.match(r.stdout, /^Resumption by session ticket \(RFC 5077\) +yes$/m);
+    assert.match(r.stdout, /^Resumption by TLS 1\.3 PSK ticket +yes$/m);
+    assert.match(r.stdout, /^ALPN \(offered h2, http\/1\.1\) +http\/1\.1$/m);
+    assert.match(r.stdout, /; SCTs in the certificate: no$/m);
+    const j = kymanJson(['tls', 'probe', `127.0.0.1:${peer.port}`, '--ca-file', pki.root.certFile, '--alpn', 'http/1.1']);
+    assert.equal(j.__status, 0, j.__stderr);
+    assert.deepEqual(j.handshakes.alpn, { offered: ['http/1.1'], chosen: 'http/1.1' });
+    assert.equal(j.scan.checks.fallbackScsv, true);
+    assert.equal(j.scan.checks.downgradeSentinel, true);
+    assert.deepEqual(j.scan.signatureSchemes.tls13.map((s: { name: string }) => s.name), ['rsa_pss_rsae_sha256']);
+    assert.equal(j.chain.sctInCertificate, false);
+    const bad = kyman(['tls', 'probe', `127.0.0.1:${peer.port}`, '--ca-file', pki.root.certFile, '--alpn', 'h2,,x']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^kyman: --alpn h2,,x is not a comma-separated list of protocol names/);
+  });
+
   it('bad input and an endpoint that is not there: one line, the exit codes of DESIGN.md', async () => {
     const bad = kyman(['tls', 'probe', '127.0.0.1:99999', '--ca-file', pki.root.certFile]);
     assert.equal(bad.status, 2);
