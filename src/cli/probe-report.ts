@@ -65,7 +65,7 @@ export function renderProbeReport(r: EndpointReport): string {
         ['Encrypt-then-MAC for CBC (RFC 7366)', bad(checks.encryptThenMac, false)],
         ['OCSP stapling (TLS 1.2)', yesNo(checks.ocspStapling)],
         ['SCTs in the TLS 1.2 handshake', yesNo(checks.sctExtension)],
-        ['DHE prime (TLS 1.2 and older)', checks.dheBits === undefined ? '-' : `${checks.dheBits} bits`],
+        ['DHE prime (TLS 1.2 and older)', checks.dheBits === undefined ? '-' : `${checks.dheBits} bits${checks.dheGroup ? ` (${checks.dheGroup})` : ''}`],
         ['Resumption by session id', yesNo(res.sessionIds)],
         ['Resumption by session ticket (RFC 5077)', yesNo(res.tickets)],
         ['Resumption by TLS 1.3 PSK ticket', yesNo(res.tls13Psk)],

@@ -8,6 +8,10 @@ import { PROBE_EXTENSIONS, type ServerAnswer } from './hello.js';
 import type { HelloSender } from './signature-schemes.js';
 import { suiteName } from './suite-names.js';
 
+/** RFC 7919 ffdhe2048 … ffdhe8192. */
+const FFDHE_GROUP_IDS: readonly number[] = [0x0100, 0x0101, 0x0102, 0x0103, 0x0104];
+/** x25519 and P-256, which a DHE hello offers too, as any client would. */
+const EC_GROUPS_FOR_DHE: readonly number[] = [0x001d, 0x0017];
 /** RFC 3749 DEFLATE, the one compression method TLS ever registered. */
 const DEFLATE = 1;
 
@@ -36,8 +40,10 @@ export interface HelloChecks {
   ocspStapling?: boolean;
   /** RFC 6962 §3.3.1: SCTs in the TLS 1.2 ServerHello's signed_certificate_timestamp extension. */
   sctExtension?: boolean;
-  /** Bits of the DH prime of a TLS 1.2-or-older DHE suite. */
+  /** Bits of the DH prime of a TLS 1.2-or-older DHE suite, offered with RFC 7919's groups. */
   dheBits?: number;
+  /** The RFC 7919 group that prime is, when it is one (rather than the server's own). */
+  dheGroup?: string;
 }
 
 const hello = (a: ServerAnswer, version: number): Hello | undefined => (a.kind === 'hello' && a.version === version ? a : undefined);
@@ -76,8 +82,10 @@ export async function helloChecks(send: HelloSender, taken: readonly TakenVersio
   }
   const dhe = legacy.suites.filter((s) => /^TLS_DHE_/.test(suiteName(s)));
   if (dhe.length) {
-    const kx = hello(await send(v, dhe), v)?.keyExchange;
+    // RFC 7919 §3: the ffdhe groups in supported_groups let a server that knows them name its choice.
+    const kx = hello(await send(v, dhe, { groups: [...EC_GROUPS_FOR_DHE, ...FFDHE_GROUP_IDS] }), v)?.keyExchange;
     if (kx?.dhBits) out.dheBits = kx.dhBits;
+    if (kx?.dhGroup) out.dheGroup = kx.dhGroup;
   }
   return out;
 }

@@ -1,5 +1,7 @@
 // What a TLS 1.2-or-older ServerKeyExchange shows in clear: the group or the DH prime's size, and the signature scheme.
 
+import { equalBytes } from '../../bytes.js';
+import { ffdhePrime, type FfdheGroup } from '../../crypto/ffdhe.js';
 import { TLS12 } from '../../tls/msgs/index.js';
 import { suiteName } from './suite-names.js';
 
@@ -11,9 +13,13 @@ export interface ServerKeyExchangeInfo {
   curve?: number;
   /** Bits of an ephemeral DH prime (RFC 5246 §7.4.3 dh_p). */
   dhBits?: number;
+  /** The RFC 7919 group whose prime it is, when it is one. */
+  dhGroup?: FfdheGroup;
   /** RFC 5246 §7.4.1.4.1 SignatureAndHashAlgorithm of the signature: TLS 1.2 only, and none for anonymous suites. */
   scheme?: number;
 }
+
+const FFDHE_GROUPS: readonly FfdheGroup[] = ['ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'];
 
 const bitLength = (b: Uint8Array): number => {
   let i = 0;
@@ -34,7 +40,10 @@ export function readServerKeyExchange(body: Uint8Array, suite: number, version: 
   } else if (/^TLS_DH(E|_anon)_/.test(name)) {
     const pLength = u16(0);
     if (pLength < 0 || 2 + pLength > body.length) return out;
-    out.dhBits = bitLength(body.subarray(2, 2 + pLength));
+    const p = body.subarray(2, 2 + pLength);
+    out.dhBits = bitLength(p);
+    const named = FFDHE_GROUPS.find((g) => equalBytes(ffdhePrime(g), p));
+    if (named) out.dhGroup = named;
     at = 2 + pLength;
     for (const _ of ['g', 'Ys']) at += 2 + Math.max(0, u16(at));
   } else return out;

@@ -96,7 +96,7 @@ describe('endpoint probe behaviour checks (integration)', function () {
     assert.ok(!plain.findings.some((f) => /OCSP|stapl/i.test(f.text)));
   });
 
-  it('gnutls-serv with heartbeat on and encrypt-then-MAC off: both found and ranked low', async function () {
+  it('gnutls-serv with heartbeat on and encrypt-then-MAC off: both found and ranked low; its DHE prime is ffdhe2048', async function () {
     const peer = await gnutlsServer(['--x509certfile', pki.rsa.certFile, '--x509keyfile', pki.rsa.keyFile, '--heartbeat', '--priority', 'NORMAL:-VERS-TLS1.3:%NO_ETM']);
     peers.push(peer);
     const r = await probeAt(await bridged(peer));
@@ -104,6 +104,9 @@ describe('endpoint probe behaviour checks (integration)', function () {
     assert.equal(r.scan.checks.heartbeat, true);
     assert.equal(r.scan.checks.encryptThenMac, false);
     assert.equal(r.scan.checks.compression, false);
+    // GnuTLS takes RFC 7919's groups from supported_groups in TLS 1.2 too; OpenSSL 3.0 (above) sends a prime of its own.
+    assert.equal(r.scan.checks.dheBits, 2048);
+    assert.equal(r.scan.checks.dheGroup, 'ffdhe2048');
     assert.equal(offered(r, 'SSL 3'), false);
     assert.equal(r.findings.find((f) => /heartbeat/.test(f.text))?.severity, 'low');
     assert.equal(r.findings.find((f) => /encrypt-then-MAC/.test(f.text))?.severity, 'low');
