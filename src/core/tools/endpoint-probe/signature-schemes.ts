@@ -20,9 +20,17 @@ export interface SchemeFinding {
 const ALL_SCHEME_IDS: readonly number[] = [...new Set([...SIGNATURE_SCHEMES.map((s) => s.id), ...Object.keys(OTHER_SCHEME_NAMES).map(Number)])];
 /**
  * The schemes a TLS 1.3 CertificateVerify may use (RFC 8446 §4.2.3 and the registry's later TLS 1.3
- * entries): no PKCS #1 v1.5, SHA-1, SHA-224 or DSA. Each costs one hello.
+ * entries: no PKCS #1 v1.5, SHA-1, SHA-224 or DSA), by the kind of key that signs with them. A
+ * family is offered whole first, and its schemes one by one only when the server took it: a
+ * server has keys of one or two kinds, so most families cost one hello.
  */
-const TLS13_SCHEME_IDS: readonly number[] = [0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b, 0x081a, 0x081b, 0x081c, 0x0904, 0x0905, 0x0906];
+const TLS13_SCHEME_FAMILIES: readonly (readonly number[])[] = [
+  [0x0403, 0x0503, 0x0603, 0x081a, 0x081b, 0x081c],
+  [0x0804, 0x0805, 0x0806],
+  [0x0809, 0x080a, 0x080b],
+  [0x0807, 0x0808],
+  [0x0904, 0x0905, 0x0906],
+];
 
 export const schemeName = (id: number): string => SIGNATURE_SCHEMES.find((s) => s.id === id)?.name ?? OTHER_SCHEME_NAMES[id] ?? `0x${id.toString(16).padStart(4, '0')}`;
 const finding = (id: number): SchemeFinding => ({ id, name: schemeName(id), weak: /sha1$|md5/i.test(schemeName(id)) });
@@ -54,10 +62,14 @@ export async function tls12Schemes(send: HelloSender, suites: readonly number[])
  * while one that can sign with it answers. Listed in the order tried, not the server's.
  */
 export async function tls13Schemes(send: HelloSender, suites: readonly number[]): Promise<SchemeFinding[]> {
+  const takes = async (schemes: readonly number[]) => {
+    const a = await send(TLS13, suites, { schemes });
+    return a.kind === 'hello' && a.version === TLS13;
+  };
   const out: SchemeFinding[] = [];
-  for (const id of TLS13_SCHEME_IDS) {
-    const a = await send(TLS13, suites, { schemes: [id] });
-    if (a.kind === 'hello' && a.version === TLS13) out.push(finding(id));
+  for (const family of TLS13_SCHEME_FAMILIES) {
+    if (!(await takes(family))) continue;
+    for (const id of family) if (await takes([id])) out.push(finding(id));
   }
   return out;
 }
