@@ -63,13 +63,13 @@ export function renderProbeReport(r: EndpointReport): string {
         ['Compression (CRIME)', bad(checks.compression, true)],
         ['Heartbeat (RFC 6520)', bad(checks.heartbeat, true)],
         ['Encrypt-then-MAC for CBC (RFC 7366)', bad(checks.encryptThenMac, false)],
-        ['OCSP stapling (TLS 1.2)', yesNo(checks.ocspStapling)],
-        ['SCTs in the TLS 1.2 handshake', yesNo(checks.sctExtension)],
-        ['DHE prime (TLS 1.2 and older)', checks.dheBits === undefined ? '-' : `${checks.dheBits} bits${checks.dheGroup ? ` (${checks.dheGroup})` : ''}`],
+        ['OCSP stapling (below TLS 1.3)', yesNo(checks.ocspStapling)],
+        ['SCTs in the handshake (below TLS 1.3)', yesNo(checks.sctExtension)],
+        ['DHE prime (below TLS 1.3)', checks.dheBits === undefined ? '-' : `${checks.dheBits} bits${checks.dheGroup ? ` (${checks.dheGroup})` : ''}`],
         ['Resumption by session id', yesNo(res.sessionIds)],
         ['Resumption by session ticket (RFC 5077)', yesNo(res.tickets)],
         ['Resumption by TLS 1.3 PSK ticket', yesNo(res.tls13Psk)],
-        [`ALPN (offered ${alpn.offered.join(', ')})`, alpn.chosen ?? (alpn.why ? `- (${alpn.why})` : 'none chosen')],
+        [`ALPN (offered ${alpn.offered.join(', ')})`, alpn.chosen ?? (alpn.why ? '-' : 'none chosen')],
       ],
       [
         { header: 'Check', get: (row) => row[0] },
@@ -77,7 +77,8 @@ export function renderProbeReport(r: EndpointReport): string {
       ],
     ),
   );
-  if (res.why) parts.push(`resumption not fully checked: ${res.why}`);
+  const why = [...new Set([res.why, alpn.why].filter((w) => w !== undefined))];
+  if (why.length) parts.push(`resumption and ALPN not fully checked: ${why.join('; ')}`);
   if (r.chain) {
     const c = r.chain;
     parts.push(
