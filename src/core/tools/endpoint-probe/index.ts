@@ -116,9 +116,10 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
 }
 
 /**
- * Scans `host:port` (versions, suites, groups; each hello on its own connection), then fetches
- * the chain with one handshake of kyman's engine (TLS 1.3 or 1.2), or, from a server that speaks
- * only older versions, from the Certificate message it sent in clear, and checks it.
+ * Scans `host:port` (versions, suites, groups, signature schemes and the behaviour hellos show;
+ * each hello on its own connection), then fetches the chain with one handshake of kyman's engine
+ * (TLS 1.3 or 1.2), or, from a server that speaks only older versions, from the Certificate
+ * message it sent in clear, and checks it; a few more handshakes try resumption and ALPN.
  */
 export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointReport> {
   const provider = o.provider ?? softwareProvider();
