@@ -57,8 +57,8 @@ export async function tls12Schemes(send: HelloSender, suites: readonly number[])
 }
 
 /**
- * TLS 1.3 encrypts CertificateVerify, so the scheme cannot be read: each scheme is offered alone,
- * and a server that has no certificate for it refuses (handshake_failure) before its ServerHello,
+ * TLS 1.3 encrypts CertificateVerify, so the scheme cannot be read: each family, then each scheme
+ * of a family taken, is offered alone, and a server that has no certificate for it refuses (handshake_failure) before its ServerHello,
  * while one that can sign with it answers. Listed in the order tried, not the server's. (OpenSSL
  * and kyman choose the certificate before any HelloRetryRequest; a server that asked for
  * another share first would seem to take every scheme.)
