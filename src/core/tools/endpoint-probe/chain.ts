@@ -11,6 +11,8 @@ const DAY_MS = 86_400_000;
 export const EXPIRY_WARNING_DAYS = 30;
 /** RSA keys below this many bits are weak (NIST SP 800-131A); elliptic curves are judged by their curve. */
 export const MIN_RSA_BITS = 2048;
+/** RFC 6962 §3.3: the X.509 extension that carries SCTs embedded by the CA. */
+export const SCT_LIST_OID = '1.3.6.1.4.1.11129.2.4.2';
 
 export interface SentCertificate {
   subject: string;
@@ -32,6 +34,10 @@ export interface ChainFindings {
   path: { subjects: string[]; anchor?: string; valid: boolean; reason?: string };
   /** Certificates sent that the path does not use. */
   extra: string[];
+  /** The issuer of the last certificate the path reached when it stopped short: neither sent nor a trust anchor, so the server should send it. */
+  missingIntermediate?: string;
+  /** Whether the leaf carries embedded SCTs (Certificate Transparency, RFC 6962 §3.3). */
+  sctInCertificate: boolean;
   /** Whether the leaf names the server name (RFC 6125: DNS names with a left-most wildcard, IP addresses). */
   nameMatch: boolean;
   serverName: string;
@@ -70,6 +76,9 @@ export function checkChain(provider: CryptoProvider, sentDer: readonly Uint8Arra
   const result = validateChain(provider, sentDer[0], { trustAnchors: store.anchorsFor(sentDer), intermediates: sentDer.slice(1), purpose: 'server', at: now });
   const used = new Set(result.chain.map((c) => c.fingerprints.sha256));
   const leaf = infos[0];
+  // A path that ends below a root, at a certificate whose issuer nobody supplied: the gap is an intermediate the server did not send.
+  const top = result.chain[result.chain.length - 1] ?? leaf;
+  const missing = !result.valid && !top.selfSigned && !infos.some((c) => c.subject === top.issuer) && !store.anchorsFor([top.der]).length ? top.issuer : undefined;
   return {
     sent,
     inOrder,
@@ -80,6 +89,8 @@ export function checkChain(provider: CryptoProvider, sentDer: readonly Uint8Arra
       ...(result.reason ? { reason: result.reason.message } : {}),
     },
     extra: infos.filter((c) => !used.has(c.fingerprints.sha256)).map((c) => c.subject),
+    ...(missing ? { missingIntermediate: missing } : {}),
+    sctInCertificate: leaf.extensions.some((e) => e.oid === SCT_LIST_OID),
     nameMatch: nameMatches(leaf.subjectAltNames, leaf.subject, serverName),
     serverName,
     daysLeft: sent[0].daysLeft,

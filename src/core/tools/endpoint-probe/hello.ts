@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { alertFor } from '../../tls/alerts.js';
+import { readServerKeyExchange, type ServerKeyExchangeInfo } from './server-key-exchange.js';
 import {
+  alpnExt,
   Certificate12Codec,
   ClientHelloCodec,
   ecPointFormatsExt,
@@ -47,7 +49,26 @@ export interface HelloSpec {
   shareGroups?: readonly number[];
   schemes: readonly number[];
   serverName?: string;
+  /** RFC 7301 protocols to offer. */
+  alpn?: readonly string[];
+  /** Compression methods, null (0) last; default only null. 1 is DEFLATE (RFC 3749). */
+  compression?: readonly number[];
+  /** RFC 6520 heartbeat, peer_allowed_to_send. */
+  heartbeat?: boolean;
+  /** RFC 6066 §8 status_request (OCSP) and RFC 6962 §3.3.1 signed_certificate_timestamp. */
+  statusRequest?: boolean;
+  /** RFC 7366 encrypt_then_mac. */
+  encryptThenMac?: boolean;
 }
+
+/** RFC 6066 §8 CertificateStatusRequest for OCSP with no responder ids and no request extensions. */
+const OCSP_STATUS_REQUEST = Uint8Array.of(1, 0, 0, 0, 0);
+/** RFC 6520 §2 HeartbeatMode peer_allowed_to_send. */
+const HEARTBEAT_PEER_ALLOWED = Uint8Array.of(1);
+/** RFC 6066 §8 handshake type of the CertificateStatus message (TLS 1.2). */
+const CERTIFICATE_STATUS = 22;
+/** Extension code points the engine itself does not speak, sent only to see whether a server answers them. */
+export const PROBE_EXTENSIONS = { status_request: 5, heartbeat: 15, signed_certificate_timestamp: 18 } as const;
 
 /** The ClientHello as a TLS record, ready to write. */
 export function clientHelloRecord(spec: HelloSpec): Uint8Array {
@@ -62,6 +83,13 @@ export function clientHelloRecord(spec: HelloSpec): Uint8Array {
     extensions.push(ext(ExtensionType.renegotiation_info, renegotiationInfoExt.encode(new Uint8Array(0))));
     // RFC 7627: servers that insist on the extended master secret refuse a hello without it.
     extensions.push(ext(ExtensionType.extended_master_secret, new Uint8Array(0)));
+    if (spec.alpn?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode([...spec.alpn])));
+    if (spec.heartbeat) extensions.push(ext(PROBE_EXTENSIONS.heartbeat, HEARTBEAT_PEER_ALLOWED));
+    if (spec.statusRequest) {
+      extensions.push(ext(PROBE_EXTENSIONS.status_request, OCSP_STATUS_REQUEST));
+      extensions.push(ext(PROBE_EXTENSIONS.signed_certificate_timestamp, new Uint8Array(0)));
+    }
+    if (spec.encryptThenMac) extensions.push(ext(ExtensionType.encrypt_then_mac, new Uint8Array(0)));
   }
   if (tls13) {
     extensions.push(ext(ExtensionType.supported_versions, supportedVersionsExt.client.encode([TLS13])));
@@ -74,7 +102,7 @@ export function clientHelloRecord(spec: HelloSpec): Uint8Array {
     random: randomBytes(32),
     legacy_session_id: tls13 ? randomBytes(32) : new Uint8Array(0),
     cipher_suites: suites,
-    legacy_compression_methods: Uint8Array.of(0),
+    legacy_compression_methods: Uint8Array.from(spec.compression ?? [0]),
     extensions,
   });
   const record = new Uint8Array(5 + hello.length);
@@ -85,7 +113,26 @@ export function clientHelloRecord(spec: HelloSpec): Uint8Array {
 
 /** What the server answered a hello with. */
 export type ServerAnswer =
-  | { kind: 'hello'; version: number; suite: number; group?: number; helloRetry: boolean; extensions: number[]; certificates?: Uint8Array[] }
+  | {
+      kind: 'hello';
+      version: number;
+      suite: number;
+      group?: number;
+      helloRetry: boolean;
+      extensions: number[];
+      /** ServerHello.random: its last eight bytes carry RFC 8446 §4.1.3's downgrade sentinel. */
+      random: Uint8Array;
+      compression: number;
+      /** The protocol an ALPN answer chose (RFC 7301), in clear below TLS 1.3. */
+      alpn?: string;
+      /** Whether the ServerHello's signed_certificate_timestamp extension carries SCTs (RFC 6962 §3.3.1). */
+      sct?: boolean;
+      /** Whether a CertificateStatus message (a stapled OCSP response, RFC 6066 §8) came. */
+      stapled?: boolean;
+      certificates?: Uint8Array[];
+      /** What the ServerKeyExchange showed, below TLS 1.3. */
+      keyExchange?: ServerKeyExchangeInfo;
+    }
   | { kind: 'alert'; alert: string }
   | { kind: 'closed' }
   | { kind: 'garbage'; why: string };
@@ -117,12 +164,29 @@ export function readServerAnswer(socket: net.Socket, timeoutMs: number): Promise
           const ks = findExtension(m.extensions, ExtensionType.key_share);
           const retry = isHelloRetryRequest(m);
           const group = ks ? (retry ? keyShareExt.retry.decode(ks) : keyShareExt.server.decode(ks).group) : undefined;
-          hello = { kind: 'hello', version, suite: m.cipher_suite, helloRetry: retry, extensions: m.extensions.map((e) => e.extension_type), ...(group !== undefined ? { group } : {}) };
+          const alpn = findExtension(m.extensions, ExtensionType.application_layer_protocol_negotiation);
+          const sct = findExtension(m.extensions, PROBE_EXTENSIONS.signed_certificate_timestamp);
+          hello = {
+            kind: 'hello',
+            version,
+            suite: m.cipher_suite,
+            helloRetry: retry,
+            extensions: m.extensions.map((e) => e.extension_type),
+            random: Uint8Array.from(m.random),
+            compression: m.legacy_compression_method,
+            ...(group !== undefined ? { group } : {}),
+            ...(alpn ? { alpn: alpnExt.decode(alpn)[0] } : {}),
+            ...(sct ? { sct: sct.length > 2 } : {}),
+          };
           // TLS 1.3 encrypts everything after ServerHello: the answer is complete.
           if (version >= TLS13) return true;
         } else if (type === HandshakeType.certificate && hello) {
           hello.certificates = Certificate12Codec.decode(body).certificate_list.map((c) => new Uint8Array(c));
-        } else if (type !== HandshakeType.server_key_exchange && type !== HandshakeType.certificate_request) {
+        } else if (type === HandshakeType.server_key_exchange && hello) {
+          hello.keyExchange = readServerKeyExchange(body, hello.suite, hello.version);
+        } else if (type === CERTIFICATE_STATUS && hello) {
+          hello.stapled = true;
+        } else if (type !== HandshakeType.certificate_request) {
           // ServerHelloDone, or anything else: nothing more detection needs.
           return true;
         }

@@ -8,6 +8,7 @@ import type { KeyStore } from '../../keystore/types.js';
 import type { TrustStore } from '../trust-store.js';
 import { checkChain, EXPIRY_WARNING_DAYS, type ChainFindings } from './chain.js';
 import { compareWithDatabase, databaseFindings, type DatabaseComparison } from './db-compare.js';
+import { DEFAULT_ALPN, handshakeChecks, type HandshakeBase, type HandshakeChecks } from './handshake-checks.js';
 import { scanEndpoint, type ScanResult, type Target } from './scan.js';
 import type { SuiteFlag } from './suite-names.js';
 
@@ -15,6 +16,9 @@ export { checkChain, EXPIRY_WARNING_DAYS, MIN_RSA_BITS, type ChainFindings, type
 export { compareWithDatabase, databaseFindings, type DatabaseComparison, type RelatedEntry } from './db-compare.js';
 export { scanEndpoint, sendHello, DEFAULT_HELLO_TIMEOUT_MS, MAX_HELLOS, PROBED_VERSIONS, VERSION_NAMES, type ScanResult, type SuiteFinding, type Target, type VersionFinding } from './scan.js';
 export { clientHelloRecord, readServerAnswer, type HelloSpec, type ServerAnswer } from './hello.js';
+export { DEFAULT_ALPN, handshakeChecks, type AlpnFinding, type HandshakeChecks, type ResumptionFindings } from './handshake-checks.js';
+export { helloChecks, type HelloChecks } from './behaviour.js';
+export { schemeName, type SchemeFinding } from './signature-schemes.js';
 export { suiteFlags, suiteName, type SuiteFlag } from './suite-names.js';
 
 /** The one real handshake that fetches the chain: within this long, as `tls client`'s default. */
@@ -29,7 +33,12 @@ export interface EndpointProbeOptions extends Target {
   now?: Date;
   /** A key database to hold the chain against: the report then has `db`, and a mismatch is a finding. */
   database?: KeyStore;
+  /** ALPN protocols to offer (RFC 7301), to see which the server chooses; default DEFAULT_ALPN. */
+  alpn?: readonly string[];
 }
+
+/** A TLS 1.2-or-older DHE prime shorter than this is weak (Logjam; RFC 7919 starts its groups at 2048 bits). */
+export const MIN_DHE_BITS = 2048;
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -48,6 +57,8 @@ export interface EndpointReport {
   /** The chain check, and where the chain came from; `why` when there is none. */
   chain?: ChainFindings & { source: 'handshake' | 'hello' };
   chainWhy?: string;
+  /** Resumption and ALPN, from handshakes on kyman's engine. */
+  handshakes: HandshakeChecks;
   /** The chain held against `database`, when one was given and a chain came. */
   db?: DatabaseComparison;
   /** Worst first. */
@@ -74,6 +85,7 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
   const out: Finding[] = [];
   if (chain) {
     if (!chain.path.valid) out.push({ severity: 'critical', text: `the certificate chain does not validate: ${chain.path.reason ?? 'no path to a trust anchor'}` });
+    if (chain.missingIntermediate) out.push({ severity: 'high', text: `missing intermediate: ${chain.missingIntermediate}: the server must send it after its certificate` });
     if (!chain.nameMatch) out.push({ severity: 'critical', text: `the certificate does not name ${chain.serverName}` });
     if (chain.daysLeft >= 0 && chain.daysLeft < EXPIRY_WARNING_DAYS) out.push({ severity: 'high', text: `the certificate expires in ${chain.daysLeft} days: renew it` });
     if (!chain.inOrder) out.push({ severity: 'medium', text: 'the server sends its chain out of order: send the leaf first, each certificate followed by its issuer' });
@@ -88,6 +100,15 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
   for (const [flag, names] of byFlag) out.push({ severity: SUITE_SEVERITY[flag], text: `remove the suites with ${SUITE_WORDS[flag]}: ${[...names].join(', ')}` });
   if (scan.behaviour.secureRenegotiation === false) out.push({ severity: 'medium', text: 'turn on secure renegotiation (RFC 5746): the server does not answer renegotiation_info' });
   if (scan.behaviour.extendedMasterSecret === false) out.push({ severity: 'medium', text: 'turn on the extended master secret (RFC 7627): without it TLS 1.2 sessions are open to the triple handshake attack' });
+  const c = scan.checks;
+  if (c.compression) out.push({ severity: 'high', text: 'turn off TLS compression: it leaks secrets in the data (CRIME)' });
+  if (c.downgradeSentinel === false) out.push({ severity: 'medium', text: "the server speaks TLS 1.3 but its older ServerHellos lack the downgrade sentinel (RFC 8446 §4.1.3): clients cannot see a downgrade" });
+  if (c.fallbackScsv === false) out.push({ severity: 'medium', text: 'refuse fallbacks (RFC 7507): the server takes an older version from a client that signals TLS_FALLBACK_SCSV' });
+  if (c.dheBits !== undefined && c.dheBits < MIN_DHE_BITS) out.push({ severity: 'medium', text: `use a DHE group of at least ${MIN_DHE_BITS} bits (RFC 7919 ffdhe2048): the server's prime has ${c.dheBits} (Logjam)` });
+  const sha1 = (scan.signatureSchemes.tls12 ?? []).filter((s) => s.weak).map((s) => s.name);
+  if (sha1.length) out.push({ severity: 'medium', text: `stop signing TLS 1.2 key exchanges with ${sha1.join(', ')} (RFC 9155)` });
+  if (c.heartbeat) out.push({ severity: 'low', text: 'turn off the heartbeat extension (RFC 6520): nothing needs it, and it was the way in for Heartbleed' });
+  if (c.encryptThenMac === false) out.push({ severity: 'low', text: 'turn on encrypt-then-MAC (RFC 7366) for the CBC suites, or remove them' });
   const tls13 = scan.versions.find((v) => v.version === 'TLS 1.3');
   if (!tls13?.offered) out.push({ severity: 'medium', text: 'turn on TLS 1.3' });
   else if (!scan.groups.some((g) => g.pq)) out.push({ severity: 'low', text: 'offer a post-quantum hybrid group (X25519MLKEM768) for TLS 1.3' });
@@ -95,22 +116,25 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
 }
 
 /**
- * Scans `host:port` (versions, suites, groups; each hello on its own connection), then fetches
- * the chain with one handshake of kyman's engine (TLS 1.3 or 1.2), or, from a server that speaks
- * only older versions, from the Certificate message it sent in clear, and checks it.
+ * Scans `host:port` (versions, suites, groups, signature schemes and the behaviour hellos show;
+ * each hello on its own connection), then fetches the chain with one handshake of kyman's engine
+ * (TLS 1.3 or 1.2), or, from a server that speaks only older versions, from the Certificate
+ * message it sent in clear, and checks it; a few more handshakes try resumption and ALPN.
  */
 export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointReport> {
   const provider = o.provider ?? softwareProvider();
   const serverName = o.serverName ?? o.host;
   const scan = await scanEndpoint(o);
+  const base: HandshakeBase = { host: o.host, port: o.port, serverName, verify: 'insecure', provider, cipherSuites: ENGINE_SUITES, allowNoExtendedMasterSecret: true, timeoutMs: CHAIN_HANDSHAKE_TIMEOUT_MS, trustAnchorSource: (c) => o.trustStore.anchorsFor(c), ...(o.starttls ? { starttls: o.starttls } : {}) };
+  const offered = (name: string) => scan.versions.some((v) => v.offered && v.version === name);
   let chain: EndpointReport['chain'];
   let chainWhy: string | undefined;
-  const modern = scan.versions.some((v) => v.offered && (v.version === 'TLS 1.3' || v.version === 'TLS 1.2'));
+  const modern = offered('TLS 1.3') || offered('TLS 1.2');
   let sent: Uint8Array[] | undefined;
   let source: 'handshake' | 'hello' = 'handshake';
   if (modern) {
     try {
-      const r = await probe({ host: o.host, port: o.port, serverName, verify: 'insecure', provider, cipherSuites: ENGINE_SUITES, allowNoExtendedMasterSecret: true, timeoutMs: CHAIN_HANDSHAKE_TIMEOUT_MS, trustAnchorSource: (c) => o.trustStore.anchorsFor(c), ...(o.starttls ? { starttls: o.starttls } : {}) });
+      const r = await probe(base);
       sent = [...r.summary.peerCertificates];
     } catch (e) {
       chainWhy = `kyman's handshake failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -123,6 +147,7 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
   }
   if (sent?.length) chain = { ...checkChain(provider, sent, serverName, o.trustStore, o.now), source };
   else chainWhy ??= 'the server sent no certificate';
+  const handshakes = modern ? await handshakeChecks(base, { tls13: offered('TLS 1.3'), tls12: offered('TLS 1.2') }, o.alpn) : { resumption: { why: 'kyman\'s engine speaks TLS 1.3 and 1.2 only' }, alpn: { offered: [...(o.alpn ?? DEFAULT_ALPN)], why: 'kyman\'s engine speaks TLS 1.3 and 1.2 only' } };
   const db = o.database && sent?.length ? compareWithDatabase(provider, sent, o.database, o.now) : undefined;
   const findings = rank(scan, chain, chainWhy);
   if (db) {
@@ -137,6 +162,7 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
     scan: found,
     ...(chain ? { chain } : {}),
     ...(chainWhy ? { chainWhy } : {}),
+    handshakes,
     ...(db ? { db } : {}),
     findings,
     verdict: findings.length ? `fix first: ${findings[0].text}` : 'nothing to fix: modern versions, suites and groups, and a valid chain',

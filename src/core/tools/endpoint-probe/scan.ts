@@ -1,4 +1,4 @@
-// What an endpoint accepts, found hello by hello: versions, cipher suites per version and their order, TLS 1.3 groups.
+// What an endpoint accepts, found hello by hello: versions, cipher suites per version and their order, TLS 1.3 groups, signature schemes, and the behaviour hellos show.
 
 import { failed } from '../../errors.js';
 import { GROUPS, SIGNATURE_SCHEMES } from '../../tls/suites.js';
@@ -7,13 +7,16 @@ import { ExtensionType, TLS10, TLS11, TLS12, TLS13 } from '../../tls/msgs/index.
 import { connectTcp } from '../probe.js';
 import { startTls, type StarttlsOptions } from '../starttls/index.js';
 import { clientHelloRecord, readServerAnswer, SSL3, type HelloSpec, type ServerAnswer } from './hello.js';
+import { helloChecks, type HelloChecks, type TakenVersion } from './behaviour.js';
+import { tls12Schemes, tls13Schemes, type HelloSender, type SchemeFinding } from './signature-schemes.js';
 import { LEGACY_HELLO_SUITE_IDS, suiteFlags, suiteName, TLS13_SUITE_IDS, type SuiteFlag } from './suite-names.js';
 
 /** How long one hello waits for its answer; a server on a LAN answers a hello within a round trip. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 5000;
 /**
  * Hellos one endpoint is sent at most: five versions, ~80 suites removed one at a time for the
- * versions that take them, the reversed-order checks and the groups stay well within it; a server
+ * versions that take them, the reversed-order checks, the groups, the signature schemes (one a
+ * scheme for TLS 1.3) and the behaviour checks stay well within it; a server
  * that keeps choosing what it was not offered cannot make the scan run for ever.
  */
 export const MAX_HELLOS = 400;
@@ -63,6 +66,10 @@ export interface ScanResult {
    * master secret), and whether a TLS 1.3 hello with an x25519 share was answered by a HelloRetryRequest.
    */
   behaviour: { secureRenegotiation?: boolean; extendedMasterSecret?: boolean; helloRetryForX25519?: boolean };
+  /** Schemes the server signs with: TLS 1.2's in the order it chose them, TLS 1.3's those it accepted alone. */
+  signatureSchemes: { tls13?: SchemeFinding[]; tls12?: SchemeFinding[] };
+  /** Fallback SCSV, the downgrade sentinel, compression, heartbeat, encrypt-then-MAC, stapling and SCTs in TLS 1.2, the DHE prime. */
+  checks: HelloChecks;
   /** The certificates a TLS 1.2-or-older server sent in clear, for the chain check when the engine cannot handshake. */
   legacyChain?: Uint8Array[];
   hellos: number;
@@ -135,12 +142,15 @@ async function groupsFor(t: Target, budget: Budget): Promise<number[]> {
 /** Runs the hellos of a scan: versions, suites per version, TLS 1.3 groups. Connection failures are FAILED errors; refusals are findings. */
 export async function scanEndpoint(t: Target): Promise<ScanResult> {
   const budget = new Budget();
+  const send: HelloSender = (version, suites, extra = {}) => sendHello(t, { ...base(version, suites), ...extra }, budget);
   const versions: VersionFinding[] = [];
+  const taken: TakenVersion[] = [];
   let legacyChain: Uint8Array[] | undefined;
   const behaviour: ScanResult['behaviour'] = {};
   for (const version of PROBED_VERSIONS) {
     const r = await suitesFor(t, version, budget);
     legacyChain ??= r.chain;
+    if (r.first) taken.push({ version, suites: r.order, first: r.first });
     if (r.first && version >= TLS13) behaviour.helloRetryForX25519 = r.first.helloRetry;
     if (r.first && version < TLS13 && behaviour.secureRenegotiation === undefined) {
       behaviour.secureRenegotiation = r.first.extensions.includes(ExtensionType.renegotiation_info);
@@ -155,8 +165,17 @@ export async function scanEndpoint(t: Target): Promise<ScanResult> {
     });
   }
   const groups = versions[0].offered ? await groupsFor(t, budget) : [];
+  const signatureSchemes: ScanResult['signatureSchemes'] = {};
+  const v13 = taken.find((v) => v.version === TLS13);
+  const v12 = taken.find((v) => v.version === TLS12);
+  if (v13) signatureSchemes.tls13 = await tls13Schemes(send, v13.suites);
+  const schemes12 = v12 && (await tls12Schemes(send, v12.suites));
+  if (schemes12) signatureSchemes.tls12 = schemes12;
+  const checks = await helloChecks(send, taken);
   return {
     versions,
+    signatureSchemes,
+    checks,
     groups: groups.map((id) => ({ id, name: groupName(id), pq: /MLKEM|Kyber/i.test(groupName(id)) })),
     behaviour,
     ...(legacyChain ? { legacyChain } : {}),

@@ -1,6 +1,7 @@
 // The endpoint probe against real servers on loopback: openssl s_server set up to show each finding, and kyman's own server.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificate } from '../../../../src/core/pki/certificate/index.js';
@@ -109,6 +110,37 @@ describe('endpoint probe (integration)', function () {
     assert.ok(e.chain!.daysLeft < 0);
     assert.equal(e.findings[0].severity, 'critical');
     assert.match(e.verdict, /does not validate.*expired/);
+  });
+
+  it('a server that sends only its leaf when the path needs an intermediate: missing intermediate, by name', async () => {
+    const caKey = await provider.generateKeyPair({ type: 'ec', curve: 'P-256' });
+    const caDer = await createCertificate(provider, { subject: 'CN=Kyman Missing Intermediate', subjectKey: caKey, issuer: { certificate: pki.root.der, key: pki.root.key }, ca: true, days: 20 });
+    const leaf = await pki.issue('alone', { type: 'ec', curve: 'P-256' }, { issuer: { der: caDer, key: caKey, certFile: '', keyFile: '' } });
+    const r = await run(['-cert', leaf.certFile, '-key', leaf.keyFile]);
+    assert.equal(r.chain?.sent.length, 1);
+    assert.equal(r.chain?.path.valid, false);
+    assert.equal(r.chain?.missingIntermediate, 'CN=Kyman Missing Intermediate');
+    const f = r.findings.find((x) => x.text.startsWith('missing intermediate: CN=Kyman Missing Intermediate'));
+    assert.equal(f?.severity, 'high');
+    // Sent with its intermediate, the same leaf has none missing.
+    const chainFile = join(pki.dir, 'intermediate.pem');
+    writeFileSync(chainFile, encodePem('CERTIFICATE', caDer));
+    const whole = await run(['-cert', leaf.certFile, '-key', leaf.keyFile, '-cert_chain', chainFile]);
+    assert.equal(whole.chain?.path.valid, true);
+    assert.equal(whole.chain?.missingIntermediate, undefined);
+  });
+
+  it('SCTs embedded in the leaf (RFC 6962 §3.3), read from its X.509 extension', async () => {
+    const key = join(pki.dir, 'sct.key');
+    const cert = join(pki.dir, 'sct.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=sct', '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', '1.3.6.1.4.1.11129.2.4.2=DER:0400'], { stdio: 'ignore' });
+    const r = await run(['-cert', cert, '-key', key]);
+    assert.equal(r.chain?.sctInCertificate, true);
+    // Self-signed and untrusted: no path, but no intermediate is missing either.
+    assert.equal(r.chain?.path.valid, false);
+    assert.equal(r.chain?.missingIntermediate, undefined);
+    const plain = await run(['-cert', pki.ecdsa.certFile, '-key', pki.ecdsa.keyFile]);
+    assert.equal(plain.chain?.sctInCertificate, false);
   });
 
   it('a name the certificate does not carry', async () => {

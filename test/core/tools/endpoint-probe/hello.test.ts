@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { ClientHelloCodec, ExtensionType, findExtension, keyShareExt, supportedVersionsExt } from '../../../../src/core/tls/msgs/index.js';
-import { clientHelloRecord, type HelloSpec } from '../../../../src/core/tools/endpoint-probe/hello.js';
+import { clientHelloRecord, PROBE_EXTENSIONS, type HelloSpec } from '../../../../src/core/tools/endpoint-probe/hello.js';
+import { readServerKeyExchange } from '../../../../src/core/tools/endpoint-probe/server-key-exchange.js';
 import { suiteName } from '../../../../src/core/tools/endpoint-probe/suite-names.js';
 
 const decode = (record: Uint8Array) => {
@@ -56,5 +57,28 @@ describe('endpoint probe hellos', () => {
     assert.equal(suiteName(0xc02f), 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
     assert.equal(suiteName(0x1305), 'TLS_AES_128_CCM_8_SHA256');
     assert.equal(suiteName(0xfefe), '0xfefe');
+  });
+
+  it('the checks\' extras: ALPN, DEFLATE before null, heartbeat, status_request with signed_certificate_timestamp, encrypt_then_mac', () => {
+    const m = decode(clientHelloRecord(spec(0x0303, { alpn: ['h2'], compression: [1, 0], heartbeat: true, statusRequest: true, encryptThenMac: true })));
+    assert.deepEqual([...m.legacy_compression_methods], [1, 0]);
+    const types = m.extensions.map((e) => e.extension_type);
+    for (const t of [ExtensionType.application_layer_protocol_negotiation, PROBE_EXTENSIONS.heartbeat, PROBE_EXTENSIONS.status_request, PROBE_EXTENSIONS.signed_certificate_timestamp, ExtensionType.encrypt_then_mac]) assert.ok(types.includes(t), String(t));
+    assert.deepEqual([...findExtension(m.extensions, PROBE_EXTENSIONS.status_request)!], [1, 0, 0, 0, 0]);
+    // Without them, none is sent and only null compression is offered.
+    const plain = decode(clientHelloRecord(spec(0x0303)));
+    assert.deepEqual([...plain.legacy_compression_methods], [0]);
+    assert.ok(!plain.extensions.some((e) => [15, 5, 18, 22, 16].includes(e.extension_type)));
+  });
+
+  it('reads a ServerKeyExchange: the curve or the prime\'s bits, and the TLS 1.2 signature scheme', () => {
+    const ecdhe = Uint8Array.of(3, 0x00, 0x17, 2, 0xaa, 0xbb, 0x04, 0x03, 0, 1, 0xcc);
+    assert.deepEqual(readServerKeyExchange(ecdhe, 0xc02b, 0x0303), { curve: 0x17, scheme: 0x0403 });
+    assert.deepEqual(readServerKeyExchange(ecdhe, 0xc02b, 0x0301), { curve: 0x17 });
+    const p = new Uint8Array(128).fill(0xff);
+    p[0] = 0x7f;
+    const dhe = Uint8Array.from([0, 128, ...p, 0, 1, 2, 0, 2, 1, 1, 0x08, 0x04, 0, 0]);
+    assert.deepEqual(readServerKeyExchange(dhe, 0x009e, 0x0303), { dhBits: 1023, scheme: 0x0804 });
+    assert.deepEqual(readServerKeyExchange(dhe, 0x002f, 0x0303), {});
   });
 });
