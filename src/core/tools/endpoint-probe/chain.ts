@@ -32,6 +32,12 @@ export interface ChainFindings {
   path: { subjects: string[]; anchor?: string; valid: boolean; reason?: string };
   /** Certificates sent that the path does not use. */
   extra: string[];
+  /**
+   * The issuer the path stops short of: named by the last certificate on it, neither sent (RFC 8446
+   * §4.4.2 and RFC 5246 §7.4.2 ask the server to send the intermediates) nor a trust anchor. An
+   * incomplete chain, told apart from one that ends at a root nobody trusts.
+   */
+  missingIssuer?: string;
   /** Whether the leaf names the server name (RFC 6125: DNS names with a left-most wildcard, IP addresses). */
   nameMatch: boolean;
   serverName: string;
@@ -70,6 +76,8 @@ export function checkChain(provider: CryptoProvider, sentDer: readonly Uint8Arra
   const result = validateChain(provider, sentDer[0], { trustAnchors: store.anchorsFor(sentDer), intermediates: sentDer.slice(1), purpose: 'server', at: now });
   const used = new Set(result.chain.map((c) => c.fingerprints.sha256));
   const leaf = infos[0];
+  const end = result.chain[result.chain.length - 1];
+  const missingIssuer = !result.valid && result.reason?.code === 'untrusted' && end && !end.selfSigned && !infos.some((c) => c.subject === end.issuer) ? end.issuer : undefined;
   return {
     sent,
     inOrder,
@@ -80,6 +88,7 @@ export function checkChain(provider: CryptoProvider, sentDer: readonly Uint8Arra
       ...(result.reason ? { reason: result.reason.message } : {}),
     },
     extra: infos.filter((c) => !used.has(c.fingerprints.sha256)).map((c) => c.subject),
+    ...(missingIssuer ? { missingIssuer } : {}),
     nameMatch: nameMatches(leaf.subjectAltNames, leaf.subject, serverName),
     serverName,
     daysLeft: sent[0].daysLeft,
