@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a JDK, SoftHSM2 and OpenSC, tmux, ss, python3-ecdsa for tlsfuzzer, the STARTTLS servers), then runs every test.
+# Installs what kyman's tests talk to (OpenSSL, GnuTLS, a JDK, SoftHSM2 and OpenSC, tmux, ss, testssl.sh, python3-ecdsa for tlsfuzzer, the STARTTLS servers), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ command -v javac >/dev/null || need+=(default-jdk-headless)
 /usr/bin/python3 -c 'import ecdsa' 2>/dev/null || need+=(python3-ecdsa)
 command -v ss >/dev/null || need+=(iproute2)
 command -v tmux >/dev/null || need+=(tmux)
+command -v testssl >/dev/null || need+=(testssl.sh)
 command -v softhsm2-util >/dev/null || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need+=(opensc)
 # STARTTLS servers the tests start with their own configuration: Postfix, Dovecot, slapd, PostgreSQL, vsftpd, Prosody.
