@@ -7,10 +7,12 @@ import { probe } from '../probe.js';
 import type { KeyStore } from '../../keystore/types.js';
 import type { TrustStore } from '../trust-store.js';
 import { checkChain, EXPIRY_WARNING_DAYS, type ChainFindings } from './chain.js';
+import { resolveChecks, wants, type Check } from './checks.js';
 import { compareWithDatabase, databaseFindings, type DatabaseComparison } from './db-compare.js';
 import { scanEndpoint, type ScanResult, type Target } from './scan.js';
 import type { SuiteFlag } from './suite-names.js';
 
+export { ALL_CHECKS, CHECKS, FLEET_CHECKS, parseChecks, resolveChecks, type Check } from './checks.js';
 export { checkChain, EXPIRY_WARNING_DAYS, MIN_RSA_BITS, type ChainFindings, type SentCertificate } from './chain.js';
 export { compareWithDatabase, databaseFindings, type DatabaseComparison, type RelatedEntry } from './db-compare.js';
 export { scanEndpoint, sendHello, DEFAULT_HELLO_TIMEOUT_MS, MAX_HELLOS, PROBED_VERSIONS, VERSION_NAMES, type ScanResult, type SuiteFinding, type Target, type VersionFinding } from './scan.js';
@@ -43,6 +45,8 @@ export interface EndpointReport {
   host: string;
   port: number;
   serverName: string;
+  /** What was looked at (`--checks`); what was not is absent or empty below. */
+  checks: Check[];
   /** What the hellos found (the clear-text chain, raw, left out: it is in `chain`). */
   scan: Omit<ScanResult, 'legacyChain'>;
   /** The chain check, and where the chain came from; `why` when there is none. */
@@ -70,7 +74,7 @@ const SUITE_WORDS: Readonly<Record<SuiteFlag, string>> = {
   CBC: 'CBC (MAC-then-encrypt)',
 };
 
-function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string | undefined): Finding[] {
+function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string | undefined, checks: readonly Check[]): Finding[] {
   const out: Finding[] = [];
   if (chain) {
     if (!chain.path.valid) out.push({ severity: 'critical', text: `the certificate chain does not validate: ${chain.path.reason ?? 'no path to a trust anchor'}` });
@@ -89,8 +93,10 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
   if (scan.behaviour.secureRenegotiation === false) out.push({ severity: 'medium', text: 'turn on secure renegotiation (RFC 5746): the server does not answer renegotiation_info' });
   if (scan.behaviour.extendedMasterSecret === false) out.push({ severity: 'medium', text: 'turn on the extended master secret (RFC 7627): without it TLS 1.2 sessions are open to the triple handshake attack' });
   const tls13 = scan.versions.find((v) => v.version === 'TLS 1.3');
-  if (!tls13?.offered) out.push({ severity: 'medium', text: 'turn on TLS 1.3' });
-  else if (!scan.groups.some((g) => g.pq)) out.push({ severity: 'low', text: 'offer a post-quantum hybrid group (X25519MLKEM768) for TLS 1.3' });
+  if (!wants(checks, 'versions')) {
+    // Not asked: nothing to say about versions, or about groups without them.
+  } else if (!tls13?.offered) out.push({ severity: 'medium', text: 'turn on TLS 1.3' });
+  else if (wants(checks, 'groups') && !scan.groups.some((g) => g.pq)) out.push({ severity: 'low', text: 'offer a post-quantum hybrid group (X25519MLKEM768) for TLS 1.3' });
   return out.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
 }
 
@@ -102,13 +108,16 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
 export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointReport> {
   const provider = o.provider ?? softwareProvider();
   const serverName = o.serverName ?? o.host;
-  const scan = await scanEndpoint(o);
+  const checks = resolveChecks(o.checks);
+  const scan = await scanEndpoint({ ...o, checks });
   let chain: EndpointReport['chain'];
   let chainWhy: string | undefined;
-  const modern = scan.versions.some((v) => v.offered && (v.version === 'TLS 1.3' || v.version === 'TLS 1.2'));
+  // Without the version hellos, the handshake is the only way to learn whether the engine can speak to it.
+  const modern = !scan.versions.length || scan.versions.some((v) => v.offered && (v.version === 'TLS 1.3' || v.version === 'TLS 1.2'));
   let sent: Uint8Array[] | undefined;
   let source: 'handshake' | 'hello' = 'handshake';
-  if (modern) {
+  if (modern && wants(checks, 'chain')) {
+    o.signal?.throwIfAborted();
     try {
       const r = await probe({ host: o.host, port: o.port, serverName, verify: 'insecure', provider, cipherSuites: ENGINE_SUITES, allowNoExtendedMasterSecret: true, timeoutMs: CHAIN_HANDSHAKE_TIMEOUT_MS, trustAnchorSource: (c) => o.trustStore.anchorsFor(c), ...(o.starttls ? { starttls: o.starttls } : {}) });
       sent = [...r.summary.peerCertificates];
@@ -116,15 +125,15 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
       chainWhy = `kyman's handshake failed: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
-  if (!sent && scan.legacyChain?.length) {
+  if (!sent && scan.legacyChain?.length && wants(checks, 'chain')) {
     sent = scan.legacyChain;
     source = 'hello';
     chainWhy = undefined;
   }
   if (sent?.length) chain = { ...checkChain(provider, sent, serverName, o.trustStore, o.now), source };
-  else chainWhy ??= 'the server sent no certificate';
+  else if (wants(checks, 'chain')) chainWhy ??= 'the server sent no certificate';
   const db = o.database && sent?.length ? compareWithDatabase(provider, sent, o.database, o.now) : undefined;
-  const findings = rank(scan, chain, chainWhy);
+  const findings = rank(scan, chain, chainWhy, checks);
   if (db) {
     findings.push(...databaseFindings(db));
     findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
@@ -134,6 +143,7 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
     host: o.host,
     port: o.port,
     serverName,
+    checks,
     scan: found,
     ...(chain ? { chain } : {}),
     ...(chainWhy ? { chainWhy } : {}),
