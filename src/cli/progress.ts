@@ -72,7 +72,9 @@ export function progressBar(total: number, label: string): ProgressBar {
     const width = Math.max(0, Math.min(MAX_BAR_WIDTH, room));
     const filled = total ? Math.round((count / total) * width) : width;
     const bar = width >= 5 ? ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]` : '';
-    const line = `${label}${bar} ${counted}${note ? ` ${note}` : ''}`;
+    let line = `${label}${bar} ${counted}`;
+    // The note only where it fits whole; the count is cut last.
+    if (note && line.length + 1 + note.length <= columns - 1) line += ` ${note}`;
     process.stderr.write(`\r\u001b[2K${err.cyan(line.length > columns - 1 ? `${line.slice(0, Math.max(0, columns - 2))}…` : line)}`);
     shown = true;
   };
