@@ -93,7 +93,7 @@ function resultOf(target: FleetTarget, report: EndpointReport): FleetResult {
   const spoke = report.chain !== undefined || report.scan.versions.some((v) => v.offered) || report.scan.groups.length > 0;
   if (spoke) return { target, report };
   // With the version hellos, the chain's "no certificate" only repeats that none was answered.
-  return { target, unreachable: report.scan.versions.length || !report.chainWhy ? 'no hello was answered (is it a TLS server?)' : report.chainWhy };
+  return { target, unreachable: report.scan.versions.length || !report.chainWhy ? 'it took no hello of any version: each was refused or left unanswered (is it a TLS server?)' : report.chainWhy };
 }
 
 const reasonOf = (e: unknown) => (e instanceof KymanError ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`);

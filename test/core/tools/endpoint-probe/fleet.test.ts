@@ -105,7 +105,7 @@ describe('fleet probe', function () {
         assert.deepEqual(seen.map((r) => r.target.line), [2, 3, 1]);
         const refused = seen[0] as Extract<FleetResult, { unreachable: string }>;
         assert.match(refused.unreachable, /connection refused/);
-        assert.match((seen[2] as Extract<FleetResult, { unreachable: string }>).unreachable, /no hello was answered/);
+        assert.match((seen[2] as Extract<FleetResult, { unreachable: string }>).unreachable, /took no hello of any version/);
         const report = (seen[1] as Extract<FleetResult, { report: EndpointReport }>).report;
         assert.deepEqual(report.checks, ['chain', 'versions']);
         assert.equal(report.chain?.path.valid, true);
