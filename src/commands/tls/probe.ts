@@ -108,7 +108,7 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
     servername: Flags.string({ summary: 'The name sent in SNI and checked in the certificate (default: HOST).', helpValue: 'NAME' }),
     starttls: Flags.string({ summary: 'Start TLS inside this protocol first, before each hello.', options: [...STARTTLS_PROTOCOLS] }),
     'ca-file': Flags.string({ summary: 'Trusted CA certificates (PEM, DER or PKCS #7), instead of the system store. Repeatable.', multiple: true, helpValue: 'FILE' }),
-    'fail-on': Flags.string({ summary: 'Exit 1 when a finding is this severe or worse (for scripts and CI); without it, findings do not change the exit code.', options: [...SEVERITIES] }),
+    'fail-on': Flags.string({ summary: 'Exit 1 when a finding is this severe or worse (for scripts and CI); without it, findings do not change the exit code of one endpoint, and with --targets count from critical.', options: [...SEVERITIES] }),
     // No KYMAN_DB here: the comparison (and its password) only when asked for on the command line.
     db: Flags.string({ char: 'd', summary: 'Key database (.kdb, .p12 or a Java keystore) to hold the server\'s chain against: is its certificate an entry, with its key, and would the database\'s trusted entries accept the chain.', helpValue: 'FILE' }),
     pass: commonFlags.pass,

@@ -7,7 +7,7 @@ import * as tls from 'node:tls';
 import { KymanError } from '../../../../src/core/errors.js';
 import { parseChecks } from '../../../../src/core/tools/endpoint-probe/checks.js';
 import { probeFleet, summarizeFleet, type FleetResult } from '../../../../src/core/tools/endpoint-probe/fleet.js';
-import type { EndpointReport, Severity } from '../../../../src/core/tools/endpoint-probe/index.js';
+import { probeEndpoint, type EndpointReport, type Severity } from '../../../../src/core/tools/endpoint-probe/index.js';
 import { parseTargets, type FleetTarget } from '../../../../src/core/tools/endpoint-probe/targets.js';
 import { trustStoreOf } from '../../../../src/core/tools/trust-store.js';
 import { freePort, waitFor } from '../../../helpers/peers.js';
@@ -132,6 +132,27 @@ describe('fleet probe', function () {
         await waitFor(() => server.open() === 0, 5000);
       } finally {
         await server.close();
+      }
+    });
+
+    it('--checks chain: no hellos, so no word on versions; --checks versions: no chain, so none on it', async () => {
+      const node = tls.createServer({ cert: readFileSync(pki.ecdsa.certFile), key: readFileSync(pki.ecdsa.keyFile) }, (c) => c.end());
+      node.on('tlsClientError', () => undefined);
+      await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
+      try {
+        const port = (node.address() as net.AddressInfo).port;
+        const chainOnly = await probeEndpoint({ host: '127.0.0.1', port, serverName: 'localhost', trustStore: store(), checks: ['chain'] });
+        assert.deepEqual(chainOnly.scan.versions, []);
+        assert.equal(chainOnly.scan.hellos, 0);
+        assert.equal(chainOnly.chain?.path.valid, true);
+        assert.deepEqual(chainOnly.findings.map((f) => f.text), ['the certificate expires in 9 days: renew it']);
+        const versionsOnly = await probeEndpoint({ host: '127.0.0.1', port, trustStore: store(), checks: ['versions'] });
+        assert.equal(versionsOnly.scan.hellos, 5);
+        assert.equal(versionsOnly.chain, undefined);
+        assert.equal(versionsOnly.chainWhy, undefined);
+        assert.deepEqual(versionsOnly.findings, []);
+      } finally {
+        await new Promise<void>((r) => node.close(() => r()));
       }
     });
 
