@@ -29,11 +29,14 @@ export function median(values: number[]): number {
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
+/** Two decimals, or two significant digits for a ratio so small that two decimals would say 0.00. */
+const ratio = (r: number) => (r >= 0.1 ? r.toFixed(2) : r.toPrecision(2));
+
 export function report(title: string, figures: Figure[]): string {
   const lines = [`\n${title}`, '-'.repeat(title.length)];
   for (const f of figures) {
     let line = `${f.name}: ${fmt(f.value)} ${f.unit}`;
-    if (f.reference) line += `  | ${f.reference.name}: ${fmt(f.reference.value)} ${f.unit} (ratio ${(f.value / f.reference.value).toFixed(2)}×)`;
+    if (f.reference) line += `  | ${f.reference.name}: ${fmt(f.reference.value)} ${f.unit} (ratio ${ratio(f.value / f.reference.value)}×)`;
     if (f.goal) line += `  [goal: ${f.goal}]`;
     lines.push(line);
   }

@@ -48,8 +48,8 @@ export function renderProbeReport(r: EndpointReport): string {
     );
   const b = r.scan.behaviour;
   const checks = r.scan.checks;
-  const res = r.handshakes.resumption;
-  const alpn = r.handshakes.alpn;
+  const res = r.handshakes?.resumption ?? {};
+  const alpn = r.handshakes?.alpn;
   const bad = (v: boolean | undefined, badWhen: boolean) => (v === badWhen ? out.red(yesNo(v)) : yesNo(v));
   parts.push(
     out.bold('\nBehaviour'),
@@ -69,7 +69,7 @@ export function renderProbeReport(r: EndpointReport): string {
         ['Resumption by session id', yesNo(res.sessionIds)],
         ['Resumption by session ticket (RFC 5077)', yesNo(res.tickets)],
         ['Resumption by TLS 1.3 PSK ticket', yesNo(res.tls13Psk)],
-        [`ALPN (offered ${alpn.offered.join(', ')})`, alpn.chosen ?? (alpn.why ? '-' : 'none chosen')],
+        [alpn ? `ALPN (offered ${alpn.offered.join(', ')})` : 'ALPN', alpn ? (alpn.chosen ?? (alpn.why ? '-' : 'none chosen')) : '-'],
       ],
       [
         { header: 'Check', get: (row) => row[0] },
@@ -77,7 +77,7 @@ export function renderProbeReport(r: EndpointReport): string {
       ],
     ),
   );
-  const why = [...new Set([res.why, alpn.why].filter((w) => w !== undefined))];
+  const why = [...new Set([res.why, alpn?.why].filter((w) => w !== undefined))];
   if (why.length) parts.push(`resumption and ALPN not fully checked: ${why.join('; ')}`);
   if (r.chain) {
     const c = r.chain;

@@ -56,3 +56,6 @@ export type { OpenTokenKeyStoreOptions } from './keystore/pkcs11-key-store.js';
 export type { TlsSession, TlsSession12, TlsSession13 } from './tls/index.js';
 export { probeEndpoint, checkChain, scanEndpoint, suiteFlags, suiteName, CHAIN_HANDSHAKE_TIMEOUT_MS, DEFAULT_HELLO_TIMEOUT_MS, EXPIRY_WARNING_DAYS, MAX_HELLOS } from './tools/endpoint-probe/index.js';
 export type { DatabaseComparison, EndpointProbeOptions, EndpointReport, Finding, Severity, ChainFindings, ScanResult, SuiteFinding, VersionFinding } from './tools/endpoint-probe/index.js';
+export { ALL_CHECKS, CHECKS, FLEET_CHECKS, parseChecks, type Check } from './tools/endpoint-probe/checks.js';
+export { probeFleet, summarizeFleet, DEFAULT_ENDPOINT_DEADLINE_MS, DEFAULT_FLEET_CONCURRENCY, MAX_FLEET_CONCURRENCY, type FleetOptions, type FleetResult, type FleetRow, type FleetSummary } from './tools/endpoint-probe/fleet.js';
+export { parseHostPort, parseTargets, DEFAULT_TLS_PORT, type FleetTarget } from './tools/endpoint-probe/targets.js';

@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { isIP } from 'node:net';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import {
@@ -33,6 +32,7 @@ import {
   type CryptoProvider,
   type KeyStore,
   type PrivateKeyHandle,
+  parseHostPort,
 } from '../../core/index.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
@@ -40,16 +40,8 @@ import { err, fields, out } from '../../cli/output.js';
 import { certificateJson } from '../../cli/render.js';
 import { cbcSuitesWarning, chainTable, keyLogFrom, keyOperationsLine, listFlag, ms, pemCredentialFlags, pemCredentials, tlsFlags, weakTlsOptions, tokenOpsFlag, tracePrinter } from '../../cli/tls.js';
 
-/** `host:port`, `[v6]:port`, or a bare host (port 443). */
-export function parseTarget(target: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(target) ?? /^([^:]+)(?::(\d+))?$/.exec(target);
-  const bareV6 = !m && isIP(target) === 6;
-  if (!m && !bareV6) throw usage(`${target} is not HOST:PORT (write an IPv6 address as [::1]:443)`);
-  const host = bareV6 ? target : m![1];
-  const port = bareV6 || m![2] === undefined ? 443 : Number(m![2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usage(`${port} is not a TCP port (1 to 65535)`);
-  return { host, port };
-}
+/** `host:port`, `[v6]:port`, or a bare host (port 443): as a line of `tls probe --targets` reads it. */
+export const parseTarget = parseHostPort;
 
 /** `--wait`: seconds (fractions allowed), or `close` for until the server closes. */
 function parseWait(v: string | undefined, fallback: number): number {

@@ -2,16 +2,18 @@
 
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { softwareProvider } from '../../crypto/software.js';
-import { CIPHER_SUITES, CIPHER_SUITES_TLS12 } from '../../tls/suites.js';
+import { CIPHER_SUITES, CIPHER_SUITES_TLS12, GROUPS } from '../../tls/suites.js';
 import { probe } from '../probe.js';
 import type { KeyStore } from '../../keystore/types.js';
 import type { TrustStore } from '../trust-store.js';
 import { checkChain, EXPIRY_WARNING_DAYS, type ChainFindings } from './chain.js';
+import { resolveChecks, wants, type Check } from './checks.js';
 import { compareWithDatabase, databaseFindings, type DatabaseComparison } from './db-compare.js';
 import { DEFAULT_ALPN, handshakeChecks, type HandshakeBase, type HandshakeChecks } from './handshake-checks.js';
 import { scanEndpoint, type ScanResult, type Target } from './scan.js';
 import type { SuiteFlag } from './suite-names.js';
 
+export { ALL_CHECKS, CHECKS, FLEET_CHECKS, parseChecks, resolveChecks, type Check } from './checks.js';
 export { checkChain, EXPIRY_WARNING_DAYS, MIN_RSA_BITS, type ChainFindings, type SentCertificate } from './chain.js';
 export { compareWithDatabase, databaseFindings, type DatabaseComparison, type RelatedEntry } from './db-compare.js';
 export { scanEndpoint, sendHello, DEFAULT_HELLO_TIMEOUT_MS, MAX_HELLOS, PROBED_VERSIONS, VERSION_NAMES, type ScanResult, type SuiteFinding, type Target, type VersionFinding } from './scan.js';
@@ -26,6 +28,8 @@ export const CHAIN_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The chain handshake offers every suite the engine speaks, CBC ones too: it is there to see the chain, not to protect data. */
 const ENGINE_SUITES = [...CIPHER_SUITES, ...CIPHER_SUITES_TLS12].map((s) => s.name);
+/** x25519's share first: a fraction of the ML-KEM hybrid's cost, which a fleet pays once an endpoint; the groups themselves are the hellos' to find. */
+const CHAIN_GROUPS = [...GROUPS.filter((g) => !g.optIn)].sort((a, b) => Number(b.name === 'x25519') - Number(a.name === 'x25519')).map((g) => g.name);
 
 export interface EndpointProbeOptions extends Target {
   trustStore: TrustStore;
@@ -52,13 +56,15 @@ export interface EndpointReport {
   host: string;
   port: number;
   serverName: string;
+  /** What was looked at (`--checks`); what was not is absent or empty below. */
+  checks: Check[];
   /** What the hellos found (the clear-text chain, raw, left out: it is in `chain`). */
   scan: Omit<ScanResult, 'legacyChain'>;
   /** The chain check, and where the chain came from; `why` when there is none. */
   chain?: ChainFindings & { source: 'handshake' | 'hello' };
   chainWhy?: string;
-  /** Resumption and ALPN, from handshakes on kyman's engine. */
-  handshakes: HandshakeChecks;
+  /** Resumption and ALPN, from handshakes on kyman's engine (with the behaviour check). */
+  handshakes?: HandshakeChecks;
   /** The chain held against `database`, when one was given and a chain came. */
   db?: DatabaseComparison;
   /** Worst first. */
@@ -81,7 +87,7 @@ const SUITE_WORDS: Readonly<Record<SuiteFlag, string>> = {
   CBC: 'CBC (MAC-then-encrypt)',
 };
 
-function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string | undefined): Finding[] {
+function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string | undefined, checks: readonly Check[]): Finding[] {
   const out: Finding[] = [];
   if (chain) {
     if (!chain.path.valid) out.push({ severity: 'critical', text: `the certificate chain does not validate: ${chain.path.reason ?? 'no path to a trust anchor'}` });
@@ -110,8 +116,10 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
   if (c.heartbeat) out.push({ severity: 'low', text: 'turn off the heartbeat extension (RFC 6520): nothing needs it, and it was the way in for Heartbleed' });
   if (c.encryptThenMac === false) out.push({ severity: 'low', text: 'turn on encrypt-then-MAC (RFC 7366) for the CBC suites, or remove them' });
   const tls13 = scan.versions.find((v) => v.version === 'TLS 1.3');
-  if (!tls13?.offered) out.push({ severity: 'medium', text: 'turn on TLS 1.3' });
-  else if (!scan.groups.some((g) => g.pq)) out.push({ severity: 'low', text: 'offer a post-quantum hybrid group (X25519MLKEM768) for TLS 1.3' });
+  if (!wants(checks, 'versions')) {
+    // Not asked: nothing to say about versions, or about groups without them.
+  } else if (!tls13?.offered) out.push({ severity: 'medium', text: 'turn on TLS 1.3' });
+  else if (wants(checks, 'groups') && !scan.groups.some((g) => g.pq)) out.push({ severity: 'low', text: 'offer a post-quantum hybrid group (X25519MLKEM768) for TLS 1.3' });
   return out.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
 }
 
@@ -124,15 +132,19 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
 export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointReport> {
   const provider = o.provider ?? softwareProvider();
   const serverName = o.serverName ?? o.host;
-  const scan = await scanEndpoint(o);
-  const base: HandshakeBase = { host: o.host, port: o.port, serverName, verify: 'insecure', provider, cipherSuites: ENGINE_SUITES, allowNoExtendedMasterSecret: true, timeoutMs: CHAIN_HANDSHAKE_TIMEOUT_MS, trustAnchorSource: (c) => o.trustStore.anchorsFor(c), ...(o.starttls ? { starttls: o.starttls } : {}) };
+  const checks = resolveChecks(o.checks);
+  const scan = await scanEndpoint({ ...o, checks });
+  // No anchors: checkChain validates the chain; the handshake's own check would only do it twice.
+  const base: HandshakeBase = { host: o.host, port: o.port, serverName, verify: 'insecure', provider, cipherSuites: ENGINE_SUITES, groups: CHAIN_GROUPS, allowNoExtendedMasterSecret: true, timeoutMs: CHAIN_HANDSHAKE_TIMEOUT_MS, ...(o.starttls ? { starttls: o.starttls } : {}) };
   const offered = (name: string) => scan.versions.some((v) => v.offered && v.version === name);
   let chain: EndpointReport['chain'];
   let chainWhy: string | undefined;
-  const modern = offered('TLS 1.3') || offered('TLS 1.2');
+  // Without the version hellos, the handshake is the only way to learn whether the engine can speak to it.
+  const modern = !scan.versions.length || offered('TLS 1.3') || offered('TLS 1.2');
   let sent: Uint8Array[] | undefined;
   let source: 'handshake' | 'hello' = 'handshake';
-  if (modern) {
+  if (modern && wants(checks, 'chain')) {
+    o.signal?.throwIfAborted();
     try {
       const r = await probe(base);
       sent = [...r.summary.peerCertificates];
@@ -140,16 +152,21 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
       chainWhy = `kyman's handshake failed: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
-  if (!sent && scan.legacyChain?.length) {
+  if (!sent && scan.legacyChain?.length && wants(checks, 'chain')) {
     sent = scan.legacyChain;
     source = 'hello';
     chainWhy = undefined;
   }
   if (sent?.length) chain = { ...checkChain(provider, sent, serverName, o.trustStore, o.now), source };
-  else chainWhy ??= 'the server sent no certificate';
-  const handshakes = modern ? await handshakeChecks(base, { tls13: offered('TLS 1.3'), tls12: offered('TLS 1.2') }, o.alpn) : { resumption: { why: 'kyman\'s engine speaks TLS 1.3 and 1.2 only' }, alpn: { offered: [...(o.alpn ?? DEFAULT_ALPN)], why: 'kyman\'s engine speaks TLS 1.3 and 1.2 only' } };
+  else if (wants(checks, 'chain')) chainWhy ??= 'the server sent no certificate';
+  const engineOnly = 'kyman\'s engine speaks TLS 1.3 and 1.2 only';
+  const handshakes = !wants(checks, 'behaviour')
+    ? undefined
+    : modern
+      ? await handshakeChecks(base, { tls13: offered('TLS 1.3'), tls12: offered('TLS 1.2') }, o.alpn)
+      : { resumption: { why: engineOnly }, alpn: { offered: [...(o.alpn ?? DEFAULT_ALPN)], why: engineOnly } };
   const db = o.database && sent?.length ? compareWithDatabase(provider, sent, o.database, o.now) : undefined;
-  const findings = rank(scan, chain, chainWhy);
+  const findings = rank(scan, chain, chainWhy, checks);
   if (db) {
     findings.push(...databaseFindings(db));
     findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
@@ -159,6 +176,7 @@ export async function probeEndpoint(o: EndpointProbeOptions): Promise<EndpointRe
     host: o.host,
     port: o.port,
     serverName,
+    checks,
     scan: found,
     ...(chain ? { chain } : {}),
     ...(chainWhy ? { chainWhy } : {}),

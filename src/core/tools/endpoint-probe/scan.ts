@@ -6,6 +6,7 @@ import { OTHER_GROUP_NAMES, OTHER_SCHEME_NAMES } from '../../tls/code-point-name
 import { ExtensionType, TLS10, TLS11, TLS12, TLS13 } from '../../tls/msgs/index.js';
 import { connectTcp } from '../probe.js';
 import { startTls, type StarttlsOptions } from '../starttls/index.js';
+import { wants, type Check } from './checks.js';
 import { clientHelloRecord, readServerAnswer, SSL3, type HelloSpec, type ServerAnswer } from './hello.js';
 import { helloChecks, type HelloChecks, type TakenVersion } from './behaviour.js';
 import { tls12Schemes, tls13Schemes, type HelloSender, type SchemeFinding } from './signature-schemes.js';
@@ -39,6 +40,10 @@ export interface Target {
   serverName?: string;
   starttls?: Omit<StarttlsOptions, 'host' | 'port' | 'timeoutMs'>;
   helloTimeoutMs?: number;
+  /** What to look at (all when absent): a fleet run asks for less. */
+  checks?: readonly Check[];
+  /** Stops the scan: no hello starts after it fires, and the one in flight is closed. */
+  signal?: AbortSignal;
 }
 
 export interface SuiteFinding {
@@ -84,6 +89,7 @@ class Budget {
 
 /** One hello on a new connection (after the STARTTLS dialogue, when asked), and the server's answer. */
 export async function sendHello(t: Target, spec: Omit<HelloSpec, 'serverName'>, budget = new Budget()): Promise<ServerAnswer> {
+  t.signal?.throwIfAborted();
   budget.take();
   const timeoutMs = t.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
   const socket = await connectTcp(t.host, t.port, timeoutMs);
@@ -93,7 +99,9 @@ export async function sendHello(t: Target, spec: Omit<HelloSpec, 'serverName'>, 
     socket.destroy();
     throw e;
   }
-  const answer = readServerAnswer(socket, timeoutMs);
+  const stop = () => socket.destroy();
+  t.signal?.addEventListener('abort', stop, { once: true });
+  const answer = readServerAnswer(socket, timeoutMs).finally(() => t.signal?.removeEventListener('abort', stop));
   socket.write(clientHelloRecord({ ...spec, serverName: t.serverName ?? t.host }));
   return answer;
 }
@@ -126,6 +134,12 @@ async function suitesFor(t: Target, version: number, budget: Budget): Promise<{ 
   return { offered: true, order, serverOrder, chain, first: first! };
 }
 
+/** Whether `version` is taken at all: one hello offering every suite (what `versions` without `suites` asks). */
+async function versionFor(t: Target, version: number, budget: Budget): ReturnType<typeof suitesFor> {
+  const a = await sendHello(t, base(version, version >= TLS13 ? TLS13_SUITE_IDS : LEGACY_HELLO_SUITE_IDS), budget);
+  return accepted(a, version) ? { offered: true, order: [], chain: a.certificates, first: a } : { offered: false, order: [] };
+}
+
 /** TLS 1.3 groups: every group offered without a share, so the server names its choice in a HelloRetryRequest; the choice removed until it refuses. */
 async function groupsFor(t: Target, budget: Budget): Promise<number[]> {
   let left = [...GROUP_IDS];
@@ -147,8 +161,9 @@ export async function scanEndpoint(t: Target): Promise<ScanResult> {
   const taken: TakenVersion[] = [];
   let legacyChain: Uint8Array[] | undefined;
   const behaviour: ScanResult['behaviour'] = {};
-  for (const version of PROBED_VERSIONS) {
-    const r = await suitesFor(t, version, budget);
+  const hellos = wants(t.checks, 'versions') || wants(t.checks, 'behaviour');
+  for (const version of hellos ? PROBED_VERSIONS : []) {
+    const r = wants(t.checks, 'suites') ? await suitesFor(t, version, budget) : await versionFor(t, version, budget);
     legacyChain ??= r.chain;
     if (r.first) taken.push({ version, suites: r.order, first: r.first });
     if (r.first && version >= TLS13) behaviour.helloRetryForX25519 = r.first.helloRetry;
@@ -164,14 +179,16 @@ export async function scanEndpoint(t: Target): Promise<ScanResult> {
       ...(r.serverOrder !== undefined ? { serverOrder: r.serverOrder } : {}),
     });
   }
-  const groups = versions[0].offered ? await groupsFor(t, budget) : [];
+  const groups = wants(t.checks, 'groups') && (!hellos || versions[0].offered) ? await groupsFor(t, budget) : [];
   const signatureSchemes: ScanResult['signatureSchemes'] = {};
   const v13 = taken.find((v) => v.version === TLS13);
   const v12 = taken.find((v) => v.version === TLS12);
-  if (v13) signatureSchemes.tls13 = await tls13Schemes(send, v13.suites);
-  const schemes12 = v12 && (await tls12Schemes(send, v12.suites));
-  if (schemes12) signatureSchemes.tls12 = schemes12;
-  const checks = await helloChecks(send, taken);
+  if (wants(t.checks, 'schemes')) {
+    if (v13) signatureSchemes.tls13 = await tls13Schemes(send, v13.suites);
+    const schemes12 = v12 && (await tls12Schemes(send, v12.suites));
+    if (schemes12) signatureSchemes.tls12 = schemes12;
+  }
+  const checks = wants(t.checks, 'behaviour') ? await helloChecks(send, taken) : {};
   return {
     versions,
     signatureSchemes,
