@@ -59,10 +59,11 @@ describe('fleet probe', function () {
       assert.throws(() => parseTargets('a:b:c'), usageError(/line 1: a:b:c is not HOST:PORT/));
     });
 
-    it('--checks: names in any order, suites bring versions, unknown ones refused', () => {
+    it('--checks: names in any order, suites bring versions, schemes and behaviour bring suites, unknown ones refused', () => {
       assert.deepEqual(parseChecks('versions,chain'), ['chain', 'versions']);
       assert.deepEqual(parseChecks('suites'), ['versions', 'suites']);
-      assert.deepEqual(parseChecks('behavior'), ['behaviour']);
+      assert.deepEqual(parseChecks('behavior'), ['versions', 'suites', 'behaviour']);
+      assert.deepEqual(parseChecks('schemes,groups'), ['versions', 'suites', 'groups', 'schemes']);
       assert.throws(() => parseChecks('chain,ciphers'), usageError(/"ciphers" is not a check/));
       assert.throws(() => parseChecks(','), usageError(/at least one/));
     });
