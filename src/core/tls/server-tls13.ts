@@ -185,9 +185,10 @@ export class ServerHandshake13 {
     this.ch.setReadProtection(protectionFor(ks, app.client));
     this.ch.allowChangeCipherSpec(false);
     const appKeys = new ApplicationKeys(this.ch, ks, app.server, app.client);
-    // §4.6.1: tickets go "after the server has received the client Finished", not with our flight.
+    // §4.6.1: tickets go "after the server has received the client Finished", not with our flight;
+    // the client does not wait for them, so they go with the first application data written this tick.
     this.sendNewSessionTickets(app.master);
-    this.ch.flush();
+    this.ch.flushAtEndOfTick();
     const c = this.choice;
     return {
       summary: summarize({
