@@ -174,7 +174,7 @@ export class ServerHandshake13 {
       const scheme = this.choice.scheme;
       if (!scheme) throw fatal('missing_extension', 'the ClientHello has no signature_algorithms');
       if (this.clientAuth !== 'none') this.sendCertificateRequest();
-      sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain);
+      sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain, this.context.certificate13);
       await makeCertificateVerify(this.ch, this.transcript, ks, this.options.privateKey, scheme, 'server');
     }
     sendFinished(this.ch, this.transcript, ks, hs.server);
