@@ -27,6 +27,7 @@ export function fakeChannel(incoming: Uint8Array[] = [], tracing = false): Hands
     sendHandshake: (raw) => void calls.push({ call: 'sendHandshake', raw }),
     sendChangeCipherSpec: () => void calls.push({ call: 'sendChangeCipherSpec' }),
     flush: () => void calls.push({ call: 'flush' }),
+    flushAtEndOfTick: () => void calls.push({ call: 'flush' }),
     setReadProtection: (protection) => void calls.push({ call: 'setReadProtection', protection }),
     setWriteProtection: (protection) => void calls.push({ call: 'setWriteProtection', protection }),
     expectChangeCipherSpec: (protection) => void calls.push({ call: 'expectChangeCipherSpec', protection }),

@@ -33,6 +33,34 @@ const NODE_HASH: Record<HashAlgorithm, string> = {
 
 const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-224': 28, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 export const hashLength = (algorithm: HashAlgorithm): number => HASH_LENGTH[algorithm];
+/** RFC 2104's B, the hash's input block: an HMAC key is padded (or first hashed) to it. */
+const BLOCK_LENGTH: Record<HashAlgorithm, number> = { MD5: 64, 'SHA-1': 64, 'SHA-224': 64, 'SHA-256': 64, 'SHA-384': 128, 'SHA-512': 128 };
+/** RFC 2104 §2: the inner and outer pad bytes. */
+const IPAD = 0x36;
+const OPAD = 0x5c;
+
+/** A one-shot hash (crypto.hash): no Hash object is made, which costs more than hashing a few hundred bytes. */
+const digest = (algorithm: HashAlgorithm, data: Uint8Array): Buffer => nodeCrypto.hash(NODE_HASH[algorithm], data, 'buffer');
+
+/**
+ * RFC 2104 HMAC as two one-shot hashes, H((K ^ opad) ‖ H((K ^ ipad) ‖ text)). A TLS handshake makes
+ * some twenty HMACs of a block or two (the key schedule's HKDF, Finished, binders); each createHmac
+ * is a native object with its own key copy and weak handle, which costs more than the hashing itself.
+ */
+function hmacOneShot(algorithm: HashAlgorithm, key: Uint8Array, text: Uint8Array): Buffer {
+  const block = BLOCK_LENGTH[algorithm];
+  const k = key.length > block ? digest(algorithm, key) : key;
+  const inner = Buffer.allocUnsafe(block + text.length);
+  const outer = Buffer.allocUnsafe(block + HASH_LENGTH[algorithm]);
+  for (let i = 0; i < block; i++) {
+    const b = i < k.length ? k[i] : 0;
+    inner[i] = b ^ IPAD;
+    outer[i] = b ^ OPAD;
+  }
+  inner.set(text, block);
+  outer.set(digest(algorithm, inner), block);
+  return digest(algorithm, outer);
+}
 
 const NODE_CURVE: Record<NamedCurve, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
 const CURVE_FROM_NODE: Record<string, NamedCurve> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
@@ -350,23 +378,20 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
   return {
     name: 'software',
     random,
-    hash: (algorithm, data) => u8(nodeCrypto.createHash(NODE_HASH[algorithm]).update(data).digest()),
-    hmac: (algorithm, key, data) => u8(nodeCrypto.createHmac(NODE_HASH[algorithm], key).update(data).digest()),
-    hkdfExtract: (algorithm, salt, ikm) =>
-      u8(nodeCrypto.createHmac(NODE_HASH[algorithm], salt.length ? salt : new Uint8Array(HASH_LENGTH[algorithm])).update(ikm).digest()),
+    hash: (algorithm, data) => u8(digest(algorithm, data)),
+    hmac: (algorithm, key, data) => u8(hmacOneShot(algorithm, key, data)),
+    hkdfExtract: (algorithm, salt, ikm) => u8(hmacOneShot(algorithm, salt.length ? salt : new Uint8Array(HASH_LENGTH[algorithm]), ikm)),
     hkdfExpand(algorithm, prk, info, length) {
-      const h = NODE_HASH[algorithm];
       const block = HASH_LENGTH[algorithm];
-      // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i). The input is built in one buffer, one
-      // update a block: a TLS key schedule expands some thirty times a handshake, nearly always to
-      // one block, and each call into the HMAC costs more than the copy.
+      // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i). The input is built in one buffer: a TLS
+      // key schedule expands some thirty times a handshake, nearly always to one block.
       const input = Buffer.allocUnsafe(block + info.length + 1);
       input.set(info, block);
       let t: Buffer | undefined;
       const out = new Uint8Array(length);
       for (let i = 1, written = 0; written < length; i++) {
         input[block + info.length] = i;
-        t = nodeCrypto.createHmac(h, prk).update(t ? input : input.subarray(block)).digest();
+        t = hmacOneShot(algorithm, prk, t ? input : input.subarray(block));
         if (written + t.length >= length) {
           out.set(t.subarray(0, length - written), written);
           break;

@@ -330,17 +330,20 @@ export class TlsSocket extends Duplex implements HandshakeChannel {
   private written(callback: (error?: Error | null) => void): void {
     const t = this.transport;
     if (this.writer.queuedBytes < WRITE_BATCH && t.writableLength < t.writableHighWaterMark) {
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        process.nextTick(() => {
-          this.flushScheduled = false;
-          this.flush();
-        });
-      }
+      this.flushAtEndOfTick();
       callback();
       return;
     }
     this.flushWith(callback);
+  }
+
+  flushAtEndOfTick(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   override _final(callback: (error?: Error | null) => void): void {

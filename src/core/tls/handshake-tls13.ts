@@ -147,9 +147,19 @@ export function sendFinished(ch: HandshakeChannel, transcript: Transcript, ks: K
   transcript.add(sendMessage(ch, FinishedCodec, { verify_data }));
 }
 
-export function sendCertificate(ch: HandshakeChannel, transcript: Transcript, context: Uint8Array, chain: readonly Uint8Array[]): void {
-  const message: Certificate = { certificate_request_context: context, certificate_list: chain.map((cert_data) => ({ cert_data, extensions: [] })) };
-  transcript.add(sendMessage(ch, CertificateCodec, message));
+/** §4.4.2: a Certificate message of `chain`, with the request context and no extensions. */
+export function certificateMessage(context: Uint8Array, chain: readonly Uint8Array[]): Certificate {
+  return { certificate_request_context: context, certificate_list: chain.map((cert_data) => ({ cert_data, extensions: [] })) };
+}
+
+/** `encoded`, when given, is the message already encoded (a server's own chain is the same for every connection). */
+export function sendCertificate(ch: HandshakeChannel, transcript: Transcript, context: Uint8Array, chain: readonly Uint8Array[], encoded?: Uint8Array): void {
+  if (encoded && !ch.tracing) {
+    ch.sendHandshake(encoded);
+    transcript.add(encoded);
+    return;
+  }
+  transcript.add(sendMessage(ch, CertificateCodec, certificateMessage(context, chain)));
 }
 
 /** §7.1: the Handshake Secret and both handshake traffic secrets, once the ServerHello is in the transcript. */

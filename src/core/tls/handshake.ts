@@ -46,6 +46,11 @@ export interface HandshakeChannel {
   sendChangeCipherSpec(): void;
   /** Writes what is queued: one flush per flight. */
   flush(): void;
+  /**
+   * Writes what is queued at the end of this tick, with whatever else is written in it: what the
+   * peer does not wait for (TLS 1.3 tickets) then shares a write with the first application data.
+   */
+  flushAtEndOfTick(): void;
   setReadProtection(p: RecordProtection): void;
   setWriteProtection(p: RecordProtection): void;
   /** Whether one change_cipher_spec from the peer is still acceptable (§5: only during the handshake). */

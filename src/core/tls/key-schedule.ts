@@ -213,12 +213,25 @@ export class Transcript {
   }
 }
 
-/** §4.4.3: the content a CertificateVerify signs: 64 spaces, the context string, a zero byte, the transcript hash. */
-export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+/** §4.4.3: what a CertificateVerify signs before the transcript hash, per side: 64 spaces, the context string, a zero byte. */
+const VERIFY_PREFIX = {
+  server: verifyPrefix('server'),
+  client: verifyPrefix('client'),
+};
+
+function verifyPrefix(side: 'server' | 'client'): Uint8Array {
   const context = new TextEncoder().encode(`TLS 1.3, ${side} CertificateVerify`);
-  const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
+  const out = new Uint8Array(64 + context.length + 1);
   out.fill(0x20, 0, 64);
   out.set(context, 64);
-  out.set(transcriptHash, 64 + context.length + 1);
+  return out;
+}
+
+/** §4.4.3: the content a CertificateVerify signs: 64 spaces, the context string, a zero byte, the transcript hash. */
+export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  const prefix = VERIFY_PREFIX[side];
+  const out = new Uint8Array(prefix.length + transcriptHash.length);
+  out.set(prefix);
+  out.set(transcriptHash, prefix.length);
   return out;
 }

@@ -174,7 +174,7 @@ export class ServerHandshake13 {
       const scheme = this.choice.scheme;
       if (!scheme) throw fatal('missing_extension', 'the ClientHello has no signature_algorithms');
       if (this.clientAuth !== 'none') this.sendCertificateRequest();
-      sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain);
+      sendCertificate(this.ch, this.transcript, new Uint8Array(0), this.options.certificateChain, this.context.certificate13);
       await makeCertificateVerify(this.ch, this.transcript, ks, this.options.privateKey, scheme, 'server');
     }
     sendFinished(this.ch, this.transcript, ks, hs.server);
@@ -185,9 +185,10 @@ export class ServerHandshake13 {
     this.ch.setReadProtection(protectionFor(ks, app.client));
     this.ch.allowChangeCipherSpec(false);
     const appKeys = new ApplicationKeys(this.ch, ks, app.server, app.client);
-    // §4.6.1: tickets go "after the server has received the client Finished", not with our flight.
+    // §4.6.1: tickets go "after the server has received the client Finished", not with our flight;
+    // the client does not wait for them, so they go with the first application data written this tick.
     this.sendNewSessionTickets(app.master);
-    this.ch.flush();
+    this.ch.flushAtEndOfTick();
     const c = this.choice;
     return {
       summary: summarize({

@@ -5,9 +5,9 @@ import { usage } from '../errors.js';
 import { fatal } from './alerts.js';
 import type { Handshake } from './handshake.js';
 import type { TlsServerOptions } from './options.js';
-import { readMessage } from './handshake-tls13.js';
+import { certificateMessage, readMessage } from './handshake-tls13.js';
 import { Transcript } from './key-schedule.js';
-import { ClientHelloCodec, ExtensionType, TLS10, TLS12, TLS13, findExtension, supportedVersionsExt, type ClientHello } from './msgs/index.js';
+import { CertificateCodec, ClientHelloCodec, ExtensionType, TLS10, TLS12, TLS13, findExtension, supportedVersionsExt, type ClientHello } from './msgs/index.js';
 import { ServerHandshake12 } from './server-tls12.js';
 import { ServerHandshake13 } from './server-tls13.js';
 import { ServerSessionStore } from './session-cache.js';
@@ -52,6 +52,8 @@ export interface ServerContext {
   readonly schemes12: SignatureSchemeInfo[];
   /** RFC 8446 §4.6.1, RFC 5077: tickets and the session cache; undefined when resumption is off. */
   readonly store: ServerSessionStore | undefined;
+  /** RFC 8446 §4.4.2: the TLS 1.3 Certificate message of our chain, encoded once (a server's is the same for every client). */
+  readonly certificate13: Uint8Array;
 }
 
 /** Checks `options` (USAGE for a configuration that cannot work) and resolves them for `provider`. */
@@ -66,6 +68,7 @@ export function serverContext(options: TlsServerOptions, provider: CryptoProvide
     schemes: resolveSchemes(options.signatureSchemes),
     schemes12: resolveSchemes12(options.signatureSchemes),
     store: (options.resumption ?? true) ? new ServerSessionStore(provider) : undefined,
+    certificate13: CertificateCodec.encode(certificateMessage(new Uint8Array(0), options.certificateChain)),
   };
 }
 

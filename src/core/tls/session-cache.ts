@@ -16,6 +16,9 @@ import { handshakeRandom } from './random-pool.js';
 export const SESSION_LIFETIME_SECONDS = 7200;
 /** Sessions the server keeps by id: bounded, so many clients cannot grow its memory; the oldest go first. */
 export const MAX_CACHED_SESSIONS = 1024;
+/** One coder each for the process: making one costs more than the few bytes of a name it codes. */
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
 /** A ticket larger than this is not one of ours (ours are a few hundred bytes plus the client's chain). */
 const MAX_TICKET = 65_535;
 /** RFC 5077 §4: the key_name that tells our tickets from others', and the AEAD nonce. */
@@ -144,8 +147,8 @@ export interface ServerSessionState {
 
 function encodeState(s: ServerSessionState): Uint8Array {
   const w = new Writer(512);
-  w.u16(s.suiteId).vec8(new TextEncoder().encode(s.group)).vec8(s.masterSecret).u32(s.createdAt);
-  w.vec16(new TextEncoder().encode(s.serverName ?? ''));
+  w.u16(s.suiteId).vec8(UTF8_ENCODER.encode(s.group)).vec8(s.masterSecret).u32(s.createdAt);
+  w.vec16(UTF8_ENCODER.encode(s.serverName ?? ''));
   w.vec(3, () => s.peerCertificates.forEach((c) => w.vec24(c)));
   w.u8(s.extendedMasterSecret ? 1 : 0);
   w.u8(s.encryptThenMac ? 1 : 0);
@@ -155,10 +158,10 @@ function encodeState(s: ServerSessionState): Uint8Array {
 function decodeState(b: Uint8Array): ServerSessionState {
   const r = new Reader(b);
   const suiteId = r.u16();
-  const group = new TextDecoder().decode(r.vec8('group'));
+  const group = UTF8_DECODER.decode(r.vec8('group'));
   const masterSecret = Uint8Array.from(r.vec8('master_secret')) as Tls12MasterSecret;
   const createdAt = r.u32();
-  const name = new TextDecoder().decode(r.vec16('server_name'));
+  const name = UTF8_DECODER.decode(r.vec16('server_name'));
   const list = r.sub(3, 'certificates');
   const peerCertificates: Uint8Array[] = [];
   while (list.remaining > 0) peerCertificates.push(Uint8Array.from(list.vec24('certificate')));
@@ -182,7 +185,7 @@ export interface ServerTicketState13 {
 function encodeState13(s: ServerTicketState13): Uint8Array {
   const w = new Writer(512);
   w.u16(s.suiteId).vec8(s.psk).u32(s.createdAt).u32(s.ticketAgeAdd);
-  w.vec16(new TextEncoder().encode(s.serverName ?? ''));
+  w.vec16(UTF8_ENCODER.encode(s.serverName ?? ''));
   w.vec(3, () => s.peerCertificates.forEach((c) => w.vec24(c)));
   return w.finish();
 }
@@ -193,7 +196,7 @@ function decodeState13(b: Uint8Array): ServerTicketState13 {
   const psk = Uint8Array.from(r.vec8('psk'));
   const createdAt = r.u32();
   const ticketAgeAdd = r.u32();
-  const name = new TextDecoder().decode(r.vec16('server_name'));
+  const name = UTF8_DECODER.decode(r.vec16('server_name'));
   const list = r.sub(3, 'certificates');
   const peerCertificates: Uint8Array[] = [];
   while (list.remaining > 0) peerCertificates.push(Uint8Array.from(list.vec24('certificate')));
@@ -202,7 +205,7 @@ function decodeState13(b: Uint8Array): ServerTicketState13 {
 }
 
 /** Additional data that keeps a TLS 1.2 ticket from opening as a TLS 1.3 one, and the reverse. */
-const TLS13_TICKET_LABEL = new TextEncoder().encode('kyman tls13 ticket');
+const TLS13_TICKET_LABEL = UTF8_ENCODER.encode('kyman tls13 ticket');
 
 /** One ticket key: its public name (the first bytes of every ticket it seals) and when it began to seal. */
 interface TicketKey {

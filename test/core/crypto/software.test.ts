@@ -37,6 +37,25 @@ describe('software CryptoProvider', () => {
     );
   });
 
+  it('computes RFC 4231 HMAC-SHA-256 and -512 vectors, with a key longer than the block (test case 6)', () => {
+    const out = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    // Test case 2: a key shorter than the hash.
+    assert.equal(out(provider.hmac('SHA-256', enc.encode('Jefe'), enc.encode('what do ya want for nothing?'))), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    const long = new Uint8Array(131).fill(0xaa);
+    const text = enc.encode('Test Using Larger Than Block-Size Key - Hash Key First');
+    assert.equal(out(provider.hmac('SHA-256', long, text)), '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54');
+    assert.equal(
+      out(provider.hmac('SHA-512', long, text)),
+      '80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598',
+    );
+    // Test case 1, SHA-384: a 20-byte key against a 128-byte block.
+    assert.equal(
+      out(provider.hmac('SHA-384', new Uint8Array(20).fill(0x0b), enc.encode('Hi There'))),
+      'afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6',
+    );
+    assert.equal(out(provider.hmac('SHA-256', new Uint8Array(0), new Uint8Array(0))), 'b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad');
+  });
+
   it('runs single DES through EDE3 and RC2 (RFC 2268 vector)', () => {
     const des = provider.cbc('DES-CBC', new Uint8Array(8).fill(1), new Uint8Array(8), new Uint8Array(8), 'encrypt');
     assert.equal(Buffer.from(des.subarray(0, 8)).toString('hex'), '8ca64de9c1b123a7'); // DES(K=0101..., P=0)

@@ -5,6 +5,10 @@ import { Reader, Writer, build, parseAll, readU16List } from '../codec.js';
 import { ExtensionType, extensionName } from './enums.js';
 import { field, hex, type ExtensionCodec, type Namer, type TraceField } from './fields.js';
 
+/** One coder each for the process: making one costs more than the few bytes of a name it codes. */
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
+
 export interface Extension {
   readonly extension_type: number;
   readonly extension_data: Uint8Array;
@@ -41,7 +45,7 @@ const names = (ids: readonly number[], name: (id: number) => string) => ids.map(
 
 /** §4.2.11 / RFC 6066 §3 server_name: a ServerNameList holding one host_name. */
 export const serverNameExt: ExtensionCodec<string | undefined, string> = {
-  encode: (host) => build((w) => w.vec(2, () => w.u8(0).vec16(new TextEncoder().encode(host)))),
+  encode: (host) => build((w) => w.vec(2, () => w.u8(0).vec16(UTF8_ENCODER.encode(host)))),
   decode: (d) =>
     parseAll(d, 'server_name', (r) => {
       const list = r.sub(2, 'server_name_list', 1);
@@ -52,7 +56,7 @@ export const serverNameExt: ExtensionCodec<string | undefined, string> = {
         // RFC 6066 §3: only host_name (0) is defined; one name per type.
         if (type === 0) {
           if (host !== undefined) throw fatal('illegal_parameter', 'server_name carries two host names');
-          host = new TextDecoder().decode(name);
+          host = UTF8_DECODER.decode(name);
         }
       }
       return host;
@@ -78,12 +82,12 @@ export const signatureAlgorithmsCertExt = u16List('signature_algorithms_cert', (
 
 /** RFC 7301 §3.1 ProtocolNameList. */
 export const alpnExt: ExtensionCodec<string[], readonly string[]> = {
-  encode: (protocols) => build((w) => w.vec(2, () => protocols.forEach((p) => w.vec8(new TextEncoder().encode(p))))),
+  encode: (protocols) => build((w) => w.vec(2, () => protocols.forEach((p) => w.vec8(UTF8_ENCODER.encode(p))))),
   decode: (d) =>
     parseAll(d, 'application_layer_protocol_negotiation', (r) => {
       const list = r.sub(2, 'protocol_name_list', 2);
       const out: string[] = [];
-      while (list.remaining > 0) out.push(new TextDecoder().decode(list.vec8('ProtocolName', 1)));
+      while (list.remaining > 0) out.push(UTF8_DECODER.decode(list.vec8('ProtocolName', 1)));
       return out;
     }),
   fields: (protocols) => protocols.join(', '),
