@@ -3,7 +3,15 @@
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, passwordExpiryWarning, stashedPassword, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
+import type { PrivateKeyHandle } from '../core/crypto/provider.js';
+import { badPassword, KymanError, usage } from '../core/errors.js';
+import type { FileKeyStore } from '../core/keystore/file-key-store.js';
+import { openKeyDatabase } from '../core/keystore/open.js';
+import { stashedPassword } from '../core/keystore/password-change.js';
+import { passwordExpiryWarning } from '../core/keystore/password-expiry.js';
+import { openTokenKeyStore, type Pkcs11KeyStore } from '../core/keystore/pkcs11-key-store.js';
+import { stashPathFor } from '../core/keystore/stash.js';
+import type { KeyStore } from '../core/keystore/types.js';
 import { canPrompt, databasePassword, PASSWORD_SPEC_HELP, readPasswordSpec, ask } from './password.js';
 
 export interface DatabaseFlags {

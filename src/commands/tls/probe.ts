@@ -1,5 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { probeEndpoint, readCertificateFile, readFileOrFail, STARTTLS_PROTOCOLS, systemTrustStore, trustStoreOf, usage, type EndpointReport, type Severity, type TrustStore } from '../../core/index.js';
+import { usage } from '../../core/errors.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { readCertificateFile } from '../../core/pki/certificate-file.js';
+import { probeEndpoint, type EndpointReport, type Severity } from '../../core/tools/endpoint-probe/index.js';
+import { STARTTLS_PROTOCOLS } from '../../core/tools/starttls/index.js';
+import { systemTrustStore, trustStoreOf, type TrustStore } from '../../core/tools/trust-store.js';
 import { commonFlags, KymanCommand } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { out, table } from '../../cli/output.js';
