@@ -6,7 +6,7 @@
 // output: it is the library's public API, used module by module.
 
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const dist = 'dist';
@@ -30,7 +30,7 @@ function jsFiles(dir) {
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
-await build({
+const result = await build({
   entryPoints: [...jsFiles(path.join(dist, 'commands')), path.join(dist, 'cli', 'command-not-found.js')],
   outdir: dist,
   outbase: dist,
@@ -46,4 +46,8 @@ await build({
   // Error classes and a few checks read constructor names; bundling must not rename them.
   keepNames: true,
   logLevel: 'warning',
+  metafile: Boolean(process.env.KYMAN_BUNDLE_META),
 });
+
+// KYMAN_BUNDLE_META=FILE: esbuild's account of which module went into which output, to see what a command loads.
+if (process.env.KYMAN_BUNDLE_META) writeFileSync(process.env.KYMAN_BUNDLE_META, JSON.stringify(result.metafile));
