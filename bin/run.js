@@ -9,7 +9,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // oclif checks Node against its own engines range (>=18) with semver, whose 47 modules cost a
   // tenth of start-up; kyman's own range (>=20.18, in package.json) is the stricter one anyway.
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
-  const { execute } = await import('@oclif/core');
+  const { execute } = await import('#oclif-core');
   // A bare `kyman` on a terminal opens the menu, as a bare gskkyman does; anywhere else it prints the help.
   const bare = argv.length === 0 && process.stdin.isTTY && process.stdout.isTTY;
   await execute({ dir: import.meta.url, args: bare ? ['menu'] : argv });
