@@ -1,12 +1,19 @@
 // Cold start of the kyman binary, for the commands people and scripts run most, against a bare Node process.
 
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { median, type Figure } from './report.js';
 
 const PASSWORD = 'bench-password';
 
+/** bin/run.js runs what `npm run build` bundled into dist/; without it (or with tsc's output alone) a figure is of another program. */
+export function checkBuilt(): void {
+  if (!existsSync(path.resolve('dist/chunks'))) throw new Error('the kyman figures are of the built binary: run "npm run build" first');
+}
+
 export async function benchCli(dir: string): Promise<Figure[]> {
+  checkBuilt();
   const env = { ...process.env, BENCH_PASS: PASSWORD };
   const kyman = (args: string[]) => {
     const r = spawnSync(process.execPath, [path.resolve('bin/run.js'), ...args], { encoding: 'utf8', env });

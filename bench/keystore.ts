@@ -16,6 +16,7 @@ import {
   type CmsRecord,
   type PrivateKeyHandle,
 } from '../src/core/index.js';
+import { checkBuilt } from './cli.js';
 import { median, time, type Figure } from './report.js';
 
 const PASSWORD = 'bench-password';
@@ -40,6 +41,7 @@ async function makeDatabase(dir: string, count: number): Promise<{ file: string;
 }
 
 export async function benchKeyStore(dir: string, sizes = [1000, 10_000]): Promise<Figure[]> {
+  checkBuilt();
   const figures: Figure[] = [];
   for (const count of sizes) {
     const { file, certificates } = await makeDatabase(dir, count);

@@ -2,7 +2,7 @@
 
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { EXIT_CODES, KymanError, type ErrorCode } from '../core/errors.js';
-import { fileSystemError } from '../core/index.js';
+import { fileSystemError } from '../core/keystore/file-io.js';
 import { err } from './output.js';
 import { usageLine, usageMessage } from './usage-error.js';
 

@@ -1,7 +1,7 @@
 // Flags that shape a certificate kyman signs (cert create, issue, sign): validity dates, serial number, key usages.
 
 import { Flags } from '@oclif/core';
-import { usage } from '../core/index.js';
+import { usage } from '../core/errors.js';
 
 /** The longest serial number RFC 5280 §4.1.2.2 allows: 20 octets. */
 const MAX_SERIAL_OCTETS = 20;

@@ -1,7 +1,7 @@
 // Destructive actions as db delete does them: asked on a terminal (default no), --force (-f) in scripts.
 
 import { Flags } from '@oclif/core';
-import { conflict, failed, usage } from '../core/index.js';
+import { conflict, failed, usage } from '../core/errors.js';
 import { canPrompt } from './password.js';
 
 /** The --force flag every destructive command takes. */

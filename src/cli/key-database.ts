@@ -3,7 +3,15 @@
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { badPassword, KymanError, openKeyDatabase, openTokenKeyStore, passwordExpiryWarning, stashedPassword, stashPathFor, usage, type FileKeyStore, type KeyStore, type Pkcs11KeyStore, type PrivateKeyHandle } from '../core/index.js';
+import type { PrivateKeyHandle } from '../core/crypto/provider.js';
+import { badPassword, KymanError, usage } from '../core/errors.js';
+import type { FileKeyStore } from '../core/keystore/file-key-store.js';
+import { openKeyDatabase } from '../core/keystore/open.js';
+import { stashedPassword } from '../core/keystore/password-change.js';
+import { passwordExpiryWarning } from '../core/keystore/password-expiry.js';
+import type { Pkcs11KeyStore } from '../core/keystore/pkcs11-key-store.js';
+import { stashPathFor } from '../core/keystore/stash.js';
+import type { KeyStore } from '../core/keystore/types.js';
 import { canPrompt, databasePassword, PASSWORD_SPEC_HELP, readPasswordSpec, ask } from './password.js';
 
 export interface DatabaseFlags {
@@ -124,6 +132,8 @@ export async function openStore(flags: StoreFlags, warn: (message: string) => vo
   if (flags.upgrade) throw usage('--upgrade applies to CMS database files, not tokens');
   const pin = await tokenPin(flags, flags.token!, warn);
   const tokenOps = flags['token-ops'] as 'sign' | 'all' | undefined;
+  // Loaded only for a token, so a command on a file does not load the PKCS #11 layer and its native addon.
+  const { openTokenKeyStore } = await import('../core/keystore/pkcs11-key-store.js');
   const store = openTokenKeyStore({ tokenLabel: flags.token!, module: flags.module, pin, tokenOps, onNotice: warn });
   return { store, password: pin };
 }

@@ -2,7 +2,8 @@
 
 import { fstatSync, type Stats } from 'node:fs';
 import { chmod, stat, writeFile } from 'node:fs/promises';
-import { usage, writeFileAtomic } from '../core/index.js';
+import { usage } from '../core/errors.js';
+import { writeFileAtomic } from '../core/keystore/file-io.js';
 import { confirmOrStop } from './confirm.js';
 
 /** The name that means standard output, as openssl, curl and tar spell it. */

@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { KymanError, usage, notFound } from '../core/errors.js';
-import { stashedPassword } from '../core/index.js';
+import { stashedPassword } from '../core/keystore/password-change.js';
 
 export const PASSWORD_SPEC_HELP = 'env:VAR, file:PATH, fd:N, stdin or pass:TEXT';
 

@@ -1,6 +1,6 @@
 // `tls probe --db`'s section of the report: the server's chain as the key database sees it.
 
-import type { DatabaseComparison } from '../core/index.js';
+import type { DatabaseComparison } from '../core/tools/endpoint-probe/db-compare.js';
 import { fields, out } from './output.js';
 
 /** The "Key database" section: the leaf's entry, its key, other certificates for the same key or subject, and the database's trust. */

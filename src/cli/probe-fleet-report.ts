@@ -1,6 +1,7 @@
 // `tls probe --targets` as people and scripts see it: the summary tables, the unreachable list, and one NDJSON line an endpoint.
 
-import type { FleetResult, FleetRow, FleetSummary, Severity } from '../core/index.js';
+import type { FleetResult, FleetRow, FleetSummary } from '../core/tools/endpoint-probe/fleet.js';
+import type { Severity } from '../core/tools/endpoint-probe/index.js';
 import { out, table } from './output.js';
 
 const endpoint = (r: { host: string; port: number; serverName?: string }) => {

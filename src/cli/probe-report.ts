@@ -1,6 +1,6 @@
 // `tls probe`'s report for one endpoint: versions, suites, groups, behaviour, the chain, the database, the findings and the verdict.
 
-import type { EndpointReport } from '../core/index.js';
+import type { EndpointReport } from '../core/tools/endpoint-probe/index.js';
 import { out, table } from './output.js';
 import { databaseSection } from './probe-db-report.js';
 

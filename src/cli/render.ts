@@ -1,6 +1,11 @@
 // How certificates and entries look to a person: openssl-x509-like text and list rows.
 
-import { describeKey, summarizeCertificate, type CertificateInfo, type ImportResult, type KeyStoreEntry, type TokenDetails, type TokenObject } from '../core/index.js';
+import type { TokenDetails, TokenObject } from '../core/crypto/pkcs11-tokens.js';
+import { describeKey } from '../core/crypto/provider.js';
+import type { ImportResult } from '../core/keystore/transfer.js';
+import type { KeyStoreEntry } from '../core/keystore/types.js';
+import { summarizeCertificate } from '../core/pki/certificate/read.js';
+import type { CertificateInfo } from '../core/pki/certificate/types.js';
 import { dateText, dayText, fields, out, table } from './output.js';
 
 export function keyText(info: CertificateInfo): string {

@@ -1,6 +1,10 @@
 // What the req commands share: writing a request file, and rendering a request for people and scripts.
 
-import { conflict, describeRequestKey, encodePem, fileExists, type RequestInfo } from '../core/index.js';
+import { conflict } from '../core/errors.js';
+import { fileExists } from '../core/keystore/file-io.js';
+import { describeRequestKey } from '../core/keystore/requests/view.js';
+import type { RequestInfo } from '../core/pki/csr.js';
+import { encodePem } from '../core/pki/pem.js';
 import { isStdout, prepareOutput, writeOutput } from './output-file.js';
 import { fields } from './output.js';
 

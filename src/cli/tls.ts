@@ -1,7 +1,14 @@
 // What the tls commands share on a terminal: TLS flags, list flags, the trace printer, the key log file and the chain table.
 
 import { Flags } from '@oclif/core';
-import { CIPHER_SUITES, CIPHER_SUITES_TLS12, SIGNATURE_SCHEMES, credentialsFromFiles, formatTraceEvent, isCbcSuiteName, isDheSuiteName, keyLogFile, readFileOrFail, usage, type ChainCertificate, type CryptoProvider, type FileCredentials, type SignatureSchemeName, type TraceEvent } from '../core/index.js';
+import type { CryptoProvider } from '../core/crypto/provider.js';
+import { usage } from '../core/errors.js';
+import { readFileOrFail } from '../core/keystore/file-io.js';
+import { CIPHER_SUITES, CIPHER_SUITES_TLS12, SIGNATURE_SCHEMES, isCbcSuiteName, isDheSuiteName, type SignatureSchemeName } from '../core/tls/suites.js';
+import { formatTraceEvent, type TraceEvent } from '../core/tls/trace.js';
+import { credentialsFromFiles, type FileCredentials } from '../core/tools/credential-files.js';
+import { keyLogFile } from '../core/tools/key-log.js';
+import type { ChainCertificate } from '../core/tools/probe.js';
 import { err, out, table } from './output.js';
 import { otherPassword } from './password.js';
 

@@ -1,6 +1,7 @@
 // How a chain validation reads, for `cert validate` and the menu's "Validate certificate".
 
-import type { CertificateInfo, ValidationResult } from '../core/index.js';
+import type { CertificateInfo } from '../core/pki/certificate/types.js';
+import type { ValidationResult } from '../core/pki/validate.js';
 import { dateText, dayText, out, table } from './output.js';
 
 /** Tells whether a certificate of the chain is one of the anchors it was validated against. */

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { runDemo } from '../core/index.js';
+import { runDemo } from '../core/tools/demo.js';
 import { KymanCommand } from '../cli/base-command.js';
 import { fields, out } from '../cli/output.js';
 import { chainTable, ms } from '../cli/tls.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { usage } from '../core/index.js';
+import { usage } from '../core/errors.js';
 import { KymanCommand } from '../cli/base-command.js';
 
 export default class Menu extends KymanCommand<typeof Menu> {

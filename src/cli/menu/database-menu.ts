@@ -1,27 +1,18 @@
 // gskkyman's Database Menu: create, open, re-password, resize or delete a key database, or read a certificate file.
 
-import {
-  changeKeyStorePassword,
-  changeRecordLength,
-  createKeyStore,
-  deleteKeyStore,
-  deleteToken,
-  initToken,
-  showToken,
-  DEFAULT_RECORD_LENGTH,
-  MAX_PASSWORD_EXPIRY_DAYS,
-  MAX_RECORD_LENGTH,
-  MIN_RECORD_LENGTH,
-  notFound,
-  readFileOrFail,
-  peekKeyDatabase,
-  readCertificate,
-  readCertificateFile,
-  softwareProvider,
-  stashPathFor,
-  usage,
-  fileExists,
-} from '../../core/index.js';
+import { deleteToken, initToken, showToken } from '../../core/crypto/pkcs11-tokens.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { notFound, usage } from '../../core/errors.js';
+import { DEFAULT_RECORD_LENGTH } from '../../core/keystore/cms/cms-file.js';
+import { createKeyStore, MAX_RECORD_LENGTH, MIN_RECORD_LENGTH } from '../../core/keystore/create.js';
+import { deleteKeyStore, peekKeyDatabase } from '../../core/keystore/database-files.js';
+import { readFileOrFail, fileExists } from '../../core/keystore/file-io.js';
+import { changeRecordLength } from '../../core/keystore/maintenance.js';
+import { changeKeyStorePassword } from '../../core/keystore/password-change.js';
+import { MAX_PASSWORD_EXPIRY_DAYS } from '../../core/keystore/password-expiry.js';
+import { stashPathFor } from '../../core/keystore/stash.js';
+import { readCertificateFile } from '../../core/pki/certificate-file.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
 import { certificateText, createdDatabaseText, tokenText } from '../render.js';
 import { askChoice, askNewPassword, askNumber, askPassword, askText, askYesNo } from './forms.js';
 import { keyManagementMenu } from './key-management-menu.js';

@@ -1,27 +1,19 @@
 // gskkyman's Key and Certificate Menu for one entry: show, default, trust, copy, export, delete, relabel, issue, renew.
 
 import * as path from 'node:path';
-import {
-  CERTIFICATE_PROFILES,
-  checkLabel,
-  copyEntry,
-  DEFAULT_DAYS,
-  exportEntry,
-  issueEntry,
-  encodePem,
-  parseKeySpec,
-  readFileOrFail,
-  signRequest,
-  trustMaterialOf,
-  validateChain,
-  summarizeCertificate,
-  KymanError,
-  readCertificate,
-  softwareProvider,
-  writeFileAtomic,
-  type ExportFormat,
-  fileExists,
-} from '../../core/index.js';
+import { parseKeySpec } from '../../core/crypto/provider.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { KymanError } from '../../core/errors.js';
+import { DEFAULT_DAYS } from '../../core/keystore/create-entry.js';
+import { trustMaterialOf } from '../../core/keystore/credentials.js';
+import { readFileOrFail, writeFileAtomic, fileExists } from '../../core/keystore/file-io.js';
+import { issueEntry, signRequest } from '../../core/keystore/issue.js';
+import { checkLabel } from '../../core/keystore/labels.js';
+import { copyEntry, exportEntry, type ExportFormat } from '../../core/keystore/transfer.js';
+import { summarizeCertificate, readCertificate } from '../../core/pki/certificate/read.js';
+import { encodePem } from '../../core/pki/pem.js';
+import { CERTIFICATE_PROFILES } from '../../core/pki/profile.js';
+import { validateChain } from '../../core/pki/validate.js';
 import { fields } from '../output.js';
 import { withSpinner } from '../progress.js';
 import { certificateText, entryText, exportedText, keyText } from '../render.js';

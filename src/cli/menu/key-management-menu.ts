@@ -1,20 +1,16 @@
 // gskkyman's Key Management Menu for an open database: entries, requests, self-signed certificates, imports, default key, stash.
 
 import * as path from 'node:path';
-import {
-  createSelfSignedEntry,
-  DEFAULT_DAYS,
-  importCertificates,
-  importKeyPair,
-  isPkcs12,
-  readFileOrFail,
-  parseKeySpec,
-  readCertificate,
-  softwareProvider,
-  usage,
-  writeStashFile,
-  checkLabel,
-} from '../../core/index.js';
+import { parseKeySpec } from '../../core/crypto/provider.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { usage } from '../../core/errors.js';
+import { createSelfSignedEntry, DEFAULT_DAYS } from '../../core/keystore/create-entry.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { checkLabel } from '../../core/keystore/labels.js';
+import { writeStashFile } from '../../core/keystore/stash.js';
+import { importCertificates, importKeyPair } from '../../core/keystore/transfer.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
+import { isPkcs12 } from '../../core/pki/pkcs12.js';
 import { withSpinner } from '../progress.js';
 import { createdEntryText, importedText } from '../render.js';
 import { entryMenu } from './entry-menu.js';

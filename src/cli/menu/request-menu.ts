@@ -1,23 +1,17 @@
 // gskkyman's certificate request actions: manage pending requests, create one, receive its certificate, renew a key.
 
-import {
-  checkLabel,
-  createRequest,
-  encodePem,
-  KEY_SPECS,
-  KymanError,
-  openPendingRequests,
-  parseKeySpec,
-  parseName,
-  parseSubjectAltName,
-  readCertificationRequest,
-  readFileOrFail,
-  receiveCertificate,
-  renewRequest,
-  softwareProvider,
-  type PendingRequestStore,
-  fileExists,
-} from '../../core/index.js';
+import { KEY_SPECS, parseKeySpec } from '../../core/crypto/provider.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { KymanError } from '../../core/errors.js';
+import { readFileOrFail, fileExists } from '../../core/keystore/file-io.js';
+import { checkLabel } from '../../core/keystore/labels.js';
+import { createRequest, receiveCertificate, renewRequest } from '../../core/keystore/requests/actions.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
+import type { PendingRequestStore } from '../../core/keystore/requests/types.js';
+import { readCertificationRequest } from '../../core/pki/csr.js';
+import { parseSubjectAltName } from '../../core/pki/general-name.js';
+import { parseName } from '../../core/pki/name.js';
+import { encodePem } from '../../core/pki/pem.js';
 import { lockTimeoutMs } from '../key-database.js';
 import { withSpinner } from '../progress.js';
 import { requestText, writeRequestFile } from '../request.js';

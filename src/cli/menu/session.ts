@@ -1,7 +1,15 @@
 // An open key database in the menu: the store, its password, and how a script would give that password.
 
 import * as path from 'node:path';
-import { badPassword, isPkcs11Uri, KymanError, listTokens, notFound, openKeyDatabase, openTokenKeyStore, parsePkcs11Uri, readStashFor, stashedPassword, stashPathFor, type FileKeyStore, type KeyStore } from '../../core/index.js';
+import { listTokens } from '../../core/crypto/pkcs11-tokens.js';
+import { badPassword, KymanError, notFound } from '../../core/errors.js';
+import type { FileKeyStore } from '../../core/keystore/file-key-store.js';
+import { openKeyDatabase } from '../../core/keystore/open.js';
+import { stashedPassword } from '../../core/keystore/password-change.js';
+import { openTokenKeyStore } from '../../core/keystore/pkcs11-key-store.js';
+import { isPkcs11Uri, parsePkcs11Uri } from '../../core/keystore/pkcs11-uri.js';
+import { readStashFor, stashPathFor } from '../../core/keystore/stash.js';
+import type { KeyStore } from '../../core/keystore/types.js';
 import { lockTimeoutMs } from '../key-database.js';
 import { askFromList, askPassword } from './forms.js';
 

@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { copyEntry, readCertificate, usage } from '../../core/index.js';
+import { usage } from '../../core/errors.js';
+import { copyEntry } from '../../core/keystore/transfer.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { openStore, usesToken } from '../../cli/key-database.js';
 import { certificateJson } from '../../cli/render.js';

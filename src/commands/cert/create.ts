@@ -1,6 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import * as path from 'node:path';
-import { createSelfSignedEntry, KEY_SPECS, parseKeySpec, readCertificate, readFileOrFail, readPrivateKeyFile, softwareProvider, usage } from '../../core/index.js';
+import { KEY_SPECS, parseKeySpec } from '../../core/crypto/provider.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { usage } from '../../core/errors.js';
+import { createSelfSignedEntry } from '../../core/keystore/create-entry.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
+import { readPrivateKeyFile } from '../../core/pki/private-key.js';
 import { readPasswordSpec } from '../../cli/password.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { certificateFlagExamples, certificateFlagOptions, certificateFlags } from '../../cli/certificate-flags.js';

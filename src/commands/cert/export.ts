@@ -1,6 +1,7 @@
 import { Flags, Args } from '@oclif/core';
 import * as path from 'node:path';
-import { exportEntry, usage, type ExportFormat } from '../../core/index.js';
+import { usage } from '../../core/errors.js';
+import { exportEntry, type ExportFormat } from '../../core/keystore/transfer.js';
 import { forceFlag } from '../../cli/confirm.js';
 import { isStdout, outputName, prepareOutput, writeOutput } from '../../cli/output-file.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';

@@ -1,6 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import * as path from 'node:path';
-import { importCertificates, importKeyPair, isJavaKeyStore, isPkcs12, readFileOrFail } from '../../core/index.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { isJavaKeyStore } from '../../core/keystore/jks/keystore-file.js';
+import { importCertificates, importKeyPair } from '../../core/keystore/transfer.js';
+import { isPkcs12 } from '../../core/pki/pkcs12.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { jksKeyPassword, openStore } from '../../cli/key-database.js';
 import { otherPassword, readPasswordSpec } from '../../cli/password.js';

@@ -1,5 +1,12 @@
 import { Args, Flags } from '@oclif/core';
-import { CERTIFICATE_PROFILES, issueEntry, KEY_SPECS, labelFor, parseKeySpec, readCertificate, softwareProvider, usage, type KeyStore } from '../../core/index.js';
+import { KEY_SPECS, parseKeySpec } from '../../core/crypto/provider.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { usage } from '../../core/errors.js';
+import { issueEntry } from '../../core/keystore/issue.js';
+import { labelFor } from '../../core/keystore/labels.js';
+import type { KeyStore } from '../../core/keystore/types.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
+import { CERTIFICATE_PROFILES } from '../../core/pki/profile.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { certificateFlagExamples, certificateFlagOptions, certificateFlags } from '../../cli/certificate-flags.js';
 import { openDatabase, openStore } from '../../cli/key-database.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { EXIT_CODES } from '../../core/index.js';
+import { EXIT_CODES } from '../../core/errors.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { entryListText, entryRows } from '../../cli/render.js';

@@ -1,5 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { encodePem, readCertificate, readCertificateFile, readFileOrFail, softwareProvider } from '../../core/index.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { readCertificateFile } from '../../core/pki/certificate-file.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
+import { encodePem } from '../../core/pki/pem.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { certificateJson, certificateText } from '../../cli/render.js';
 

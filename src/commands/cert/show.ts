@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { encodePem, readCertificate, softwareProvider } from '../../core/index.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
+import { encodePem } from '../../core/pki/pem.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { certificateJson, entryText } from '../../cli/render.js';

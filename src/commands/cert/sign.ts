@@ -1,5 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { CERTIFICATE_PROFILES, encodePem, readFileOrFail, signRequest } from '../../core/index.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { signRequest } from '../../core/keystore/issue.js';
+import { encodePem } from '../../core/pki/pem.js';
+import { CERTIFICATE_PROFILES } from '../../core/pki/profile.js';
 import { forceFlag } from '../../cli/confirm.js';
 import { isStdout, outputName, prepareOutput, writeOutput } from '../../cli/output-file.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';

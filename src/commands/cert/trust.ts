@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { usage } from '../../core/index.js';
+import { usage } from '../../core/errors.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 

@@ -1,5 +1,11 @@
 import { Args, Flags } from '@oclif/core';
-import { fileExists, notFound, readCertificateFile, readFileOrFail, softwareProvider, trustMaterialOf, usage, validateChain, type KeyStore } from '../../core/index.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { notFound, usage } from '../../core/errors.js';
+import { trustMaterialOf } from '../../core/keystore/credentials.js';
+import { fileExists, readFileOrFail } from '../../core/keystore/file-io.js';
+import type { KeyStore } from '../../core/keystore/types.js';
+import { readCertificateFile } from '../../core/pki/certificate-file.js';
+import { validateChain } from '../../core/pki/validate.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { anchorTest, validationText } from '../../cli/validation.js';

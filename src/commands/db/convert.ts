@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { convertKeyStore } from '../../core/index.js';
+import { convertKeyStore } from '../../core/keystore/convert.js';
 import { commonFlags, KymanCommand } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { readPasswordSpec } from '../../cli/password.js';

@@ -1,5 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { createKeyStore, describePasswordExpiry, MAX_PASSWORD_EXPIRY_DAYS, peekKeyDatabase, readPasswordExpiry, systemTrustStore } from '../../core/index.js';
+import { createKeyStore } from '../../core/keystore/create.js';
+import { peekKeyDatabase } from '../../core/keystore/database-files.js';
+import { describePasswordExpiry, MAX_PASSWORD_EXPIRY_DAYS, readPasswordExpiry } from '../../core/keystore/password-expiry.js';
+import { systemTrustStore } from '../../core/tools/trust-store.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { newPassword } from '../../cli/password.js';
 import { createdDatabaseText } from '../../cli/render.js';

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { deleteKeyStore, peekKeyDatabase } from '../../core/index.js';
+import { deleteKeyStore, peekKeyDatabase } from '../../core/keystore/database-files.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { confirmOrStop, forceFlag } from '../../cli/confirm.js';
 

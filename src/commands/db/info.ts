@@ -1,5 +1,10 @@
 import { Args } from '@oclif/core';
-import { describePasswordExpiry, KymanError, passwordDaysLeft, peekKeyDatabase, readPasswordExpiry, stashedPassword, openKeyStore, stashPathFor, usage } from '../../core/index.js';
+import { KymanError, usage } from '../../core/errors.js';
+import { peekKeyDatabase } from '../../core/keystore/database-files.js';
+import { openKeyStore } from '../../core/keystore/open.js';
+import { stashedPassword } from '../../core/keystore/password-change.js';
+import { describePasswordExpiry, passwordDaysLeft, readPasswordExpiry } from '../../core/keystore/password-expiry.js';
+import { stashPathFor } from '../../core/keystore/stash.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { readPasswordSpec } from '../../cli/password.js';
 import { wrongPassword } from '../../cli/key-database.js';

@@ -1,4 +1,5 @@
-import { changeKeyStorePassword, describePasswordExpiry, MAX_PASSWORD_EXPIRY_DAYS } from '../../core/index.js';
+import { changeKeyStorePassword } from '../../core/keystore/password-change.js';
+import { describePasswordExpiry, MAX_PASSWORD_EXPIRY_DAYS } from '../../core/keystore/password-expiry.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { newPassword } from '../../cli/password.js';

@@ -1,5 +1,7 @@
 import { Args } from '@oclif/core';
-import { changeRecordLength, usage, type CmsVersion } from '../../core/index.js';
+import { usage } from '../../core/errors.js';
+import type { CmsVersion } from '../../core/keystore/cms/types.js';
+import { changeRecordLength } from '../../core/keystore/maintenance.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 

@@ -1,4 +1,4 @@
-import { writeStashFile } from '../../core/index.js';
+import { writeStashFile } from '../../core/keystore/stash.js';
 import { KymanCommand, commonFlags } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 

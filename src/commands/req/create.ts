@@ -1,5 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { createRequest, KEY_SPECS, openPendingRequests, parseKeySpec, usage } from '../../core/index.js';
+import { KEY_SPECS, parseKeySpec } from '../../core/crypto/provider.js';
+import { usage } from '../../core/errors.js';
+import { createRequest } from '../../core/keystore/requests/actions.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { existingTokenKey, lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { withSpinner } from '../../cli/progress.js';

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { openPendingRequests } from '../../core/index.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { confirmOrStop, forceFlag } from '../../cli/confirm.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';

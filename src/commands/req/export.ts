@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { openPendingRequests } from '../../core/index.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { writeRequestFile } from '../../cli/request.js';

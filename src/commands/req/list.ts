@@ -1,4 +1,4 @@
-import { openPendingRequests } from '../../core/index.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { table } from '../../cli/output.js';

@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { openPendingRequests, readFileOrFail, receiveCertificate } from '../../core/index.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { receiveCertificate } from '../../core/keystore/requests/actions.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { openPendingRequests, renewRequest } from '../../core/index.js';
+import { renewRequest } from '../../core/keystore/requests/actions.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { requestJson, requestText, writeRequestFile } from '../../cli/request.js';

@@ -1,5 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { encodePem, openPendingRequests, readCertificationRequest, softwareProvider } from '../../core/index.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { openPendingRequests } from '../../core/keystore/requests/open.js';
+import { readCertificationRequest } from '../../core/pki/csr.js';
+import { encodePem } from '../../core/pki/pem.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { lockTimeoutMs, openStore } from '../../cli/key-database.js';
 import { requestJson, requestText } from '../../cli/request.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { runTlsBench } from '../../core/index.js';
+import { runTlsBench } from '../../core/tools/tls-bench.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { err, fields } from '../../cli/output.js';
 

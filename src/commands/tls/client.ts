@@ -1,39 +1,23 @@
 import { Args, Flags } from '@oclif/core';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import {
-  credentialsFrom,
-  fileExists,
-  notFound,
-  encodePem,
-  failed,
-  loadTrustStore,
-  MAX_REPLY_BYTES,
-  readCertificate,
-  readSessionFile,
-  systemTrustStore,
-  writeSessionFile,
-  type ProbeOptions,
-  type ProbeReport,
-  type TlsSession,
-  type TrustStore,
-  keyOperationsFor,
-  keyOperationsOf,
-  readFileOrFail,
-  softwareProvider,
-  probe,
-  STARTTLS_PROTOCOLS,
-  readCertificateFile,
-  trustAnchorsOf,
-  usage,
-  versionOptions,
-  DEFAULT_IDLE_MS,
-  type CipherSuiteName,
-  type CryptoProvider,
-  type KeyStore,
-  type PrivateKeyHandle,
-  parseHostPort,
-} from '../../core/index.js';
+import { keyOperationsFor, keyOperationsOf } from '../../core/crypto/pkcs11.js';
+import type { CryptoProvider, PrivateKeyHandle } from '../../core/crypto/provider.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { notFound, failed, usage } from '../../core/errors.js';
+import { credentialsFrom, trustAnchorsOf } from '../../core/keystore/credentials.js';
+import { fileExists, readFileOrFail } from '../../core/keystore/file-io.js';
+import type { KeyStore } from '../../core/keystore/types.js';
+import { readCertificateFile } from '../../core/pki/certificate-file.js';
+import { readCertificate } from '../../core/pki/certificate/read.js';
+import { encodePem } from '../../core/pki/pem.js';
+import type { TlsSession } from '../../core/tls/session-cache.js';
+import type { CipherSuiteName } from '../../core/tls/suites.js';
+import { MAX_REPLY_BYTES, type ProbeOptions, type ProbeReport, probe, versionOptions, DEFAULT_IDLE_MS } from '../../core/tools/probe.js';
+import { readSessionFile, writeSessionFile } from '../../core/tools/session-file.js';
+import { STARTTLS_PROTOCOLS } from '../../core/tools/starttls/index.js';
+import { loadTrustStore, systemTrustStore, type TrustStore } from '../../core/tools/trust-store.js';
+import { parseHostPort } from '../../core/tools/endpoint-probe/targets.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { err, fields, out } from '../../cli/output.js';

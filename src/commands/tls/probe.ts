@@ -1,5 +1,13 @@
 import { Args, Flags } from '@oclif/core';
-import { CHECKS, DEFAULT_ENDPOINT_DEADLINE_MS, DEFAULT_FLEET_CONCURRENCY, EXIT_CODES, FLEET_CHECKS, MAX_FLEET_CONCURRENCY, parseChecks, parseTargets, probeEndpoint, probeFleet, readCertificateFile, readFileOrFail, STARTTLS_PROTOCOLS, systemTrustStore, trustStoreOf, usage, type Check, type Severity, type TrustStore } from '../../core/index.js';
+import { EXIT_CODES, usage } from '../../core/errors.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import { readCertificateFile } from '../../core/pki/certificate-file.js';
+import { CHECKS, FLEET_CHECKS, parseChecks, type Check } from '../../core/tools/endpoint-probe/checks.js';
+import { DEFAULT_ENDPOINT_DEADLINE_MS, DEFAULT_FLEET_CONCURRENCY, MAX_FLEET_CONCURRENCY, probeFleet } from '../../core/tools/endpoint-probe/fleet.js';
+import { probeEndpoint, type Severity } from '../../core/tools/endpoint-probe/index.js';
+import { parseTargets } from '../../core/tools/endpoint-probe/targets.js';
+import { STARTTLS_PROTOCOLS } from '../../core/tools/starttls/index.js';
+import { systemTrustStore, trustStoreOf, type TrustStore } from '../../core/tools/trust-store.js';
 import { commonFlags, KymanCommand } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { fleetJsonLine, fleetSummaryText } from '../../cli/probe-fleet-report.js';

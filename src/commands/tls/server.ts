@@ -1,32 +1,19 @@
 import { Flags } from '@oclif/core';
 import { statSync } from 'node:fs';
-import {
-  credentialsFrom,
-  readCertificateFile,
-  readFileOrFail,
-  softwareProvider,
-  type KeyStore,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  DEFAULT_IDLE_TIMEOUT_MS,
-  keyOperationsFor,
-  keyOperationsOf,
-  failed,
-  notFound,
-  type CryptoProvider,
-  type PrivateKeyHandle,
-  startTestServer,
-  SERVER_STARTTLS_PROTOCOLS,
-  type ServerStarttlsProtocol,
-  trustAnchorsOf,
-  usage,
-  versionOptions,
-  type CipherSuiteName,
-  type ClientAuthMode,
-  type ConnectionReport,
-  type LimitName,
-  type ReplyMode,
-  type ServerLimits,
-} from '../../core/index.js';
+import { keyOperationsFor, keyOperationsOf } from '../../core/crypto/pkcs11.js';
+import type { CryptoProvider, PrivateKeyHandle } from '../../core/crypto/provider.js';
+import { softwareProvider } from '../../core/crypto/software.js';
+import { failed, notFound, usage } from '../../core/errors.js';
+import { credentialsFrom, trustAnchorsOf } from '../../core/keystore/credentials.js';
+import { readFileOrFail } from '../../core/keystore/file-io.js';
+import type { KeyStore } from '../../core/keystore/types.js';
+import { readCertificateFile } from '../../core/pki/certificate-file.js';
+import type { ClientAuthMode } from '../../core/tls/options.js';
+import type { CipherSuiteName } from '../../core/tls/suites.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, type LimitName, type ServerLimits } from '../../core/tools/connection-limits.js';
+import { versionOptions } from '../../core/tools/probe.js';
+import { SERVER_STARTTLS_PROTOCOLS, type ServerStarttlsProtocol } from '../../core/tools/starttls/mail-server.js';
+import { startTestServer, type ConnectionReport, type ReplyMode } from '../../core/tools/test-server.js';
 import { KymanCommand, commonFlags, tokenFlags } from '../../cli/base-command.js';
 import { openStore } from '../../cli/key-database.js';
 import { err, out } from '../../cli/output.js';

@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { KymanCommand } from '../../cli/base-command.js';
 import { confirmOrStop, forceFlag } from '../../cli/confirm.js';
 import { otherPassword } from '../../cli/password.js';
-import { deleteToken } from '../../core/index.js';
+import { deleteToken } from '../../core/crypto/pkcs11-tokens.js';
 
 export default class TokenDelete extends KymanCommand<typeof TokenDelete> {
   static override summary = 'Delete every key and certificate on a token.';

@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core';
 import { KymanCommand } from '../../cli/base-command.js';
 import { otherPassword, PASSWORD_SPEC_HELP } from '../../cli/password.js';
-import { initToken } from '../../core/index.js';
+import { initToken } from '../../core/crypto/pkcs11-tokens.js';
 
 export default class TokenInit extends KymanCommand<typeof TokenInit> {
   static override summary = 'Initialize a token in a free slot and set its PINs.';

@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core';
 import { KymanCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
-import { listTokens, type TokenSummary } from '../../core/index.js';
+import { listTokens, type TokenSummary } from '../../core/crypto/pkcs11-tokens.js';
 
 export default class TokenList extends KymanCommand<typeof TokenList> {
   static override summary = 'List the tokens of a PKCS #11 module.';

@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { KymanCommand } from '../../cli/base-command.js';
 import { tokenText } from '../../cli/render.js';
 import { readPasswordSpec } from '../../cli/password.js';
-import { showToken } from '../../core/index.js';
+import { showToken } from '../../core/crypto/pkcs11-tokens.js';
 
 export default class TokenShow extends KymanCommand<typeof TokenShow> {
   static override summary = 'Show a token: its details, mechanisms and objects.';

@@ -7,7 +7,7 @@ export { stashPathFor, readStash, writeStash, writeStashFile, readStashFor, read
 export type { CmsVersion, CmsDatabase, CmsRecord } from './cms/index.js';
 export { readCmsDatabase, writeCmsDatabase, newCmsDatabase, cmsKeyProtection, isCmsFile, peekCmsHeader } from './cms/index.js';
 export { withFileLock, writeFileAtomic, lockPathFor, realTarget, removeDeadWritersFiles, fileSystemError, STALE_UNREADABLE_LOCK_MS } from './file-io.js';
-export { isPkcs11Uri, parsePkcs11Uri } from './pkcs11-key-store.js';
+export { isPkcs11Uri, parsePkcs11Uri } from './pkcs11-uri.js';
 export { openKeyDatabase, openKeyStore } from './open.js';
 export type { OpenKeyStoreOptions, OpenAnyKeyStoreOptions } from './open.js';
 export { createKeyStore, checkRecordLength, checkNewPassword, DEFAULT_RECORD_LENGTH, MIN_RECORD_LENGTH, MAX_RECORD_LENGTH } from './create.js';

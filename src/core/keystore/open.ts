@@ -4,7 +4,7 @@ import { softwareProvider } from '../crypto/software.js';
 import { usage } from '../errors.js';
 import { FileKeyStore } from './file-key-store.js';
 import { upgradeKeyStore } from './maintenance.js';
-import { isPkcs11Uri, parsePkcs11Uri, Pkcs11KeyStore } from './pkcs11-key-store.js';
+import { isPkcs11Uri, parsePkcs11Uri } from './pkcs11-uri.js';
 import type { KeyStore, PasswordOptions } from './types.js';
 
 export interface OpenKeyStoreOptions extends PasswordOptions {
@@ -44,6 +44,8 @@ export interface OpenAnyKeyStoreOptions extends OpenKeyStoreOptions {
 export async function openKeyStore(target: string, options: OpenAnyKeyStoreOptions): Promise<KeyStore> {
   if (!isPkcs11Uri(target)) return openKeyDatabase(target, options);
   const uri = parsePkcs11Uri(target);
+  // Loaded here, not with the module: opening a file must not load the PKCS #11 layer and its native addon.
+  const { Pkcs11KeyStore } = await import('./pkcs11-key-store.js');
   return Pkcs11KeyStore.open({
     tokenLabel: uri.tokenLabel,
     module: options.module ?? uri.module,
