@@ -39,6 +39,7 @@ import {
   TLS12,
   TLS13,
   alpnExt,
+  certificateStatusExt,
   cookieExt,
   extensionName,
   findExtension,
@@ -96,6 +97,7 @@ export class ClientHandshake13 {
   private certificateRequest: { context: Uint8Array; accepted: number[] } | undefined;
   private peerCertificates: Uint8Array[] = [];
   private validation: ValidationResult | undefined;
+  private leafStatus: { ocspResponse?: Uint8Array; sctList?: Uint8Array } | undefined;
   private serverScheme: SignatureSchemeInfo | undefined;
   private clientCertificateSent = false;
 
@@ -164,6 +166,7 @@ export class ClientHandshake13 {
         helloRetry: this.helloRetry,
         peerCertificates: this.peerCertificates,
         validation: this.validation,
+        leafStatus: this.leafStatus,
         clientCertificateSent: this.clientCertificateSent,
         started: this.started,
       }),
@@ -345,6 +348,7 @@ export class ClientHandshake13 {
     // §4.4.2.4: an empty server Certificate is a decode_error.
     if (message.certificate_list.length === 0) throw fatal('decode_error', 'the server sent no certificate');
     this.peerCertificates = certificatesOf(message);
+    this.leafStatus = this.readEntryExtensions(message.certificate_list);
     if ((this.options.verify ?? true) === true) {
       this.validation = checkPeerChain(this.ch.provider, this.peerCertificates, {
         trustAnchors: anchorsFor(this.options, this.peerCertificates),
@@ -355,6 +359,26 @@ export class ClientHandshake13 {
     }
     this.transcript.add(m.raw);
     return this.validation?.chain[0]?.publicKey.spki ?? leafSpki(this.peerCertificates[0]);
+  }
+
+  /**
+   * §4.4.2: a CertificateEntry's extensions must answer ones the ClientHello sent (status_request and
+   * signed_certificate_timestamp are the only ones kyman sends that a server answers there); the
+   * leaf's carry its stapled OCSP response and its SCT list (§4.4.2.1, RFC 6962 §3.3).
+   */
+  private readEntryExtensions(entries: readonly { extensions: readonly { extension_type: number; extension_data: Uint8Array }[] }[]) {
+    const offered = new Set(this.offer.hello.extensions.map((e) => e.extension_type));
+    for (const entry of entries) {
+      for (const e of entry.extensions) {
+        const answerable = e.extension_type === ExtensionType.status_request || e.extension_type === ExtensionType.signed_certificate_timestamp;
+        if (!answerable || !offered.has(e.extension_type)) throw fatal('unsupported_extension', `the server's Certificate has ${extensionName(e.extension_type)}, which the ClientHello did not ask for there`);
+      }
+    }
+    const leaf = entries[0].extensions;
+    const status = findExtension(leaf, ExtensionType.status_request);
+    const scts = findExtension(leaf, ExtensionType.signed_certificate_timestamp);
+    if (!status && !scts) return undefined;
+    return { ...(status ? { ocspResponse: certificateStatusExt.decode(status) } : {}), ...(scts ? { sctList: scts } : {}) };
   }
 
   /** §7.1: the master secret and the application traffic secrets, over the transcript through the server Finished. */

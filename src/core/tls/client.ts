@@ -20,6 +20,7 @@ import {
   TLS12,
   TLS13,
   alpnExt,
+  OCSP_STATUS_REQUEST,
   cookieExt,
   ecPointFormatsExt,
   ext,
@@ -217,6 +218,11 @@ export class ClientOffer {
       extensions.push(ext(ExtensionType.key_share, keyShareExt.client.encode(this.shares.map((share, i) => ({ group: shareGroups[i].id, key_exchange: share.publicKey })))));
     }
     if (o.alpnProtocols?.length) extensions.push(ext(ExtensionType.application_layer_protocol_negotiation, alpnExt.encode(o.alpnProtocols)));
+    // RFC 8446 §4.4.2.1: a TLS 1.3 server answers both in the leaf's CertificateEntry; a TLS 1.2 one would send a CertificateStatus message.
+    if (o.requestCertificateStatus && this.offers13 && !this.offers12) {
+      extensions.push(ext(ExtensionType.status_request, OCSP_STATUS_REQUEST));
+      extensions.push(ext(ExtensionType.signed_certificate_timestamp, new Uint8Array(0)));
+    }
     if (this.cookie) extensions.push(ext(ExtensionType.cookie, cookieExt.encode(this.cookie)));
     // §4.2.9: one mode, psk_dhe_ke unless psk_ke is asked for; without this extension a server sends no tickets (§4.6.1).
     if (this.offers13) extensions.push(ext(ExtensionType.psk_key_exchange_modes, pskModesExt.encode([o.pskKeyExchange === 'psk_ke' ? PSK_KE : PSK_DHE_KE])));

@@ -24,6 +24,8 @@ export interface HandshakeSummary {
   peerCertificates: Uint8Array[];
   /** How the peer's chain validated, when it was checked. */
   validation?: ValidationResult;
+  /** TLS 1.3, with `requestCertificateStatus`: what the server attached to its leaf (DER OCSPResponse; the SignedCertificateTimestampList). */
+  leafStatus?: { ocspResponse?: Uint8Array; sctList?: Uint8Array };
   /** Client side: whether we sent a certificate when asked. */
   clientCertificateSent?: boolean;
   handshakeMs: number;
@@ -103,6 +105,8 @@ export interface Agreed {
   readonly helloRetry: boolean;
   readonly peerCertificates: Uint8Array[];
   readonly validation: ValidationResult | undefined;
+  /** Client side, TLS 1.3: what the server attached to its leaf's CertificateEntry. */
+  readonly leafStatus?: { ocspResponse?: Uint8Array; sctList?: Uint8Array };
   /** Client side only: whether we sent a certificate when asked. */
   readonly clientCertificateSent?: boolean;
   /** performance.now() when the handshake began. */
@@ -121,6 +125,7 @@ export function summarize(a: Agreed): HandshakeSummary {
     helloRetry: a.helloRetry,
     peerCertificates: a.peerCertificates,
     ...(a.validation ? { validation: a.validation } : {}),
+    ...(a.leafStatus ? { leafStatus: a.leafStatus } : {}),
     ...(a.clientCertificateSent !== undefined ? { clientCertificateSent: a.clientCertificateSent } : {}),
     handshakeMs: performance.now() - a.started,
   };

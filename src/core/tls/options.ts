@@ -69,7 +69,15 @@ export interface TlsClientOptions extends TlsCommonOptions {
    * (RFC 5246 §7.3, RFC 5077), TLS 1.3 by ticket as a PSK with psk_dhe_ke (RFC 8446 §2.2, §4.2.11).
    * Offered only to the same serverName while it lasts; a server that declines runs a full handshake.
    */
-  session?: TlsSession;  /**
+  session?: TlsSession;
+  /**
+   * Ask a TLS 1.3 server for its stapled OCSP response (RFC 6066 §8, RFC 8446 §4.4.2.1) and its
+   * SCTs (RFC 6962 §3.3), which it sends as extensions of the leaf's CertificateEntry
+   * (`HandshakeSummary.leafStatus`). Asked only in a hello that offers TLS 1.3 alone: a TLS 1.2
+   * server would answer with a CertificateStatus message, which this client does not read.
+   */
+  requestCertificateStatus?: boolean;
+  /**
    * How a TLS 1.3 session is offered (RFC 8446 §4.2.9): 'psk_dhe_ke' (the default) resumes with a
    * fresh (EC)DHE exchange; 'psk_ke' asks for the ticket's key alone, no (EC)DHE on either side and
    * so no forward secrecy, which a server takes only if it allows it. A key share is sent either way,

@@ -47,11 +47,15 @@ export const messageName = (type: number): string => MESSAGE_NAMES[type] ?? `han
 /** RFC 8446 §4.2 ExtensionType, the ones kyman reads or writes. */
 export const ExtensionType = {
   server_name: 0,
+  /** RFC 6066 §8; in TLS 1.3 answered in the leaf's CertificateEntry (RFC 8446 §4.4.2.1). */
+  status_request: 5,
   supported_groups: 10,
   /** RFC 8422 §5.1.2, TLS 1.2 only. */
   ec_point_formats: 11,
   signature_algorithms: 13,
   application_layer_protocol_negotiation: 16,
+  /** RFC 6962 §3.3; in TLS 1.3 answered in the leaf's CertificateEntry. */
+  signed_certificate_timestamp: 18,
   /** RFC 7366 §2, TLS 1.2 CBC suites only. */
   encrypt_then_mac: 22,
   /** RFC 7627 §5.1, TLS 1.2 only. */

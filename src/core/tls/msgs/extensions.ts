@@ -152,6 +152,21 @@ export const cookieExt: ExtensionCodec<Uint8Array> = {
 };
 
 /** §4.2.9 PskKeyExchangeMode: the PSK alone, or with (EC)DHE. */
+/** RFC 6066 §8 CertificateStatusRequest: OCSP, no responder ids, no request extensions. */
+export const OCSP_STATUS_REQUEST = Uint8Array.of(1, 0, 0, 0, 0);
+
+/** RFC 6066 §8 / RFC 8446 §4.4.2.1 CertificateStatus: status_type ocsp(1) and the DER OCSPResponse. */
+export const certificateStatusExt = {
+  decode(data: Uint8Array): Uint8Array {
+    const r = new Reader(data);
+    const type = r.u8('status_type');
+    if (type !== 1) throw fatal('illegal_parameter', `CertificateStatus of type ${type}, not ocsp`);
+    const response = r.vec24('OCSPResponse', 1);
+    r.expectEnd('CertificateStatus');
+    return response;
+  },
+};
+
 export const PSK_KE = 0;
 export const PSK_DHE_KE = 1;
 

@@ -1,4 +1,4 @@
-// What only completed handshakes on kyman's engine show: session resumption (TLS 1.2 ids and tickets, TLS 1.3 PSK) and the ALPN protocol chosen.
+// What only completed handshakes on kyman's engine show: session resumption (TLS 1.2 ids and tickets, TLS 1.3 PSK), TLS 1.3 OCSP stapling and SCTs (encrypted there), and the ALPN protocol chosen.
 
 import type { TlsSession, TlsSession12 } from '../../tls/index.js';
 import type { TlsVersionName } from '../../tls/suites.js';
@@ -26,9 +26,17 @@ export interface AlpnFinding {
   why?: string;
 }
 
+/** TLS 1.3: what the server attached to its leaf's CertificateEntry when asked (RFC 8446 §4.4.2.1, RFC 6962 §3.3). */
+export interface Tls13Stapling {
+  ocsp: boolean;
+  sct: boolean;
+}
+
 export interface HandshakeChecks {
   resumption: ResumptionFindings;
   alpn: AlpnFinding;
+  /** From the first TLS 1.3 handshake, which asks for both. */
+  stapling13?: Tls13Stapling;
 }
 
 /** The handshake every check starts from: `probe`'s options but the version, ALPN and session. */
@@ -36,13 +44,16 @@ export type HandshakeBase = Omit<ProbeOptions, 'versions' | 'alpnProtocols' | 's
 
 const failure = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** A full handshake of `version` that waits for a session, then whether each way `offers` of giving it back resumes (undefined: no session came). */
-async function resumes(base: HandshakeBase, version: TlsVersionName, offers: (s: TlsSession) => (TlsSession | undefined)[]): Promise<(boolean | undefined)[] | undefined> {
-  const first = await probe({ ...base, versions: [version], awaitSession: true });
-  if (!first.session) return undefined;
-  const out: (boolean | undefined)[] = [];
-  for (const session of offers(first.session)) out.push(session ? (await probe({ ...base, versions: [version], session })).resumed : undefined);
-  return out;
+/**
+ * A full handshake of `version` that waits for a session, then whether each way `offers` of giving it
+ * back resumes (`resumed` undefined: no session came). The first handshake's report comes back too.
+ */
+async function resumes(base: HandshakeBase, version: TlsVersionName, offers: (s: TlsSession) => (TlsSession | undefined)[], firstOptions: Partial<ProbeOptions> = {}) {
+  const first = await probe({ ...base, ...firstOptions, versions: [version], awaitSession: true });
+  if (!first.session) return { first };
+  const resumed: (boolean | undefined)[] = [];
+  for (const session of offers(first.session)) resumed.push(session ? (await probe({ ...base, versions: [version], session })).resumed : undefined);
+  return { first, resumed };
 }
 
 /** RFC 5077 §3.4: the same TLS 1.2 session offered by its id alone, and by its ticket alone, so each says what it does by itself. */
@@ -54,17 +65,21 @@ function byIdThenByTicket(s: TlsSession): (TlsSession | undefined)[] {
 /** Runs the handshakes for the versions taken: one for ALPN, two for TLS 1.3 PSK, up to three for TLS 1.2. */
 export async function handshakeChecks(base: HandshakeBase, takes: { tls13: boolean; tls12: boolean }, alpn: readonly string[] = DEFAULT_ALPN): Promise<HandshakeChecks> {
   const resumption: ResumptionFindings = {};
+  let stapling13: Tls13Stapling | undefined;
   const why: string[] = [];
   if (takes.tls13) {
     try {
-      resumption.tls13Psk = (await resumes(base, 'TLSv1.3', (s) => [s]))?.[0] ?? false;
+      const r = await resumes(base, 'TLSv1.3', (s) => [s], { requestCertificateStatus: true });
+      resumption.tls13Psk = r.resumed?.[0] ?? false;
+      const status = r.first.summary.leafStatus;
+      stapling13 = { ocsp: status?.ocspResponse !== undefined, sct: status?.sctList !== undefined };
     } catch (e) {
       why.push(`TLS 1.3: ${failure(e)}`);
     }
   }
   if (takes.tls12) {
     try {
-      const [ids, tickets] = (await resumes(base, 'TLSv1.2', byIdThenByTicket)) ?? [];
+      const [ids, tickets] = (await resumes(base, 'TLSv1.2', byIdThenByTicket)).resumed ?? [];
       resumption.sessionIds = ids ?? false;
       resumption.tickets = tickets ?? false;
     } catch (e) {
@@ -79,5 +94,5 @@ export async function handshakeChecks(base: HandshakeBase, takes: { tls13: boole
   } catch (e) {
     found.why = failure(e);
   }
-  return { resumption, alpn: found };
+  return { resumption, alpn: found, ...(stapling13 ? { stapling13 } : {}) };
 }

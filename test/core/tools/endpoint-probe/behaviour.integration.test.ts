@@ -74,7 +74,7 @@ describe('endpoint probe behaviour checks (integration)', function () {
     assert.match(f!.text, /prime has 1024 \(Logjam\)/);
   });
 
-  it('openssl stapling an OCSP response made by openssl ocsp, and SCTs in a TLS 1.2 ServerHello', async () => {
+  it('openssl stapling an OCSP response made by openssl ocsp, and SCTs in a TLS 1.2 ServerHello and beside a TLS 1.3 leaf', async () => {
     const serial = execFileSync('openssl', ['x509', '-in', pki.rsa.certFile, '-noout', '-serial']).toString().trim().split('=')[1];
     const index = join(pki.dir, 'index.txt');
     writeFileSync(index, `V\t391231235959Z\t\t${serial}\tunknown\t/CN=rsa\n`);
@@ -90,10 +90,19 @@ describe('endpoint probe behaviour checks (integration)', function () {
     const r = await openssl(['-cert', pki.rsa.certFile, '-key', pki.rsa.keyFile, '-status_file', resp, '-serverinfo', serverinfo]);
     assert.equal(r.scan.checks.ocspStapling, true);
     assert.equal(r.scan.checks.sctExtension, true);
+    // TLS 1.3 staples in the leaf's CertificateEntry, under encryption; a version 1 serverinfo block is for TLS 1.2 ServerHellos only.
+    assert.deepEqual(r.handshakes?.stapling13, { ocsp: true, sct: false });
     // Not stapling is for information, not a finding.
     const plain = await openssl(['-cert', pki.rsa.certFile, '-key', pki.rsa.keyFile]);
     assert.equal(plain.scan.checks.ocspStapling, false);
+    assert.deepEqual(plain.handshakes?.stapling13, { ocsp: false, sct: false });
     assert.ok(!plain.findings.some((f) => /OCSP|stapl/i.test(f.text)));
+    // A version 2 serverinfo block with the TLS 1.3 Certificate context (SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_CERTIFICATE) puts the SCTs beside the leaf.
+    const serverinfo13 = join(pki.dir, 'sct13.serverinfo');
+    const context = Buffer.from([0, 0, 0x10, 0x80]);
+    writeFileSync(serverinfo13, encodePem('SERVERINFOV2 FOR CT', Buffer.concat([context, Buffer.from([0, 18, 0, list.length]), list])));
+    const ct13 = await openssl(['-cert', pki.rsa.certFile, '-key', pki.rsa.keyFile, '-serverinfo', serverinfo13]);
+    assert.deepEqual(ct13.handshakes?.stapling13, { ocsp: false, sct: true });
   });
 
   it('gnutls-serv with heartbeat on and encrypt-then-MAC off: both found and ranked low; its DHE prime is ffdhe2048', async function () {
