@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { PrivateKeyHandle } from '../core/crypto/provider.js';
 import { badPassword, KymanError, usage } from '../core/errors.js';
 import type { FileKeyStore } from '../core/keystore/file-key-store.js';
-import { openKeyDatabase } from '../core/keystore/open.js';
+import { openKeyDatabase } from '../core/keystore/open-database.js';
 import { stashedPassword } from '../core/keystore/password-change.js';
 import { passwordExpiryWarning } from '../core/keystore/password-expiry.js';
 import type { Pkcs11KeyStore } from '../core/keystore/pkcs11-key-store.js';

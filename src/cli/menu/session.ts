@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { listTokens } from '../../core/crypto/pkcs11-tokens.js';
 import { badPassword, KymanError, notFound } from '../../core/errors.js';
 import type { FileKeyStore } from '../../core/keystore/file-key-store.js';
-import { openKeyDatabase } from '../../core/keystore/open.js';
+import { openKeyDatabase } from '../../core/keystore/open-database.js';
 import { stashedPassword } from '../../core/keystore/password-change.js';
 import { openTokenKeyStore } from '../../core/keystore/pkcs11-key-store.js';
 import { isPkcs11Uri, parsePkcs11Uri } from '../../core/keystore/pkcs11-uri.js';

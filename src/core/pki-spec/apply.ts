@@ -9,7 +9,7 @@ import { profileOptions } from '../pki/profile.js';
 import { applyBatch, type BatchChange } from '../keystore/batch.js';
 import { fileExists } from '../keystore/file-io.js';
 import { createKeyStore } from '../keystore/create.js';
-import { openKeyDatabase } from '../keystore/open.js';
+import { openKeyDatabase } from '../keystore/open-database.js';
 import { stashPathFor } from '../keystore/stash.js';
 import type { FileKeyStore } from '../keystore/file-key-store.js';
 import { canonicalSans, type CertificateSpec, type DatabaseSpec, type PkiSpec } from './spec.js';
