@@ -40,6 +40,7 @@ export default class TlsProbe extends KymanCommand<typeof TlsProbe> {
     { description: 'A mail server that starts TLS inside SMTP', command: '<%= config.bin %> <%= command.id %> mail.example.com:25 --starttls smtp' },
     { description: 'A test server, trusting its own CA', command: '<%= config.bin %> <%= command.id %> localhost:4433 --ca-file ca.pem --json' },
     { description: 'Check that a server sends the certificate of its key database, and that the database trusts its chain', command: '<%= config.bin %> <%= command.id %> www.example.com --db web.kdb' },
+    { description: 'Which ALPN protocol does it choose, of those offered?', command: '<%= config.bin %> <%= command.id %> www.example.com --alpn h2,http/1.1,acme-tls/1' },
     { description: 'A fleet: every endpoint of a list (host[:port] [servername] [starttls] a line), what expires first and what is worst', command: '<%= config.bin %> <%= command.id %> --targets endpoints.txt' },
     { description: 'A fleet from a pipe, one JSON line an endpoint, its suites and groups too', command: 'cut -d" " -f1 hosts.txt | <%= config.bin %> <%= command.id %> --targets - --checks chain,versions,suites,groups --json' },
   ];
