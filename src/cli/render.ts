@@ -151,7 +151,7 @@ export function exportedText(file: string, format: string, result: { certificate
 }
 
 /** `db create`: the new file's type, record length, stash and mode. */
-export function createdDatabaseText(file: string, d: { type: 'cms' | 'pkcs12'; version?: number; recordLength?: number; legacy?: boolean; stash?: string; mode: string }): string {
+export function createdDatabaseText(file: string, d: { type: 'cms' | 'pkcs12'; version?: number; recordLength?: number; legacy?: boolean; stash?: string; mode: string; passwordExpires?: string }): string {
   return (
     `Created ${file}\n` +
     fields([
@@ -159,6 +159,7 @@ export function createdDatabaseText(file: string, d: { type: 'cms' | 'pkcs12'; v
       ['Record length', d.recordLength?.toString()],
       ['Stash file', d.stash],
       ['Mode', d.mode],
+      ['Password expires', d.passwordExpires],
     ])
   );
 }

@@ -52,8 +52,7 @@ export default class DbCreate extends KymanCommand<typeof DbCreate> {
       passwordExpires: expiry?.expires,
       ...(cas ? { systemCas: { sources: cas.sources, offered: cas.size, added } } : {}),
     };
-    this.say(createdDatabaseText(file, { type, version: summary.version, recordLength: summary.recordLength, legacy: this.flags.legacy, stash: result.stash, mode: summary.mode }));
-    if (expiry) this.say(`Password expires: ${describePasswordExpiry(expiry)}`);
+    this.say(createdDatabaseText(file, { type, version: summary.version, recordLength: summary.recordLength, legacy: this.flags.legacy, stash: result.stash, mode: summary.mode, passwordExpires: expiry ? describePasswordExpiry(expiry) : undefined }));
     if (cas) this.say(`${added} trusted CA certificates from ${cas.sources.join(', ')}${cas.size > added ? ` (${cas.size - added} left out: expired, not yet valid, not a CA or repeated)` : ''}`);
     return result;
   }

@@ -20,7 +20,7 @@ describe('kyman db --pass-expire', function () {
     ok(kyman(['db', 'delete', db, '--force']), 'db delete');
     const r = kyman(['db', 'create', db, '--pass', 'pass:secret-30', '--pass-expire', '30']);
     ok(r, 'db create --pass-expire 30');
-    assert.match(r.stdout, new RegExp(`Password expires: ${day(30)} \\(in 30 days\\)`));
+    assert.match(r.stdout, new RegExp(`Password expires\\s+${day(30)} \\(in 30 days\\)`));
     assert.equal(statSync(`${db}.kyman.json`).mode & 0o777, 0o600);
     assert.equal(JSON.parse(readFileSync(`${db}.kyman.json`, 'utf8')).passwordExpires, day(30));
     assert.match(kyman(['db', 'info', db]).stdout, new RegExp(`Password expires\\s+${day(30)} \\(in 30 days\\)`));
