@@ -281,6 +281,7 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
     token,
     random: (n) => fallback.random(n),
     hash: (a, d) => fallback.hash(a, d),
+    ...(fallback.runningHash && { runningHash: (a: HashAlgorithm) => fallback.runningHash!(a) }),
     hmac: (a, k, d) => fallback.hmac(a, k, d),
     hkdfExtract: (a, s, i) => fallback.hkdfExtract(a, s, i),
     hkdfExpand: (a, p, i, l) => fallback.hkdfExpand(a, p, i, l),

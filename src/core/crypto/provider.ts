@@ -119,6 +119,12 @@ export interface KeyShare {
   deriveSecret(peerPublicKey: Uint8Array): Uint8Array;
 }
 
+/** A hash in progress: update() feeds it, digest() is the value of what it has been fed so far, and it goes on. */
+export interface RunningHash {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
 export interface CryptoProvider {
   readonly name: string;
 
@@ -126,6 +132,11 @@ export interface CryptoProvider {
   random(length: number): Uint8Array;
 
   hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  /**
+   * A hash fed piece by piece whose value can be read at any point and fed on: the running
+   * transcript hash. Optional; without it the transcript hashes its messages whole each time.
+   */
+  runningHash?(algorithm: HashAlgorithm): RunningHash;
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
   /** RFC 5869 HKDF-Extract. */
   hkdfExtract(algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array;

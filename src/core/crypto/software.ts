@@ -379,6 +379,14 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
     name: 'software',
     random,
     hash: (algorithm, data) => u8(digest(algorithm, data)),
+    runningHash(algorithm) {
+      const h = nodeCrypto.createHash(NODE_HASH[algorithm]);
+      return {
+        update: (data) => void h.update(data),
+        // Hash.copy(): the value so far, from a copy, so the original goes on being fed.
+        digest: () => u8(h.copy().digest()),
+      };
+    },
     hmac: (algorithm, key, data) => u8(hmacOneShot(algorithm, key, data)),
     hkdfExtract: (algorithm, salt, ikm) => u8(hmacOneShot(algorithm, salt.length ? salt : new Uint8Array(HASH_LENGTH[algorithm]), ikm)),
     hkdfExpand(algorithm, prk, info, length) {

@@ -1,6 +1,6 @@
 // The TLS 1.2 key schedule (RFC 5246 §5, §6.3, §8.1; RFC 7627 §4): the PRF, the extended master secret, the key block and Finished.
 
-import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
+import type { CryptoProvider, HashAlgorithm, RunningHash } from '../crypto/provider.js';
 import { concat } from '../bytes.js';
 import type { CipherSuite12 } from './suites.js';
 
@@ -56,6 +56,11 @@ export class Tls12KeySchedule {
 
   hash(data: Uint8Array): Uint8Array {
     return this.provider.hash(this.suite.hash, data);
+  }
+
+  /** A running hash of the PRF hash, for the transcript; undefined when the provider has none. */
+  runningHash(): RunningHash | undefined {
+    return this.provider.runningHash?.(this.suite.hash);
   }
 
   /**

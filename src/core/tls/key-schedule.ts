@@ -1,6 +1,6 @@
 // The TLS 1.3 key schedule (RFC 8446 §7.1): each stage a branded type, so secrets cannot be passed where another belongs.
 
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { CryptoProvider, RunningHash } from '../crypto/provider.js';
 import { concat } from '../bytes.js';
 import type { CipherSuite } from './suites.js';
 
@@ -63,6 +63,11 @@ export class KeySchedule {
 
   hash(data: Uint8Array): Uint8Array {
     return this.provider.hash(this.suite.hash, data);
+  }
+
+  /** A running hash of the suite's hash, for the transcript; undefined when the provider has none. */
+  runningHash(): RunningHash | undefined {
+    return this.provider.runningHash?.(this.suite.hash);
   }
 
   /** §7.1 HKDF-Expand-Label(Secret, Label, Context, Length) with HkdfLabel's "tls13 " prefix. */
@@ -157,10 +162,17 @@ export class KeySchedule {
   }
 }
 
+/** What the transcript hashes with: a key schedule (TLS 1.3, or TLS 1.2's PRF hash). */
+interface TranscriptHasher {
+  hash(data: Uint8Array): Uint8Array;
+  runningHash?(): RunningHash | undefined;
+}
+
 /**
- * The running transcript (§4.4.1): the handshake messages in order, hashed on demand. The hash
- * is not known until the suite is chosen, and the provider hashes one buffer, so the messages
- * are kept; a handshake holds a few kilobytes of them.
+ * The running transcript (§4.4.1): the handshake messages in order. The hash is not known until
+ * the suite is chosen, so the messages are kept (a handshake holds a few kilobytes of them); from
+ * the first time it is asked for, the hash runs alongside, fed each message once, and each
+ * Transcript-Hash is read from a copy of it rather than by hashing every message again.
  */
 export class Transcript {
   private messages: Uint8Array[] = [];
@@ -169,16 +181,29 @@ export class Transcript {
    * application secrets and the Finished that follows them, with no message between).
    */
   private last: { ks: object; count: number; hash: Uint8Array } | undefined;
+  /** The running hash for one hasher, and how many of the messages it has been fed. */
+  private running: { ks: object; hash: RunningHash; count: number } | undefined;
 
   add(message: Uint8Array): void {
     this.messages.push(message);
   }
 
   /** Transcript-Hash (§4.4.1); a TLS 1.2 schedule hashes with its PRF hash (RFC 5246 §7.4.9). */
-  hash(ks: { hash(data: Uint8Array): Uint8Array }): Uint8Array {
+  hash(ks: TranscriptHasher): Uint8Array {
     const l = this.last;
     if (l && l.ks === ks && l.count === this.messages.length) return l.hash;
-    const hash = ks.hash(concat(this.messages));
+    let r = this.running;
+    if (!r || r.ks !== ks) {
+      const running = ks.runningHash?.();
+      r = this.running = running && { ks, hash: running, count: 0 };
+    }
+    let hash: Uint8Array;
+    if (r) {
+      for (; r.count < this.messages.length; r.count++) r.hash.update(this.messages[r.count]);
+      hash = r.hash.digest();
+    } else {
+      hash = ks.hash(concat(this.messages));
+    }
     this.last = { ks, count: this.messages.length, hash };
     return hash;
   }
@@ -210,6 +235,7 @@ export class Transcript {
     m.set(h, 4);
     this.messages = [m];
     this.last = undefined;
+    this.running = undefined;
   }
 }
 

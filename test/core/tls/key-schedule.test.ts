@@ -35,6 +35,35 @@ describe('tls key schedule', () => {
     assert.equal(hex(t.bytes()), expected.toString('hex'));
   });
 
+
+  it('the running hash is fed each message once, goes on after each look, and starts again after a HelloRetryRequest', () => {
+    const fed: number[] = [];
+    const counting = {
+      ...provider,
+      runningHash: (algorithm: Parameters<NonNullable<typeof provider.runningHash>>[0]) => {
+        const h = provider.runningHash!(algorithm);
+        return { update: (d: Uint8Array) => (fed.push(d.length), h.update(d)), digest: () => h.digest() };
+      },
+    };
+    const cks = new KeySchedule(counting, suiteById(0x1301)!);
+    const t = new Transcript();
+    t.add(Uint8Array.of(1, 2));
+    assert.equal(hex(t.hash(cks)), sha256(Uint8Array.of(1, 2)));
+    t.add(Uint8Array.of(3));
+    t.add(Uint8Array.of(4, 5, 6));
+    assert.equal(hex(t.hash(cks)), sha256(Uint8Array.of(1, 2, 3, 4, 5, 6)));
+    assert.deepEqual(fed, [2, 1, 3], 'each message fed once, in order');
+    t.replaceWithMessageHash(cks);
+    t.add(Uint8Array.of(7));
+    const expected = Buffer.concat([Buffer.from('fe000020', 'hex'), createHash('sha256').update(Uint8Array.of(1, 2, 3, 4, 5, 6)).digest(), Buffer.of(7)]);
+    assert.equal(hex(t.hash(cks)), sha256(expected));
+    // A provider without a running hash: the messages are hashed whole, with the same result.
+    const { runningHash: _, ...plain } = provider;
+    const u = new Transcript();
+    u.add(Uint8Array.of(1, 2));
+    u.add(Uint8Array.of(3));
+    assert.equal(hex(u.hash(new KeySchedule(plain, suiteById(0x1301)!))), sha256(Uint8Array.of(1, 2, 3)));
+  });
   it('§4.4.3: CertificateVerify signs 64 spaces, the context string, a zero byte and the hash', () => {
     const content = certificateVerifyContent('server', Uint8Array.of(0xab));
     const context = 'TLS 1.3, server CertificateVerify';
