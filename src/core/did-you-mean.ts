@@ -22,6 +22,10 @@ export function closestWord(word: string, known: Iterable<string>): string | und
     if (dd < bestD) [best, bestD] = [k, dd];
   }
   if (best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3))) return best;
+  const w = word.toLowerCase();
   // A word cut short ("web" for "web-server") is as likely a slip as a typo.
-  return word.length >= 3 ? all.find((k) => k.toLowerCase().startsWith(word.toLowerCase())) : undefined;
+  const longer = w.length >= 3 ? all.find((k) => k.toLowerCase().startsWith(w)) : undefined;
+  if (longer !== undefined) return longer;
+  // And a known word said at length ("password" for "pass", "stash-file" for "stash"): the longest one it starts with.
+  return all.filter((k) => k.length >= 4 && w.startsWith(k.toLowerCase())).sort((a, b) => b.length - a.length)[0];
 }

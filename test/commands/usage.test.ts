@@ -37,6 +37,7 @@ describe('kyman usage errors', function () {
 
   it('suggests the flag, the command and the label a typo meant', () => {
     expectCleanFailure(kyman(['db', 'create', tmp.file('t.kdb'), '--stsh']), 2, /unknown flag --stsh \(did you mean --stash\?\)/);
+    expectCleanFailure(kyman(['db', 'create', tmp.file('t.kdb'), '--password', 'pass:x']), 2, /unknown flag --password \(did you mean --pass\?\)/);
     expectCleanFailure(kyman(['cert', 'lst', '--db', db]), 2, /"kyman cert lst" is not a kyman command \(did you mean "kyman cert list"\?\)/);
     const j = kymanJson(['cert', 'lst', '--db', db]);
     assert.equal(j.__status, 2);
