@@ -20,6 +20,14 @@ const ROUNDS = 3;
 const CLIENT_HANDSHAKES = 150;
 /** Not counted: each server is timed warm (V8 optimises its JavaScript as it goes). */
 const WARMUP_HANDSHAKES = 150;
+/**
+ * Seconds of `openssl s_time -new`, then `-reuse`, each server gets before its handshakes are timed.
+ * V8 goes on optimising a server's JavaScript for several seconds of handshakes (kyman's server
+ * settled after some 8 s here, about 6,000 handshakes; its first 2 s cost 1.35× its later ones), and
+ * that compiling runs on V8's own threads, which count in the process's CPU: a short warm-up would
+ * time the compiler as much as the server.
+ */
+const WARMUP_SECONDS = { new: 8, reuse: 3 };
 /** MiB echoed per turn, and once before the first turn to warm up. */
 const BULK_MB = 32;
 const BULK_WARMUP_MB = 32;
@@ -228,7 +236,11 @@ async function handshakeFigures(kind: KeyKind, creds: Credentials): Promise<Figu
   const kyman = await startServer('kyman', 'handshake', creds);
   const node = await startServer('node', 'handshake', creds);
   try {
-    for (const s of [kyman, node]) await nodeHandshakes(s.port, creds, WARMUP_HANDSHAKES);
+    for (const s of [kyman, node]) {
+      await nodeHandshakes(s.port, creds, WARMUP_HANDSHAKES);
+      await sTime(s.port, false, WARMUP_SECONDS.new);
+      await sTime(s.port, true, WARMUP_SECONDS.reuse);
+    }
     const full = await inTurns({
       kyman: () => measured(kyman, () => sTime(kyman.port, false)),
       node: () => measured(node, () => sTime(node.port, false)),
