@@ -1,7 +1,8 @@
 import { Flags, Args } from '@oclif/core';
 import * as path from 'node:path';
 import { usage } from '../../core/errors.js';
-import { exportEntry, type ExportFormat } from '../../core/keystore/transfer.js';
+import { exportEntry } from '../../core/keystore/transfer.js';
+import { exportFormat } from '../../cli/export-format.js';
 import { forceFlag } from '../../cli/confirm.js';
 import { isStdout, outputName, prepareOutput, writeOutput } from '../../cli/output-file.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';
@@ -15,17 +16,20 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
     'Formats: pem, der (one certificate), pkcs7 (a certificate bundle; pkcs7-pem in PEM armour), pkcs12 (certificate and private key). A private key is written encrypted unless --no-encrypt-key says otherwise: PEM as an encrypted PKCS #8 block (PBES2, AES-256), PKCS #12 as OpenSSL 3 writes it (or 3DES/RC2 with --legacy). gskkyman: "Export certificate to a file" and "Export certificate and key to a file".';
   static override examples = [
     '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.pem',
-    { description: 'Certificate, chain and key for another server', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.p12 --format pkcs12 --chain --export-pass env:P12_PASS' },
+    { description: 'Certificate, chain and key for another server', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out web.p12 --chain --export-pass env:P12_PASS' },
     { description: 'The certificate on standard output, for a pipe', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out - | openssl x509 -noout -subject' },
     { description: 'Certificate, chain and a plain key for nginx or HAProxy (warned; 0600)', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out web-plain.pem --with-key --no-encrypt-key --chain' },
     { description: 'The chain as PKCS #7 in PEM armour (openssl pkcs7 -print_certs reads it)', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out chain.p7c --format pkcs7-pem --chain' },
-    { description: 'The chain as PKCS #7', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out chain.p7b --format pkcs7 --chain' },
+    { description: 'The chain as PKCS #7 (the .p7b name says so; --format pkcs7 for another name)', command: '<%= config.bin %> <%= command.id %> web --db server.kdb --out chain.p7b --chain' },
   ];
   static override args = { label: Args.string({ description: 'The entry\'s label.', required: true }) };
   static override flags = {
     ...storeFlags,
     out: Flags.string({ char: 'o', summary: 'The file to write (- for standard output; binary formats not to a terminal).', required: true, helpValue: 'FILE' }),
-    format: Flags.string({ summary: 'Output format (pkcs7-pem: PKCS #7 in PEM armour, as openssl crl2pkcs7 writes it).', options: ['pem', 'der', 'pkcs7', 'pkcs7-pem', 'pkcs12'], default: 'pem' }),
+    format: Flags.string({
+      summary: 'Output format (default: from the --out extension, .p12/.pfx PKCS #12, .der DER, .p7b PKCS #7, else PEM; wins over the extension, with a warning). pkcs7-pem: PKCS #7 in PEM armour, as openssl crl2pkcs7 writes it.',
+      options: ['pem', 'der', 'pkcs7', 'pkcs7-pem', 'pkcs12'],
+    }),
     'encrypt-key': Flags.boolean({ summary: 'PEM with --with-key: encrypt the key (default). --no-encrypt-key writes it plain, for servers that take no password (warned; the file is 0600).', allowNo: true, default: true }),
     'with-key': Flags.boolean({ summary: 'PEM: add the private key, encrypted under --export-pass. (PKCS #12 always carries the key.)' }),
     chain: Flags.boolean({ summary: 'Add the issuing certificates found in the database, leaf first.' }),
@@ -35,8 +39,8 @@ export default class CertExport extends KymanCommand<typeof CertExport> {
   };
 
   async run() {
-    const format = this.flags.format as ExportFormat;
     const out = this.flags.out;
+    const format = exportFormat(out, this.flags.format, (m) => this.note(m));
     await prepareOutput(out, { binary: format === 'der' || format === 'pkcs7' || format === 'pkcs12', force: this.flags.force, json: this.jsonEnabled() });
     const { store } = await openStore(this.flags, (m) => this.note(m));
     const entry = store.entry(this.args.label);

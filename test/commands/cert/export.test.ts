@@ -41,4 +41,34 @@ describe('kyman cert export formats', function () {
     assert.equal(listed.status, 0, listed.stderr);
     assert.match(listed.stdout, /subject=CN ?= ?web[^]*subject=CN ?= ?export ca/);
   });
+
+  it('without --format the --out name decides: .p12 PKCS #12, .der DER, .p7b PKCS #7, anything else PEM; --format wins, warned', () => {
+    const p12 = tmp.file('web.p12');
+    const r = kymanJson(['cert', 'export', 'web', '--db', db, '--out', p12, '--chain', '--export-pass', 'env:KDB_PASS'], { env });
+    assert.equal(r.__status, 0, r.__stderr);
+    assert.equal(r.format, 'pkcs12');
+    const info = tool('openssl', ['pkcs12', '-in', p12, '-nokeys', '-passin', 'pass:export-test-password']);
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /subject=CN ?= ?web/);
+
+    const der = tmp.file('web.der');
+    ok(kyman(['cert', 'export', 'web', '--db', db, '--out', der]), 'export .der');
+    assert.equal(readFileSync(der)[0], 0x30, 'DER starts with a SEQUENCE');
+    assert.equal(tool('openssl', ['x509', '-inform', 'DER', '-in', der, '-noout']).status, 0);
+
+    const p7b = tmp.file('chain.p7b');
+    ok(kyman(['cert', 'export', 'web', '--db', db, '--out', p7b, '--chain']), 'export .p7b');
+    const listed = tool('openssl', ['pkcs7', '-inform', 'DER', '-in', p7b, '-print_certs', '-noout']);
+    assert.equal(listed.status, 0, listed.stderr);
+
+    const crt = tmp.file('web.crt');
+    ok(kyman(['cert', 'export', 'web', '--db', db, '--out', crt]), 'export .crt');
+    assert.match(readFileSync(crt, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+
+    const named = tmp.file('named.p12');
+    const w = kyman(['cert', 'export', 'web', '--db', db, '--out', named, '--format', 'pem']);
+    ok(w, 'export --format pem to a .p12 name');
+    assert.match(w.stderr, /named\.p12 is named as PKCS #12 but --format pem writes PEM/);
+    assert.match(readFileSync(named, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+  });
 });
