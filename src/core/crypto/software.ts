@@ -39,8 +39,25 @@ const BLOCK_LENGTH: Record<HashAlgorithm, number> = { MD5: 64, 'SHA-1': 64, 'SHA
 const IPAD = 0x36;
 const OPAD = 0x5c;
 
+/**
+ * A hash's value written into `out` at `offset`. The value is asked for as a 'binary' (latin1) string (one
+ * character a byte, on V8's heap) rather than as a Buffer: a Buffer result is a fresh ArrayBuffer
+ * outside the heap each time, and that allocation (with its later freeing) costs about three times
+ * the hashing of a few hundred bytes. `out` is where the bytes go anyway.
+ */
+const writeDigest = (value: string, out: Buffer, offset: number): void => void out.write(value, offset, 'latin1');
+
 /** A one-shot hash (crypto.hash): no Hash object is made, which costs more than hashing a few hundred bytes. */
-const digest = (algorithm: HashAlgorithm, data: Uint8Array): Buffer => nodeCrypto.hash(NODE_HASH[algorithm], data, 'buffer');
+function digestInto(algorithm: HashAlgorithm, data: Uint8Array, out: Buffer, offset: number): void {
+  writeDigest(nodeCrypto.hash(NODE_HASH[algorithm], data, 'binary'), out, offset);
+}
+
+/** The hash of `data`, in a Buffer of Node's pool (Buffer.allocUnsafe: a small one is a slice of a shared block, no allocation of its own). */
+function digest(algorithm: HashAlgorithm, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(HASH_LENGTH[algorithm]);
+  digestInto(algorithm, data, out, 0);
+  return out;
+}
 
 /**
  * RFC 2104 HMAC as two one-shot hashes, H((K ^ opad) ‖ H((K ^ ipad) ‖ text)). A TLS handshake makes
@@ -58,7 +75,7 @@ function hmacOneShot(algorithm: HashAlgorithm, key: Uint8Array, text: Uint8Array
     outer[i] = b ^ OPAD;
   }
   inner.set(text, block);
-  outer.set(digest(algorithm, inner), block);
+  digestInto(algorithm, inner, outer, block);
   return digest(algorithm, outer);
 }
 
@@ -384,7 +401,11 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       return {
         update: (data) => void h.update(data),
         // Hash.copy(): the value so far, from a copy, so the original goes on being fed.
-        digest: () => u8(h.copy().digest()),
+        digest: () => {
+          const out = Buffer.allocUnsafe(HASH_LENGTH[algorithm]);
+          writeDigest(h.copy().digest('binary'), out, 0);
+          return u8(out);
+        },
       };
     },
     hmac: (algorithm, key, data) => u8(hmacOneShot(algorithm, key, data)),
