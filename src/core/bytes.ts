@@ -15,11 +15,22 @@ export function utf16beBytes(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * `n` bytes, not zeroed, for a caller that writes every one of them: a plain Uint8Array over Node's
+ * Buffer pool (a slice of a shared block below 4 KiB, as Buffer.allocUnsafe gives). `new
+ * Uint8Array(n)` above 64 bytes is an ArrayBuffer of its own outside V8's heap, zeroed, which costs
+ * about ten times as much to make and free; a handshake makes dozens of such byte strings.
+ */
+export function allocBytes(n: number): Uint8Array {
+  const b = Buffer.allocUnsafe(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
 /** The parts joined into one new array. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
+  const out = allocBytes(n);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);

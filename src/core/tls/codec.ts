@@ -1,5 +1,6 @@
 // The wire format's reader and writer (RFC 8446 §3): big-endian integers and length-prefixed vectors.
 
+import { allocBytes } from '../bytes.js';
 import { fatal } from './alerts.js';
 
 /**
@@ -97,14 +98,15 @@ export class Writer {
   private pos = 0;
 
   constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
+    // Not zeroed: every byte before pos is written (a vector's length is filled in when it closes).
+    this.buf = allocBytes(initial);
   }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const grown = new Uint8Array(size);
+    const grown = allocBytes(size);
     grown.set(this.buf.subarray(0, this.pos));
     this.buf = grown;
   }
@@ -173,7 +175,9 @@ export class Writer {
 
   /** The bytes written, as a copy the caller owns. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = allocBytes(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
   }
 }
 

@@ -1,5 +1,6 @@
 // Handshake messages out of handshake records (RFC 8446 §5.1, RFC 5246 §6.2.1): fragments joined, each message's length bounded before it is buffered.
 
+import { allocBytes } from '../bytes.js';
 import { fatal } from './alerts.js';
 import type { HandshakeMessage } from './handshake.js';
 import { HandshakeType, MAX_CERTIFICATE_MESSAGE, MAX_CLIENT_HELLO, MAX_HANDSHAKE_MESSAGE, MESSAGE_NAMES } from './msgs/enums.js';
@@ -27,7 +28,8 @@ export class HandshakeAssembler {
     this.checkLength();
     const length = (b[1] << 16) | (b[2] << 8) | b[3];
     if (b.length < 4 + length) return undefined;
-    const raw = new Uint8Array(b.subarray(0, 4 + length));
+    const raw = allocBytes(4 + length);
+    raw.set(b.subarray(0, 4 + length));
     this.bytes = b.subarray(4 + length);
     return { type: raw[0], body: raw.subarray(4), raw };
   }

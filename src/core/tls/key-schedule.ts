@@ -1,7 +1,7 @@
 // The TLS 1.3 key schedule (RFC 8446 §7.1): each stage a branded type, so secrets cannot be passed where another belongs.
 
 import type { CryptoProvider, RunningHash } from '../crypto/provider.js';
-import { concat } from '../bytes.js';
+import { allocBytes, concat } from '../bytes.js';
 import type { CipherSuite } from './suites.js';
 
 declare const brand: unique symbol;
@@ -256,7 +256,7 @@ function verifyPrefix(side: 'server' | 'client'): Uint8Array {
 /** §4.4.3: the content a CertificateVerify signs: 64 spaces, the context string, a zero byte, the transcript hash. */
 export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
   const prefix = VERIFY_PREFIX[side];
-  const out = new Uint8Array(prefix.length + transcriptHash.length);
+  const out = allocBytes(prefix.length + transcriptHash.length);
   out.set(prefix);
   out.set(transcriptHash, prefix.length);
   return out;

@@ -2,7 +2,7 @@
 
 import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
 import type { ValidationResult } from '../pki/validate.js';
-import { concat, equalBytes, toHex } from '../bytes.js';
+import { allocBytes, concat, equalBytes, toHex } from '../bytes.js';
 import { Reader, Writer } from './codec.js';
 import type { Tls12MasterSecret } from './key-schedule-tls12.js';
 import type { CipherSuiteName, Tls12CipherSuiteName } from './suites.js';
@@ -282,7 +282,7 @@ export class ServerSessionStore {
   private sealBytes(key: TicketKey, version: 12 | 13, plain: Uint8Array): Uint8Array {
     const nonce = handshakeRandom(this.provider, NONCE_LENGTH);
     const sealed = key.aead.seal(nonce, version === 13 ? key.aad13 : key.aad12, plain);
-    const out = new Uint8Array(KEY_NAME_LENGTH + NONCE_LENGTH + sealed.length);
+    const out = allocBytes(KEY_NAME_LENGTH + NONCE_LENGTH + sealed.length);
     out.set(key.name, 0);
     out.set(nonce, KEY_NAME_LENGTH);
     out.set(sealed, KEY_NAME_LENGTH + NONCE_LENGTH);

@@ -1,7 +1,7 @@
 // The handshake messages TLS 1.3 and TLS 1.2 share (RFC 8446 §4.1, §4.4.3, §4.4.4; RFC 5246 §7.4): the hellos, CertificateVerify and Finished, and the framing.
 
 import { fatal } from '../alerts.js';
-import { equalBytes } from '../../bytes.js';
+import { allocBytes, equalBytes } from '../../bytes.js';
 import { Reader, Writer, build, readU16List } from '../codec.js';
 import { HELLO_RETRY_REQUEST_RANDOM, HandshakeType } from './enums.js';
 import { extensionsField, readExtensions, writeExtensions, type Extension } from './extensions.js';
@@ -9,7 +9,7 @@ import { field, hex, type MessageCodec } from './fields.js';
 
 /** struct { HandshakeType msg_type; uint24 length; … } Handshake. */
 export function frameHandshake(msgType: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + body.length);
+  const out = allocBytes(4 + body.length);
   out[0] = msgType;
   out[1] = (body.length >>> 16) & 0xff;
   out[2] = (body.length >>> 8) & 0xff;
