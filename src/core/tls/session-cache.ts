@@ -259,7 +259,10 @@ export class ServerSessionStore {
 
   put(sessionId: Uint8Array, state: ServerSessionState): void {
     if (this.cache.size >= MAX_CACHED_SESSIONS) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(toHex(sessionId), state);
+    // Copies of their own: the handshake's byte strings are slices of Node's shared Buffer pool, and
+    // a cached slice would keep its whole 8 KiB block alive as long as the session lasts.
+    const kept: ServerSessionState = { ...state, masterSecret: state.masterSecret.slice() as Tls12MasterSecret, peerCertificates: state.peerCertificates.map((c) => c.slice()) };
+    this.cache.set(toHex(sessionId), kept);
   }
 
   get(sessionId: Uint8Array, nowSeconds: number): ServerSessionState | undefined {

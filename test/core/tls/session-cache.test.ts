@@ -77,4 +77,15 @@ describe('the server session store', () => {
     assert.ok(store.get(id(1), T0));
     assert.ok(store.get(id(MAX_CACHED_SESSIONS), T0));
   });
+
+  it('caches copies of its own, not slices of a shared buffer that they would keep alive', () => {
+    const store = new ServerSessionStore(provider);
+    const shared = new Uint8Array(8192).fill(5);
+    const peer = shared.subarray(200, 300);
+    store.put(Uint8Array.of(9), { ...state12(T0), masterSecret: shared.subarray(100, 148) as Tls12MasterSecret, peerCertificates: [peer] });
+    const got = store.get(Uint8Array.of(9), T0)!;
+    assert.deepEqual(got.masterSecret, shared.subarray(100, 148));
+    assert.equal(got.masterSecret.buffer.byteLength, 48);
+    assert.equal(got.peerCertificates[0].buffer.byteLength, 100);
+  });
 });
