@@ -2,7 +2,7 @@ import { Flags, Args } from '@oclif/core';
 import * as path from 'node:path';
 import { usage } from '../../core/errors.js';
 import { exportEntry } from '../../core/keystore/transfer.js';
-import { exportFormat } from '../../cli/export-format.js';
+import { exportFormat } from '../../cli/file-kind.js';
 import { forceFlag } from '../../cli/confirm.js';
 import { isStdout, outputName, prepareOutput, writeOutput } from '../../cli/output-file.js';
 import { KymanCommand, storeFlags } from '../../cli/base-command.js';

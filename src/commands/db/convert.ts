@@ -4,7 +4,7 @@ import { commonFlags, KymanCommand } from '../../cli/base-command.js';
 import { openDatabase } from '../../cli/key-database.js';
 import { readPasswordSpec } from '../../cli/password.js';
 import { fields } from '../../cli/output.js';
-import { newDatabaseType } from '../../cli/database-type.js';
+import { newDatabaseType } from '../../cli/file-kind.js';
 
 export default class DbConvert extends KymanCommand<typeof DbConvert> {
   static override summary = 'Convert a key database between CMS (.kdb) and PKCS #12 (.p12), or a Java keystore (.jks, .jceks) to either.';

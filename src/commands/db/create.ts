@@ -6,7 +6,7 @@ import { systemTrustStore } from '../../core/tools/trust-store.js';
 import { KymanCommand } from '../../cli/base-command.js';
 import { newPassword } from '../../cli/password.js';
 import { createdDatabaseText } from '../../cli/render.js';
-import { newDatabaseType } from '../../cli/database-type.js';
+import { newDatabaseType } from '../../cli/file-kind.js';
 
 export default class DbCreate extends KymanCommand<typeof DbCreate> {
   static override summary = 'Create a new, empty key database.';
