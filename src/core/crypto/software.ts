@@ -47,17 +47,17 @@ const OPAD = 0x5c;
  */
 const writeDigest = (value: string, out: Buffer, offset: number): void => void out.write(value, offset, 'latin1');
 
-/** A one-shot hash (crypto.hash): no Hash object is made, which costs more than hashing a few hundred bytes. */
-function digestInto(algorithm: HashAlgorithm, data: Uint8Array, out: Buffer, offset: number): void {
-  writeDigest(nodeCrypto.hash(NODE_HASH[algorithm], data, 'binary'), out, offset);
-}
-
-/** The hash of `data`, in a Buffer of Node's pool (Buffer.allocUnsafe: a small one is a slice of a shared block, no allocation of its own). */
-function digest(algorithm: HashAlgorithm, data: Uint8Array): Buffer {
+/** A hash's value as a Buffer of Node's pool (Buffer.allocUnsafe: a small one is a slice of a shared block, no allocation of its own). */
+function pooledDigest(algorithm: HashAlgorithm, value: string): Buffer {
   const out = Buffer.allocUnsafe(HASH_LENGTH[algorithm]);
-  digestInto(algorithm, data, out, 0);
+  writeDigest(value, out, 0);
   return out;
 }
+
+/** A one-shot hash (crypto.hash): no Hash object is made, which costs more than hashing a few hundred bytes. */
+const oneShot = (algorithm: HashAlgorithm, data: Uint8Array): string => nodeCrypto.hash(NODE_HASH[algorithm], data, 'binary');
+
+const digest = (algorithm: HashAlgorithm, data: Uint8Array): Buffer => pooledDigest(algorithm, oneShot(algorithm, data));
 
 /**
  * RFC 2104 HMAC as two one-shot hashes, H((K ^ opad) ‖ H((K ^ ipad) ‖ text)). A TLS handshake makes
@@ -75,7 +75,7 @@ function hmacOneShot(algorithm: HashAlgorithm, key: Uint8Array, text: Uint8Array
     outer[i] = b ^ OPAD;
   }
   inner.set(text, block);
-  digestInto(algorithm, inner, outer, block);
+  writeDigest(oneShot(algorithm, inner), outer, block);
   return digest(algorithm, outer);
 }
 
@@ -401,11 +401,7 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       return {
         update: (data) => void h.update(data),
         // Hash.copy(): the value so far, from a copy, so the original goes on being fed.
-        digest: () => {
-          const out = Buffer.allocUnsafe(HASH_LENGTH[algorithm]);
-          writeDigest(h.copy().digest('binary'), out, 0);
-          return u8(out);
-        },
+        digest: () => u8(pooledDigest(algorithm, h.copy().digest('binary'))),
       };
     },
     hmac: (algorithm, key, data) => u8(hmacOneShot(algorithm, key, data)),

@@ -190,7 +190,8 @@ export class ClientHandshake12 {
       // A resumed session keeps its first handshake's time: resumption does not extend it.
       createdAt: original?.createdAt ?? (this.options.now?.() ?? new Date()).getTime(),
       lifetimeSeconds: Math.min(hint, original?.lifetimeSeconds ?? SESSION_LIFETIME_SECONDS, SESSION_LIFETIME_SECONDS),
-      peerCertificates: this.peerCertificates,
+      // Copies, as the session id is: the certificates are slices of the handshake's messages, from Node's shared Buffer pool.
+      peerCertificates: this.peerCertificates.map((c) => Uint8Array.from(c)),
       extendedMasterSecret: this.ems,
       masterSecret: master,
       ...(this.encryptThenMac ? { encryptThenMac: true } : {}),

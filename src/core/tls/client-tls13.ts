@@ -420,7 +420,8 @@ export class ClientHandshake13 {
       psk: this.ks.resumptionPsk(resumptionSecret, t.ticket_nonce),
       createdAt: (this.options.now?.() ?? new Date()).getTime(),
       lifetimeSeconds: Math.min(t.ticket_lifetime, SESSION_LIFETIME_SECONDS),
-      peerCertificates: [...this.peerCertificates],
+      // Copies, as the ticket is: the certificates are slices of the handshake's messages, from Node's shared Buffer pool.
+      peerCertificates: this.peerCertificates.map((c) => Uint8Array.from(c)),
     };
     rememberValidation(session, this.validation, anchorsFor(this.options, this.peerCertificates), checkedName(this.options));
     this.ch.newSession(session);

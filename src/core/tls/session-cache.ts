@@ -261,7 +261,7 @@ export class ServerSessionStore {
     if (this.cache.size >= MAX_CACHED_SESSIONS) this.cache.delete(this.cache.keys().next().value!);
     // Copies of their own: the handshake's byte strings are slices of Node's shared Buffer pool, and
     // a cached slice would keep its whole 8 KiB block alive as long as the session lasts.
-    const kept: ServerSessionState = { ...state, masterSecret: state.masterSecret.slice() as Tls12MasterSecret, peerCertificates: state.peerCertificates.map((c) => c.slice()) };
+    const kept: ServerSessionState = { ...state, masterSecret: Uint8Array.from(state.masterSecret) as Tls12MasterSecret, peerCertificates: state.peerCertificates.map((c) => Uint8Array.from(c)) };
     this.cache.set(toHex(sessionId), kept);
   }
 
