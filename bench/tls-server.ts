@@ -1,4 +1,5 @@
 // A TLS (or plain TCP) server in a process of its own for `npm run bench tls`, so its CPU time is the server's alone.
+// bench/tls.ts compiles it to one ES module and runs it under plain Node (see compiledServer there).
 //
 // argv: <kyman|node|tcp> <handshake|echo> <cert.der> <key.pk8> [allow-psk-ke]. It says {port} over
 // IPC once it listens, and answers {cpu} (process.cpuUsage() of this process, µs) whenever asked.
@@ -9,10 +10,6 @@ import * as tls from 'node:tls';
 import { softwareProvider } from '../src/core/crypto/software.js';
 import { encodePem } from '../src/core/pki/pem.js';
 import { createTlsServer } from '../src/core/tls/index.js';
-
-// tsx maps every stack trace back to TypeScript; a client's reset makes an error whose stack would
-// then cost the server far more than it does in the built CLI, so this process keeps V8's own.
-process.setSourceMapsEnabled(false);
 
 const [impl, mode, certFile, keyFile, flag] = process.argv.slice(2);
 const certificate = new Uint8Array(readFileSync(certFile));

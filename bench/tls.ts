@@ -2,6 +2,7 @@
 
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -54,8 +55,26 @@ interface ServerProcess {
   close(): void;
 }
 
-function startServer(impl: Impl, mode: 'handshake' | 'echo', creds: Credentials, allowPskKe = false): Promise<ServerProcess> {
-  const child: ChildProcess = fork(path.resolve('bench/tls-server.ts'), [impl, mode, creds.certFile, creds.keyFile, ...(allowPskKe ? ['allow-psk-ke'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * The server program, compiled once a run from bench/tls-server.ts as the build compiles kyman: one
+ * ES module, and no `keepNames` (which renames every closure as it is made). Run under tsx instead,
+ * the engine would be tsx's transform of the sources, which does keep names; at each handshake
+ * that cost kyman's server some 7% here.
+ */
+const serverPrograms = new Map<string, Promise<string>>();
+function compiledServer(dir: string): Promise<string> {
+  let program = serverPrograms.get(dir);
+  if (!program) {
+    const outfile = path.join(dir, 'tls-server.mjs');
+    program = build({ entryPoints: [path.resolve('bench/tls-server.ts')], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' }).then(() => outfile);
+    serverPrograms.set(dir, program);
+  }
+  return program;
+}
+
+async function startServer(impl: Impl, mode: 'handshake' | 'echo', creds: Credentials, allowPskKe = false): Promise<ServerProcess> {
+  // Its own plain Node, not the bench's tsx loader (see compiledServer).
+  const child: ChildProcess = fork(await compiledServer(path.dirname(creds.certFile)), [impl, mode, creds.certFile, creds.keyFile, ...(allowPskKe ? ['allow-psk-ke'] : [])], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(failed(`the ${impl} bench server exited (${code}) before it listened`)));
