@@ -64,17 +64,25 @@ const digest = (algorithm: HashAlgorithm, data: Uint8Array): Buffer => pooledDig
  * some twenty HMACs of a block or two (the key schedule's HKDF, Finished, binders); each createHmac
  * is a native object with its own key copy and weak handle, which costs more than the hashing itself.
  */
-function hmacOneShot(algorithm: HashAlgorithm, key: Uint8Array, text: Uint8Array): Buffer {
+function hmacOneShot(algorithm: HashAlgorithm, key: Uint8Array, text: Uint8Array, counter?: number, previous?: Uint8Array): Buffer {
   const block = BLOCK_LENGTH[algorithm];
   const k = key.length > block ? digest(algorithm, key) : key;
-  const inner = Buffer.allocUnsafe(block + text.length);
+  // HKDF-Expand's T(i-1) ‖ info ‖ i goes straight into the inner block, not through a buffer of its own.
+  const before = previous?.length ?? 0;
+  const length = block + before + text.length + (counter === undefined ? 0 : 1);
+  const inner = Buffer.allocUnsafe(length);
   const outer = Buffer.allocUnsafe(block + HASH_LENGTH[algorithm]);
-  for (let i = 0; i < block; i++) {
-    const b = i < k.length ? k[i] : 0;
+  // The pads past the key are the pad bytes themselves (0 ^ pad): filled natively, not byte by byte.
+  inner.fill(IPAD, k.length, block);
+  outer.fill(OPAD, k.length, block);
+  for (let i = 0; i < k.length; i++) {
+    const b = k[i];
     inner[i] = b ^ IPAD;
     outer[i] = b ^ OPAD;
   }
-  inner.set(text, block);
+  if (previous) inner.set(previous, block);
+  inner.set(text, block + before);
+  if (counter !== undefined) inner[length - 1] = counter;
   writeDigest(oneShot(algorithm, inner), outer, block);
   return digest(algorithm, outer);
 }
@@ -319,14 +327,27 @@ const MONTGOMERY: Readonly<Record<string, { crv: 'X25519' | 'X448'; length: numb
   x448: { crv: 'X448', length: 56 },
 };
 
+/** Room for the largest Montgomery scalar, X448's (see montgomeryPair). */
+const SCALAR_SCRATCH = Buffer.allocUnsafeSlow(56);
+
 /**
- * An X25519 or X448 pair from a scalar (RFC 7748 §5 clamps it, so any random bytes of the length
- * are a key). The scalar is imported rather than generated with generateKeyPairSync: exporting the
- * public key of a pair Node's key generator made can deadlock (see generateKeyHandle).
- * A key that was imported has no such job, and costs about the same to make.
+ * An X25519 or X448 pair from a scalar of `length` bytes, the one given or a fresh one (RFC 7748 §5
+ * clamps it, so any random bytes of the length are a key). The scalar is imported rather than
+ * generated with generateKeyPairSync: exporting the public key of a pair Node's key generator made
+ * can deadlock (see generateKeyHandle). A key that was imported has no such job, and costs about
+ * the same to make.
  */
-function montgomeryPair(crv: 'X25519' | 'X448', scalar: Uint8Array): { privateKey: nodeCrypto.KeyObject; publicKey: Uint8Array } {
-  const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.byteLength).toString('base64url');
+function montgomeryPair(crv: 'X25519' | 'X448', length: number, scalar?: Uint8Array): { privateKey: nodeCrypto.KeyObject; publicKey: Uint8Array } {
+  let d: string;
+  if (scalar) {
+    d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.byteLength).toString('base64url');
+  } else {
+    // A fresh scalar, drawn into one scratch buffer and wiped once encoded: randomBytes would make a
+    // small Buffer that Node must first move off V8's heap to fill, at every handshake.
+    nodeCrypto.randomFillSync(SCALAR_SCRATCH, 0, length);
+    d = SCALAR_SCRATCH.toString('base64url', 0, length);
+    SCALAR_SCRATCH.fill(0);
+  }
   // JWK, not DER, both ways: OpenSSL 3's DER coders cost about 80 µs a key, JWK a few. The import computes the public key.
   const privateKey = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv, d, x: '' }, format: 'jwk' });
   // The private JWK carries the public x: no public KeyObject to make only to export it.
@@ -338,7 +359,7 @@ function keyShare(group: KeyExchangeGroup, privateKey?: Uint8Array): KeyShare {
   const montgomery = MONTGOMERY[group];
   if (montgomery) {
     const { crv, length } = montgomery;
-    const { privateKey: priv, publicKey } = montgomeryPair(crv, privateKey ?? nodeCrypto.randomBytes(length));
+    const { privateKey: priv, publicKey } = montgomeryPair(crv, length, privateKey);
     return {
       group,
       publicKey,
@@ -414,23 +435,17 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
     hmac: (algorithm, key, data) => u8(hmacOneShot(algorithm, key, data)),
     hkdfExtract: (algorithm, salt, ikm) => u8(hmacOneShot(algorithm, salt.length ? salt : new Uint8Array(HASH_LENGTH[algorithm]), ikm)),
     hkdfExpand(algorithm, prk, info, length) {
-      const block = HASH_LENGTH[algorithm];
-      // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i). The input is built in one buffer: a TLS
-      // key schedule expands some thirty times a handshake, nearly always to one block.
-      const input = Buffer.allocUnsafe(block + info.length + 1);
-      input.set(info, block);
-      let t: Buffer | undefined;
+      // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i). A TLS key schedule expands some twenty
+      // times a handshake, nearly always to one block or less: that block is the result as it is.
+      const first = hmacOneShot(algorithm, prk, info, 1);
+      if (length <= first.length) return u8(first.subarray(0, length));
       const out = new Uint8Array(length);
-      for (let i = 1, written = 0; written < length; i++) {
-        input[block + info.length] = i;
-        t = hmacOneShot(algorithm, prk, t ? input : input.subarray(block));
-        if (written + t.length >= length) {
-          out.set(t.subarray(0, length - written), written);
-          break;
-        }
-        out.set(t, written);
+      out.set(first, 0);
+      let t: Uint8Array = first;
+      for (let i = 2, written = first.length; written < length; i++) {
+        t = hmacOneShot(algorithm, prk, info, i, t);
+        out.set(t.subarray(0, Math.min(t.length, length - written)), written);
         written += t.length;
-        t.copy(input, 0);
       }
       return out;
     },
