@@ -352,7 +352,6 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Prov
       }
     },
     verify: (spki, scheme, data, signature) => fallback.verify(spki, scheme, data, signature),
-    webcrypto: fallback.webcrypto,
     placement: () => ({ sign: 'token', keyAgreement: ecdhOnToken ? 'token' : 'software', aead: gcmOnToken ? 'token' : 'software' }),
     notices: () => notices,
     close: () => token.close(),

@@ -180,9 +180,6 @@ export interface CryptoProvider {
 
   sign(key: PrivateKeyHandle, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array>;
   verify(spki: Uint8Array, scheme: SignatureScheme, data: Uint8Array, signature: Uint8Array): boolean;
-
-  /** A WebCrypto `Crypto` for libraries (pkijs) that want one. */
-  readonly webcrypto: Crypto;
 }
 
 /** Parses `rsa:2048`, `ec:p256`, `ed25519`, `ml-dsa-65` … into a KeySpec, or returns undefined. */

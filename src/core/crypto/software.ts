@@ -527,7 +527,6 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
         return false;
       }
     },
-    webcrypto: nodeCrypto.webcrypto as unknown as Crypto,
   };
 }
 

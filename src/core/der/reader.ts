@@ -4,7 +4,7 @@
 // 10,000 entries must take well under a second, so the read-only hot paths (formatName,
 // summarizeCertificate, CMS records, a TLS peer's key kind) walk TLV headers here instead and hand
 // out offsets into the caller's buffer. Structures that are easier to read with a schema still go
-// through @peculiar/asn1-schema or pkijs.
+// through @peculiar/asn1-schema.
 
 import { badInput } from '../errors.js';
 

@@ -5,7 +5,7 @@
 // kyman writes are fixed and most parts come already encoded (a TBSCertificate, an
 // EncryptedPrivateKeyInfo, a CMS record, a PKCS #12 bag), so writing the TLVs directly is far
 // cheaper, and one writer means one set of DER rules (minimal INTEGERs, definite lengths, sorted
-// SET OF members where the caller sorts them). The schema classes and pkijs only read.
+// SET OF members where the caller sorts them). The schema classes only read.
 
 import { utf16beBytes } from '../bytes.js';
 

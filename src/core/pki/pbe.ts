@@ -2,15 +2,15 @@
 // One file past 500 lines on purpose: the scheme tables, the key derivations and the encrypted-key
 // wrapper share private parameter readers that no other module should see.
 
-import { AsnConvert, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { EncryptedPrivateKeyInfo, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import * as asn1js from 'asn1js';
-import { PBES2Params, PBKDF2Params } from 'pkijs';
 import type { CbcCipher, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { concat, utf16beBytes } from '../bytes.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
 import * as DER from '../der/writer.js';
+import { readTlv } from '../der/reader.js';
 import { HMAC_OID, OID } from '../der/oids.js';
 
 /** How a private key (or any PKCS #12 content) is protected by a password; what kyman can write. */
@@ -109,7 +109,7 @@ const PBES1_SCHEMES: Record<string, Pbes1Scheme> = {
 /**
  * RFC 8018 A.3 `PBEParameter ::= SEQUENCE { salt OCTET STRING (SIZE(8)), iterationCount INTEGER }`,
  * which RFC 7292 Appendix C's `pkcs-12PbeParams` repeats with a salt of any size, as read.
- * Neither @peculiar/asn1-* nor pkijs has a class for it; pbeAlgorithm writes it.
+ * @peculiar/asn1-* has no class for it; pbeAlgorithm writes it.
  */
 class PBEParameter {
   @AsnProp({ type: AsnPropTypes.OctetString })
@@ -117,6 +117,43 @@ class PBEParameter {
 
   @AsnProp({ type: AsnPropTypes.Integer })
   iterationCount = 0;
+}
+
+/** RFC 8018 A.2: PBKDF2's salt, `CHOICE { specified OCTET STRING, otherSource AlgorithmIdentifier }`. */
+@AsnType({ type: AsnTypeTypes.Choice })
+class Pbkdf2Salt {
+  @AsnProp({ type: AsnPropTypes.OctetString })
+  specified?: ArrayBuffer;
+
+  @AsnProp({ type: AlgorithmIdentifier })
+  otherSource?: AlgorithmIdentifier;
+}
+
+/**
+ * RFC 8018 A.2 `PBKDF2-params ::= SEQUENCE { salt, iterationCount INTEGER, keyLength INTEGER
+ * OPTIONAL, prf AlgorithmIdentifier DEFAULT algid-hmacWithSHA1 }`; PBES2 and PKCS #12's PBMAC1 read it.
+ */
+export class Pbkdf2Params {
+  @AsnProp({ type: Pbkdf2Salt })
+  salt = new Pbkdf2Salt();
+
+  @AsnProp({ type: AsnPropTypes.Integer })
+  iterationCount = 0;
+
+  @AsnProp({ type: AsnPropTypes.Integer, optional: true })
+  keyLength?: number;
+
+  @AsnProp({ type: AlgorithmIdentifier, optional: true })
+  prf?: AlgorithmIdentifier;
+}
+
+/** RFC 8018 A.4 `PBES2-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }`. */
+class Pbes2Params {
+  @AsnProp({ type: AlgorithmIdentifier })
+  keyDerivationFunc = new AlgorithmIdentifier();
+
+  @AsnProp({ type: AlgorithmIdentifier })
+  encryptionScheme = new AlgorithmIdentifier();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,29 +259,30 @@ function parsePbeParameter(params: ArrayBuffer | null | undefined, name: string)
 
 function parsePbes2(params: ArrayBuffer | null | undefined): ParsedPbe {
   if (!params) throw badInput('PBES2 has no parameters');
-  let pbes2: PBES2Params;
-  let kdf: PBKDF2Params;
+  let pbes2: Pbes2Params;
+  let kdf: Pbkdf2Params;
   try {
-    pbes2 = PBES2Params.fromBER(params);
-    if (pbes2.keyDerivationFunc.algorithmId !== OID.id_PBKDF2) {
-      throw badInput(`PBES2 with key derivation ${pbes2.keyDerivationFunc.algorithmId} is not supported (only PBKDF2)`);
+    pbes2 = AsnConvert.parse(params, Pbes2Params);
+    if (pbes2.keyDerivationFunc.algorithm !== OID.id_PBKDF2) {
+      throw badInput(`PBES2 with key derivation ${pbes2.keyDerivationFunc.algorithm} is not supported (only PBKDF2)`);
     }
-    kdf = new PBKDF2Params({ schema: pbes2.keyDerivationFunc.algorithmParams });
+    if (!pbes2.keyDerivationFunc.parameters) throw badInput('the PBES2 parameters are damaged: PBKDF2 has no parameters');
+    kdf = AsnConvert.parse(pbes2.keyDerivationFunc.parameters, Pbkdf2Params);
   } catch (e) {
     if (e instanceof KymanError) throw e;
     throw badInput('the PBES2 parameters are damaged', e);
   }
-  if (!(kdf.salt instanceof asn1js.OctetString)) throw badInput('PBKDF2 with an otherSource salt is not supported');
-  const salt = kdf.salt.valueBlock.valueHexView;
+  if (!kdf.salt.specified) throw badInput('PBKDF2 with an otherSource salt is not supported');
+  const salt = new Uint8Array(kdf.salt.specified);
   // RFC 8018 A.2: the PRF defaults to hmacWithSHA1 when absent.
-  const prfOid = kdf.prf?.algorithmId ?? OID.id_hmacWithSHA1;
+  const prfOid = kdf.prf?.algorithm ?? OID.id_hmacWithSHA1;
   const prf = PRF_BY_OID[prfOid];
   if (!prf) throw badInput(`PBKDF2 with PRF ${prfOid} is not supported (hmacWithSHA1/256/384/512 are)`);
-  const encOid = pbes2.encryptionScheme.algorithmId;
+  const encOid = pbes2.encryptionScheme.algorithm;
   const cipher = PBES2_CIPHER_BY_OID[encOid];
   if (!cipher) throw badInput(`PBES2 with cipher ${encOid} is not supported (AES-CBC, DES-EDE3-CBC and DES-CBC are)`);
-  const ivParam = pbes2.encryptionScheme.algorithmParams;
-  if (!(ivParam instanceof asn1js.OctetString) || ivParam.valueBlock.valueHexView.length !== cipher.ivLength) {
+  const iv = ivOf(pbes2.encryptionScheme.parameters);
+  if (!iv || iv.length !== cipher.ivLength) {
     throw badInput(`the ${cipher.cipher} IV in the PBES2 parameters is missing or the wrong size`);
   }
   if (kdf.keyLength !== undefined && kdf.keyLength !== cipher.keyLength) {
@@ -256,8 +294,20 @@ function parsePbes2(params: ArrayBuffer | null | undefined): ParsedPbe {
     salt,
     iterations: checkIterations(kdf.iterationCount),
     cipher,
-    iv: ivParam.valueBlock.valueHexView,
+    iv,
   };
+}
+
+/** A CBC cipher's parameters, `OCTET STRING` (the IV), read from their DER; undefined when they are anything else. */
+function ivOf(params: ArrayBuffer | null | undefined): Uint8Array | undefined {
+  if (!params) return undefined;
+  const der = new Uint8Array(params);
+  try {
+    const tlv = readTlv(der, 0);
+    return tlv.tag === 0x04 && tlv.end === der.length ? der.slice(tlv.valueStart, tlv.end) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseAlgorithm(algorithm: AlgorithmIdentifier): ParsedPbe {

@@ -2,7 +2,8 @@
 // Reader and writer stay in one file on purpose: they share the bag and attribute tables, so what
 // is written is exactly what is read back. The schema classes read; the DER writer writes.
 
-import { AsnConvert, AsnProp } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnProp, AsnPropTypes } from '@peculiar/asn1-schema';
+import { EncryptedContentInfo, UnprotectedAttributes } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { OID } from '../der/oids.js';
@@ -15,12 +16,12 @@ import {
   SafeContents,
 } from '@peculiar/asn1-pfx';
 import * as asn1js from 'asn1js';
-import { EncryptedData, PBKDF2Params } from 'pkijs';
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { KymanError, badInput, badPassword } from '../errors.js';
 import {
   MAX_ITERATIONS,
   PKCS12_MAC_ID,
+  Pbkdf2Params,
   type KeyProtection,
   decryptWithPasswordBytes,
   encryptPrivateKeyInfo,
@@ -33,7 +34,7 @@ import {
 import { derOptions } from './pkcs7.js';
 import * as DER from '../der/writer.js';
 import { contextTag } from '../der/reader.js';
-import { asBytes, compareBytes, equalBytes } from '../bytes.js';
+import { asBytes, compareBytes, concat, equalBytes } from '../bytes.js';
 
 export interface Pkcs12Bag {
   type: 'certificate' | 'key';
@@ -86,7 +87,23 @@ const HMAC_HASH_BY_OID: Record<string, HashAlgorithm> = {
 const MAC_OID: Partial<Record<HashAlgorithm, string>> = { 'SHA-1': OID.id_sha1, 'SHA-256': OID.id_sha256 };
 const HASH_LENGTH: Record<HashAlgorithm, number> = { MD5: 16, 'SHA-1': 20, 'SHA-224': 28, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
-/** RFC 8018 A.5 `PBMAC1-params`, which neither @peculiar/asn1-* nor pkijs models. */
+/**
+ * RFC 5652 §8 `EncryptedData ::= SEQUENCE { version CMSVersion, encryptedContentInfo
+ * EncryptedContentInfo, unprotectedAttrs [1] IMPLICIT UnprotectedAttributes OPTIONAL }`, a PKCS #12
+ * safe encrypted under the password; @peculiar/asn1-cms models its parts but not the whole.
+ */
+class EncryptedData {
+  @AsnProp({ type: AsnPropTypes.Integer })
+  version = 0;
+
+  @AsnProp({ type: EncryptedContentInfo })
+  encryptedContentInfo = new EncryptedContentInfo();
+
+  @AsnProp({ type: UnprotectedAttributes, context: 1, implicit: true, optional: true })
+  unprotectedAttrs?: UnprotectedAttributes;
+}
+
+/** RFC 8018 A.5 `PBMAC1-params`, which @peculiar/asn1-* does not model. */
 class PBMAC1Params {
   @AsnProp({ type: AlgorithmIdentifier })
   keyDerivationFunc = new AlgorithmIdentifier();
@@ -291,14 +308,15 @@ function pbmac1Key(provider: CryptoProvider, algorithm: AlgorithmIdentifier, pas
   if (params.keyDerivationFunc.algorithm !== OID.id_PBKDF2 || !params.keyDerivationFunc.parameters) {
     throw badInput('the PKCS #12 PBMAC1 MAC does not use PBKDF2');
   }
-  let kdf: PBKDF2Params;
+  let kdf: Pbkdf2Params;
   try {
-    kdf = PBKDF2Params.fromBER(params.keyDerivationFunc.parameters);
+    kdf = AsnConvert.parse(params.keyDerivationFunc.parameters, Pbkdf2Params);
   } catch (e) {
     throw badInput('the PKCS #12 PBMAC1 PBKDF2 parameters are damaged', e);
   }
-  const prf = HMAC_HASH_BY_OID[kdf.prf?.algorithmId ?? OID.id_hmacWithSHA1];
-  if (!prf || !(kdf.salt instanceof asn1js.OctetString)) throw badInput('the PKCS #12 PBMAC1 PBKDF2 parameters are not supported');
+  const prf = HMAC_HASH_BY_OID[kdf.prf?.algorithm ?? OID.id_hmacWithSHA1];
+  const salt = kdf.salt.specified;
+  if (!prf || !salt) throw badInput('the PKCS #12 PBMAC1 PBKDF2 parameters are not supported');
   // RFC 9579 §6.1: keyLength must be present; it says how long the HMAC key is.
   const keyLength = kdf.keyLength ?? 0;
   if (keyLength < 1 || keyLength > 1024) throw badInput('the PKCS #12 PBMAC1 PBKDF2 parameters lack a valid keyLength');
@@ -306,20 +324,18 @@ function pbmac1Key(provider: CryptoProvider, algorithm: AlgorithmIdentifier, pas
   if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
     throw badInput(`the PKCS #12 PBMAC1 MAC has an iteration count kyman will not run (${iterations})`);
   }
-  const key = provider.pbkdf2(prf, new TextEncoder().encode(password), kdf.salt.valueBlock.valueHexView, iterations, keyLength);
+  const key = provider.pbkdf2(prf, new TextEncoder().encode(password), new Uint8Array(salt), iterations, keyLength);
   return { hash, key };
 }
 
-/** RFC 5652 §8 EncryptedData (pkijs models it): the algorithm and the ciphertext. */
+/** RFC 5652 §8 EncryptedData: the algorithm and the ciphertext (BER's constructed OCTET STRING joined). */
 function readEncryptedData(content: ArrayBuffer): { algorithm: AlgorithmIdentifier; ciphertext: Uint8Array } {
   try {
-    const r = asn1js.fromBER(content, { ...derOptions(content.byteLength).berOptions, copyInput: false });
-    if (r.offset === -1) throw new Error(r.result.error);
-    const ed = new EncryptedData({ schema: r.result });
-    const eci = ed.encryptedContentInfo;
-    if (!eci.encryptedContent) throw badInput('a PKCS #12 encryptedData safe has no content');
-    const algorithm = AsnConvert.parse(eci.contentEncryptionAlgorithm.toSchema().toBER(), AlgorithmIdentifier);
-    return { algorithm, ciphertext: u8(eci.getEncryptedContent()) };
+    const eci = AsnConvert.parse(content, EncryptedData, derOptions(content.byteLength)).encryptedContentInfo;
+    const ec = eci.encryptedContent;
+    const ciphertext = ec?.value ? u8(ec.value.buffer) : ec?.constructedValue ? concat(ec.constructedValue.map((o) => u8(o.buffer))) : undefined;
+    if (!ciphertext) throw badInput('a PKCS #12 encryptedData safe has no content');
+    return { algorithm: eci.contentEncryptionAlgorithm, ciphertext };
   } catch (e) {
     if (e instanceof KymanError) throw e;
     throw badInput('a PKCS #12 encryptedData safe is damaged', e);
