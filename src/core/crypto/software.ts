@@ -438,7 +438,7 @@ export function createSoftwareProvider(options: SoftwareProviderOptions = {}): C
       // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i). A TLS key schedule expands some twenty
       // times a handshake, nearly always to one block or less: that block is the result as it is.
       const first = hmacOneShot(algorithm, prk, info, 1);
-      if (length <= first.length) return u8(first.subarray(0, length));
+      if (length <= first.length) return new Uint8Array(first.buffer, first.byteOffset, length);
       const out = new Uint8Array(length);
       out.set(first, 0);
       let t: Uint8Array = first;
