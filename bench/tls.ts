@@ -14,9 +14,14 @@ import { encodePem } from '../src/core/pki/pem.js';
 import { HYBRID_BENCH_GROUP, benchSession, writeInBlocks, kymanHandshakeClient, type BenchCredentials, type HandshakeClient } from '../src/core/tools/tls-bench.js';
 import type { Figure } from './report.js';
 
-/** Seconds of `openssl s_time` per turn, and turns per figure (taken in turns with the reference). */
-const S_TIME_SECONDS = 2;
-const ROUNDS = 3;
+/**
+ * Seconds of `openssl s_time` per turn, and turns per figure (taken in turns with the reference,
+ * each server going first equally often). Short turns and many: on a shared machine the CPU a
+ * handshake costs drifts by ±15% over tens of seconds, and two servers measured in alternate
+ * seconds see the same drift.
+ */
+const S_TIME_SECONDS = 1;
+const ROUNDS = 8;
 /** Handshakes per turn with the in-process clients (Node's tls client, kyman's client for psk_ke). */
 const CLIENT_HANDSHAKES = 150;
 /** Not counted: each server is timed warm (V8 optimises its JavaScript as it goes). */
@@ -260,16 +265,24 @@ async function handshakeFigures(kind: KeyKind, creds: Credentials): Promise<Figu
       await sTime(s.port, false, WARMUP_SECONDS.new);
       await sTime(s.port, true, WARMUP_SECONDS.reuse);
     }
-    const full = await inTurns({
-      kyman: () => measured(kyman, () => sTime(kyman.port, false)),
-      node: () => measured(node, () => sTime(node.port, false)),
-    });
-    const reuse = await inTurns({
-      kymanFull: () => measured(kyman, () => sTime(kyman.port, false)),
-      kymanResumed: () => measured(kyman, () => sTime(kyman.port, true)),
-      nodeFull: () => measured(node, () => sTime(node.port, false)),
-      nodeResumed: () => measured(node, () => sTime(node.port, true)),
-    });
+    const full = await inTurns(
+      {
+        kyman: () => measured(kyman, () => sTime(kyman.port, false)),
+        node: () => measured(node, () => sTime(node.port, false)),
+      },
+      ROUNDS,
+      true,
+    );
+    const reuse = await inTurns(
+      {
+        kymanFull: () => measured(kyman, () => sTime(kyman.port, false)),
+        kymanResumed: () => measured(kyman, () => sTime(kyman.port, true)),
+        nodeFull: () => measured(node, () => sTime(node.port, false)),
+        nodeResumed: () => measured(node, () => sTime(node.port, true)),
+      },
+      ROUNDS,
+      true,
+    );
     const sessions = { kyman: await nodeSession(kyman.port, creds), node: await nodeSession(node.port, creds) };
     const client = await inTurns({
       kymanFull: () => measured(kyman, () => nodeHandshakes(kyman.port, creds, CLIENT_HANDSHAKES)),
