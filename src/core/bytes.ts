@@ -26,6 +26,13 @@ export function allocBytes(n: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
+/**
+ * Copies with an ArrayBuffer each of their own, for byte strings kept after the handshake that read
+ * them (a session's certificates): the handshake's byte strings are slices of Node's shared Buffer
+ * pool (allocBytes), and a kept slice would keep its whole block alive.
+ */
+export const ownCopies = (list: readonly Uint8Array[]): Uint8Array[] => list.map((b) => Uint8Array.from(b));
+
 /** The parts joined into one new array. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;

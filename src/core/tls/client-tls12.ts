@@ -5,7 +5,7 @@ import { usage } from '../errors.js';
 import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { ValidationResult } from '../pki/validate.js';
 import { fatal } from './alerts.js';
-import { equalBytes } from '../bytes.js';
+import { equalBytes, ownCopies } from '../bytes.js';
 import { summarize, type Established, type HandshakeChannel, type HandshakeMessage, type HandshakeSummary } from './handshake.js';
 import type { TlsClientOptions } from './options.js';
 import { anchorsFor, checkedName } from './server-chain-check.js';
@@ -190,8 +190,7 @@ export class ClientHandshake12 {
       // A resumed session keeps its first handshake's time: resumption does not extend it.
       createdAt: original?.createdAt ?? (this.options.now?.() ?? new Date()).getTime(),
       lifetimeSeconds: Math.min(hint, original?.lifetimeSeconds ?? SESSION_LIFETIME_SECONDS, SESSION_LIFETIME_SECONDS),
-      // Copies, as the session id is: the certificates are slices of the handshake's messages, from Node's shared Buffer pool.
-      peerCertificates: this.peerCertificates.map((c) => Uint8Array.from(c)),
+      peerCertificates: ownCopies(this.peerCertificates),
       extendedMasterSecret: this.ems,
       masterSecret: master,
       ...(this.encryptThenMac ? { encryptThenMac: true } : {}),

@@ -3,7 +3,7 @@
 import type { KeyShare } from '../crypto/provider.js';
 import { summarizeCertificate } from '../pki/certificate/index.js';
 import type { ValidationResult } from '../pki/validate.js';
-import { equalBytes } from '../bytes.js';
+import { equalBytes, ownCopies } from '../bytes.js';
 import { fatal } from './alerts.js';
 import type { ClientContext, ClientOffer } from './client.js';
 import { summarize, type Established, type HandshakeChannel, type HandshakeMessage } from './handshake.js';
@@ -420,8 +420,7 @@ export class ClientHandshake13 {
       psk: this.ks.resumptionPsk(resumptionSecret, t.ticket_nonce),
       createdAt: (this.options.now?.() ?? new Date()).getTime(),
       lifetimeSeconds: Math.min(t.ticket_lifetime, SESSION_LIFETIME_SECONDS),
-      // Copies, as the ticket is: the certificates are slices of the handshake's messages, from Node's shared Buffer pool.
-      peerCertificates: this.peerCertificates.map((c) => Uint8Array.from(c)),
+      peerCertificates: ownCopies(this.peerCertificates),
     };
     rememberValidation(session, this.validation, anchorsFor(this.options, this.peerCertificates), checkedName(this.options));
     this.ch.newSession(session);

@@ -2,7 +2,7 @@
 
 import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
 import type { ValidationResult } from '../pki/validate.js';
-import { allocBytes, concat, equalBytes, toHex } from '../bytes.js';
+import { allocBytes, concat, equalBytes, ownCopies, toHex } from '../bytes.js';
 import { Reader, Writer } from './codec.js';
 import type { Tls12MasterSecret } from './key-schedule-tls12.js';
 import type { CipherSuiteName, Tls12CipherSuiteName } from './suites.js';
@@ -259,9 +259,8 @@ export class ServerSessionStore {
 
   put(sessionId: Uint8Array, state: ServerSessionState): void {
     if (this.cache.size >= MAX_CACHED_SESSIONS) this.cache.delete(this.cache.keys().next().value!);
-    // Copies of their own: the handshake's byte strings are slices of Node's shared Buffer pool, and
-    // a cached slice would keep its whole 8 KiB block alive as long as the session lasts.
-    const kept: ServerSessionState = { ...state, masterSecret: Uint8Array.from(state.masterSecret) as Tls12MasterSecret, peerCertificates: state.peerCertificates.map((c) => Uint8Array.from(c)) };
+    // Copies of their own (see ownCopies), kept as long as the session lasts.
+    const kept: ServerSessionState = { ...state, masterSecret: Uint8Array.from(state.masterSecret) as Tls12MasterSecret, peerCertificates: ownCopies(state.peerCertificates) };
     this.cache.set(toHex(sessionId), kept);
   }
 

@@ -35,7 +35,6 @@ describe('tls key schedule', () => {
     assert.equal(hex(t.bytes()), expected.toString('hex'));
   });
 
-
   it('the running hash is fed each message once, goes on after each look, and starts again after a HelloRetryRequest', () => {
     const fed: number[] = [];
     const counting = {
@@ -64,6 +63,7 @@ describe('tls key schedule', () => {
     u.add(Uint8Array.of(3));
     assert.equal(hex(u.hash(new KeySchedule(plain, suiteById(0x1301)!))), sha256(Uint8Array.of(1, 2, 3)));
   });
+
   it('§4.4.3: CertificateVerify signs 64 spaces, the context string, a zero byte and the hash', () => {
     const content = certificateVerifyContent('server', Uint8Array.of(0xab));
     const context = 'TLS 1.3, server CertificateVerify';

@@ -101,9 +101,13 @@ describe("tls 1.2 interop with Node's tls (maxVersion TLSv1.2)", function () {
       const first = connect({ socket: await connectTcp(port), serverName: 'localhost', trustAnchors: [pki.root.der], provider });
       first.on('data', () => undefined);
       const session = new Promise<TlsSession>((resolve) => first.once('session', resolve));
-      assert.equal((await within(10_000, first.secured)).resumed, false);
+      const full = await within(10_000, first.secured);
+      assert.equal(full.resumed, false);
       const s1 = await within(5000, session);
       assert.ok(s1.ticket?.length);
+      // The session keeps Node's certificate as a copy of its own, not a slice of the handshake's buffers.
+      assert.deepEqual(s1.peerCertificates, full.peerCertificates.map((c) => Uint8Array.from(c)));
+      assert.equal(s1.peerCertificates[0].buffer.byteLength, s1.peerCertificates[0].length);
       const second = connect({ socket: await connectTcp(port), serverName: 'localhost', trustAnchors: [pki.root.der], provider, session: s1 });
       second.on('data', () => undefined);
       assert.equal((await within(10_000, second.secured)).resumed, true);

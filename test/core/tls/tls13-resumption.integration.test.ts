@@ -379,7 +379,10 @@ describe('tls 1.3 session tickets and PSK resumption', function () {
     it('kyman client → openssl s_server -tls1_3: resumes with its ticket', async () => {
       const peer = await opensslServer(['-tls1_3', '-cert', pki.ecdsa.certFile, '-key', pki.ecdsa.keyFile, '-naccept', '2']);
       peers.push(peer);
-      const { session } = await firstTicket(peer.port);
+      const { session, summary: first } = await firstTicket(peer.port);
+      // The ticket's session keeps openssl's certificate as a copy of its own, not a slice of the handshake's buffers.
+      assert.deepEqual(session.peerCertificates, first.peerCertificates.map((c) => Uint8Array.from(c)));
+      assert.equal(session.peerCertificates[0].buffer.byteLength, session.peerCertificates[0].length);
       const c = await kymanClient(peer.port, { session });
       const summary = await within(10_000, c.secured);
       assert.equal(summary.resumed, true);
