@@ -8,7 +8,7 @@ const yesNo = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : '
 
 /** The single-endpoint report as a person reads it: one table a section, then the findings and the verdict. */
 export function renderProbeReport(r: EndpointReport): string {
-  const parts: string[] = [`${out.bold('Endpoint')}  ${r.host}:${r.port} (servername ${r.serverName}), ${r.scan.hellos} hellos`];
+  const parts: string[] = [`${out.bold('Endpoint')}  ${r.host}:${r.port} (servername ${r.serverName}), ${r.scan.hellos} hellos${r.scan.silentHellos ? ` (${r.scan.silentHellos} unanswered)` : ''}`];
   parts.push(
     out.bold('\nVersions'),
     table(r.scan.versions, [

@@ -135,6 +135,8 @@ export type ServerAnswer =
     }
   | { kind: 'alert'; alert: string }
   | { kind: 'closed' }
+  /** No answer at all within the time allowed: neither a hello nor an alert nor a close. */
+  | { kind: 'silent' }
   | { kind: 'garbage'; why: string };
 
 /** Reads records off `socket` until the answer is known (ServerHello and, below TLS 1.3, the certificates; or an alert), or `timeoutMs` passes. */
@@ -149,7 +151,7 @@ export function readServerAnswer(socket: net.Socket, timeoutMs: number): Promise
       socket.destroy();
       resolve(a);
     };
-    const timer = setTimeout(() => done(hello ?? { kind: 'closed' }), timeoutMs);
+    const timer = setTimeout(() => done(hello ?? { kind: 'silent' }), timeoutMs);
     const onHandshake = (): boolean => {
       while (handshake.length >= 4) {
         const len = handshake.readUIntBE(1, 3);

@@ -115,6 +115,10 @@ function rank(scan: ScanResult, chain: EndpointReport['chain'], chainWhy: string
   if (sha1.length) out.push({ severity: 'medium', text: `stop signing TLS 1.2 key exchanges with ${sha1.join(', ')} (RFC 9155)` });
   if (c.heartbeat) out.push({ severity: 'low', text: 'turn off the heartbeat extension (RFC 6520): nothing needs it, and it was the way in for Heartbleed' });
   if (c.encryptThenMac === false) out.push({ severity: 'low', text: 'turn on encrypt-then-MAC (RFC 7366) for the CBC suites, or remove them' });
+  if (scan.silentHellos) {
+    const n = scan.silentHellos === 1 ? 'a hello' : `${scan.silentHellos} hellos`;
+    out.push({ severity: 'medium', text: `${n} got no answer in time, each taken as a refusal, so the lists above may be short: the server, or something in front of it, keeps silent where it should refuse with an alert; probe again with a longer hello timeout to tell a slow server from a silent one` });
+  }
   const tls13 = scan.versions.find((v) => v.version === 'TLS 1.3');
   if (!wants(checks, 'versions')) {
     // Not asked: nothing to say about versions, or about groups without them.

@@ -78,10 +78,13 @@ export interface ScanResult {
   /** The certificates a TLS 1.2-or-older server sent in clear, for the chain check when the engine cannot handshake. */
   legacyChain?: Uint8Array[];
   hellos: number;
+  /** Hellos that got no answer within the hello timeout, each taken as a refusal (so the lists above may be short). */
+  silentHellos: number;
 }
 
 class Budget {
   used = 0;
+  silent = 0;
   take(): void {
     if (++this.used > MAX_HELLOS) throw failed(`the endpoint needed more than ${MAX_HELLOS} hellos; the scan stopped`);
   }
@@ -103,7 +106,9 @@ export async function sendHello(t: Target, spec: Omit<HelloSpec, 'serverName'>, 
   t.signal?.addEventListener('abort', stop, { once: true });
   const answer = readServerAnswer(socket, timeoutMs).finally(() => t.signal?.removeEventListener('abort', stop));
   socket.write(clientHelloRecord({ ...spec, serverName: t.serverName ?? t.host }));
-  return answer;
+  const a = await answer;
+  if (a.kind === 'silent') budget.silent++;
+  return a;
 }
 
 const base = (version: number, suites: readonly number[]): Omit<HelloSpec, 'serverName'> =>
@@ -197,5 +202,6 @@ export async function scanEndpoint(t: Target): Promise<ScanResult> {
     behaviour,
     ...(legacyChain ? { legacyChain } : {}),
     hellos: budget.used,
+    silentHellos: budget.silent,
   };
 }

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { encodePem } from '../../../../src/core/pki/pem.js';
 import { ext, ExtensionType, keyShareExt, supportedVersionsExt, type ClientHello } from '../../../../src/core/tls/msgs/index.js';
 import type { EndpointReport } from '../../../../src/core/tools/endpoint-probe/index.js';
-import { probeSuite } from '../../../helpers/endpoint-probe.js';
-import { connectPeer, gnutlsServer, stoppedAfterEach, type Peer } from '../../../helpers/peers.js';
+import { probeSuite, SCAN_ACCEPTS } from '../../../helpers/endpoint-probe.js';
+import { connectPeer, gnutlsServer, opensslServer, stoppedAfterEach, type Peer } from '../../../helpers/peers.js';
 import { scriptedHelloPeer, type ScriptedAnswer } from '../../../helpers/scripted-hello-peer.js';
 import type { TestPki } from '../../../helpers/tls-credentials.js';
 /** RFC 8446 §6 alert handshake_failure. */
@@ -119,6 +119,51 @@ describe('endpoint probe behaviour checks (integration)', function () {
     assert.equal(offered(r, 'SSL 3'), false);
     assert.equal(r.findings.find((f) => /heartbeat/.test(f.text))?.severity, 'low');
     assert.equal(r.findings.find((f) => /encrypt-then-MAC/.test(f.text))?.severity, 'low');
+  });
+
+  it('a middlebox that keeps silent instead of refusing: each silent hello counted, and a finding that the lists may be short', async () => {
+    const peer = await opensslServer([...SCAN_ACCEPTS, '-cert', pki.rsa.certFile, '-key', pki.rsa.keyFile]);
+    peers.push(peer);
+    // In front of openssl: a TLS 1.2 hello without TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is held, unanswered, until the prober gives up.
+    let held = 0;
+    const server = net.createServer((c) => {
+      c.on('error', () => c.destroy());
+      c.once('data', (first: Buffer) => {
+        const legacyVersion = first.readUInt16BE(9);
+        const suites = first.subarray(9 + 2 + 32 + 1 + first[9 + 2 + 32]);
+        const list = suites.subarray(2, 2 + suites.readUInt16BE(0));
+        const offers = (id: number) => list.some((_, i) => i % 2 === 0 && list.readUInt16BE(i) === id);
+        if (legacyVersion === 0x0303 && !list.some((b, i) => i % 2 === 0 && b === 0x13) && !offers(0xc02f)) {
+          held++;
+          return;
+        }
+        connectPeer(peer).then(
+          (s) => {
+            s.on('error', () => c.destroy());
+            c.on('close', () => s.destroy());
+            s.on('close', () => c.destroy());
+            s.write(first);
+            c.pipe(s).pipe(c);
+          },
+          () => c.destroy(),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(
+      () =>
+        new Promise<void>((r) => server.close(() => r())),
+    );
+    const r = await probeAt((server.address() as net.AddressInfo).port, { helloTimeoutMs: 500, checks: ['versions', 'suites'] });
+    assert.equal(offered(r, 'TLS 1.3'), true);
+    assert.equal(offered(r, 'TLS 1.2'), true);
+    assert.ok(held >= 1);
+    assert.equal(r.scan.silentHellos, held);
+    // The TLS 1.2 list stops at the first silent hello, which followed the hello that chose 0xc02f.
+    assert.equal(r.scan.versions.find((v) => v.version === 'TLS 1.2')!.suites.at(-1)?.id, 0xc02f);
+    const finding = r.findings.find((f) => /no answer in time/.test(f.text));
+    assert.equal(finding?.severity, 'medium');
+    assert.match(finding!.text, held === 1 ? /^a hello got/ : new RegExp(`^${held} hellos got`));
   });
 
   it('a peer that answers only an SSL 3 hello: SSL 3 detected and flagged, its chain read from the hello', async () => {
