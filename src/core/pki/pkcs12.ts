@@ -133,7 +133,6 @@ export function isPkcs12(bytes: Uint8Array): boolean {
 
 const u8 = asBytes;
 
-
 /** The contents of an OCTET STRING TLV, primitive or (BER) constructed. */
 function octetStringValue(der: ArrayBuffer | Uint8Array, what: string): Uint8Array {
   const view = u8(der);
@@ -144,14 +143,7 @@ function octetStringValue(der: ArrayBuffer | Uint8Array, what: string): Uint8Arr
 
 function collectOctets(s: asn1js.OctetString): Uint8Array {
   if (!s.idBlock.isConstructed) return s.valueBlock.valueHexView;
-  const parts = (s.valueBlock.value as asn1js.OctetString[]).map(collectOctets);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat((s.valueBlock.value as asn1js.OctetString[]).map(collectOctets));
 }
 
 function parse<T>(der: ArrayBuffer | Uint8Array, type: new () => T, what: string): T {

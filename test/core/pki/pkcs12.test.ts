@@ -4,6 +4,9 @@ import { createSoftwareProvider } from '../../../src/core/crypto/index.js';
 import { KymanError } from '../../../src/core/errors.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, readKeyProtection } from '../../../src/core/pki/pbe.js';
 import { type Pkcs12Bag, type Pkcs12WriteOptions, isPkcs12, readPkcs12, writePkcs12 } from '../../../src/core/pki/pkcs12.js';
+import { childrenOf, readOid, readTlv, type Tlv } from '../../../src/core/der/reader.js';
+import { OID } from '../../../src/core/der/oids.js';
+import * as DER from '../../../src/core/der/writer.js';
 import { fixtureBytes } from '../../helpers/fixtures.js';
 import { kymanBags as bagsOf, pkcs12Material } from '../../helpers/pkcs12-material.js';
 import { seededProvider } from '../../helpers/seeded-provider.js';
@@ -80,6 +83,18 @@ describe('PKCS #12', () => {
       const encryptedCerts = opensslMade('nomac-enc.p12');
       checkOpensslBags(readPkcs12(provider, encryptedCerts, 'secret').bags, 'secret');
       assert.throws(() => readPkcs12(provider, encryptedCerts, 'Secret'), isCode('BAD_PASSWORD'));
+    });
+
+    it('an encryptedData safe whose content is a BER constructed OCTET STRING, in chunks', () => {
+      // openssl's -nomac file with encrypted certificates, its encryptedData's content rewritten as 16-byte chunks.
+      const der = opensslMade('nomac-enc.p12');
+      const chunked = rewriteEncryptedContent(der, (content) => {
+        const chunks: Uint8Array[] = [];
+        for (let i = 0; i < content.length; i += 16) chunks.push(DER.octetString(content.subarray(i, i + 16)));
+        return DER.tlv(0xa0, ...chunks);
+      });
+      assert.notDeepEqual(chunked, der);
+      checkOpensslBags(readPkcs12(provider, chunked, 'secret').bags, 'secret');
     });
 
     it('an empty password and a non-ASCII one', () => {
@@ -289,3 +304,23 @@ const RFC9579_A1 = [
   'ADAMBggqhkiG9w0CCQUABCB6pW2FOdcCNj87zS64NUXG36K5aXDnFHctIk5Bf4kG',
   '3QQITk9UIFVTRUQCAQE='
 ];
+
+/**
+ * A PFX without a MAC with its encryptedData safe's content ([0] IMPLICIT OCTET STRING, primitive)
+ * replaced by what `encode` makes of the bytes, every enclosing length written anew.
+ */
+function rewriteEncryptedContent(pfx: Uint8Array, encode: (content: Uint8Array) => Uint8Array): Uint8Array {
+  const raw = (t: Tlv) => pfx.subarray(t.start, t.end);
+  const [version, authSafe] = childrenOf(pfx, readTlv(pfx, 0));
+  const [dataOid, explicit] = childrenOf(pfx, authSafe);
+  const octets = childrenOf(pfx, explicit)[0];
+  const safes = childrenOf(pfx, readTlv(pfx, octets.valueStart, octets.end)).map((ci) => {
+    const [oid, inner] = childrenOf(pfx, ci);
+    if (readOid(pfx, oid) !== OID.id_encryptedData) return raw(ci);
+    const [edVersion, eci] = childrenOf(pfx, childrenOf(pfx, inner)[0]);
+    const [contentType, algorithm, content] = childrenOf(pfx, eci);
+    const rewritten = DER.sequence(raw(edVersion), DER.sequence(raw(contentType), raw(algorithm), encode(pfx.subarray(content.valueStart, content.end))));
+    return DER.sequence(raw(oid), DER.tlv(0xa0, rewritten));
+  });
+  return DER.sequence(raw(version), DER.sequence(raw(dataOid), DER.tlv(0xa0, DER.octetString(DER.sequence(...safes)))));
+}
